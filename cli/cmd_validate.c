@@ -1,0 +1,147 @@
+/* cmd_validate — `npusim validate` and `npusim calibrate`. */
+#include "args.h"
+#include "cmds.h"
+#include "npusim.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void row_label(const npu_vrow *r, char *buf, size_t cap) {
+    switch (r->kind) {
+    case NPU_VF_GEMM: snprintf(buf, cap, "gemm %s m=%ld n=%ld k=%ld", r->tag, r->v[0], r->v[1], r->v[2]); break;
+    case NPU_VF_ATTN:
+        snprintf(buf, cap, "attn %s b=%ld h=%ld kv=%ld d=%ld %s=%ld", r->tag, r->v[0], r->v[1], r->v[2], r->v[3],
+                 strcmp(r->tag, "prefill") ? "ctx" : "seq", strcmp(r->tag, "prefill") ? r->v[5] : r->v[4]);
+        break;
+    case NPU_VF_BW: snprintf(buf, cap, "%s %ld bytes", r->tag, r->v[0]); break;
+    case NPU_VF_MODEL:
+        snprintf(buf, cap, "%s %s %s b=%ld %s=%ld", r->stack, r->tag, r->v[6] ? "decode" : "prefill", r->v[7],
+                 r->v[6] ? "ctx" : "seq", r->v[6] ? r->v[9] : r->v[8]);
+        break;
+    default: snprintf(buf, cap, "power %s", r->tag); break;
+    }
+}
+
+int cmd_validate(int argc, char **argv) {
+    cli_opt o[] = {{"hw", 1, 0}, {"verbose", 0, 0}, {"json", 0, 0}, {"max-mape", 1, 0}};
+    int n = (int)NPU_ARRAY_LEN(o), npos;
+    const char *pos[64];
+    if (cli_parse(argc, argv, 2, o, n, pos, 64, &npos)) return cli_fail();
+    if (npos == 0) {
+        npu_err("validate needs at least one CSV file or directory");
+        return cli_fail();
+    }
+    double max_mape = -1;
+    if (cli_double(o, n, "max-mape", &max_mape, false, 0)) return cli_fail();
+    npu_hw hw, *over = NULL;
+    const char *hs = cli_get(o, n, "hw");
+    if (hs) {
+        if (npu_hw_load(hs, &hw)) return cli_fail();
+        over = &hw;
+    }
+    npu_vset s = {0};
+    for (int i = 0; i < npos; i++)
+        if (npu_validate_load(&s, pos[i])) return npu_validate_free(&s), cli_fail();
+    if (npu_validate_predict(&s, over)) return npu_validate_free(&s), cli_fail();
+    bool json = cli_get(o, n, "json") != NULL, verbose = cli_get(o, n, "verbose") != NULL;
+    if (json) {
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddNumberToObject(j, "mape_pct", s.mape_pct);
+        cJSON_AddNumberToObject(j, "max_err_pct", s.max_err_pct);
+        cJSON_AddNumberToObject(j, "rows", s.n);
+        cJSON *fs = cJSON_AddArrayToObject(j, "files");
+        for (int f = 0; f < s.n_files; f++) {
+            cJSON *e = cJSON_CreateObject();
+            cJSON_AddStringToObject(e, "file", s.files[f].path);
+            cJSON_AddStringToObject(e, "kind", npu_vkind_names[s.files[f].kind]);
+            cJSON_AddNumberToObject(e, "rows", s.files[f].rows);
+            cJSON_AddNumberToObject(e, "mape_pct", s.files[f].mape_pct);
+            cJSON_AddNumberToObject(e, "max_err_pct", s.files[f].max_err_pct);
+            cJSON_AddItemToArray(fs, e);
+        }
+        if (verbose) {
+            cJSON *rs = cJSON_AddArrayToObject(j, "rows_detail");
+            for (int i = 0; i < s.n; i++) {
+                char lab[160];
+                row_label(&s.rows[i], lab, sizeof lab);
+                cJSON *e = cJSON_CreateObject();
+                cJSON_AddStringToObject(e, "file", s.files[s.rows[i].file].path);
+                cJSON_AddNumberToObject(e, "line", s.rows[i].line);
+                cJSON_AddStringToObject(e, "row", lab);
+                cJSON_AddNumberToObject(e, "measured", s.rows[i].measured);
+                cJSON_AddNumberToObject(e, "predicted", s.rows[i].predicted);
+                cJSON_AddNumberToObject(e, "err_pct", 100 * (s.rows[i].predicted - s.rows[i].measured) / s.rows[i].measured);
+                cJSON_AddItemToArray(rs, e);
+            }
+        }
+        npu_report_print_json(stdout, j);
+    } else {
+        if (verbose) {
+            printf("%-58s %12s %12s %8s\n", "row", "measured", "predicted", "error");
+            for (int i = 0; i < s.n; i++) {
+                char lab[160];
+                row_label(&s.rows[i], lab, sizeof lab);
+                const char *unit = s.rows[i].kind == NPU_VF_POWER ? "W" : "ms";
+                printf("%-58s %10.4f%-2s %10.4f%-2s %+7.1f%%\n", lab, s.rows[i].measured, unit, s.rows[i].predicted, unit,
+                       100 * (s.rows[i].predicted - s.rows[i].measured) / s.rows[i].measured);
+            }
+            putchar('\n');
+        }
+        printf("%-50s %-10s %5s %8s %8s\n", "file", "kind", "rows", "MAPE", "max err");
+        for (int f = 0; f < s.n_files; f++)
+            printf("%-50s %-10s %5d %7.2f%% %7.1f%%\n", s.files[f].path, npu_vkind_names[s.files[f].kind], s.files[f].rows,
+                   s.files[f].mape_pct, s.files[f].max_err_pct);
+        printf("%-50s %-10s %5d %7.2f%% %7.1f%%\n", "overall", "", s.n, s.mape_pct, s.max_err_pct);
+    }
+    int rc = max_mape >= 0 && s.mape_pct > max_mape ? 1 : 0;
+    if (rc) fprintf(stderr, "npusim: overall MAPE %.2f%% is above --max-mape %g%%\n", s.mape_pct, max_mape);
+    npu_validate_free(&s);
+    return rc;
+}
+
+int cmd_calibrate(int argc, char **argv) {
+    cli_opt o[] = {{"hw", 1, 0}, {"data", 1, 0}, {"output-file", 1, 0}, {"json", 0, 0}, {"evals", 1, 0}};
+    int n = (int)NPU_ARRAY_LEN(o), npos;
+    const char *pos[1];
+    if (cli_parse(argc, argv, 2, o, n, pos, 0, &npos)) return cli_fail();
+    const char *hs = cli_get(o, n, "hw"), *ds = cli_get(o, n, "data"), *out = cli_get(o, n, "output-file");
+    if (!hs || !ds || !out) {
+        npu_err("calibrate needs --hw BASE, --data DIR and -o OUT.json");
+        return cli_fail();
+    }
+    long evals = 4000;
+    if (cli_long(o, n, "evals", &evals, false, 10)) return cli_fail();
+    npu_hw hw;
+    if (npu_hw_load(hs, &hw)) return cli_fail();
+    npu_vset s = {0};
+    if (npu_validate_load(&s, ds)) return npu_validate_free(&s), cli_fail();
+    npu_calib_result cr;
+    fprintf(stderr, "npusim: fitting %d efficiency parameters to %d rows...\n", NPU_EFF_NPARAM, s.n);
+    npu_calib_fit(&hw, &s, (int)evals, &cr);
+    FILE *f = fopen(out, "w");
+    if (!f) {
+        npu_err("%s: cannot write", out);
+        npu_validate_free(&s);
+        return cli_fail();
+    }
+    npu_report_print_json(f, npu_hw_to_json(&hw));
+    fclose(f);
+    if (cli_get(o, n, "json")) {
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddNumberToObject(j, "mape_before_pct", cr.mape_before_pct);
+        cJSON_AddNumberToObject(j, "mape_after_pct", cr.mape_after_pct);
+        cJSON_AddNumberToObject(j, "evaluations", cr.evaluations);
+        cJSON *p = cJSON_AddObjectToObject(j, "efficiency");
+        for (int i = 0; i < NPU_EFF_NPARAM; i++) cJSON_AddNumberToObject(p, npu_eff_names[i], *npu_eff_param(&hw.eff, i));
+        npu_report_print_json(stdout, j);
+    } else {
+        printf("fit error (MAPE of timed rows): %.2f%% -> %.2f%% after %d evaluations\n", cr.mape_before_pct,
+               cr.mape_after_pct, cr.evaluations);
+        for (int i = 0; i < NPU_EFF_NPARAM; i++) printf("  %-14s %10.4f\n", npu_eff_names[i], *npu_eff_param(&hw.eff, i));
+        printf("wrote %s\n", out);
+    }
+    npu_validate_free(&s);
+    return 0;
+}

@@ -1,0 +1,108 @@
+/* npu_calib — Nelder-Mead fit of the efficiency parameters. */
+#include "npu_calib.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Physical bounds, npu_eff_names order. */
+static const double lo_b[NPU_EFF_NPARAM] = {0.5, 0.2, 0.3, 0.05, 1.0, 0.2, 0.0, 0.0, 0.2, 0.05, 0.5};
+static const double hi_b[NPU_EFF_NPARAM] = {30, 10, 1.0, 10, 8.0, 1.0, 0.5, 10, 1.5, 1.0, 1.0};
+
+void npu_calib_bounds(int i, double *lo, double *hi) {
+    *lo = lo_b[i];
+    *hi = hi_b[i];
+}
+
+typedef struct fit_ctx {
+    npu_hw *hw;
+    npu_vset *s;
+    int evals;
+} fit_ctx;
+
+static double clampd(double x, double lo, double hi) { return x < lo ? lo : x > hi ? hi : x; }
+
+/* x are log(param + 1e-3) values; params are clamped into their bounds. */
+static void apply(npu_hw *hw, const double *x) {
+    for (int i = 0; i < NPU_EFF_NPARAM; i++)
+        *npu_eff_param(&hw->eff, i) = clampd(exp(x[i]) - 1e-3, lo_b[i], hi_b[i]);
+}
+
+static double objective(fit_ctx *c, const double *x) {
+    apply(c->hw, x);
+    c->evals++;
+    double sum = 0;
+    int n = 0;
+    for (int i = 0; i < c->s->n; i++) {
+        npu_vrow *r = &c->s->rows[i];
+        if (r->kind == NPU_VF_POWER) continue;
+        double p = npu_validate_predict_row(r, c->hw);
+        if (!isfinite(p)) return 1e9;
+        sum += fabs(p - r->measured) / r->measured;
+        n++;
+    }
+    return n ? 100.0 * sum / n : 0;
+}
+
+int npu_calib_fit(npu_hw *hw, npu_vset *s, int max_evals, npu_calib_result *out) {
+    enum { N = NPU_EFF_NPARAM };
+    fit_ctx c = {.hw = hw, .s = s};
+    double simplex[N + 1][N], f[N + 1];
+    for (int i = 0; i < N; i++) simplex[0][i] = log(*npu_eff_param(&hw->eff, i) + 1e-3);
+    out->mape_before_pct = objective(&c, simplex[0]);
+    f[0] = out->mape_before_pct;
+    for (int restart = 0; restart < 12 && c.evals < max_evals; restart++) {
+        for (int v = 1; v <= N; v++) {
+            memcpy(simplex[v], simplex[0], sizeof simplex[0]);
+            simplex[v][v - 1] += restart % 2 == 0 ? 0.3 : 0.08;
+            f[v] = objective(&c, simplex[v]);
+        }
+        while (c.evals < max_evals) {
+            /* order: best first */
+            for (int a = 0; a <= N; a++)
+                for (int b = a + 1; b <= N; b++)
+                    if (f[b] < f[a]) {
+                        double t = f[a];
+                        f[a] = f[b], f[b] = t;
+                        double tmp[N];
+                        memcpy(tmp, simplex[a], sizeof tmp);
+                        memcpy(simplex[a], simplex[b], sizeof tmp);
+                        memcpy(simplex[b], tmp, sizeof tmp);
+                    }
+            if (f[N] - f[0] < 1e-4) break;
+            double cen[N] = {0}, xr[N], xe[N], xc[N];
+            for (int v = 0; v < N; v++)
+                for (int i = 0; i < N; i++) cen[i] += simplex[v][i] / N;
+            for (int i = 0; i < N; i++) xr[i] = cen[i] + (cen[i] - simplex[N][i]);
+            double fr = objective(&c, xr);
+            if (fr < f[0]) {
+                for (int i = 0; i < N; i++) xe[i] = cen[i] + 2 * (cen[i] - simplex[N][i]);
+                double fe = objective(&c, xe);
+                if (fe < fr) memcpy(simplex[N], xe, sizeof xe), f[N] = fe;
+                else memcpy(simplex[N], xr, sizeof xr), f[N] = fr;
+            } else if (fr < f[N - 1]) {
+                memcpy(simplex[N], xr, sizeof xr), f[N] = fr;
+            } else {
+                for (int i = 0; i < N; i++) xc[i] = cen[i] + 0.5 * (simplex[N][i] - cen[i]);
+                double fc = objective(&c, xc);
+                if (fc < f[N]) {
+                    memcpy(simplex[N], xc, sizeof xc), f[N] = fc;
+                } else { /* shrink towards the best */
+                    for (int v = 1; v <= N; v++) {
+                        for (int i = 0; i < N; i++) simplex[v][i] = simplex[0][i] + 0.5 * (simplex[v][i] - simplex[0][i]);
+                        f[v] = objective(&c, simplex[v]);
+                    }
+                }
+            }
+        }
+        int best = 0;
+        for (int v = 1; v <= N; v++)
+            if (f[v] < f[best]) best = v;
+        if (best) memcpy(simplex[0], simplex[best], sizeof simplex[0]), f[0] = f[best];
+    }
+    apply(hw, simplex[0]);
+    out->mape_after_pct = objective(&c, simplex[0]);
+    out->evaluations = c.evals;
+    hw->eff_from_file = true;
+    return 0;
+}

@@ -1,0 +1,130 @@
+/* npu_cost — kernel cost model. This file is where the time goes in sweeps:
+ * keep it free of allocation and I/O. */
+#include "npu_cost.h"
+
+#include <math.h>
+
+const char *const npu_bound_names[NPU_BOUND_COUNT] = {"compute", "memory", "overhead", "comm"};
+
+static double dmax(double a, double b) { return a > b ? a : b; }
+static double dmin(double a, double b) { return a < b ? a : b; }
+
+/* DRAM bandwidth reachable by `ctas` concurrent tiles: each unit can pull only
+ * unit_bw_share fair shares, so a kernel with few tiles cannot saturate DRAM. */
+static double reachable_bw(const npu_hw *hw, double ctas, double frac) {
+    const npu_eff *e = &hw->eff;
+    double full = hw->mem_bw_Bps * e->mem_eff * frac;
+    double busy = dmin(ctas, hw->units);
+    return dmin(full, busy * full / hw->units * e->unit_bw_share);
+}
+
+/* Datatype the matrix engines run for weights `w` and activations `a`: the wider
+ * of the two, mapped to what the chip supports. */
+static npu_dtype compute_dtype(const npu_hw *hw, npu_dtype w, npu_dtype a) {
+    npu_dtype want = npu_dtype_bytes(w) >= npu_dtype_bytes(a) ? w : a;
+    return npu_hw_matrix_dtype(hw, want);
+}
+
+static npu_kcost cost_gemm(const npu_hw *hw, const npu_kernel *k) {
+    const npu_eff *e = &hw->eff;
+    npu_dtype cdt = compute_dtype(hw, k->wdt, k->adt);
+    double unit_rate = npu_hw_peak_flops(hw, cdt) / hw->units; /* FLOP/s per unit */
+    /* weight-only quantization: weights narrower than the compute type are
+     * dequantized on the vector units, once per row of output tiles */
+    bool dequant = npu_dtype_bytes(k->wdt) < npu_dtype_bytes(cdt);
+    double vec_rate = npu_hw_vec_flops(hw) * e->vec_eff;
+    long M = k->m, N = k->n, K = k->k;
+    int G = k->groups > 0 ? k->groups : 1;
+    npu_kcost best = {.time_s = INFINITY};
+    int TM = hw->tile_m, TN = hw->tile_n;
+    static const int shrink[][2] = {{1, 1}, {1, 2}, {2, 1}, {2, 2}, {2, 4}, {4, 4}};
+    for (size_t t = 0; t < sizeof shrink / sizeof shrink[0]; t++) {
+        int tm = TM / shrink[t][0], tn = TN / shrink[t][1];
+        if (tm < 16 || tn < 16) continue;
+        double halvings = log2((double)TM * TN / ((double)tm * tn));
+        double eff = e->matrix_eff * dmax(0.05, 1.0 - e->tile_pen * halvings);
+        for (int s = 1; s <= 16; s *= 2) {
+            if (s > 1 && K / s < 2L * hw->tile_k) break;
+            double tiles = ceil((double)M / tm) * ceil((double)N / tn) * G;
+            double ctas = tiles * s;
+            double waves = ceil(ctas / hw->units);
+            double k_steps = ceil((double)K / s / hw->tile_k) * hw->tile_k;
+            double cta_s = 2.0 * tm * tn * k_steps / (unit_rate * eff);
+            double compute = waves * (cta_s + e->wave_us * 1e-6);
+            if (dequant) compute += ceil((double)M / tm) * (double)N * K * G * 4.0 / vec_rate;
+            double bytes = k->bytes + (s > 1 ? 2.0 * s * M * N * G * 4.0 : 0);
+            double memory = e->mem_lat_us * 1e-6 + bytes / reachable_bw(hw, ctas, e->gemm_mem_eff);
+            double body = dmax(compute, memory);
+            double extra = s > 1 ? e->kernel_us * 1e-6 : 0; /* split-K reduction kernel */
+            if (body + extra < best.time_s) {
+                best.time_s = body + extra;
+                best.compute_s = compute;
+                best.memory_s = memory;
+                best.overhead_s = extra;
+                best.tile_m = tm, best.tile_n = tn, best.split_k = s;
+            }
+        }
+    }
+    return best;
+}
+
+/* Flash attention. Prefill: one tile per (sequence, head, 128 queries), each
+ * sweeping its keys; causal tiles are uneven, so the longest bounds a wave.
+ * Decode: KV-cache streaming, split along the keys until the units are busy. */
+static npu_kcost cost_attention(const npu_hw *hw, const npu_kernel *k) {
+    const npu_eff *e = &hw->eff;
+    npu_kcost c = {0};
+    double unit_rate = npu_hw_peak_flops(hw, npu_hw_matrix_dtype(hw, NPU_BF16)) / hw->units *
+                       e->matrix_eff * e->attn_eff;
+    double pairs_per_head = k->flops / (4.0 * k->head_dim * k->batch * k->heads);
+    if (k->q_len > 1) {
+        const double bq = 128; /* query rows per tile */
+        double qblocks = ceil(k->q_len / bq);
+        double ctas = (double)k->batch * k->heads * qblocks;
+        double longest = 4.0 * bq * k->kv_len * k->head_dim;
+        double busy = dmin(ctas, hw->units);
+        double waves = ceil(ctas / hw->units);
+        c.compute_s = dmax(k->flops / (busy * unit_rate), longest / unit_rate) +
+                      waves * e->wave_us * 1e-6;
+        c.memory_s = e->mem_lat_us * 1e-6 + k->bytes / reachable_bw(hw, ctas, 1.0);
+    } else {
+        double heads_kv = (double)k->batch * k->kv_heads;
+        double splits = dmax(1, dmin(ceil(k->kv_len / 256.0), ceil(hw->units / heads_kv)));
+        double ctas = heads_kv * splits;
+        c.compute_s = k->flops / (dmin(ctas, hw->units) * unit_rate) + e->wave_us * 1e-6;
+        c.memory_s = e->mem_lat_us * 1e-6 + k->bytes / reachable_bw(hw, ctas, 1.0);
+        if (splits > 1) c.overhead_s = e->kernel_us * 1e-6; /* combine partial softmaxes */
+        (void)pairs_per_head;
+    }
+    c.time_s = dmax(c.compute_s, c.memory_s) + c.overhead_s;
+    return c;
+}
+
+static npu_kcost cost_streaming(const npu_hw *hw, const npu_kernel *k) {
+    const npu_eff *e = &hw->eff;
+    npu_kcost c = {0};
+    c.memory_s = e->mem_lat_us * 1e-6 + k->bytes / (hw->mem_bw_Bps * e->mem_eff);
+    c.compute_s = k->flops / (npu_hw_vec_flops(hw) * e->vec_eff);
+    /* an op of several launches pays the pipeline fill once per launch */
+    c.memory_s += (k->launches - 1) * e->mem_lat_us * 1e-6;
+    c.time_s = dmax(c.compute_s, c.memory_s);
+    return c;
+}
+
+npu_kcost npu_cost_kernel(const npu_hw *hw, const npu_kernel *k, npu_cost_ctx ctx) {
+    npu_kcost c;
+    switch (k->kind) {
+    case NPU_KK_GEMM: c = cost_gemm(hw, k); break;
+    case NPU_KK_ATTN: c = cost_attention(hw, k); break;
+    default: c = cost_streaming(hw, k); break;
+    }
+    const npu_eff *e = &hw->eff;
+    double launch = ctx == NPU_STANDALONE ? e->launch_us + (k->launches - 1) * e->kernel_us
+                                          : k->launches * e->kernel_us;
+    c.overhead_s += launch * 1e-6;
+    c.time_s += launch * 1e-6;
+    double body = dmax(c.compute_s, c.memory_s);
+    if (c.overhead_s > body) c.bound = NPU_BOUND_OVERHEAD;
+    else c.bound = c.compute_s >= c.memory_s ? NPU_BOUND_COMPUTE : NPU_BOUND_MEMORY;
+    return c;
+}

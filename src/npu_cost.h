@@ -1,0 +1,35 @@
+/* npu_cost — time of one kernel on one chip, from the hardware description.
+ *
+ * Mechanistic: GEMMs are tiled onto the matrix units (tile counts, wave
+ * quantization, split-K, smaller tiles for skinny problems, as a kernel
+ * autotuner would choose); attention is flash-style tiling in prefill and
+ * KV-cache streaming in decode; everything else streams DRAM. The few
+ * efficiency parameters in npu_eff say how far real kernels fall short of the
+ * datasheet; they were fitted on the H100 and transfer to other chips. */
+#ifndef NPU_COST_H
+#define NPU_COST_H
+
+#include "npu_graph.h"
+#include "npu_hw.h"
+
+typedef enum { NPU_BOUND_COMPUTE = 0, NPU_BOUND_MEMORY, NPU_BOUND_OVERHEAD, NPU_BOUND_COMM,
+               NPU_BOUND_COUNT } npu_bound;
+extern const char *const npu_bound_names[NPU_BOUND_COUNT];
+
+/* Where a kernel runs: inside a captured step (graph replay: each launch costs
+ * kernel_us) or as a standalone timed op (one launch_us, as a benchmark sees it). */
+typedef enum { NPU_IN_STEP = 0, NPU_STANDALONE } npu_cost_ctx;
+
+typedef struct npu_kcost {
+    double time_s;     /* wall time of one run */
+    double compute_s;  /* matrix/vector engine time alone */
+    double memory_s;   /* DRAM time alone */
+    double overhead_s; /* launch and fixed costs */
+    npu_bound bound;
+    int tile_m, tile_n, split_k; /* GEMM tiling chosen (0 for other kinds) */
+} npu_kcost;
+
+/* Hot path: called for every kernel of every step evaluated. */
+npu_kcost npu_cost_kernel(const npu_hw *hw, const npu_kernel *k, npu_cost_ctx ctx);
+
+#endif

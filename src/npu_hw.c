@@ -1,0 +1,377 @@
+/* npu_hw — hardware descriptions: strict JSON reading and writing, presets,
+ * derived peaks. */
+#include "npu_hw.h"
+#include "npu_json.h"
+#include "npu_preset.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const npu_eff_names[NPU_EFF_NPARAM] = {
+    "launch_us", "kernel_us", "mem_eff", "mem_lat_us", "unit_bw_share",
+    "matrix_eff", "tile_pen", "wave_us", "attn_eff", "vec_eff", "gemm_mem_eff",
+};
+
+double *npu_eff_param(npu_eff *e, int i) {
+    double *p[NPU_EFF_NPARAM] = {&e->launch_us, &e->kernel_us,  &e->mem_eff,  &e->mem_lat_us,
+                                 &e->unit_bw_share, &e->matrix_eff, &e->tile_pen, &e->wave_us,
+                                 &e->attn_eff, &e->vec_eff, &e->gemm_mem_eff};
+    return i >= 0 && i < NPU_EFF_NPARAM ? p[i] : NULL;
+}
+
+/* Fitted on ../shared/validation/h100-sxm with `npusim calibrate` (docs/calibration.md). */
+const npu_eff npu_eff_default = {
+    .launch_us = 5.0,
+    .kernel_us = 1.8,
+    .mem_eff = 0.90,
+    .mem_lat_us = 1.5,
+    .unit_bw_share = 2.0,
+    .matrix_eff = 0.72,
+    .tile_pen = 0.15,
+    .wave_us = 1.0,
+    .attn_eff = 0.85,
+    .vec_eff = 0.5,
+    .gemm_mem_eff = 0.93,
+};
+
+int npu_hw_preset_count(void) { return npu_presets_hw_count; }
+const char *npu_hw_preset_name(int i) {
+    return i >= 0 && i < npu_presets_hw_count ? npu_presets_hw[i].name : NULL;
+}
+
+double npu_hw_peak_flops(const npu_hw *hw, npu_dtype t) {
+    return hw->units * hw->clock_mhz * 1e6 * hw->macs_per_cycle[t] * 2.0;
+}
+
+/* The matrix datatype the engines run for a requested input type: the type itself
+ * if supported, else the next wider one (int4 -> int8 -> fp8? no: int8 -> fp16/bf16). */
+npu_dtype npu_hw_matrix_dtype(const npu_hw *hw, npu_dtype want) {
+    static const npu_dtype wider[NPU_DTYPE_COUNT] = {
+        [NPU_INT4] = NPU_INT8, [NPU_INT8] = NPU_BF16, [NPU_FP8] = NPU_BF16,
+        [NPU_FP16] = NPU_BF16, [NPU_BF16] = NPU_FP16, [NPU_FP32] = NPU_FP32,
+    };
+    npu_dtype t = want;
+    for (int i = 0; i < 4; i++) {
+        if (hw->macs_per_cycle[t] > 0) return t;
+        t = wider[t];
+    }
+    return hw->macs_per_cycle[NPU_BF16] > 0 ? NPU_BF16 : NPU_FP16;
+}
+
+double npu_hw_vec_flops(const npu_hw *hw) {
+    return hw->units * hw->clock_mhz * 1e6 * hw->vec_flops_per_cycle;
+}
+
+int npu_hw_finish(npu_hw *hw, const char *origin) {
+    hw->memtech = npu_memtech_find(hw->mem_technology);
+    if (!hw->memtech) {
+        char msg[512];
+        npu_strlcpy(msg, npu_errmsg(), sizeof msg);
+        npu_err("%s: memory.technology: %s", origin, msg);
+        return -1;
+    }
+    hw->mem_bw_Bps = npu_memtech_bandwidth_Bps(hw->memtech, hw->mem_stacks, hw->mem_pin_gbps);
+    hw->mem_bytes = hw->mem_capacity_gb > 0
+                        ? hw->mem_capacity_gb * 1e9
+                        : npu_memtech_capacity_B(hw->memtech, hw->mem_stacks, hw->mem_height);
+    hw->l2_bytes = 0;
+    hw->smem_bytes_per_unit = 0;
+    for (int i = 0; i < hw->n_sram; i++) {
+        if (hw->sram[i].mb > 0) hw->l2_bytes = hw->sram[i].mb * 1e6;
+        if (hw->sram[i].kb_per_unit > 0 && hw->smem_bytes_per_unit == 0)
+            hw->smem_bytes_per_unit = hw->sram[i].kb_per_unit * 1e3;
+    }
+    if (hw->units <= 0 || hw->clock_mhz <= 0) {
+        npu_err("%s: matrix.units and matrix.clock_mhz must be positive", origin);
+        return -1;
+    }
+    if (npu_hw_peak_flops(hw, NPU_BF16) <= 0 && npu_hw_peak_flops(hw, NPU_FP16) <= 0 &&
+        npu_hw_peak_flops(hw, NPU_INT8) <= 0) {
+        npu_err("%s: matrix.macs_per_cycle needs at least one of bf16, fp16, int8", origin);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- reading ---- */
+
+static int read_matrix(const cJSON *o, npu_hw *hw, const char *origin) {
+    static const char *const keys[] = {"units", "clock_mhz", "macs_per_cycle", "tile_m", "tile_n",
+                                       "tile_k", "source", NULL};
+    char where[160];
+    snprintf(where, sizeof where, "%s: matrix", origin);
+    hw->tile_m = 128, hw->tile_n = 128, hw->tile_k = 64;
+    if (npu_json_check_keys(o, keys, where) || npu_json_int(o, "units", &hw->units, true, 1, where) ||
+        npu_json_num(o, "clock_mhz", &hw->clock_mhz, true, 1, where) ||
+        npu_json_int(o, "tile_m", &hw->tile_m, false, 1, where) ||
+        npu_json_int(o, "tile_n", &hw->tile_n, false, 1, where) ||
+        npu_json_int(o, "tile_k", &hw->tile_k, false, 1, where) ||
+        npu_json_str(o, "source", hw->matrix_source, sizeof hw->matrix_source, true, where))
+        return -1;
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(o, "macs_per_cycle");
+    static const char *const dts[] = {"bf16", "fp16", "fp8", "int8", "int4", NULL};
+    snprintf(where, sizeof where, "%s: matrix.macs_per_cycle", origin);
+    if (!m) {
+        npu_err("%s: missing field 'macs_per_cycle'", where);
+        return -1;
+    }
+    if (npu_json_check_keys(m, dts, where)) return -1;
+    for (int t = 0; dts[t]; t++) {
+        npu_dtype d;
+        npu_dtype_parse(dts[t], &d);
+        if (npu_json_num(m, dts[t], &hw->macs_per_cycle[d], false, 0, where)) return -1;
+    }
+    return 0;
+}
+
+static int read_sram(const cJSON *arr, npu_hw *hw, const char *origin) {
+    static const char *const keys[] = {"level", "kb_per_unit", "mb", "bandwidth_gbps", "source", NULL};
+    if (!cJSON_IsArray(arr)) {
+        npu_err("%s: sram must be a list", origin);
+        return -1;
+    }
+    const cJSON *it;
+    cJSON_ArrayForEach(it, arr) {
+        char where[160];
+        snprintf(where, sizeof where, "%s: sram[%d]", origin, hw->n_sram);
+        if (hw->n_sram >= NPU_MAX_SRAM) {
+            npu_err("%s: at most %d SRAM levels", where, NPU_MAX_SRAM);
+            return -1;
+        }
+        npu_sram *s = &hw->sram[hw->n_sram++];
+        if (npu_json_check_keys(it, keys, where) ||
+            npu_json_str(it, "level", s->level, sizeof s->level, true, where) ||
+            npu_json_num(it, "kb_per_unit", &s->kb_per_unit, false, 0, where) ||
+            npu_json_num(it, "mb", &s->mb, false, 0, where) ||
+            npu_json_num(it, "bandwidth_gbps", &s->bandwidth_gbps, false, 0, where) ||
+            npu_json_str(it, "source", s->source, sizeof s->source, true, where))
+            return -1;
+    }
+    return 0;
+}
+
+static int read_memory(const cJSON *o, npu_hw *hw, const char *origin) {
+    static const char *const keys[] = {"technology", "stacks", "height", "pin_gbps",
+                                       "capacity_gb", "source", NULL};
+    char where[160];
+    snprintf(where, sizeof where, "%s: memory", origin);
+    hw->mem_height = 1;
+    return npu_json_check_keys(o, keys, where) ||
+                   npu_json_str(o, "technology", hw->mem_technology, sizeof hw->mem_technology, true,
+                                where) ||
+                   npu_json_int(o, "stacks", &hw->mem_stacks, true, 1, where) ||
+                   npu_json_int(o, "height", &hw->mem_height, false, 1, where) ||
+                   npu_json_num(o, "pin_gbps", &hw->mem_pin_gbps, false, 0, where) ||
+                   npu_json_num(o, "capacity_gb", &hw->mem_capacity_gb, false, 0, where) ||
+                   npu_json_str(o, "source", hw->memory_source, sizeof hw->memory_source, true, where)
+               ? -1
+               : 0;
+}
+
+static int read_section(const cJSON *root, const char *name, const char *origin, bool required,
+                        const cJSON **out) {
+    *out = cJSON_GetObjectItemCaseSensitive(root, name);
+    if (!*out && required) {
+        npu_err("%s: missing section '%s'", origin, name);
+        return -1;
+    }
+    return 0;
+}
+
+static int read_eff(const cJSON *o, npu_hw *hw, const char *origin) {
+    const char *keys[NPU_EFF_NPARAM + 2];
+    for (int i = 0; i < NPU_EFF_NPARAM; i++) keys[i] = npu_eff_names[i];
+    keys[NPU_EFF_NPARAM] = "source";
+    keys[NPU_EFF_NPARAM + 1] = NULL;
+    char where[160], src[512];
+    snprintf(where, sizeof where, "%s: efficiency", origin);
+    if (npu_json_check_keys(o, keys, where)) return -1;
+    if (npu_json_str(o, "source", src, sizeof src, false, where)) return -1;
+    for (int i = 0; i < NPU_EFF_NPARAM; i++)
+        if (npu_json_num(o, npu_eff_names[i], npu_eff_param(&hw->eff, i), false, 0, where)) return -1;
+    hw->eff_from_file = true;
+    return 0;
+}
+
+int npu_hw_from_json(const cJSON *root, const char *origin, npu_hw *hw) {
+    static const char *const keys[] = {"name", "description", "vendor", "kind", "year", "matrix",
+                                       "vector", "sram", "memory", "links", "power", "process",
+                                       "price_usd", "price_source", "efficiency", NULL};
+    memset(hw, 0, sizeof *hw);
+    hw->eff = npu_eff_default;
+    hw->dies = 1;
+    const cJSON *s;
+    char where[160];
+    if (npu_json_check_keys(root, keys, origin) ||
+        npu_json_str(root, "name", hw->name, sizeof hw->name, true, origin) ||
+        npu_json_str(root, "description", hw->description, sizeof hw->description, false, origin) ||
+        npu_json_str(root, "vendor", hw->vendor, sizeof hw->vendor, false, origin) ||
+        npu_json_str(root, "kind", hw->kind, sizeof hw->kind, false, origin) ||
+        npu_json_int(root, "year", &hw->year, false, 0, origin) ||
+        npu_json_num(root, "price_usd", &hw->price_usd, false, 0, origin) ||
+        npu_json_str(root, "price_source", hw->price_source, sizeof hw->price_source, false, origin))
+        return -1;
+    if (read_section(root, "matrix", origin, true, &s) || read_matrix(s, hw, origin)) return -1;
+    if (read_section(root, "vector", origin, false, &s)) return -1;
+    if (s) {
+        static const char *const vk[] = {"flops_per_cycle", "source", NULL};
+        snprintf(where, sizeof where, "%s: vector", origin);
+        if (npu_json_check_keys(s, vk, where) ||
+            npu_json_num(s, "flops_per_cycle", &hw->vec_flops_per_cycle, true, 0, where) ||
+            npu_json_str(s, "source", hw->vector_source, sizeof hw->vector_source, true, where))
+            return -1;
+    }
+    if (hw->vec_flops_per_cycle <= 0) hw->vec_flops_per_cycle = 256;
+    if (read_section(root, "sram", origin, false, &s) || (s && read_sram(s, hw, origin))) return -1;
+    if (read_section(root, "memory", origin, true, &s) || read_memory(s, hw, origin)) return -1;
+    if (read_section(root, "links", origin, false, &s)) return -1;
+    if (s) {
+        static const char *const lk[] = {"name", "bandwidth_gbps", "latency_us", "topology", "source", NULL};
+        snprintf(where, sizeof where, "%s: links", origin);
+        if (npu_json_check_keys(s, lk, where) ||
+            npu_json_str(s, "name", hw->link_name, sizeof hw->link_name, false, where) ||
+            npu_json_num(s, "bandwidth_gbps", &hw->link_gbps, false, 0, where) ||
+            npu_json_num(s, "latency_us", &hw->link_latency_us, false, 0, where) ||
+            npu_json_str(s, "topology", hw->link_topology, sizeof hw->link_topology, false, where) ||
+            npu_json_str(s, "source", hw->links_source, sizeof hw->links_source, true, where))
+            return -1;
+    }
+    if (read_section(root, "power", origin, false, &s)) return -1;
+    if (s) {
+        static const char *const pk[] = {"tdp_w", "idle_w", "source", NULL};
+        snprintf(where, sizeof where, "%s: power", origin);
+        if (npu_json_check_keys(s, pk, where) || npu_json_num(s, "tdp_w", &hw->tdp_w, false, 0, where) ||
+            npu_json_num(s, "idle_w", &hw->idle_w, false, 0, where) ||
+            npu_json_str(s, "source", hw->power_source, sizeof hw->power_source, true, where))
+            return -1;
+    }
+    if (read_section(root, "process", origin, false, &s)) return -1;
+    if (s) {
+        static const char *const ck[] = {"node", "foundry", "die_mm2", "dies", "transistors_b", "source", NULL};
+        snprintf(where, sizeof where, "%s: process", origin);
+        if (npu_json_check_keys(s, ck, where) ||
+            npu_json_str(s, "node", hw->process_node, sizeof hw->process_node, false, where) ||
+            npu_json_str(s, "foundry", hw->foundry, sizeof hw->foundry, false, where) ||
+            npu_json_num(s, "die_mm2", &hw->die_mm2, false, 0, where) ||
+            npu_json_int(s, "dies", &hw->dies, false, 1, where) ||
+            npu_json_num(s, "transistors_b", &hw->transistors_b, false, 0, where) ||
+            npu_json_str(s, "source", hw->process_source, sizeof hw->process_source, true, where))
+            return -1;
+    }
+    if (read_section(root, "efficiency", origin, false, &s) || (s && read_eff(s, hw, origin))) return -1;
+    return npu_hw_finish(hw, origin);
+}
+
+int npu_hw_load(const char *name_or_path, npu_hw *out) {
+    const char *text = NULL;
+    char *owned = NULL;
+    char origin[300];
+    for (int i = 0; i < npu_presets_hw_count; i++) {
+        if (strcmp(npu_presets_hw[i].name, name_or_path) == 0) {
+            text = npu_presets_hw[i].json;
+            snprintf(origin, sizeof origin, "preset %s", name_or_path);
+        }
+    }
+    if (!text) {
+        bool looks_like_file = strchr(name_or_path, '/') || strstr(name_or_path, ".json");
+        if (!looks_like_file) {
+            const char *names[128];
+            int n = npu_presets_hw_count < 128 ? npu_presets_hw_count : 128;
+            for (int i = 0; i < n; i++) names[i] = npu_presets_hw[i].name;
+            const char *c = npu_closest(name_or_path, names, (size_t)n);
+            npu_err("unknown hardware '%s'%s%s%s (see 'npusim list hw', or give a .json file)",
+                    name_or_path, c ? " (did you mean '" : "", c ? c : "", c ? "'?)" : "");
+            return -1;
+        }
+        owned = npu_read_file(name_or_path, NULL);
+        if (!owned) return -1;
+        text = owned;
+        snprintf(origin, sizeof origin, "%s", name_or_path);
+    }
+    cJSON *root = npu_json_parse(text, origin);
+    int rc = root ? npu_hw_from_json(root, origin, out) : -1;
+    cJSON_Delete(root);
+    free(owned);
+    return rc;
+}
+
+/* ---- writing ---- */
+
+static void add_num_if(cJSON *o, const char *k, double v) {
+    if (v != 0) cJSON_AddNumberToObject(o, k, v);
+}
+
+cJSON *npu_hw_to_json(const npu_hw *hw) {
+    cJSON *r = cJSON_CreateObject();
+    cJSON_AddStringToObject(r, "name", hw->name);
+    if (hw->description[0]) cJSON_AddStringToObject(r, "description", hw->description);
+    if (hw->vendor[0]) cJSON_AddStringToObject(r, "vendor", hw->vendor);
+    if (hw->kind[0]) cJSON_AddStringToObject(r, "kind", hw->kind);
+    add_num_if(r, "year", hw->year);
+    cJSON *m = cJSON_AddObjectToObject(r, "matrix");
+    cJSON_AddNumberToObject(m, "units", hw->units);
+    cJSON_AddNumberToObject(m, "clock_mhz", hw->clock_mhz);
+    cJSON *mp = cJSON_AddObjectToObject(m, "macs_per_cycle");
+    for (int t = 0; t < NPU_FP32; t++) cJSON_AddNumberToObject(mp, npu_dtype_names[t], hw->macs_per_cycle[t]);
+    cJSON_AddNumberToObject(m, "tile_m", hw->tile_m);
+    cJSON_AddNumberToObject(m, "tile_n", hw->tile_n);
+    cJSON_AddNumberToObject(m, "tile_k", hw->tile_k);
+    cJSON_AddStringToObject(m, "source", hw->matrix_source);
+    cJSON *v = cJSON_AddObjectToObject(r, "vector");
+    cJSON_AddNumberToObject(v, "flops_per_cycle", hw->vec_flops_per_cycle);
+    cJSON_AddStringToObject(v, "source", hw->vector_source[0] ? hw->vector_source : "default 256 FLOP/cycle/unit");
+    if (hw->n_sram) {
+        cJSON *a = cJSON_AddArrayToObject(r, "sram");
+        for (int i = 0; i < hw->n_sram; i++) {
+            const npu_sram *s = &hw->sram[i];
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddStringToObject(o, "level", s->level);
+            add_num_if(o, "kb_per_unit", s->kb_per_unit);
+            add_num_if(o, "mb", s->mb);
+            add_num_if(o, "bandwidth_gbps", s->bandwidth_gbps);
+            cJSON_AddStringToObject(o, "source", s->source);
+            cJSON_AddItemToArray(a, o);
+        }
+    }
+    cJSON *mem = cJSON_AddObjectToObject(r, "memory");
+    cJSON_AddStringToObject(mem, "technology", hw->mem_technology);
+    cJSON_AddNumberToObject(mem, "stacks", hw->mem_stacks);
+    cJSON_AddNumberToObject(mem, "height", hw->mem_height);
+    add_num_if(mem, "pin_gbps", hw->mem_pin_gbps);
+    add_num_if(mem, "capacity_gb", hw->mem_capacity_gb);
+    cJSON_AddStringToObject(mem, "source", hw->memory_source);
+    if (hw->links_source[0]) {
+        cJSON *l = cJSON_AddObjectToObject(r, "links");
+        if (hw->link_name[0]) cJSON_AddStringToObject(l, "name", hw->link_name);
+        add_num_if(l, "bandwidth_gbps", hw->link_gbps);
+        add_num_if(l, "latency_us", hw->link_latency_us);
+        if (hw->link_topology[0]) cJSON_AddStringToObject(l, "topology", hw->link_topology);
+        cJSON_AddStringToObject(l, "source", hw->links_source);
+    }
+    if (hw->power_source[0]) {
+        cJSON *p = cJSON_AddObjectToObject(r, "power");
+        add_num_if(p, "tdp_w", hw->tdp_w);
+        add_num_if(p, "idle_w", hw->idle_w);
+        cJSON_AddStringToObject(p, "source", hw->power_source);
+    }
+    if (hw->process_source[0]) {
+        cJSON *p = cJSON_AddObjectToObject(r, "process");
+        if (hw->process_node[0]) cJSON_AddStringToObject(p, "node", hw->process_node);
+        if (hw->foundry[0]) cJSON_AddStringToObject(p, "foundry", hw->foundry);
+        add_num_if(p, "die_mm2", hw->die_mm2);
+        cJSON_AddNumberToObject(p, "dies", hw->dies);
+        add_num_if(p, "transistors_b", hw->transistors_b);
+        cJSON_AddStringToObject(p, "source", hw->process_source);
+    }
+    add_num_if(r, "price_usd", hw->price_usd);
+    if (hw->price_source[0]) cJSON_AddStringToObject(r, "price_source", hw->price_source);
+    if (hw->eff_from_file) {
+        cJSON *e = cJSON_AddObjectToObject(r, "efficiency");
+        npu_eff eff = hw->eff;
+        for (int i = 0; i < NPU_EFF_NPARAM; i++)
+            cJSON_AddNumberToObject(e, npu_eff_names[i], *npu_eff_param(&eff, i));
+    }
+    return r;
+}

@@ -1,0 +1,97 @@
+/* npu_json — strict cJSON accessors with file-and-field error messages. */
+#include "npu_json.h"
+#include "npu_util.h"
+
+#include <math.h>
+#include <string.h>
+
+cJSON *npu_json_parse(const char *text, const char *origin) {
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithOpts(text, &end, 1);
+    if (root) return root;
+    const char *at = end ? end : cJSON_GetErrorPtr();
+    int line = 1, col = 1;
+    for (const char *p = text; at && p < at && *p; p++) {
+        if (*p == '\n') line++, col = 1;
+        else col++;
+    }
+    npu_err("%s: malformed JSON at line %d, column %d", origin, line, col);
+    return NULL;
+}
+
+int npu_json_check_keys(const cJSON *obj, const char *const *allowed, const char *where) {
+    if (!cJSON_IsObject(obj)) {
+        npu_err("%s: expected a JSON object", where);
+        return -1;
+    }
+    for (const cJSON *it = obj->child; it; it = it->next) {
+        bool ok = false;
+        size_t n = 0;
+        for (const char *const *a = allowed; *a; a++, n++)
+            if (strcmp(*a, it->string) == 0) ok = true;
+        if (!ok) {
+            const char *c = npu_closest(it->string, allowed, n);
+            npu_err("%s: unknown field '%s'%s%s%s", where, it->string, c ? " (did you mean '" : "",
+                    c ? c : "", c ? "'?)" : "");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static const cJSON *get(const cJSON *obj, const char *key, bool required, const char *where) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if ((!v || cJSON_IsNull(v)) && required) npu_err("%s: missing field '%s'", where, key);
+    return cJSON_IsNull(v) ? NULL : v;
+}
+
+int npu_json_num(const cJSON *obj, const char *key, double *out, bool required, double min,
+                 const char *where) {
+    const cJSON *v = get(obj, key, required, where);
+    if (!v) return required ? -1 : 0;
+    if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble)) {
+        npu_err("%s: field '%s' must be a number", where, key);
+        return -1;
+    }
+    if (v->valuedouble < min) {
+        npu_err("%s: field '%s' is %g, must be at least %g", where, key, v->valuedouble, min);
+        return -1;
+    }
+    *out = v->valuedouble;
+    return 0;
+}
+
+int npu_json_int(const cJSON *obj, const char *key, int *out, bool required, int min,
+                 const char *where) {
+    double d = *out;
+    if (npu_json_num(obj, key, &d, required, min, where)) return -1;
+    if (d != floor(d) || d > 2e9) {
+        npu_err("%s: field '%s' must be an integer", where, key);
+        return -1;
+    }
+    *out = (int)d;
+    return 0;
+}
+
+int npu_json_str(const cJSON *obj, const char *key, char *out, size_t cap, bool required,
+                 const char *where) {
+    const cJSON *v = get(obj, key, required, where);
+    if (!v) return required ? -1 : 0;
+    if (!cJSON_IsString(v)) {
+        npu_err("%s: field '%s' must be a string", where, key);
+        return -1;
+    }
+    npu_strlcpy(out, v->valuestring, cap);
+    return 0;
+}
+
+int npu_json_bool(const cJSON *obj, const char *key, bool *out, bool required, const char *where) {
+    const cJSON *v = get(obj, key, required, where);
+    if (!v) return required ? -1 : 0;
+    if (!cJSON_IsBool(v)) {
+        npu_err("%s: field '%s' must be true or false", where, key);
+        return -1;
+    }
+    *out = cJSON_IsTrue(v);
+    return 0;
+}

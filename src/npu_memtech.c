@@ -1,0 +1,88 @@
+/* npu_memtech — memory-technology library parsed once from the embedded JSON. */
+#include "npu_memtech.h"
+#include "npu_json.h"
+#include "npu_preset.h"
+#include "npu_util.h"
+
+#include <assert.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+
+#define MAX_TECH 64
+static npu_memtech techs[MAX_TECH];
+static int n_techs = -1;
+
+static int parse_tech(const cJSON *o, npu_memtech *t, int idx) {
+    static const char *const keys[] = {"name", "type", "vendor", "pin_gbps", "bus_bits", "die_gbit",
+                                       "heights", "pj_per_bit", "source", NULL};
+    char where[96];
+    snprintf(where, sizeof where, "memory.json: technologies[%d]", idx);
+    memset(t, 0, sizeof *t);
+    if (npu_json_check_keys(o, keys, where) || npu_json_str(o, "name", t->name, sizeof t->name, true, where) ||
+        npu_json_str(o, "type", t->type, sizeof t->type, true, where) ||
+        npu_json_str(o, "vendor", t->vendor, sizeof t->vendor, false, where) ||
+        npu_json_num(o, "pin_gbps", &t->pin_gbps, true, 0.001, where) ||
+        npu_json_int(o, "bus_bits", &t->bus_bits, true, 1, where) ||
+        npu_json_num(o, "die_gbit", &t->die_gbit, true, 0.001, where) ||
+        npu_json_num(o, "pj_per_bit", &t->pj_per_bit, false, 0, where) ||
+        npu_json_str(o, "source", t->source, sizeof t->source, true, where))
+        return -1;
+    const cJSON *h = cJSON_GetObjectItemCaseSensitive(o, "heights");
+    if (cJSON_IsArray(h)) {
+        const cJSON *it;
+        cJSON_ArrayForEach(it, h) {
+            if (t->n_heights < 8 && cJSON_IsNumber(it)) t->heights[t->n_heights++] = it->valueint;
+        }
+    }
+    if (t->n_heights == 0) t->heights[t->n_heights++] = 1;
+    return 0;
+}
+
+static void load_once(void) {
+    if (n_techs >= 0) return;
+    n_techs = 0;
+    cJSON *root = npu_json_parse(npu_preset_memory_json, "memory.json");
+    assert(root && "embedded memory.json must parse");
+    const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "technologies"), *it;
+    int i = 0;
+    cJSON_ArrayForEach(it, arr) {
+        int rc = parse_tech(it, &techs[n_techs], i++);
+        assert(rc == 0 && "embedded memory.json must be valid");
+        (void)rc;
+        if (n_techs < MAX_TECH) n_techs++;
+    }
+    cJSON_Delete(root);
+}
+
+int npu_memtech_count(void) {
+    load_once();
+    return n_techs;
+}
+
+const npu_memtech *npu_memtech_at(int i) {
+    load_once();
+    return i >= 0 && i < n_techs ? &techs[i] : NULL;
+}
+
+const npu_memtech *npu_memtech_find(const char *name) {
+    load_once();
+    const char *names[MAX_TECH];
+    for (int i = 0; i < n_techs; i++) {
+        if (strcmp(techs[i].name, name) == 0) return &techs[i];
+        names[i] = techs[i].name;
+    }
+    const char *c = npu_closest(name, names, (size_t)n_techs);
+    npu_err("unknown memory technology '%s'%s%s%s (see 'npusim list memory')", name,
+            c ? " (did you mean '" : "", c ? c : "", c ? "'?)" : "");
+    return NULL;
+}
+
+double npu_memtech_bandwidth_Bps(const npu_memtech *t, int stacks, double pin_gbps) {
+    double pin = pin_gbps > 0 ? pin_gbps : t->pin_gbps;
+    return stacks * t->bus_bits * pin * 1e9 / 8.0;
+}
+
+double npu_memtech_capacity_B(const npu_memtech *t, int stacks, int height) {
+    return stacks * height * t->die_gbit * 1e9 / 8.0;
+}

@@ -1,0 +1,369 @@
+/* npu_model — model descriptions: npusim schema, HuggingFace config.json, presets. */
+#include "npu_model.h"
+#include "npu_json.h"
+#include "npu_preset.h"
+#include "npu_util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int npu_model_preset_count(void) { return npu_presets_model_count; }
+const char *npu_model_preset_name(int i) {
+    return i >= 0 && i < npu_presets_model_count ? npu_presets_model[i].name : NULL;
+}
+
+static const char *const norm_names[] = {"rmsnorm", "layernorm"};
+static const char *const act_names[] = {"silu", "gelu", "relu"};
+static const char *const pos_names[] = {"rope", "learned", "alibi", "none"};
+
+static int parse_enum(const char *s, const char *const *names, int n, const char *what,
+                      const char *where) {
+    for (int i = 0; i < n; i++)
+        if (strcmp(s, names[i]) == 0) return i;
+    const char *c = npu_closest(s, names, (size_t)n);
+    npu_err("%s: unknown %s '%s'%s%s%s", where, what, s, c ? " (did you mean '" : "", c ? c : "",
+            c ? "'?)" : "");
+    return -1;
+}
+
+int npu_model_check(const npu_model *m, const char *origin) {
+    if (m->layers <= 0 || m->hidden <= 0 || m->heads <= 0 || m->vocab <= 0 || m->ffn <= 0) {
+        npu_err("%s: layers, hidden, heads, ffn and vocab must be positive", origin);
+        return -1;
+    }
+    if (m->kv_heads <= 0 || m->heads % m->kv_heads) {
+        npu_err("%s: heads (%d) must be a multiple of kv_heads (%d)", origin, m->heads, m->kv_heads);
+        return -1;
+    }
+    if (m->head_dim <= 0) {
+        npu_err("%s: head_dim must be positive", origin);
+        return -1;
+    }
+    if (m->moe.experts > 0 && (m->moe.top_k <= 0 || m->moe.top_k > m->moe.experts ||
+                               m->moe.expert_ffn <= 0 || m->moe.dense_layers > m->layers)) {
+        npu_err("%s: moe needs 0 < top_k <= experts, expert_ffn > 0, dense_layers <= layers", origin);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- npusim schema ---- */
+
+static int from_npusim(const cJSON *r, const char *origin, npu_model *m) {
+    static const char *const keys[] = {"name", "family", "layers", "hidden", "heads", "kv_heads",
+                                       "head_dim", "ffn", "vocab", "max_seq", "norm", "activation",
+                                       "gated_mlp", "position", "tied_embeddings", "attn_bias",
+                                       "mlp_bias", "parallel_block", "sliding_window", "moe",
+                                       "source", NULL};
+    char norm[16] = "rmsnorm", act[16] = "silu", pos[16] = "rope";
+    m->max_seq = 4096;
+    m->gated_mlp = true;
+    if (npu_json_check_keys(r, keys, origin) ||
+        npu_json_str(r, "name", m->name, sizeof m->name, true, origin) ||
+        npu_json_str(r, "family", m->family, sizeof m->family, false, origin) ||
+        npu_json_int(r, "layers", &m->layers, true, 1, origin) ||
+        npu_json_int(r, "hidden", &m->hidden, true, 1, origin) ||
+        npu_json_int(r, "heads", &m->heads, true, 1, origin) ||
+        npu_json_int(r, "kv_heads", &m->kv_heads, false, 1, origin) ||
+        npu_json_int(r, "head_dim", &m->head_dim, false, 1, origin) ||
+        npu_json_int(r, "ffn", &m->ffn, true, 1, origin) ||
+        npu_json_int(r, "vocab", &m->vocab, true, 1, origin) ||
+        npu_json_int(r, "max_seq", &m->max_seq, false, 1, origin) ||
+        npu_json_str(r, "norm", norm, sizeof norm, false, origin) ||
+        npu_json_str(r, "activation", act, sizeof act, false, origin) ||
+        npu_json_bool(r, "gated_mlp", &m->gated_mlp, false, origin) ||
+        npu_json_str(r, "position", pos, sizeof pos, false, origin) ||
+        npu_json_bool(r, "tied_embeddings", &m->tied_embeddings, false, origin) ||
+        npu_json_bool(r, "attn_bias", &m->attn_bias, false, origin) ||
+        npu_json_bool(r, "mlp_bias", &m->mlp_bias, false, origin) ||
+        npu_json_bool(r, "parallel_block", &m->parallel_block, false, origin) ||
+        npu_json_int(r, "sliding_window", &m->sliding_window, false, 0, origin) ||
+        npu_json_str(r, "source", m->source, sizeof m->source, false, origin))
+        return -1;
+    int e;
+    if ((e = parse_enum(norm, norm_names, 2, "norm", origin)) < 0) return -1;
+    m->norm = (npu_norm)e;
+    if ((e = parse_enum(act, act_names, 3, "activation", origin)) < 0) return -1;
+    m->act = (npu_act)e;
+    if ((e = parse_enum(pos, pos_names, 4, "position", origin)) < 0) return -1;
+    m->pos = (npu_pos)e;
+    const cJSON *moe = cJSON_GetObjectItemCaseSensitive(r, "moe");
+    if (moe && !cJSON_IsNull(moe)) {
+        static const char *const mk[] = {"experts", "top_k", "shared_experts", "expert_ffn",
+                                         "dense_layers", NULL};
+        char where[300];
+        snprintf(where, sizeof where, "%s: moe", origin);
+        if (npu_json_check_keys(moe, mk, where) ||
+            npu_json_int(moe, "experts", &m->moe.experts, true, 1, where) ||
+            npu_json_int(moe, "top_k", &m->moe.top_k, true, 1, where) ||
+            npu_json_int(moe, "shared_experts", &m->moe.shared_experts, false, 0, where) ||
+            npu_json_int(moe, "expert_ffn", &m->moe.expert_ffn, true, 1, where) ||
+            npu_json_int(moe, "dense_layers", &m->moe.dense_layers, false, 0, where))
+            return -1;
+    }
+    if (!m->kv_heads) m->kv_heads = m->heads;
+    if (!m->head_dim) {
+        if (m->hidden % m->heads) {
+            npu_err("%s: hidden (%d) is not divisible by heads (%d); give head_dim", origin,
+                    m->hidden, m->heads);
+            return -1;
+        }
+        m->head_dim = m->hidden / m->heads;
+    }
+    if (!m->family[0]) npu_strlcpy(m->family, m->norm == NPU_NORM_RMS ? "llama" : "gpt", sizeof m->family);
+    return 0;
+}
+
+/* ---- HuggingFace config.json ---- */
+
+static double hf_num(const cJSON *r, const char *k, double dflt) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(r, k);
+    return cJSON_IsNumber(v) ? v->valuedouble : dflt;
+}
+
+static int hf_int_req(const cJSON *r, const char *k, int *out, const char *origin) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(r, k);
+    if (!cJSON_IsNumber(v) || v->valuedouble <= 0) {
+        npu_err("%s: HuggingFace config lacks a positive '%s'", origin, k);
+        return -1;
+    }
+    *out = v->valueint;
+    return 0;
+}
+
+static const char *hf_str(const cJSON *r, const char *k) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(r, k);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static bool hf_bool(const cJSON *r, const char *k, bool dflt) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(r, k);
+    return cJSON_IsBool(v) ? cJSON_IsTrue(v) : dflt;
+}
+
+static int act_from_hf(const char *s) {
+    if (!s) return NPU_ACT_SILU;
+    if (strstr(s, "gelu")) return NPU_ACT_GELU;
+    if (strstr(s, "relu")) return NPU_ACT_RELU;
+    return NPU_ACT_SILU;
+}
+
+static const char *const hf_arches[] = {
+    "LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM", "MixtralForCausalLM",
+    "Qwen3ForCausalLM", "Qwen3MoeForCausalLM", "GPT2LMHeadModel", "GPTJForCausalLM",
+    "OPTForCausalLM", "DeepseekV3ForCausalLM",
+};
+
+static int from_hf_llama(const cJSON *r, const char *origin, npu_model *m, const char *arch) {
+    if (hf_int_req(r, "num_hidden_layers", &m->layers, origin) ||
+        hf_int_req(r, "hidden_size", &m->hidden, origin) ||
+        hf_int_req(r, "num_attention_heads", &m->heads, origin) ||
+        hf_int_req(r, "vocab_size", &m->vocab, origin))
+        return -1;
+    m->kv_heads = (int)hf_num(r, "num_key_value_heads", m->heads);
+    m->head_dim = (int)hf_num(r, "head_dim", 0);
+    if (!m->head_dim) {
+        if (m->hidden % m->heads) {
+            npu_err("%s: hidden_size (%d) is not divisible by num_attention_heads (%d)", origin,
+                    m->hidden, m->heads);
+            return -1;
+        }
+        m->head_dim = m->hidden / m->heads;
+    }
+    m->ffn = (int)hf_num(r, "intermediate_size", 0);
+    m->max_seq = (int)hf_num(r, "max_position_embeddings", 4096);
+    m->norm = NPU_NORM_RMS;
+    m->act = (npu_act)act_from_hf(hf_str(r, "hidden_act"));
+    m->gated_mlp = true;
+    m->pos = NPU_POS_ROPE;
+    m->tied_embeddings = hf_bool(r, "tie_word_embeddings", false);
+    m->attn_bias = hf_bool(r, "attention_bias", strstr(arch, "Qwen2") != NULL);
+    m->mlp_bias = hf_bool(r, "mlp_bias", false);
+    const cJSON *sw = cJSON_GetObjectItemCaseSensitive(r, "sliding_window");
+    if (cJSON_IsNumber(sw) && hf_bool(r, "use_sliding_window", strstr(arch, "Mistral") != NULL))
+        m->sliding_window = sw->valueint;
+    npu_strlcpy(m->family, "llama", sizeof m->family);
+    /* mixtures of experts */
+    int experts = (int)hf_num(r, "num_local_experts", hf_num(r, "num_experts", hf_num(r, "n_routed_experts", 0)));
+    if (experts > 0) {
+        m->moe.experts = experts;
+        m->moe.top_k = (int)hf_num(r, "num_experts_per_tok", 2);
+        m->moe.shared_experts = (int)hf_num(r, "n_shared_experts", 0);
+        m->moe.expert_ffn = (int)hf_num(r, "moe_intermediate_size", m->ffn);
+        m->moe.dense_layers = (int)hf_num(r, "first_k_dense_replace", 0);
+        if (!m->ffn) m->ffn = m->moe.expert_ffn;
+    }
+    if (m->ffn <= 0) {
+        npu_err("%s: HuggingFace config lacks a positive 'intermediate_size'", origin);
+        return -1;
+    }
+    return 0;
+}
+
+static int from_hf_gpt(const cJSON *r, const char *origin, npu_model *m, const char *arch) {
+    bool opt = strstr(arch, "OPT") != NULL, gptj = strstr(arch, "GPTJ") != NULL;
+    const char *kl = opt ? "num_hidden_layers" : "n_layer", *kh = opt ? "hidden_size" : "n_embd",
+               *kn = opt ? "num_attention_heads" : "n_head";
+    if (hf_int_req(r, kl, &m->layers, origin) || hf_int_req(r, kh, &m->hidden, origin) ||
+        hf_int_req(r, kn, &m->heads, origin) || hf_int_req(r, "vocab_size", &m->vocab, origin))
+        return -1;
+    if (m->hidden % m->heads) {
+        npu_err("%s: %s (%d) is not divisible by %s (%d)", origin, kh, m->hidden, kn, m->heads);
+        return -1;
+    }
+    m->kv_heads = m->heads;
+    m->head_dim = m->hidden / m->heads;
+    m->ffn = (int)hf_num(r, opt ? "ffn_dim" : "n_inner", 0);
+    if (m->ffn <= 0) m->ffn = 4 * m->hidden;
+    m->max_seq = (int)hf_num(r, opt ? "max_position_embeddings" : "n_positions", 2048);
+    m->norm = NPU_NORM_LAYER;
+    const char *act = hf_str(r, opt ? "activation_function" : "activation_function");
+    m->act = act ? (npu_act)act_from_hf(act) : (opt ? NPU_ACT_RELU : NPU_ACT_GELU);
+    m->gated_mlp = false;
+    m->pos = gptj ? NPU_POS_ROPE : NPU_POS_LEARNED;
+    m->tied_embeddings = hf_bool(r, "tie_word_embeddings", !gptj);
+    m->attn_bias = !gptj;
+    m->mlp_bias = true;
+    m->parallel_block = gptj;
+    npu_strlcpy(m->family, "gpt", sizeof m->family);
+    return 0;
+}
+
+static int from_hf(const cJSON *r, const char *origin, npu_model *m) {
+    const cJSON *archs = cJSON_GetObjectItemCaseSensitive(r, "architectures");
+    const char *arch = NULL;
+    if (cJSON_IsArray(archs) && cJSON_GetArraySize(archs) > 0 && cJSON_IsString(archs->child))
+        arch = archs->child->valuestring;
+    const char *mt = hf_str(r, "model_type");
+    if (!arch && mt) { /* map model_type to an architecture */
+        static const char *const types[][2] = {
+            {"llama", "LlamaForCausalLM"}, {"mistral", "MistralForCausalLM"}, {"qwen2", "Qwen2ForCausalLM"},
+            {"mixtral", "MixtralForCausalLM"}, {"gpt2", "GPT2LMHeadModel"}, {"gptj", "GPTJForCausalLM"},
+            {"opt", "OPTForCausalLM"}, {"qwen3", "Qwen3ForCausalLM"}, {"qwen3_moe", "Qwen3MoeForCausalLM"},
+            {"deepseek_v3", "DeepseekV3ForCausalLM"}};
+        for (size_t i = 0; i < NPU_ARRAY_LEN(types); i++)
+            if (strcmp(mt, types[i][0]) == 0) arch = types[i][1];
+        if (!arch) {
+            npu_err("%s: unsupported model_type '%s'", origin, mt);
+            return -1;
+        }
+    }
+    bool known = false;
+    for (size_t i = 0; i < NPU_ARRAY_LEN(hf_arches); i++)
+        if (arch && strcmp(arch, hf_arches[i]) == 0) known = true;
+    if (!known) {
+        const char *c = arch ? npu_closest(arch, hf_arches, NPU_ARRAY_LEN(hf_arches)) : NULL;
+        npu_err("%s: unsupported architecture '%s'%s%s%s", origin, arch ? arch : "?",
+                c ? " (supported include '" : "", c ? c : "", c ? "')" : "");
+        return -1;
+    }
+    const char *nm = hf_str(r, "_name_or_path");
+    npu_strlcpy(m->name, nm ? nm : origin, sizeof m->name);
+    snprintf(m->source, sizeof m->source, "HuggingFace config %s (%s)", origin, arch);
+    if (strstr(arch, "GPT") || strstr(arch, "OPT")) return from_hf_gpt(r, origin, m, arch);
+    return from_hf_llama(r, origin, m, arch);
+}
+
+int npu_model_from_json(const cJSON *root, const char *origin, npu_model *m) {
+    memset(m, 0, sizeof *m);
+    if (!cJSON_IsObject(root)) {
+        npu_err("%s: expected a JSON object", origin);
+        return -1;
+    }
+    bool hf = cJSON_GetObjectItemCaseSensitive(root, "architectures") ||
+              cJSON_GetObjectItemCaseSensitive(root, "model_type");
+    int rc = hf ? from_hf(root, origin, m) : from_npusim(root, origin, m);
+    return rc ? rc : npu_model_check(m, origin);
+}
+
+int npu_model_load(const char *name_or_path, npu_model *out) {
+    const char *text = NULL;
+    char *owned = NULL;
+    char origin[300];
+    for (int i = 0; i < npu_presets_model_count; i++) {
+        if (strcmp(npu_presets_model[i].name, name_or_path) == 0) {
+            text = npu_presets_model[i].json;
+            snprintf(origin, sizeof origin, "preset %s", name_or_path);
+        }
+    }
+    if (!text) {
+        if (!strchr(name_or_path, '/') && !strstr(name_or_path, ".json")) {
+            const char *names[128];
+            int n = npu_presets_model_count < 128 ? npu_presets_model_count : 128;
+            for (int i = 0; i < n; i++) names[i] = npu_presets_model[i].name;
+            const char *c = npu_closest(name_or_path, names, (size_t)n);
+            npu_err("unknown model '%s'%s%s%s (see 'npusim list models', or give a .json file)",
+                    name_or_path, c ? " (did you mean '" : "", c ? c : "", c ? "'?)" : "");
+            return -1;
+        }
+        owned = npu_read_file(name_or_path, NULL);
+        if (!owned) return -1;
+        text = owned;
+        snprintf(origin, sizeof origin, "%s", name_or_path);
+    }
+    cJSON *root = npu_json_parse(text, origin);
+    int rc = root ? npu_model_from_json(root, origin, out) : -1;
+    cJSON_Delete(root);
+    free(owned);
+    return rc;
+}
+
+cJSON *npu_model_to_json(const npu_model *m) {
+    cJSON *r = cJSON_CreateObject();
+    cJSON_AddStringToObject(r, "name", m->name);
+    cJSON_AddStringToObject(r, "family", m->family);
+    cJSON_AddNumberToObject(r, "layers", m->layers);
+    cJSON_AddNumberToObject(r, "hidden", m->hidden);
+    cJSON_AddNumberToObject(r, "heads", m->heads);
+    cJSON_AddNumberToObject(r, "kv_heads", m->kv_heads);
+    cJSON_AddNumberToObject(r, "head_dim", m->head_dim);
+    cJSON_AddNumberToObject(r, "ffn", m->ffn);
+    cJSON_AddNumberToObject(r, "vocab", m->vocab);
+    cJSON_AddNumberToObject(r, "max_seq", m->max_seq);
+    cJSON_AddStringToObject(r, "norm", norm_names[m->norm]);
+    cJSON_AddStringToObject(r, "activation", act_names[m->act]);
+    cJSON_AddBoolToObject(r, "gated_mlp", m->gated_mlp);
+    cJSON_AddStringToObject(r, "position", pos_names[m->pos]);
+    cJSON_AddBoolToObject(r, "tied_embeddings", m->tied_embeddings);
+    cJSON_AddBoolToObject(r, "attn_bias", m->attn_bias);
+    cJSON_AddBoolToObject(r, "mlp_bias", m->mlp_bias);
+    cJSON_AddBoolToObject(r, "parallel_block", m->parallel_block);
+    cJSON_AddNumberToObject(r, "sliding_window", m->sliding_window);
+    if (m->moe.experts > 0) {
+        cJSON *o = cJSON_AddObjectToObject(r, "moe");
+        cJSON_AddNumberToObject(o, "experts", m->moe.experts);
+        cJSON_AddNumberToObject(o, "top_k", m->moe.top_k);
+        cJSON_AddNumberToObject(o, "shared_experts", m->moe.shared_experts);
+        cJSON_AddNumberToObject(o, "expert_ffn", m->moe.expert_ffn);
+        cJSON_AddNumberToObject(o, "dense_layers", m->moe.dense_layers);
+    } else {
+        cJSON_AddNullToObject(r, "moe");
+    }
+    cJSON_AddStringToObject(r, "source", m->source);
+    return r;
+}
+
+/* Parameters in elements. Attention: q (H*D) + k,v (2*KV*D) from hidden, o back. */
+double npu_model_params(const npu_model *m, bool active) {
+    double h = m->hidden, d = m->head_dim;
+    double attn = h * (m->heads * d + 2.0 * m->kv_heads * d) + m->heads * d * h;
+    double mlp_mats = m->gated_mlp ? 3.0 : 2.0;
+    double dense_mlp = mlp_mats * h * m->ffn;
+    double layer_mlp_total = dense_mlp * m->layers;
+    if (m->moe.experts > 0) {
+        int moe_layers = m->layers - m->moe.dense_layers;
+        double one = mlp_mats * h * m->moe.expert_ffn;
+        int n = active ? m->moe.top_k : m->moe.experts;
+        double per = one * (n + m->moe.shared_experts) + h * m->moe.experts; /* + router */
+        layer_mlp_total = dense_mlp * m->moe.dense_layers + per * moe_layers;
+    }
+    double norms = m->layers * 2.0 * h + h;
+    double emb = (double)m->vocab * h * (m->tied_embeddings ? 1 : 2);
+    double pos = m->pos == NPU_POS_LEARNED ? (double)m->max_seq * h : 0;
+    return attn * m->layers + layer_mlp_total + norms + emb + pos;
+}
+
+double npu_model_kv_bytes_per_token(const npu_model *m, double kv_dtype_bytes) {
+    return 2.0 * m->layers * m->kv_heads * m->head_dim * kv_dtype_bytes;
+}

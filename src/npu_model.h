@@ -1,0 +1,60 @@
+/* npu_model — a transformer LLM's shape: layers, widths, attention layout, MLP,
+ * norms, positions, mixture of experts. Loaded from a built-in preset, a JSON file
+ * in the npusim schema (docs/schema.md), or a HuggingFace config.json. */
+#ifndef NPU_MODEL_H
+#define NPU_MODEL_H
+
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+
+typedef enum { NPU_NORM_RMS = 0, NPU_NORM_LAYER } npu_norm;
+typedef enum { NPU_ACT_SILU = 0, NPU_ACT_GELU, NPU_ACT_RELU } npu_act;
+typedef enum { NPU_POS_ROPE = 0, NPU_POS_LEARNED, NPU_POS_ALIBI, NPU_POS_NONE } npu_pos;
+
+typedef struct npu_moe {
+    int experts;        /* routed experts per MoE layer; 0 = dense model */
+    int top_k;          /* experts each token is routed to */
+    int shared_experts; /* always-active experts */
+    int expert_ffn;     /* intermediate size of one expert */
+    int dense_layers;   /* leading layers with a dense MLP of size `ffn` */
+} npu_moe;
+
+typedef struct npu_model {
+    char name[64];
+    char family[16];
+    int layers;
+    int hidden;
+    int heads;
+    int kv_heads;
+    int head_dim;
+    int ffn; /* dense MLP intermediate size */
+    int vocab;
+    int max_seq;
+    npu_norm norm;
+    npu_act act;
+    bool gated_mlp;
+    npu_pos pos;
+    bool tied_embeddings;
+    bool attn_bias;
+    bool mlp_bias;
+    bool parallel_block;
+    int sliding_window; /* 0 = full attention */
+    npu_moe moe;
+    char source[512];
+} npu_model;
+
+int npu_model_load(const char *name_or_path, npu_model *out);
+/* Either schema: the npusim one, or a HuggingFace config (has "architectures"
+ * or "model_type"). */
+int npu_model_from_json(const cJSON *root, const char *origin, npu_model *out);
+cJSON *npu_model_to_json(const npu_model *m);
+int npu_model_check(const npu_model *m, const char *origin);
+
+/* Parameter counts (elements). `active` counts top_k + shared experts only. */
+double npu_model_params(const npu_model *m, bool active);
+double npu_model_kv_bytes_per_token(const npu_model *m, double kv_dtype_bytes);
+
+int npu_model_preset_count(void);
+const char *npu_model_preset_name(int i);
+
+#endif

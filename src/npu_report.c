@@ -1,0 +1,176 @@
+/* npu_report — presentation only: no model logic here. */
+#include "npu_report.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void npu_report_print_json(FILE *out, cJSON *j) {
+    char *s = cJSON_Print(j);
+    fprintf(out, "%s\n", s);
+    free(s);
+    cJSON_Delete(j);
+}
+
+static cJSON *step_json(const npu_graph *g, const npu_step_result *s) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "time_ms", s->time_s * 1e3);
+    cJSON_AddNumberToObject(o, "flops", s->flops);
+    cJSON_AddNumberToObject(o, "dram_bytes", s->bytes);
+    cJSON_AddNumberToObject(o, "kernel_launches", s->launches);
+    cJSON *kinds = cJSON_AddObjectToObject(o, "time_ms_by_kind");
+    for (int i = 0; i < NPU_KK_COUNT; i++) cJSON_AddNumberToObject(kinds, npu_kkind_names[i], s->kind_time_s[i] * 1e3);
+    cJSON *bounds = cJSON_AddObjectToObject(o, "time_ms_by_bound");
+    for (int i = 0; i < NPU_BOUND_COUNT; i++) cJSON_AddNumberToObject(bounds, npu_bound_names[i], s->bound_time_s[i] * 1e3);
+    cJSON *ks = cJSON_AddArrayToObject(o, "kernels");
+    for (int i = 0; i < g->n; i++) {
+        const npu_kernel *k = &g->k[i];
+        const npu_kcost *c = &s->kc[i];
+        cJSON *e = cJSON_CreateObject();
+        cJSON_AddStringToObject(e, "name", k->name);
+        cJSON_AddStringToObject(e, "kind", npu_kkind_names[k->kind]);
+        cJSON_AddNumberToObject(e, "count", k->count);
+        cJSON_AddNumberToObject(e, "launches", k->launches);
+        if (k->kind == NPU_KK_GEMM) {
+            cJSON_AddNumberToObject(e, "m", (double)k->m);
+            cJSON_AddNumberToObject(e, "n", (double)k->n);
+            cJSON_AddNumberToObject(e, "k", (double)k->k);
+            if (k->groups > 1) cJSON_AddNumberToObject(e, "groups", k->groups);
+        }
+        cJSON_AddNumberToObject(e, "flops", k->flops);
+        cJSON_AddNumberToObject(e, "dram_bytes", k->bytes);
+        cJSON_AddNumberToObject(e, "time_us", c->time_s * 1e6);
+        cJSON_AddNumberToObject(e, "total_time_us", c->time_s * 1e6 * k->count);
+        cJSON_AddStringToObject(e, "bound", npu_bound_names[c->bound]);
+        cJSON_AddItemToArray(ks, e);
+    }
+    return o;
+}
+
+cJSON *npu_report_run_json(const npu_model *m, const npu_hw *hw, const npu_run_cfg *c,
+                           const npu_run_result *r) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "model", m->name);
+    cJSON_AddStringToObject(o, "hw", hw->name);
+    cJSON_AddStringToObject(o, "phase", npu_run_phase_names[c->phase]);
+    cJSON_AddStringToObject(o, "stack", npu_stack_names[c->stack]);
+    cJSON_AddStringToObject(o, "dtype", npu_dtype_names[c->wdt]);
+    cJSON_AddStringToObject(o, "act_dtype", npu_dtype_names[c->adt]);
+    cJSON_AddStringToObject(o, "kv_dtype", npu_dtype_names[c->kvdt]);
+    cJSON_AddNumberToObject(o, "batch", c->batch);
+    if (c->phase == NPU_RUN_PREFILL) cJSON_AddNumberToObject(o, "seq", (double)c->seq);
+    if (c->phase == NPU_RUN_DECODE) cJSON_AddNumberToObject(o, "ctx", (double)c->ctx);
+    if (c->phase == NPU_RUN_E2E) {
+        cJSON_AddNumberToObject(o, "input", (double)c->input);
+        cJSON_AddNumberToObject(o, "output", (double)c->output);
+    }
+    cJSON_AddNumberToObject(o, "latency_ms", r->latency_s * 1e3);
+    cJSON_AddNumberToObject(o, "tokens_per_s", r->tokens_per_s);
+    if (c->phase == NPU_RUN_E2E) {
+        cJSON_AddNumberToObject(o, "ttft_ms", r->ttft_s * 1e3);
+        cJSON_AddNumberToObject(o, "tpot_ms", r->tpot_s * 1e3);
+    }
+    cJSON *mem = cJSON_AddObjectToObject(o, "memory");
+    cJSON_AddNumberToObject(mem, "weights_gb", r->mem.weights_B / 1e9);
+    cJSON_AddNumberToObject(mem, "kv_cache_gb", r->mem.kv_B / 1e9);
+    cJSON_AddNumberToObject(mem, "activations_gb", r->mem.act_B / 1e9);
+    cJSON_AddNumberToObject(mem, "total_gb", r->mem.total_B / 1e9);
+    cJSON_AddNumberToObject(mem, "capacity_gb", r->mem.capacity_B / 1e9);
+    cJSON_AddItemToObject(o, c->phase == NPU_RUN_DECODE ? "decode_step" : "prefill_step",
+                          step_json(&r->graph, &r->step));
+    if (c->phase == NPU_RUN_E2E && c->output > 1)
+        cJSON_AddItemToObject(o, "decode_step", step_json(&r->dgraph, &r->dstep));
+    return o;
+}
+
+static void step_table(FILE *out, const char *title, const npu_graph *g, const npu_step_result *s) {
+    fprintf(out, "\n%s: %.3f ms, %.3g FLOP, %.3g DRAM bytes, %d kernel launches\n", title,
+            s->time_s * 1e3, s->flops, s->bytes, s->launches);
+    fprintf(out, "  %-12s %10s %7s   bound (share of kind's time)\n", "kind", "time ms", "share");
+    for (int i = 0; i < NPU_KK_COUNT; i++) {
+        if (s->kind_time_s[i] <= 0) continue;
+        double by[NPU_BOUND_COUNT] = {0};
+        for (int j = 0; j < g->n; j++)
+            if (g->k[j].kind == (npu_kkind)i) by[s->kc[j].bound] += s->kc[j].time_s * g->k[j].count;
+        fprintf(out, "  %-12s %10.3f %6.1f%%  ", npu_kkind_names[i], s->kind_time_s[i] * 1e3,
+                100 * s->kind_time_s[i] / s->time_s);
+        for (int b = 0; b < NPU_BOUND_COUNT; b++)
+            if (by[b] > 0) fprintf(out, " %s %.0f%%", npu_bound_names[b], 100 * by[b] / s->kind_time_s[i]);
+        fputc('\n', out);
+    }
+    fprintf(out, "  %-16s %6s %8s %10s %9s  %s\n", "kernel", "count", "us/run", "total ms", "share", "bound");
+    for (int j = 0; j < g->n; j++) {
+        const npu_kernel *k = &g->k[j];
+        double tot = s->kc[j].time_s * k->count;
+        fprintf(out, "  %-16s %6d %8.2f %10.3f %8.1f%%  %s\n", k->name, k->count, s->kc[j].time_s * 1e6,
+                tot * 1e3, 100 * tot / s->time_s, npu_bound_names[s->kc[j].bound]);
+    }
+}
+
+void npu_report_run_table(FILE *out, const npu_model *m, const npu_hw *hw, const npu_run_cfg *c,
+                          const npu_run_result *r) {
+    fprintf(out, "npusim: %s on %s, %s, stack %s, weights %s, activations %s, KV %s, batch %d",
+            m->name, hw->name, npu_run_phase_names[c->phase], npu_stack_names[c->stack],
+            npu_dtype_names[c->wdt], npu_dtype_names[c->adt], npu_dtype_names[c->kvdt], c->batch);
+    if (c->phase == NPU_RUN_PREFILL) fprintf(out, ", seq %ld\n", c->seq);
+    else if (c->phase == NPU_RUN_DECODE) fprintf(out, ", ctx %ld\n", c->ctx);
+    else fprintf(out, ", input %ld, output %ld\n", c->input, c->output);
+    fprintf(out, "\n  latency        %12.3f ms\n  throughput     %12.1f tokens/s\n", r->latency_s * 1e3,
+            r->tokens_per_s);
+    if (c->phase == NPU_RUN_E2E)
+        fprintf(out, "  first token    %12.3f ms\n  per token      %12.3f ms (mean decode step)\n",
+                r->ttft_s * 1e3, r->tpot_s * 1e3);
+    fprintf(out, "\nmemory plan (per chip): weights %.2f GB + KV cache %.2f GB + activations %.2f GB = %.2f GB of %.1f GB (%.0f%%)\n",
+            r->mem.weights_B / 1e9, r->mem.kv_B / 1e9, r->mem.act_B / 1e9, r->mem.total_B / 1e9,
+            r->mem.capacity_B / 1e9, 100 * r->mem.total_B / r->mem.capacity_B);
+    step_table(out, c->phase == NPU_RUN_DECODE ? "decode step" : "prefill step", &r->graph, &r->step);
+    if (c->phase == NPU_RUN_E2E && c->output > 1)
+        step_table(out, "first decode step", &r->dgraph, &r->dstep);
+}
+
+void npu_report_run_csv(FILE *out, const npu_run_result *r) {
+    fprintf(out, "step,name,kind,count,launches,flops,dram_bytes,time_us,total_us,bound\n");
+    for (int pass = 0; pass < 2; pass++) {
+        const npu_graph *g = pass ? &r->dgraph : &r->graph;
+        const npu_step_result *s = pass ? &r->dstep : &r->step;
+        for (int j = 0; j < g->n; j++) {
+            const npu_kernel *k = &g->k[j];
+            fprintf(out, "%s,%s,%s,%d,%d,%.6g,%.6g,%.4f,%.4f,%s\n", pass ? "decode" : "first",
+                    k->name, npu_kkind_names[k->kind], k->count, k->launches, k->flops, k->bytes,
+                    s->kc[j].time_s * 1e6, s->kc[j].time_s * 1e6 * k->count,
+                    npu_bound_names[s->kc[j].bound]);
+        }
+    }
+}
+
+cJSON *npu_report_op_json(const npu_hw *hw, const npu_kernel *k, const npu_kcost *c) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "op", k->name);
+    cJSON_AddStringToObject(o, "hw", hw->name);
+    cJSON_AddNumberToObject(o, "latency_ms", c->time_s * 1e3);
+    cJSON_AddNumberToObject(o, "compute_ms", c->compute_s * 1e3);
+    cJSON_AddNumberToObject(o, "memory_ms", c->memory_s * 1e3);
+    cJSON_AddNumberToObject(o, "overhead_ms", c->overhead_s * 1e3);
+    cJSON_AddStringToObject(o, "bound", npu_bound_names[c->bound]);
+    cJSON_AddNumberToObject(o, "flops", k->flops);
+    cJSON_AddNumberToObject(o, "dram_bytes", k->bytes);
+    cJSON_AddNumberToObject(o, "achieved_tflops", k->flops / c->time_s / 1e12);
+    cJSON_AddNumberToObject(o, "achieved_gbps", k->bytes / c->time_s / 1e9);
+    if (k->kind == NPU_KK_GEMM) {
+        cJSON_AddNumberToObject(o, "tile_m", c->tile_m);
+        cJSON_AddNumberToObject(o, "tile_n", c->tile_n);
+        cJSON_AddNumberToObject(o, "split_k", c->split_k);
+    }
+    return o;
+}
+
+void npu_report_op_table(FILE *out, const npu_hw *hw, const npu_kernel *k, const npu_kcost *c) {
+    fprintf(out, "npusim op %s on %s\n\n", k->name, hw->name);
+    fprintf(out, "  latency      %10.4f ms  (%s-bound)\n", c->time_s * 1e3, npu_bound_names[c->bound]);
+    fprintf(out, "  compute      %10.4f ms\n  memory       %10.4f ms\n  overhead     %10.4f ms\n",
+            c->compute_s * 1e3, c->memory_s * 1e3, c->overhead_s * 1e3);
+    fprintf(out, "  work         %10.4g FLOP, %.4g DRAM bytes\n", k->flops, k->bytes);
+    fprintf(out, "  achieved     %10.1f TFLOP/s, %.1f GB/s\n", k->flops / c->time_s / 1e12,
+            k->bytes / c->time_s / 1e9);
+    if (k->kind == NPU_KK_GEMM)
+        fprintf(out, "  tiling       %d x %d tiles, split-K %d\n", c->tile_m, c->tile_n, c->split_k);
+}

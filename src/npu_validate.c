@@ -1,0 +1,328 @@
+/* npu_validate — measurement CSV readers and predicted-vs-measured errors. */
+#include "npu_validate.h"
+#include "npu_cost.h"
+#include "npu_graph.h"
+#include "npu_power.h"
+#include "npu_step.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+const char *const npu_vkind_names[NPU_VF_COUNT] = {"gemm", "attention", "bandwidth", "model", "power"};
+
+static const char *const headers[NPU_VF_COUNT] = {
+    "hw,dtype,m,n,k,ms,shape_name",
+    "hw,phase,batch,heads,kv_heads,head_dim,seq,ctx,causal,ms",
+    "hw,kind,bytes_moved,ms",
+    "hw,stack,model,layers,hidden,ffn,heads,kv_heads,vocab,phase,batch,seq,ctx,ms",
+    "hw,workload,watts,ms",
+};
+
+static int split(char *line, char **f, int max) {
+    int n = 0;
+    for (char *p = line;; p++) {
+        if (n < max) f[n] = p;
+        n++;
+        p = strchr(p, ',');
+        if (!p) break;
+        *p = '\0';
+    }
+    return n;
+}
+
+static void chomp(char *s) {
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == '\n' || s[n - 1] == '\r' || s[n - 1] == ' ')) s[--n] = '\0';
+}
+
+static int num(const char *s, double *out) {
+    char *end;
+    errno = 0;
+    double d = strtod(s, &end);
+    if (errno || end == s || *end != '\0' || !isfinite(d)) return -1;
+    *out = d;
+    return 0;
+}
+
+static int push(npu_vset *s, const npu_vrow *r) {
+    if (s->n == s->cap) {
+        int cap = s->cap ? s->cap * 2 : 256;
+        npu_vrow *nr = realloc(s->rows, (size_t)cap * sizeof *nr);
+        if (!nr) return npu_err("out of memory"), -1;
+        s->rows = nr, s->cap = cap;
+    }
+    s->rows[s->n++] = *r;
+    return 0;
+}
+
+/* Columns after hw, by kind: which are text (tag / stack), which numeric. */
+static int parse_row(npu_vkind kind, char **f, int nf, npu_vrow *r, const char *path, int line) {
+    int want = kind == NPU_VF_GEMM ? 7 : kind == NPU_VF_ATTN ? 10 : kind == NPU_VF_BW ? 4 : kind == NPU_VF_MODEL ? 14 : 4;
+    if (nf != want) {
+        npu_err("%s:%d: expected %d columns, found %d", path, line, want, nf);
+        return -1;
+    }
+    npu_strlcpy(r->hw, f[0], sizeof r->hw);
+    double d;
+    int ms_col = kind == NPU_VF_GEMM ? 5 : want - 1;
+    int first_num = kind == NPU_VF_MODEL ? 3 : 2, last_num = ms_col - 1;
+    if (kind == NPU_VF_MODEL) {
+        npu_strlcpy(r->stack, f[1], sizeof r->stack);
+        npu_strlcpy(r->tag, f[2], sizeof r->tag);
+    } else {
+        npu_strlcpy(r->tag, f[1], sizeof r->tag);
+    }
+    int nv = 0;
+    for (int c = first_num; c <= last_num; c++) {
+        if (kind == NPU_VF_MODEL && c == 9) { /* phase column */
+            if (strcmp(f[c], "prefill") && strcmp(f[c], "decode")) {
+                npu_err("%s:%d: column 'phase' must be prefill or decode, not '%s'", path, line, f[c]);
+                return -1;
+            }
+            r->v[nv++] = strcmp(f[c], "decode") == 0;
+            continue;
+        }
+        if (num(f[c], &d) || d < 0) {
+            npu_err("%s:%d: column %d ('%s') is not a non-negative number", path, line, c + 1, f[c]);
+            return -1;
+        }
+        r->v[nv++] = (long)d;
+    }
+    if (kind == NPU_VF_POWER) { /* watts column is the measurement; ms is kept in v */
+        if (num(f[2], &r->measured) || num(f[3], &d)) {
+            npu_err("%s:%d: watts and ms must be numbers", path, line);
+            return -1;
+        }
+        r->v[0] = (long)(d * 1e6);
+        return 0;
+    }
+    if (num(f[ms_col], &r->measured) || r->measured <= 0) {
+        npu_err("%s:%d: column 'ms' ('%s') must be a positive number", path, line, f[ms_col]);
+        return -1;
+    }
+    if (kind == NPU_VF_ATTN && strcmp(r->tag, "prefill") && strcmp(r->tag, "decode")) {
+        npu_err("%s:%d: column 'phase' must be prefill or decode, not '%s'", path, line, r->tag);
+        return -1;
+    }
+    if (kind == NPU_VF_BW && strcmp(r->tag, "copy") && strcmp(r->tag, "read_sum")) {
+        npu_err("%s:%d: column 'kind' must be copy or read_sum, not '%s'", path, line, r->tag);
+        return -1;
+    }
+    if (kind == NPU_VF_GEMM) {
+        npu_dtype t;
+        if (npu_dtype_parse(r->tag, &t)) {
+            char m[300];
+            npu_strlcpy(m, npu_errmsg(), sizeof m);
+            npu_err("%s:%d: %s", path, line, m);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int load_file(npu_vset *s, const char *path) {
+    FILE *f = fopen(path, "r");
+    if (!f) return npu_err("%s: cannot open: %s", path, strerror(errno)), -1;
+    char buf[2048];
+    int line = 0;
+    if (!fgets(buf, sizeof buf, f)) {
+        fclose(f);
+        return npu_err("%s: empty file", path), -1;
+    }
+    line++;
+    chomp(buf);
+    int kind = -1;
+    for (int k = 0; k < NPU_VF_COUNT; k++)
+        if (strcmp(buf, headers[k]) == 0) kind = k;
+    if (kind < 0) {
+        fclose(f);
+        npu_err("%s:1: unrecognised header '%s' (expected one of the formats in shared/validation/README.md, e.g. '%s')",
+                path, buf, headers[0]);
+        return -1;
+    }
+    if (s->n_files >= (int)NPU_ARRAY_LEN(s->files)) {
+        fclose(f);
+        return npu_err("too many files (at most %d)", (int)NPU_ARRAY_LEN(s->files)), -1;
+    }
+    int fi = s->n_files++;
+    npu_strlcpy(s->files[fi].path, path, sizeof s->files[fi].path);
+    s->files[fi].kind = (npu_vkind)kind;
+    while (fgets(buf, sizeof buf, f)) {
+        line++;
+        chomp(buf);
+        if (!buf[0]) continue;
+        char *fields[20];
+        int nf = split(buf, fields, 20);
+        npu_vrow r = {.kind = (npu_vkind)kind, .file = fi, .line = line};
+        if (parse_row((npu_vkind)kind, fields, nf, &r, path, line) || push(s, &r)) {
+            fclose(f);
+            return -1;
+        }
+        s->files[fi].rows++;
+    }
+    fclose(f);
+    return 0;
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+int npu_validate_load(npu_vset *s, const char *path) {
+    struct stat st;
+    if (stat(path, &st) != 0) return npu_err("%s: %s", path, strerror(errno)), -1;
+    if (!S_ISDIR(st.st_mode)) return load_file(s, path);
+    DIR *d = opendir(path);
+    if (!d) return npu_err("%s: cannot open directory", path), -1;
+    char *names[256];
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) && n < 256) {
+        size_t l = strlen(e->d_name);
+        if (l > 4 && strcmp(e->d_name + l - 4, ".csv") == 0) names[n++] = strdup(e->d_name);
+    }
+    closedir(d);
+    qsort(names, (size_t)n, sizeof *names, cmp_str);
+    int rc = 0;
+    for (int i = 0; i < n; i++) {
+        char full[1024];
+        snprintf(full, sizeof full, "%s/%s", path, names[i]);
+        /* a directory holds other CSVs too: take only the recognised formats */
+        FILE *f = fopen(full, "r");
+        char head[512] = "";
+        if (f) {
+            if (!fgets(head, sizeof head, f)) head[0] = '\0';
+            fclose(f);
+        }
+        chomp(head);
+        bool known = false;
+        for (int k = 0; k < NPU_VF_COUNT; k++) known |= strcmp(head, headers[k]) == 0;
+        if (known && rc == 0) rc = load_file(s, full);
+        free(names[i]);
+    }
+    if (rc == 0 && s->n_files == 0) return npu_err("%s: no measurement CSVs found", path), -1;
+    return rc;
+}
+
+/* The Llama-style model of a model.csv row (validation/README.md). */
+static void row_model(const npu_vrow *r, npu_model *m) {
+    memset(m, 0, sizeof *m);
+    npu_strlcpy(m->name, r->tag, sizeof m->name);
+    m->layers = (int)r->v[0], m->hidden = (int)r->v[1], m->ffn = (int)r->v[2];
+    m->heads = (int)r->v[3], m->kv_heads = (int)r->v[4], m->vocab = (int)r->v[5];
+    m->head_dim = m->hidden / (m->heads ? m->heads : 1);
+    m->max_seq = 1 << 30;
+    m->norm = NPU_NORM_RMS, m->act = NPU_ACT_SILU, m->gated_mlp = true, m->pos = NPU_POS_ROPE;
+}
+
+double npu_validate_predict_row(const npu_vrow *r, const npu_hw *hw) {
+    switch (r->kind) {
+    case NPU_VF_GEMM: {
+        npu_dtype t = NPU_BF16;
+        npu_dtype_parse(r->tag, &t);
+        npu_kernel k = npu_kernel_gemm("gemm", r->v[0], r->v[1], r->v[2], t, t);
+        return npu_cost_kernel(hw, &k, NPU_STANDALONE).time_s * 1e3;
+    }
+    case NPU_VF_ATTN: {
+        bool prefill = strcmp(r->tag, "prefill") == 0;
+        npu_kernel k = prefill ? npu_kernel_attention((int)r->v[0], (int)r->v[1], (int)r->v[2], (int)r->v[3], r->v[4],
+                                                      r->v[4], r->v[6] != 0, NPU_BF16, NPU_BF16)
+                               : npu_kernel_attention((int)r->v[0], (int)r->v[1], (int)r->v[2], (int)r->v[3], 1,
+                                                      r->v[5], false, NPU_BF16, NPU_BF16);
+        return npu_cost_kernel(hw, &k, NPU_STANDALONE).time_s * 1e3;
+    }
+    case NPU_VF_BW: {
+        double bytes = (double)r->v[0];
+        npu_kernel k = npu_kernel_memory(r->tag, NPU_KK_MEMORY, bytes, strcmp(r->tag, "read_sum") ? 0 : bytes / 2);
+        return npu_cost_kernel(hw, &k, NPU_STANDALONE).time_s * 1e3;
+    }
+    case NPU_VF_MODEL: {
+        npu_model m;
+        row_model(r, &m);
+        npu_run_cfg c = {.batch = (int)r->v[7], .stack = strcmp(r->stack, "fused") ? NPU_STACK_EAGER : NPU_STACK_FUSED,
+                         .wdt = NPU_BF16, .adt = NPU_BF16, .kvdt = NPU_BF16};
+        c.phase = r->v[6] ? NPU_RUN_DECODE : NPU_RUN_PREFILL;
+        c.seq = r->v[8], c.ctx = r->v[9];
+        npu_run_result *res = malloc(sizeof *res);
+        double ms = NAN;
+        if (res && npu_run(&m, hw, &c, res) == 0) ms = res->latency_s * 1e3;
+        free(res);
+        return ms;
+    }
+    case NPU_VF_POWER: {
+        long n;
+        double gib;
+        if (strcmp(r->tag, "idle") == 0) return npu_power_idle_w(hw);
+        if (sscanf(r->tag, "gemm_bf16_%ld", &n) == 1) {
+            npu_kernel k = npu_kernel_gemm("gemm", n, n, n, NPU_BF16, NPU_BF16);
+            npu_kcost c = npu_cost_kernel(hw, &k, NPU_IN_STEP);
+            return npu_power_w(hw, k.flops, NPU_BF16, k.bytes, c.time_s);
+        }
+        if (sscanf(r->tag, "copy_%lfGiB", &gib) == 1) {
+            npu_kernel k = npu_kernel_memory("copy", NPU_KK_MEMORY, 2.0 * gib * 1073741824.0, 0);
+            npu_kcost c = npu_cost_kernel(hw, &k, NPU_IN_STEP);
+            return npu_power_w(hw, 0, NPU_BF16, k.bytes, c.time_s);
+        }
+        return NAN;
+    }
+    default: return NAN;
+    }
+}
+
+double npu_validate_err_pct(const npu_vrow *r) {
+    return 100.0 * fabs(r->predicted - r->measured) / r->measured;
+}
+
+int npu_validate_predict(npu_vset *s, const npu_hw *hw_override) {
+    npu_hw cached;
+    cached.name[0] = '\0';
+    for (int i = 0; i < s->n; i++) {
+        npu_vrow *r = &s->rows[i];
+        const npu_hw *hw = hw_override;
+        if (!hw) {
+            if (strcmp(cached.name, r->hw) != 0 && npu_hw_load(r->hw, &cached)) {
+                char m[400];
+                npu_strlcpy(m, npu_errmsg(), sizeof m);
+                npu_err("%s:%d: %s", s->files[r->file].path, r->line, m);
+                return -1;
+            }
+            hw = &cached;
+        }
+        r->predicted = npu_validate_predict_row(r, hw);
+        if (!isfinite(r->predicted)) {
+            char m[400];
+            npu_strlcpy(m, npu_errmsg(), sizeof m);
+            if (r->kind == NPU_VF_POWER) npu_err("%s:%d: unknown power workload '%s' (known: idle, gemm_bf16_N, copy_XGiB)",
+                                                 s->files[r->file].path, r->line, r->tag);
+            else npu_err("%s:%d: cannot predict this row: %s", s->files[r->file].path, r->line, m);
+            return -1;
+        }
+    }
+    npu_validate_summarise(s);
+    return 0;
+}
+
+void npu_validate_summarise(npu_vset *s) {
+    double sum = 0;
+    s->max_err_pct = 0;
+    for (int f = 0; f < s->n_files; f++) s->files[f].mape_pct = s->files[f].max_err_pct = 0;
+    for (int i = 0; i < s->n; i++) {
+        double e = npu_validate_err_pct(&s->rows[i]);
+        npu_vfile *f = &s->files[s->rows[i].file];
+        f->mape_pct += e;
+        if (e > f->max_err_pct) f->max_err_pct = e;
+        if (e > s->max_err_pct) s->max_err_pct = e;
+        sum += e;
+    }
+    for (int f = 0; f < s->n_files; f++)
+        if (s->files[f].rows) s->files[f].mape_pct /= s->files[f].rows;
+    s->mape_pct = s->n ? sum / s->n : 0;
+}
+
+void npu_validate_free(npu_vset *s) {
+    free(s->rows);
+    memset(s, 0, sizeof *s);
+}
