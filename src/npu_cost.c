@@ -43,11 +43,15 @@ static npu_kcost cost_gemm(const npu_hw *hw, const npu_kernel *k) {
         if (tm < 16 || tn < 16) continue;
         double halvings = log2((double)TM * TN / ((double)tm * tn));
         double eff = e->matrix_eff * dmax(0.05, 1.0 - e->tile_pen * halvings);
-        for (int s = 1; s <= 16; s *= 2) {
-            if (s > 1 && K / s < 2L * hw->tile_k) break;
+        for (int sk = 0; sk <= 5; sk++) {
+            bool stream_k = sk == 5;
+            int s = stream_k ? 1 : 1 << sk;
+            if (s > 1 && K / s < 2L * hw->tile_k) continue;
             double tiles = ceil((double)M / tm) * ceil((double)N / tn) * G;
             double ctas = tiles * s;
-            double waves = ceil(ctas / hw->units);
+            /* s == 0 stands for stream-K: the tile work is spread evenly over the units
+             * (no wave quantization) at the price of a fix-up pass */
+            double waves = ctas > hw->units && stream_k ? ctas / hw->units : ceil(ctas / hw->units);
             double k_steps = ceil((double)K / s / hw->tile_k) * hw->tile_k;
             double cta_s = 2.0 * tm * tn * k_steps / (unit_rate * eff);
             double compute = waves * (cta_s + e->wave_us * 1e-6);
@@ -55,7 +59,7 @@ static npu_kcost cost_gemm(const npu_hw *hw, const npu_kernel *k) {
             double bytes = k->bytes + (s > 1 ? 2.0 * s * M * N * G * 4.0 : 0);
             double memory = e->mem_lat_us * 1e-6 + bytes / reachable_bw(hw, ctas, e->gemm_mem_eff);
             double body = dmax(compute, memory);
-            double extra = s > 1 ? e->kernel_us * 1e-6 : 0; /* split-K reduction kernel */
+            double extra = s > 1 || stream_k ? e->kernel_us * 1e-6 : 0; /* reduction / fix-up */
             if (body + extra < best.time_s) {
                 best.time_s = body + extra;
                 best.compute_s = compute;

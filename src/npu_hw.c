@@ -23,17 +23,17 @@ double *npu_eff_param(npu_eff *e, int i) {
 
 /* Fitted on ../shared/validation/h100-sxm with `npusim calibrate` (docs/calibration.md). */
 const npu_eff npu_eff_default = {
-    .launch_us = 5.0,
-    .kernel_us = 1.8,
-    .mem_eff = 0.90,
-    .mem_lat_us = 1.5,
-    .unit_bw_share = 2.0,
-    .matrix_eff = 0.72,
-    .tile_pen = 0.15,
-    .wave_us = 1.0,
-    .attn_eff = 0.85,
-    .vec_eff = 0.5,
-    .gemm_mem_eff = 0.93,
+    .launch_us = 5.154,
+    .kernel_us = 1.5861,
+    .mem_eff = 0.9053,
+    .mem_lat_us = 0.1056,
+    .unit_bw_share = 1.5258,
+    .matrix_eff = 0.792,
+    .tile_pen = 0.0809,
+    .wave_us = 4.5813,
+    .attn_eff = 0.7852,
+    .vec_eff = 0.6824,
+    .gemm_mem_eff = 0.8338,
 };
 
 int npu_hw_preset_count(void) { return npu_presets_hw_count; }
@@ -57,7 +57,11 @@ npu_dtype npu_hw_matrix_dtype(const npu_hw *hw, npu_dtype want) {
         if (hw->macs_per_cycle[t] > 0) return t;
         t = wider[t];
     }
-    return hw->macs_per_cycle[NPU_BF16] > 0 ? NPU_BF16 : NPU_FP16;
+    /* no wider type: an integer-only NPU runs everything quantized to what it has */
+    static const npu_dtype any[] = {NPU_BF16, NPU_FP16, NPU_FP8, NPU_INT8, NPU_INT4};
+    for (size_t i = 0; i < NPU_ARRAY_LEN(any); i++)
+        if (hw->macs_per_cycle[any[i]] > 0) return any[i];
+    return NPU_BF16;
 }
 
 double npu_hw_vec_flops(const npu_hw *hw) {
@@ -185,10 +189,10 @@ static int read_eff(const cJSON *o, npu_hw *hw, const char *origin) {
     for (int i = 0; i < NPU_EFF_NPARAM; i++) keys[i] = npu_eff_names[i];
     keys[NPU_EFF_NPARAM] = "source";
     keys[NPU_EFF_NPARAM + 1] = NULL;
-    char where[160], src[512];
+    char where[160];
     snprintf(where, sizeof where, "%s: efficiency", origin);
     if (npu_json_check_keys(o, keys, where)) return -1;
-    if (npu_json_str(o, "source", src, sizeof src, false, where)) return -1;
+    if (npu_json_str(o, "source", hw->eff_source, sizeof hw->eff_source, false, where)) return -1;
     for (int i = 0; i < NPU_EFF_NPARAM; i++)
         if (npu_json_num(o, npu_eff_names[i], npu_eff_param(&hw->eff, i), false, 0, where)) return -1;
     hw->eff_from_file = true;
@@ -372,6 +376,7 @@ cJSON *npu_hw_to_json(const npu_hw *hw) {
         npu_eff eff = hw->eff;
         for (int i = 0; i < NPU_EFF_NPARAM; i++)
             cJSON_AddNumberToObject(e, npu_eff_names[i], *npu_eff_param(&eff, i));
+        if (hw->eff_source[0]) cJSON_AddStringToObject(e, "source", hw->eff_source);
     }
     return r;
 }

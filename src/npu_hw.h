@@ -86,6 +86,7 @@ typedef struct npu_hw {
     /* efficiency */
     npu_eff eff;
     bool eff_from_file; /* false: npu_eff_default */
+    char eff_source[256];
     /* derived by npu_hw_finish(), never stored */
     const npu_memtech *memtech;
     double mem_bw_Bps;    /* peak DRAM bandwidth, bytes/s */
