@@ -57,7 +57,8 @@ static npu_kcost cost_gemm(const npu_hw *hw, const npu_kernel *k) {
             double compute = waves * (cta_s + e->wave_us * 1e-6);
             if (dequant) compute += ceil((double)M / tm) * (double)N * K * G * 4.0 / vec_rate;
             double bytes = k->bytes + (s > 1 ? 2.0 * s * M * N * G * 4.0 : 0);
-            double memory = e->mem_lat_us * 1e-6 + bytes / reachable_bw(hw, ctas, e->gemm_mem_eff);
+            /* a tile pipeline fills (prologue) before its loads stream */
+            double memory = (e->mem_lat_us + e->wave_us) * 1e-6 + bytes / reachable_bw(hw, ctas, e->gemm_mem_eff);
             double body = dmax(compute, memory);
             double extra = s > 1 || stream_k ? e->kernel_us * 1e-6 : 0; /* reduction / fix-up */
             if (body + extra < best.time_s) {

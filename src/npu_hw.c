@@ -23,17 +23,17 @@ double *npu_eff_param(npu_eff *e, int i) {
 
 /* Fitted on ../shared/validation/h100-sxm with `npusim calibrate` (docs/calibration.md). */
 const npu_eff npu_eff_default = {
-    .launch_us = 5.154,
-    .kernel_us = 1.5861,
-    .mem_eff = 0.9053,
-    .mem_lat_us = 0.1056,
-    .unit_bw_share = 1.5258,
-    .matrix_eff = 0.792,
-    .tile_pen = 0.0809,
-    .wave_us = 4.5813,
-    .attn_eff = 0.7852,
-    .vec_eff = 0.6824,
-    .gemm_mem_eff = 0.8338,
+    .launch_us = 5.1385,
+    .kernel_us = 1.3974,
+    .mem_eff = 0.9051,
+    .mem_lat_us = 0.1086,
+    .unit_bw_share = 1.8495,
+    .matrix_eff = 0.7716,
+    .tile_pen = 0.0,
+    .wave_us = 3.4606,
+    .attn_eff = 0.7841,
+    .vec_eff = 0.6842,
+    .gemm_mem_eff = 0.8513,
 };
 
 int npu_hw_preset_count(void) { return npu_presets_hw_count; }
