@@ -81,7 +81,6 @@ static npu_kcost cost_attention(const npu_hw *hw, const npu_kernel *k) {
     npu_kcost c = {0};
     double unit_rate = npu_hw_peak_flops(hw, npu_hw_matrix_dtype(hw, NPU_BF16)) / hw->units *
                        e->matrix_eff * e->attn_eff;
-    double pairs_per_head = k->flops / (4.0 * k->head_dim * k->batch * k->heads);
     if (k->q_len > 1) {
         const double bq = 128; /* query rows per tile */
         double qblocks = ceil(k->q_len / bq);
@@ -99,7 +98,6 @@ static npu_kcost cost_attention(const npu_hw *hw, const npu_kernel *k) {
         c.compute_s = k->flops / (dmin(ctas, hw->units) * unit_rate) + e->wave_us * 1e-6;
         c.memory_s = e->mem_lat_us * 1e-6 + k->bytes / reachable_bw(hw, ctas, 1.0);
         if (splits > 1) c.overhead_s = e->kernel_us * 1e-6; /* combine partial softmaxes */
-        (void)pairs_per_head;
     }
     c.time_s = dmax(c.compute_s, c.memory_s) + c.overhead_s;
     return c;

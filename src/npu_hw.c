@@ -46,7 +46,8 @@ double npu_hw_peak_flops(const npu_hw *hw, npu_dtype t) {
 }
 
 /* The matrix datatype the engines run for a requested input type: the type itself
- * if supported, else the next wider one (int4 -> int8 -> fp8? no: int8 -> fp16/bf16). */
+ * if supported, else the next wider one (int4 -> int8 -> bf16, fp8 -> bf16,
+ * fp16 <-> bf16). */
 npu_dtype npu_hw_matrix_dtype(const npu_hw *hw, npu_dtype want) {
     static const npu_dtype wider[NPU_DTYPE_COUNT] = {
         [NPU_INT4] = NPU_INT8, [NPU_INT8] = NPU_BF16, [NPU_FP8] = NPU_BF16,
