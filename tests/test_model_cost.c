@@ -6,6 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Load a hardware and a model preset; both must exist. */
+static void load_pair(const char *hw, const char *model, npu_hw *h, npu_model *m) {
+    assert_int_equal(npu_hw_load(hw, h), 0);
+    assert_int_equal(npu_model_load(model, m), 0);
+}
+
 static npu_step_cfg cfg(npu_phase ph, int b, long seq, long ctx, npu_stack st) {
     npu_step_cfg c = {.phase = ph, .batch = b, .seq = seq, .ctx = ctx, .stack = st,
                       .wdt = NPU_BF16, .adt = NPU_BF16, .kvdt = NPU_BF16};
@@ -101,8 +107,7 @@ static void test_monotonic_sizes(void **st) {
     (void)st;
     npu_hw h;
     npu_model m;
-    assert_int_equal(npu_hw_load("h100-sxm", &h), 0);
-    assert_int_equal(npu_model_load("llama3-8b", &m), 0);
+    load_pair("h100-sxm", "llama3-8b", &h, &m);
     for (int ph = 0; ph < 2; ph++) {
         double prev = 0;
         for (int b = 1; b <= 256; b *= 2) {
@@ -130,8 +135,7 @@ static void test_fp8_faster(void **st) {
     (void)st;
     npu_hw h;
     npu_model m;
-    assert_int_equal(npu_hw_load("h100-sxm", &h), 0);
-    assert_int_equal(npu_model_load("llama2-7b", &m), 0);
+    load_pair("h100-sxm", "llama2-7b", &h, &m);
     npu_run_cfg c = {.phase = NPU_RUN_DECODE, .batch = 8, .ctx = 1024, .wdt = NPU_BF16, .adt = NPU_BF16, .kvdt = NPU_BF16};
     npu_run_result *a = malloc(sizeof *a), *b = malloc(sizeof *b);
     assert_int_equal(npu_run(&m, &h, &c, a), 0);
@@ -147,8 +151,7 @@ static void test_memory_plan_does_not_fit(void **st) {
     (void)st;
     npu_hw h;
     npu_model m;
-    assert_int_equal(npu_hw_load("h100-sxm", &h), 0);
-    assert_int_equal(npu_model_load("llama2-70b", &m), 0);
+    load_pair("h100-sxm", "llama2-70b", &h, &m);
     npu_run_cfg c = {.phase = NPU_RUN_DECODE, .batch = 1, .ctx = 100, .wdt = NPU_BF16, .adt = NPU_BF16, .kvdt = NPU_BF16};
     npu_run_result *r = malloc(sizeof *r);
     assert_int_equal(npu_run(&m, &h, &c, r), -1);
@@ -165,8 +168,7 @@ static void test_e2e_composition(void **st) {
     (void)st;
     npu_hw h;
     npu_model m;
-    assert_int_equal(npu_hw_load("a100-sxm-80gb", &h), 0);
-    assert_int_equal(npu_model_load("mistral-7b", &m), 0);
+    load_pair("a100-sxm-80gb", "mistral-7b", &h, &m);
     npu_run_cfg c = {.phase = NPU_RUN_E2E, .batch = 4, .input = 512, .output = 64, .wdt = NPU_FP16, .adt = NPU_FP16, .kvdt = NPU_FP16};
     npu_run_result *r = malloc(sizeof *r);
     assert_int_equal(npu_run(&m, &h, &c, r), 0);
