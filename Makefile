@@ -50,7 +50,9 @@ $(BUILD)/tests/%: tests/%.c $(BUILD)/libnpusim.a tests/testutil.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(WARN) $(INC) -Itests -o $@ $< $(BUILD)/libnpusim.a $(LDLIBS) -lcmocka
 
-$(BUILD)/bench: bench/bench.c $(BUILD)/libnpusim.a
+BENCHES := $(patsubst bench/%.c,$(BUILD)/benches/%,$(wildcard bench/*.c))
+$(BUILD)/benches/%: bench/%.c $(BUILD)/libnpusim.a
+	@mkdir -p $(@D)
 	$(CC) -O2 $(WARN) $(INC) -o $@ $< $(BUILD)/libnpusim.a $(LDLIBS)
 
 deps:
@@ -64,7 +66,7 @@ unit: $(TESTS)
 	@set -e; for t in $(TESTS); do echo "== $$t"; ./$$t; done
 
 golden: all
-	@sh tests/golden.sh $(BUILD)/npusim
+	@set -e; for g in tests/golden*.sh; do sh $$g $(BUILD)/npusim; done
 
 check-accuracy: all
 	@sh tests/accuracy.sh $(BUILD)/npusim
@@ -73,8 +75,8 @@ test: deps
 	@$(MAKE) --no-print-directory all unit golden check-accuracy
 
 bench: deps
-	@$(MAKE) --no-print-directory all $(BUILD)/bench
-	./$(BUILD)/bench
+	@$(MAKE) --no-print-directory all $(BENCHES)
+	@set -e; for b in $(BENCHES); do echo "== $$b"; ./$$b; done
 
 asan: deps
 	@$(MAKE) --no-print-directory clean

@@ -104,13 +104,14 @@ static int cmd_run(int argc, char **argv) {
 }
 
 static int cmd_op(int argc, char **argv) {
-    static const char *const ops[] = {"gemm", "attention", "copy"};
+    static const char *const ops[] = {"gemm", "attention", "copy", "allreduce", "allgather", "reducescatter", "alltoall"};
     if (argc < 3) {
-        npu_err("op needs a kind: gemm, attention or copy");
+        npu_err("op needs a kind: gemm, attention, copy, allreduce, allgather, reducescatter or alltoall");
         return cli_fail();
     }
-    int which = pick(argv[2], ops, 3, "op");
+    int which = pick(argv[2], ops, (int)NPU_ARRAY_LEN(ops), "op");
     if (which < 0) return cli_fail();
+    if (which >= 3) return cmd_op_comm(argc, argv);
     cli_opt o[] = {{"hw", 1, 0},       {"m", 1, 0},        {"n", 1, 0},        {"k", 1, 0},
                    {"dtype", 1, 0},    {"act-dtype", 1, 0}, {"kv-dtype", 1, 0}, {"phase", 1, 0},
                    {"batch", 1, 0},    {"heads", 1, 0},    {"kv-heads", 1, 0}, {"head-dim", 1, 0},
@@ -165,10 +166,11 @@ static int cmd_op(int argc, char **argv) {
 }
 
 static int cmd_list(int argc, char **argv) {
-    static const char *const what[] = {"models", "hw", "memory"};
-    int w = argc >= 3 ? pick(argv[2], what, 3, "list") : -1;
-    if (argc < 3) npu_err("list needs one of: models, hw, memory");
+    static const char *const what[] = {"models", "hw", "memory", "process"};
+    int w = argc >= 3 ? pick(argv[2], what, 4, "list") : -1;
+    if (argc < 3) npu_err("list needs one of: models, hw, memory, process");
     if (w < 0) return cli_fail();
+    if (w == 3) return cmd_list_process();
     if (w == 0) {
         printf("%-18s %6s %7s %6s %4s %7s %8s %10s\n", "model", "layers", "hidden", "heads", "kv", "ffn", "vocab", "params");
         for (int i = 0; i < npu_model_preset_count(); i++) {
@@ -227,7 +229,7 @@ int main(int argc, char **argv) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }
-    static const char *const cmds[] = {"run", "op", "list", "show", "validate", "calibrate"};
+    static const char *const cmds[] = {"run", "op", "list", "show", "validate", "calibrate", "plan", "serve", "cost"};
     int c = pick(argv[1], cmds, (int)NPU_ARRAY_LEN(cmds), "command");
     switch (c) {
     case 0: return cmd_run(argc, argv);
@@ -236,6 +238,9 @@ int main(int argc, char **argv) {
     case 3: return cmd_show(argc, argv);
     case 4: return cmd_validate(argc, argv);
     case 5: return cmd_calibrate(argc, argv);
+    case 6: return cmd_plan(argc, argv);
+    case 7: return cmd_serve(argc, argv);
+    case 8: return cmd_cost(argc, argv);
     default: return cli_fail();
     }
 }

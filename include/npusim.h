@@ -9,6 +9,7 @@
 #include "npu_model.h"
 #include "npu_graph.h"
 #include "npu_cost.h"
+#include "npu_comm.h"
 #include "npu_step.h"
 #include "npu_report.h"
 #include "npu_validate.h"

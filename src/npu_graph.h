@@ -46,6 +46,14 @@ typedef struct npu_kernel {
     double bytes;     /* compulsory DRAM traffic, bytes */
 } npu_kernel;
 
+/* How one model replica is split over chips. 0 and 1 both mean "not split".
+ * tp: tensor parallel (heads and MLP columns); pp: pipeline stages (layers);
+ * ep: expert parallel (routed experts); dp: data-parallel replicas (the replica
+ * count, not a split of one step); cp: context parallel (prefill sequence). */
+typedef struct npu_plan {
+    int tp, pp, ep, dp, cp;
+} npu_plan;
+
 typedef struct npu_step_cfg {
     npu_phase phase;
     int batch;       /* sequences */
@@ -55,6 +63,7 @@ typedef struct npu_step_cfg {
     npu_dtype wdt;   /* weights */
     npu_dtype adt;   /* GEMM input activations */
     npu_dtype kvdt;  /* KV cache */
+    npu_plan plan;   /* parallel plan of the replica; zeroes = one chip */
 } npu_step_cfg;
 
 #define NPU_GRAPH_MAX 48

@@ -41,6 +41,7 @@ typedef struct npu_run_cfg {
     long output;  /* e2e: generated tokens */
     npu_stack stack;
     npu_dtype wdt, adt, kvdt;
+    npu_plan plan; /* parallel plan of the replica; zeroes = one chip */
 } npu_run_cfg;
 
 typedef struct npu_run_result {
