@@ -2,7 +2,12 @@
 #ifndef NPUSIM_CMDS_H
 #define NPUSIM_CMDS_H
 
+#include "args.h"
+#include "npusim.h"
+
 int cli_fail(void); /* print npu_errmsg() on stderr, return exit status 2 */
+/* --tp --pp --ep --dp --cp into a plan (absent = 1); -1 + npu_err on bad values. */
+int cli_plan(const cli_opt *o, int n, npu_plan *p);
 int cmd_validate(int argc, char **argv);
 int cmd_calibrate(int argc, char **argv);
 int cmd_plan(int argc, char **argv);     /* cmd_plan.c: deployment planner (issue 4) */

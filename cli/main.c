@@ -18,6 +18,8 @@ static void usage(FILE *out) {
     fputs("usage: npusim COMMAND [options]\n\n"
           "  run --model M --hw H --phase prefill|decode|e2e --batch B [--seq S | --ctx L | --input I --output O]\n"
           "      [--stack fused|eager] [--dtype bf16|fp16|fp8|int8|int4] [--act-dtype T] [--kv-dtype T] [--json|--csv]\n"
+          "      [--tp N] [--pp N] [--ep N] [--dp N] [--cp N] [--moe-skew S]\n"
+          "  plan --model M --hw H --chips N [--input I --output O] [--max-ttft MS] [--max-tpot MS] [--dtype T] [--json]\n"
           "  op gemm --hw H --m M --n N --k K [--dtype T] [--act-dtype T] [--json]\n"
           "  op attention --hw H --phase prefill|decode --batch B --heads N --kv-heads K --head-dim D (--seq S | --ctx L) [--json]\n"
           "  op copy --hw H --bytes X [--json]\n"
@@ -47,6 +49,20 @@ static int parse_dtypes(cli_opt *o, int n, npu_dtype *w, npu_dtype *a, npu_dtype
     return 0;
 }
 
+int cli_plan(const cli_opt *o, int n, npu_plan *p) {
+    long v[5] = {1, 1, 1, 1, 1};
+    static const char *const names[5] = {"tp", "pp", "ep", "dp", "cp"};
+    for (int i = 0; i < 5; i++) {
+        if (cli_long(o, n, names[i], &v[i], false, 1)) return -1;
+        if (v[i] > 4096) {
+            npu_err("option '--%s': %ld is too large", names[i], v[i]);
+            return -1;
+        }
+    }
+    *p = (npu_plan){(int)v[0], (int)v[1], (int)v[2], (int)v[3], (int)v[4]};
+    return 0;
+}
+
 static int pick(const char *s, const char *const *names, int n, const char *what) {
     for (int i = 0; i < n; i++)
         if (strcmp(s, names[i]) == 0) return i;
@@ -59,7 +75,8 @@ static int cmd_run(int argc, char **argv) {
     cli_opt o[] = {{"model", 1, 0}, {"hw", 1, 0},     {"phase", 1, 0},     {"batch", 1, 0},
                    {"seq", 1, 0},   {"ctx", 1, 0},    {"input", 1, 0},     {"output", 1, 0},
                    {"stack", 1, 0}, {"dtype", 1, 0},  {"act-dtype", 1, 0}, {"kv-dtype", 1, 0},
-                   {"json", 0, 0},  {"csv", 0, 0}};
+                   {"json", 0, 0},  {"csv", 0, 0},    {"tp", 1, 0},        {"pp", 1, 0},
+                   {"ep", 1, 0},    {"dp", 1, 0},     {"cp", 1, 0},        {"moe-skew", 1, 0}};
     int n = (int)NPU_ARRAY_LEN(o), npos;
     const char *pos[1];
     if (cli_parse(argc, argv, 2, o, n, pos, 0, &npos)) return cli_fail();
@@ -87,7 +104,9 @@ static int cmd_run(int argc, char **argv) {
     if (cli_long(o, n, "seq", &c.seq, need_seq, 1) || cli_long(o, n, "ctx", &c.ctx, need_ctx, 1) ||
         cli_long(o, n, "input", &c.input, need_io, 1) || cli_long(o, n, "output", &c.output, need_io, 1))
         return cli_fail();
-    if (parse_dtypes(o, n, &c.wdt, &c.adt, &c.kvdt)) return cli_fail();
+    if (parse_dtypes(o, n, &c.wdt, &c.adt, &c.kvdt) || cli_plan(o, n, &c.plan) ||
+        cli_double(o, n, "moe-skew", &c.moe_skew, false, 0))
+        return cli_fail();
     npu_model m;
     npu_hw hw;
     if (npu_model_load(ms, &m) || npu_hw_load(hs, &hw)) return cli_fail();

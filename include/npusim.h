@@ -11,6 +11,7 @@
 #include "npu_cost.h"
 #include "npu_comm.h"
 #include "npu_step.h"
+#include "npu_planner.h"
 #include "npu_report.h"
 #include "npu_validate.h"
 #include "npu_calib.h"

@@ -85,7 +85,7 @@ static npu_kcost cost_attention(const npu_hw *hw, const npu_kernel *k) {
         const double bq = 128; /* query rows per tile */
         double qblocks = ceil(k->q_len / bq);
         double ctas = (double)k->batch * k->heads * qblocks;
-        double longest = 4.0 * bq * k->kv_len * k->head_dim;
+        double longest = 2.0 * bq * k->kv_len * (k->head_dim + (k->v_dim > 0 ? k->v_dim : k->head_dim));
         double busy = dmin(ctas, hw->units);
         double waves = ceil(ctas / hw->units);
         c.compute_s = dmax(k->flops / (busy * unit_rate), longest / unit_rate) +
@@ -116,6 +116,11 @@ static npu_kcost cost_streaming(const npu_hw *hw, const npu_kernel *k) {
 
 npu_kcost npu_cost_kernel(const npu_hw *hw, const npu_kernel *k, npu_cost_ctx ctx) {
     npu_kcost c;
+    if (k->kind == NPU_KK_COMM) { /* the collective model carries its own launch/sync latency */
+        npu_comm_cost cc = npu_comm_op(hw, k->coll, k->chips, k->comm_bytes);
+        c = (npu_kcost){.time_s = cc.time_s, .overhead_s = cc.latency_s, .bound = NPU_BOUND_COMM};
+        return c;
+    }
     switch (k->kind) {
     case NPU_KK_GEMM: c = cost_gemm(hw, k); break;
     case NPU_KK_ATTN: c = cost_attention(hw, k); break;

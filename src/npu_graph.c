@@ -5,7 +5,7 @@
 #include <math.h>
 #include <string.h>
 
-const char *const npu_kkind_names[NPU_KK_COUNT] = {"gemm", "attention", "norm", "elementwise", "memory"};
+const char *const npu_kkind_names[NPU_KK_COUNT] = {"gemm", "attention", "norm", "elementwise", "memory", "comm"};
 const char *const npu_stack_names[2] = {"fused", "eager"};
 
 #define ACT_BYTES 2.0 /* elementwise activations stay bf16/fp16 in every stack */
@@ -19,24 +19,60 @@ npu_kernel npu_kernel_gemm(const char *name, long m, long n, long k, npu_dtype w
     return kn;
 }
 
+/* FLOPs and compulsory bytes of an attention kernel from its fields. */
+static void attn_fill(npu_kernel *kn) {
+    /* (query, key) pairs per head: causal prefill sees a triangle ending at kv_len */
+    double pairs;
+    long q_len = kn->q_len, kv_len = kn->kv_len;
+    if (kn->causal && q_len > 1) {
+        long past = kv_len - q_len; /* cached tokens before the new ones */
+        pairs = (double)q_len * past + (double)q_len * (q_len + 1) / 2.0;
+    } else {
+        pairs = (double)q_len * kv_len;
+    }
+    double qk = kn->head_dim, v = kn->v_dim > 0 ? kn->v_dim : kn->head_dim;
+    kn->flops = 2.0 * (qk + v) * pairs * kn->batch * kn->heads; /* QK^T and PV, 2 FLOP per MAC */
+    double kvb = npu_dtype_bytes(kn->kvdt);
+    double kv_bytes = kn->latent > 0 ? (double)kn->batch * kv_len * kn->latent * kvb
+                                     : (double)kn->batch * kn->kv_heads * kv_len * (qk + v) * kvb;
+    double qo_bytes = (double)kn->batch * kn->heads * q_len * (qk + v) * ACT_BYTES;
+    kn->bytes = kv_bytes + qo_bytes;
+}
+
 npu_kernel npu_kernel_attention(int batch, int heads, int kv_heads, int head_dim, long q_len,
                                 long kv_len, bool causal, npu_dtype adt, npu_dtype kvdt) {
     npu_kernel kn = {.name = "attention", .kind = NPU_KK_ATTN, .count = 1, .launches = 1,
                      .batch = batch, .heads = heads, .kv_heads = kv_heads, .head_dim = head_dim,
                      .q_len = q_len, .kv_len = kv_len, .causal = causal, .adt = adt, .kvdt = kvdt,
                      .groups = 1, .wdt = adt};
-    /* (query, key) pairs per head: causal prefill sees a triangle ending at kv_len */
-    double pairs;
-    if (causal && q_len > 1) {
-        long past = kv_len - q_len; /* cached tokens before the new ones */
-        pairs = (double)q_len * past + (double)q_len * (q_len + 1) / 2.0;
-    } else {
-        pairs = (double)q_len * kv_len;
-    }
-    kn.flops = 4.0 * head_dim * pairs * batch * heads; /* QK^T and PV, 2 FLOP per MAC */
-    double kv_bytes = 2.0 * batch * kv_heads * (double)kv_len * head_dim * npu_dtype_bytes(kvdt);
-    double qo_bytes = 2.0 * batch * heads * (double)q_len * head_dim * ACT_BYTES;
-    kn.bytes = kv_bytes + qo_bytes;
+    attn_fill(&kn);
+    return kn;
+}
+
+npu_kernel npu_kernel_attention_mla(int batch, int heads, int qk_dim, int v_dim, int latent, long q_len,
+                                    long kv_len, bool causal, npu_dtype adt, npu_dtype kvdt) {
+    npu_kernel kn = npu_kernel_attention(batch, heads, latent > 0 ? 1 : heads, qk_dim, q_len, kv_len,
+                                         causal, adt, kvdt);
+    kn.v_dim = v_dim;
+    kn.latent = latent;
+    attn_fill(&kn);
+    return kn;
+}
+
+npu_kernel npu_kernel_attention_at(const npu_kernel *k, long kv_len) {
+    npu_kernel base = *k;
+    attn_fill(&base);
+    double extra = k->bytes - base.bytes; /* fused RoPE / KV-write traffic carried by k */
+    npu_kernel moved = base;
+    moved.kv_len = kv_len;
+    attn_fill(&moved);
+    moved.bytes += extra;
+    return moved;
+}
+
+npu_kernel npu_kernel_comm(const char *name, npu_coll op, int chips, double bytes) {
+    npu_kernel kn = {.name = name, .kind = NPU_KK_COMM, .count = 1, .launches = 1, .groups = 1,
+                     .coll = op, .chips = chips, .comm_bytes = bytes};
     return kn;
 }
 
@@ -47,13 +83,72 @@ npu_kernel npu_kernel_memory(const char *name, npu_kkind kind, double bytes, dou
     return kn;
 }
 
+/* ---- parallel plans ---- */
+
+npu_plan npu_plan_norm(npu_plan p) {
+    if (p.tp < 1) p.tp = 1;
+    if (p.pp < 1) p.pp = 1;
+    if (p.ep < 1) p.ep = 1;
+    if (p.dp < 1) p.dp = 1;
+    if (p.cp < 1) p.cp = 1;
+    return p;
+}
+
+int npu_plan_stage_chips(npu_plan p) {
+    p = npu_plan_norm(p);
+    return (p.ep > p.tp ? p.ep : p.tp) * p.cp;
+}
+int npu_plan_replica_chips(npu_plan p) { return npu_plan_stage_chips(p) * npu_plan_norm(p).pp; }
+int npu_plan_total_chips(npu_plan p) { return npu_plan_replica_chips(p) * npu_plan_norm(p).dp; }
+
+int npu_plan_check(const npu_model *m, npu_plan p) {
+    if (p.tp < 0 || p.pp < 0 || p.ep < 0 || p.dp < 0 || p.cp < 0) {
+        npu_err("parallel sizes must be positive");
+        return -1;
+    }
+    p = npu_plan_norm(p);
+    if (m->heads % p.tp) {
+        npu_err("%s: %d attention heads are not divisible by --tp %d", m->name, m->heads, p.tp);
+        return -1;
+    }
+    if (m->mla.kv_lora_rank <= 0 && m->kv_heads % p.tp && p.tp % m->kv_heads) {
+        npu_err("%s: %d KV heads and --tp %d: one must divide the other", m->name, m->kv_heads, p.tp);
+        return -1;
+    }
+    if (m->layers % p.pp) {
+        npu_err("%s: %d layers are not divisible by --pp %d", m->name, m->layers, p.pp);
+        return -1;
+    }
+    if (p.ep > 1 && m->moe.experts <= 0) {
+        npu_err("%s: --ep %d needs a mixture-of-experts model", m->name, p.ep);
+        return -1;
+    }
+    if (p.ep > 1 && m->moe.experts % p.ep) {
+        npu_err("%s: %d experts are not divisible by --ep %d", m->name, m->moe.experts, p.ep);
+        return -1;
+    }
+    if (p.ep > 1 && (p.ep > p.tp ? p.ep % p.tp : p.tp % p.ep)) {
+        npu_err("--ep %d and --tp %d: one must divide the other", p.ep, p.tp);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- graph builder ---- */
+
 typedef struct builder {
     npu_graph *g;
-    int count; /* count for kernels added now */
+    int count;   /* count for kernels added now */
+    npu_plan p;  /* normalized plan */
+    int attn_dp; /* data-parallel attention groups in a stage (ep > tp), else 1 */
+    int cp;      /* context-parallel chips sharing each sequence (prefill) */
 } builder;
 
 static npu_kernel *add(builder *b, npu_kernel kn) {
-    if (b->g->n >= NPU_GRAPH_MAX) return NULL;
+    if (b->g->n >= NPU_GRAPH_MAX) {
+        b->g->n++; /* reported as an error by npu_graph_build */
+        return NULL;
+    }
     kn.count = b->count;
     b->g->k[b->g->n] = kn;
     return &b->g->k[b->g->n++];
@@ -63,6 +158,10 @@ static void add_mem(builder *b, const char *name, npu_kkind kind, double bytes, 
                     int launches) {
     npu_kernel *k = add(b, npu_kernel_memory(name, kind, bytes, flops));
     if (k) k->launches = launches;
+}
+
+static void add_comm(builder *b, const char *name, npu_coll op, int chips, double bytes) {
+    if (chips > 1 && bytes > 0) add(b, npu_kernel_comm(name, op, chips, bytes));
 }
 
 /* Norm over `rows` x `h`. Eager RMSNorm is the reference code's fp32 round trip:
@@ -87,9 +186,12 @@ static void add_rope_eager(builder *b, double rows, int heads, int head_dim, con
     add_mem(b, name, NPU_KK_ELEM, 9.0 * t_bytes, 6.0 * rows * heads * head_dim, 12);
 }
 
+/* MLP on `tokens` rows with intermediate size `ffn` (this chip's slice), run as
+ * `groups` independent problems (experts). */
 static void add_mlp(builder *b, const npu_model *m, const npu_step_cfg *c, double tokens, int ffn,
                     int groups, const char *up_name, const char *down_name) {
-    long rows = (long)ceil(tokens);
+    long rows = (long)ceil(tokens - 1e-9);
+    if (rows < 1) rows = 1;
     int mats = m->gated_mlp ? 2 : 1;
     npu_kernel up = npu_kernel_gemm(up_name, rows, (long)mats * ffn, m->hidden, c->wdt, c->adt);
     npu_kernel down = npu_kernel_gemm(down_name, rows, m->hidden, ffn, c->wdt, c->adt);
@@ -111,51 +213,166 @@ static void add_mlp(builder *b, const npu_model *m, const npu_step_cfg *c, doubl
     add(b, down);
 }
 
-/* Expected number of distinct experts hit when `picks` tokens choose uniformly. */
-static double experts_hit(int experts, double picks) {
-    return experts * (1.0 - pow(1.0 - 1.0 / experts, picks));
+/* Routing of `picks` token-to-expert choices over `experts` experts whose
+ * popularity falls as rank^-skew: the expected number of distinct experts hit,
+ * and the share of all picks landing on the busiest of `parts` equal expert
+ * groups (random placement; 1/parts when uniform). */
+typedef struct routing {
+    double hit;        /* distinct experts receiving at least one token */
+    double busy_share; /* share of the picks on the busiest expert group */
+} routing;
+
+static routing route(int experts, double picks, double skew, int parts) {
+    routing r;
+    if (skew <= 0) {
+        r.hit = experts * (1.0 - pow(1.0 - 1.0 / experts, picks));
+        r.busy_share = 1.0 / parts;
+        return r;
+    }
+    double norm = 0;
+    for (int i = 1; i <= experts; i++) norm += pow(i, -skew);
+    r.hit = 0;
+    for (int i = 1; i <= experts; i++) r.hit += 1.0 - pow(1.0 - pow(i, -skew) / norm, picks);
+    /* the busiest group holds the hottest expert plus an average share of the rest */
+    double p1 = 1.0 / norm;
+    double per_group = (double)experts / parts;
+    r.busy_share = experts > 1 ? p1 + (1.0 - p1) * (per_group - 1.0) / (experts - 1.0) : 1.0;
+    return r;
+}
+
+/* Attention block of one layer on this chip: `T` tokens of `batch` sequences
+ * (this chip's attention share), heads split by tp. */
+static void add_attention(builder *b, const npu_model *m, const npu_step_cfg *c, double T, int batch) {
+    const npu_plan *p = &b->p;
+    long rows = (long)ceil(T - 1e-9);
+    bool eager = c->stack == NPU_STACK_EAGER;
+    bool decode = c->phase == NPU_PHASE_DECODE;
+    int H = m->heads / p->tp;
+    long q_len = c->seq, kv_len = c->ctx + c->seq;
+    if (m->sliding_window > 0 && kv_len > m->sliding_window) kv_len = m->sliding_window;
+    /* context parallelism: prefill queries split over cp chips (load-balanced causal
+     * chunks, all keys gathered); decode keeps each sequence's KV sharded */
+    if (b->cp > 1) {
+        if (decode) kv_len = (kv_len + b->cp - 1) / b->cp;
+        else q_len = (q_len + b->cp - 1) / b->cp;
+    }
+
+    if (m->mla.kv_lora_rank > 0) {
+        const npu_mla *a = &m->mla;
+        int qk = a->qk_nope_dim + a->qk_rope_dim, lat = a->kv_lora_rank + a->qk_rope_dim;
+        if (a->q_lora_rank > 0) { /* down-projections are replicated on every tp chip */
+            add(b, npu_kernel_gemm("q_a_proj", rows, a->q_lora_rank, m->hidden, c->wdt, c->adt));
+            add(b, npu_kernel_gemm("q_b_proj", rows, (long)H * qk, a->q_lora_rank, c->wdt, c->adt));
+        } else {
+            add(b, npu_kernel_gemm("q_proj", rows, (long)H * qk, m->hidden, c->wdt, c->adt));
+        }
+        add(b, npu_kernel_gemm("kv_a_proj", rows, lat, m->hidden, c->wdt, c->adt));
+        if (decode) {
+            /* absorbed: queries move into the latent space per head (W_UK), attention
+             * reads only the cached latent, values come back per head (W_UV) */
+            npu_kernel qa = npu_kernel_gemm("q_absorb", rows, a->kv_lora_rank, a->qk_nope_dim, c->wdt, c->adt);
+            qa.groups = H, qa.flops *= H, qa.bytes *= H;
+            add(b, qa);
+            npu_kernel at = npu_kernel_attention_mla(batch, H, lat, a->kv_lora_rank, lat, q_len, kv_len,
+                                                     false, NPU_BF16, c->kvdt);
+            if (!eager) at.bytes += T * lat * npu_dtype_bytes(c->kvdt); /* latent write */
+            add(b, at);
+            npu_kernel vu = npu_kernel_gemm("v_up", rows, a->v_head_dim, a->kv_lora_rank, c->wdt, c->adt);
+            vu.groups = H, vu.flops *= H, vu.bytes *= H;
+            add(b, vu);
+        } else {
+            /* prefill: rebuild per-head K and V from the latent of every attended token */
+            long kv_rows = (long)batch * (c->ctx + c->seq);
+            add(b, npu_kernel_gemm("kv_b_proj", kv_rows, (long)H * (a->qk_nope_dim + a->v_head_dim),
+                                   a->kv_lora_rank, c->wdt, c->adt));
+            npu_kernel at = npu_kernel_attention_mla(batch, H, qk, a->v_head_dim, 0, q_len, kv_len, true,
+                                                     NPU_BF16, NPU_BF16);
+            if (!eager) at.bytes += T * lat * npu_dtype_bytes(c->kvdt);
+            add(b, at);
+        }
+        add(b, npu_kernel_gemm("o_proj", rows, m->hidden, (long)H * a->v_head_dim, c->wdt, c->adt));
+        return;
+    }
+
+    int hd = m->head_dim;
+    int KV = m->kv_heads >= p->tp ? m->kv_heads / p->tp : 1; /* KV heads replicated when fewer than tp */
+    long qkv_n = (long)(H + 2 * KV) * hd;
+    add(b, npu_kernel_gemm("qkv_proj", rows, qkv_n, m->hidden, c->wdt, c->adt));
+    if (eager && m->pos == NPU_POS_ROPE) {
+        add_rope_eager(b, T, H, hd, "rope_q");
+        add_rope_eager(b, T, KV, hd, "rope_k");
+    }
+    double kv_new = 2.0 * T * KV * hd;
+    if (eager && decode)
+        add_mem(b, "kv_write", NPU_KK_MEMORY, kv_new * (ACT_BYTES + npu_dtype_bytes(c->kvdt)), 0, 2);
+    npu_kernel at = npu_kernel_attention(batch, H, KV, hd, q_len, kv_len, !decode, NPU_BF16, c->kvdt);
+    if (!eager) /* fused: RoPE and the KV-cache write happen inside attention */
+        at.bytes += kv_new * npu_dtype_bytes(c->kvdt) + T * (H + 2.0 * KV) * hd * ACT_BYTES;
+    add(b, at);
+    if (b->cp > 1) /* ring/all-gather of the chunk's keys and values (prefill) or partial outputs (decode) */
+        add_comm(b, "cp_exchange", NPU_COLL_ALLGATHER, b->cp,
+                 decode ? (double)batch * H * hd * 4.0 * b->cp : kv_new * ACT_BYTES * b->cp);
+    if (eager) add_mem(b, "attn_transpose", NPU_KK_MEMORY, 2.0 * T * H * hd * ACT_BYTES, 0, 1);
+    add(b, npu_kernel_gemm("o_proj", rows, m->hidden, (long)H * hd, c->wdt, c->adt));
+}
+
+/* Mixture-of-experts block: router, routed experts (this chip's share), shared
+ * experts, and the all-to-all traffic when experts live on other chips. */
+static void add_moe(builder *b, const npu_model *m, const npu_step_cfg *c, double T, double T_step) {
+    const npu_plan *p = &b->p;
+    const npu_moe *e = &m->moe;
+    long rows = (long)ceil(T - 1e-9);
+    bool eager = c->stack == NPU_STACK_EAGER;
+    add(b, npu_kernel_gemm("router", rows, e->experts, m->hidden, NPU_BF16, NPU_BF16));
+    add_mem(b, "topk_route", NPU_KK_ELEM, T * e->experts * 4.0 + T * m->hidden * ACT_BYTES * 2,
+            T * e->experts * 4.0, eager ? 4 : 1);
+    int G = p->ep > p->tp ? p->ep : p->tp; /* chips of the stage sharing the experts */
+    double picks = T_step * e->top_k;        /* routed (token, expert) pairs of the stage */
+    routing r = route(e->experts, picks, c->moe_skew, p->ep);
+    double local_picks = picks * r.busy_share;
+    double local_hit = r.hit / p->ep;
+    int groups = (int)ceil(local_hit - 1e-9);
+    if (groups < 1) groups = 1;
+    int slice = G / p->ep; /* chips splitting each expert's FFN */
+    int ffn = (e->expert_ffn + slice - 1) / slice;
+    if (p->ep > p->tp) {
+        /* tokens travel to their experts' chips and back (dispatch in the GEMM input
+         * type, combine in 16 bits); each rank sends its 1/G share of the stage's tokens */
+        double send = T_step / G * e->top_k * m->hidden;
+        add_comm(b, "moe_dispatch", NPU_COLL_ALLTOALL, p->ep, send * npu_dtype_bytes(c->adt));
+        add_mlp(b, m, c, local_picks / groups, ffn, groups, "expert_up", "expert_down");
+        add_comm(b, "moe_combine", NPU_COLL_ALLTOALL, p->ep, send * ACT_BYTES);
+    } else {
+        add_mlp(b, m, c, local_picks / groups, ffn, groups, "expert_up", "expert_down");
+    }
+    if (e->shared_experts > 0)
+        add_mlp(b, m, c, T, (e->expert_ffn * e->shared_experts + p->tp - 1) / p->tp, 1, "shared_up",
+                "shared_down");
 }
 
 static void add_layer(builder *b, const npu_model *m, const npu_step_cfg *c, bool moe_layer) {
-    double T = (double)c->batch * c->seq; /* tokens this step */
-    long rows = (long)T;
-    int hd = m->head_dim;
+    const npu_plan *p = &b->p;
+    /* tokens on this chip: the stage's tokens over the attention data-parallel
+     * groups, and over the context-parallel chips in prefill */
+    int batch = (c->batch + b->attn_dp - 1) / b->attn_dp;
+    double T_step = (double)c->batch * c->seq; /* tokens of the whole stage */
+    double T = (double)batch * c->seq;
+    if (b->cp > 1 && c->phase == NPU_PHASE_PREFILL) T = ceil(T / b->cp);
     bool eager = c->stack == NPU_STACK_EAGER;
-    long qkv_n = (long)(m->heads + 2 * m->kv_heads) * hd;
+    double ar_bytes = T * m->hidden * ACT_BYTES; /* a tp all-reduce of the hidden state */
 
     add_norm(b, m, c, T, "attn_norm");
-    add(b, npu_kernel_gemm("qkv_proj", rows, qkv_n, m->hidden, c->wdt, c->adt));
-    if (eager && m->pos == NPU_POS_ROPE) {
-        add_rope_eager(b, T, m->heads, hd, "rope_q");
-        add_rope_eager(b, T, m->kv_heads, hd, "rope_k");
-    }
-    double kv_new = 2.0 * T * m->kv_heads * hd;
-    if (eager && c->phase == NPU_PHASE_DECODE)
-        add_mem(b, "kv_write", NPU_KK_MEMORY, kv_new * (ACT_BYTES + npu_dtype_bytes(c->kvdt)), 0, 2);
-    long kv_len = c->ctx + c->seq;
-    if (m->sliding_window > 0 && kv_len > m->sliding_window) kv_len = m->sliding_window;
-    npu_kernel at = npu_kernel_attention(c->batch, m->heads, m->kv_heads, hd, c->seq, kv_len,
-                                         c->phase == NPU_PHASE_PREFILL, NPU_BF16, c->kvdt);
-    if (!eager) /* fused: RoPE and the KV-cache write happen inside attention */
-        at.bytes += kv_new * npu_dtype_bytes(c->kvdt) + T * (m->heads + 2.0 * m->kv_heads) * hd * ACT_BYTES;
-    add(b, at);
-    if (eager) add_mem(b, "attn_transpose", NPU_KK_MEMORY, 2.0 * T * m->heads * hd * ACT_BYTES, 0, 1);
-    add(b, npu_kernel_gemm("o_proj", rows, m->hidden, (long)m->heads * hd, c->wdt, c->adt));
+    add_attention(b, m, c, T, batch);
+    add_comm(b, "attn_allreduce", NPU_COLL_ALLREDUCE, p->tp, ar_bytes);
     if (eager) add_mem(b, "residual_add", NPU_KK_ELEM, 3.0 * T * m->hidden * ACT_BYTES, T * m->hidden, 1);
     if (!m->parallel_block) add_norm(b, m, c, T, "mlp_norm");
     if (moe_layer) {
-        add(b, npu_kernel_gemm("router", rows, m->moe.experts, m->hidden, NPU_BF16, NPU_BF16));
-        add_mem(b, "topk_route", NPU_KK_ELEM, T * m->moe.experts * 4.0 + T * m->hidden * ACT_BYTES * 2,
-                T * m->moe.experts * 4.0, eager ? 4 : 1);
-        double picks = T * m->moe.top_k;
-        double hit = experts_hit(m->moe.experts, picks);
-        int groups = (int)ceil(hit - 1e-9);
-        if (groups < 1) groups = 1;
-        add_mlp(b, m, c, picks / groups, m->moe.expert_ffn, groups, "expert_up", "expert_down");
-        if (m->moe.shared_experts > 0)
-            add_mlp(b, m, c, T, m->moe.expert_ffn * m->moe.shared_experts, 1, "shared_up", "shared_down");
+        add_moe(b, m, c, T, b->cp > 1 && c->phase == NPU_PHASE_PREFILL ? T_step / b->cp : T_step);
+        if (p->ep <= p->tp) add_comm(b, "moe_allreduce", NPU_COLL_ALLREDUCE, p->tp, ar_bytes);
+        else add_comm(b, "moe_allgather", NPU_COLL_ALLGATHER, p->tp, ar_bytes);
     } else {
-        add_mlp(b, m, c, T, m->ffn, 1, "mlp_up", "mlp_down");
+        add_mlp(b, m, c, T, (m->ffn + p->tp - 1) / p->tp, 1, "mlp_up", "mlp_down");
+        add_comm(b, "mlp_allreduce", NPU_COLL_ALLREDUCE, p->tp, ar_bytes);
     }
     if (eager) add_mem(b, "residual_add", NPU_KK_ELEM, 3.0 * T * m->hidden * ACT_BYTES, T * m->hidden, 1);
 }
@@ -170,28 +387,44 @@ int npu_graph_build(const npu_model *m, const npu_step_cfg *c, npu_graph *g) {
         npu_err("context of %ld tokens exceeds %s's limit of %d", c->ctx + c->seq, m->name, m->max_seq);
         return -1;
     }
-    builder b = {.g = g, .count = 1};
-    double T = (double)c->batch * c->seq;
-    add_mem(&b, "embedding", NPU_KK_MEMORY, 2.0 * T * m->hidden * ACT_BYTES, 0, 1);
-    if (m->pos == NPU_POS_LEARNED)
-        add_mem(&b, "pos_embedding", NPU_KK_ELEM, 3.0 * T * m->hidden * ACT_BYTES, T * m->hidden, 1);
-    int moe_layers = m->moe.experts > 0 ? m->layers - m->moe.dense_layers : 0;
-    int dense_layers = m->layers - moe_layers;
-    if (dense_layers > 0) {
-        b.count = dense_layers;
+    if (npu_plan_check(m, c->plan)) return -1;
+    builder b = {.g = g, .count = 1, .p = npu_plan_norm(c->plan)};
+    b.attn_dp = b.p.ep > b.p.tp ? b.p.ep / b.p.tp : 1;
+    b.cp = b.p.cp;
+    int stage = c->stage > 0 && c->stage <= b.p.pp ? c->stage : b.p.pp;
+    int per_stage = m->layers / b.p.pp;
+    int first = (stage - 1) * per_stage, last = first + per_stage; /* layers [first, last) */
+    int batch = (c->batch + b.attn_dp - 1) / b.attn_dp;
+    double T = (double)batch * c->seq;
+    if (b.cp > 1 && c->phase == NPU_PHASE_PREFILL) T = ceil(T / b.cp);
+    if (stage == 1) {
+        add_mem(&b, "embedding", NPU_KK_MEMORY, 2.0 * T * m->hidden * ACT_BYTES, 0, 1);
+        if (m->pos == NPU_POS_LEARNED)
+            add_mem(&b, "pos_embedding", NPU_KK_ELEM, 3.0 * T * m->hidden * ACT_BYTES, T * m->hidden, 1);
+    }
+    int dense_end = m->moe.experts > 0 ? m->moe.dense_layers : m->layers;
+    int n_dense = (dense_end < last ? dense_end : last) - first;
+    if (n_dense < 0) n_dense = 0;
+    int n_moe = per_stage - n_dense;
+    if (n_dense > 0) {
+        b.count = n_dense;
         add_layer(&b, m, c, false);
     }
-    if (moe_layers > 0) {
-        b.count = moe_layers;
+    if (n_moe > 0) {
+        b.count = n_moe;
         add_layer(&b, m, c, true);
     }
     b.count = 1;
-    /* final norm and lm_head on the last position of each sequence only */
-    npu_step_cfg last = *c;
-    last.seq = 1;
-    add_norm(&b, m, &last, c->batch, "final_norm");
-    add(&b, npu_kernel_gemm("lm_head", c->batch, m->vocab, m->hidden, c->wdt, c->adt));
-    if (g->n >= NPU_GRAPH_MAX) {
+    if (stage == b.p.pp) {
+        /* final norm and lm_head on the last position of each sequence only; the
+         * vocabulary is split over tp and the logits gathered */
+        npu_step_cfg last_pos = *c;
+        last_pos.seq = 1;
+        add_norm(&b, m, &last_pos, batch, "final_norm");
+        add(&b, npu_kernel_gemm("lm_head", batch, (m->vocab + b.p.tp - 1) / b.p.tp, m->hidden, c->wdt, c->adt));
+        add_comm(&b, "logits_allgather", NPU_COLL_ALLGATHER, b.p.tp, (double)batch * m->vocab * ACT_BYTES);
+    }
+    if (g->n > NPU_GRAPH_MAX) {
         npu_err("internal: kernel graph too long");
         return -1;
     }

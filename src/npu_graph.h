@@ -7,6 +7,7 @@
 #ifndef NPU_GRAPH_H
 #define NPU_GRAPH_H
 
+#include "npu_comm.h"
 #include "npu_model.h"
 #include "npu_util.h"
 
@@ -18,6 +19,7 @@ typedef enum {
     NPU_KK_NORM,     /* RMSNorm / LayerNorm */
     NPU_KK_ELEM,     /* elementwise: activation, residual add, RoPE, casts */
     NPU_KK_MEMORY,   /* data movement: embedding gather, KV-cache write, copies */
+    NPU_KK_COMM,     /* collective among the chips of a parallel plan */
     NPU_KK_COUNT
 } npu_kkind;
 
@@ -36,11 +38,16 @@ typedef struct npu_kernel {
     long m, n, k;
     int groups;
     npu_dtype wdt, adt; /* weight and input-activation datatypes */
-    /* attention */
-    int batch, heads, kv_heads, head_dim;
+    /* attention; head_dim is the query/key width, v_dim the value width (0 = head_dim);
+     * latent > 0: MLA absorbed form, one shared cached latent of `latent` values per token */
+    int batch, heads, kv_heads, head_dim, v_dim, latent;
     long q_len, kv_len; /* new tokens and attended tokens per sequence */
     bool causal;
     npu_dtype kvdt;
+    /* collective (NPU_KK_COMM): comm_bytes in npu_comm's size convention */
+    npu_coll coll;
+    int chips;
+    double comm_bytes;
     /* all kinds, per run */
     double flops;     /* arithmetic operations */
     double bytes;     /* compulsory DRAM traffic, bytes */
@@ -54,6 +61,17 @@ typedef struct npu_plan {
     int tp, pp, ep, dp, cp;
 } npu_plan;
 
+/* Plan with zeroes replaced by 1. */
+npu_plan npu_plan_norm(npu_plan p);
+/* -1 + npu_err naming the reason when `p` cannot split `m` (heads by tp, layers
+ * by pp, experts by ep, ...). */
+int npu_plan_check(const npu_model *m, npu_plan p);
+/* Chips of one pipeline stage: max(tp, ep) x cp. Under ep > tp the stage runs
+ * attention data-parallel in ep/tp groups of tp chips (DeepSeek-style). */
+int npu_plan_stage_chips(npu_plan p);
+int npu_plan_replica_chips(npu_plan p); /* stage chips x pp */
+int npu_plan_total_chips(npu_plan p);   /* replica chips x dp */
+
 typedef struct npu_step_cfg {
     npu_phase phase;
     int batch;       /* sequences */
@@ -64,6 +82,8 @@ typedef struct npu_step_cfg {
     npu_dtype adt;   /* GEMM input activations */
     npu_dtype kvdt;  /* KV cache */
     npu_plan plan;   /* parallel plan of the replica; zeroes = one chip */
+    int stage;       /* pipeline stage this graph is for, 1..pp; 0 = the last */
+    double moe_skew; /* expert popularity ~ rank^-skew (Zipf); 0 = uniform routing */
 } npu_step_cfg;
 
 #define NPU_GRAPH_MAX 48
@@ -72,7 +92,11 @@ typedef struct npu_graph {
     int n;
 } npu_graph;
 
-/* Fill `g` for one step. -1 + npu_err on an impossible configuration. */
+/* Fill `g` with the kernels ONE chip of the plan runs for one step of its
+ * pipeline stage (the whole model when the plan is one chip). FLOPs and weight
+ * bytes summed over the chips of a plan equal the one-chip graph's, except the
+ * parts a plan replicates (norms, router, MLA down-projections, embedding).
+ * -1 + npu_err on an impossible configuration. */
 int npu_graph_build(const npu_model *m, const npu_step_cfg *cfg, npu_graph *g);
 
 /* Totals over the step (count-weighted). */
@@ -84,6 +108,12 @@ double npu_graph_gemm_flops(const npu_graph *g);
 npu_kernel npu_kernel_gemm(const char *name, long m, long n, long k, npu_dtype wdt, npu_dtype adt);
 npu_kernel npu_kernel_attention(int batch, int heads, int kv_heads, int head_dim, long q_len,
                                 long kv_len, bool causal, npu_dtype adt, npu_dtype kvdt);
+/* MLA attention: qk_dim / v_dim per head; latent > 0 for the absorbed (decode) form. */
+npu_kernel npu_kernel_attention_mla(int batch, int heads, int qk_dim, int v_dim, int latent, long q_len,
+                                    long kv_len, bool causal, npu_dtype adt, npu_dtype kvdt);
+/* Attention kernel `k` moved to a new attended length, keeping any extra bytes it carries. */
+npu_kernel npu_kernel_attention_at(const npu_kernel *k, long kv_len);
 npu_kernel npu_kernel_memory(const char *name, npu_kkind kind, double bytes, double flops);
+npu_kernel npu_kernel_comm(const char *name, npu_coll op, int chips, double bytes);
 
 #endif

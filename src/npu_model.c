@@ -40,6 +40,11 @@ int npu_model_check(const npu_model *m, const char *origin) {
         npu_err("%s: head_dim must be positive", origin);
         return -1;
     }
+    if (m->mla.kv_lora_rank > 0 && (m->mla.qk_nope_dim <= 0 || m->mla.qk_rope_dim <= 0 ||
+                                     m->mla.v_head_dim <= 0 || m->mla.q_lora_rank < 0)) {
+        npu_err("%s: mla needs positive kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim", origin);
+        return -1;
+    }
     if (m->moe.experts > 0 && (m->moe.top_k <= 0 || m->moe.top_k > m->moe.experts ||
                                m->moe.expert_ffn <= 0 || m->moe.dense_layers > m->layers)) {
         npu_err("%s: moe needs 0 < top_k <= experts, expert_ffn > 0, dense_layers <= layers", origin);
@@ -55,7 +60,7 @@ static int from_npusim(const cJSON *r, const char *origin, npu_model *m) {
                                        "head_dim", "ffn", "vocab", "max_seq", "norm", "activation",
                                        "gated_mlp", "position", "tied_embeddings", "attn_bias",
                                        "mlp_bias", "parallel_block", "sliding_window", "moe",
-                                       "source", NULL};
+                                       "mla", "source", NULL};
     char norm[16] = "rmsnorm", act[16] = "silu", pos[16] = "rope";
     m->max_seq = 4096;
     m->gated_mlp = true;
@@ -100,6 +105,20 @@ static int from_npusim(const cJSON *r, const char *origin, npu_model *m) {
             npu_json_int(moe, "shared_experts", &m->moe.shared_experts, false, 0, where) ||
             npu_json_int(moe, "expert_ffn", &m->moe.expert_ffn, true, 1, where) ||
             npu_json_int(moe, "dense_layers", &m->moe.dense_layers, false, 0, where))
+            return -1;
+    }
+    const cJSON *mla = cJSON_GetObjectItemCaseSensitive(r, "mla");
+    if (mla && !cJSON_IsNull(mla)) {
+        static const char *const ak[] = {"q_lora_rank", "kv_lora_rank", "qk_nope_head_dim",
+                                         "qk_rope_head_dim", "v_head_dim", NULL};
+        char where[300];
+        snprintf(where, sizeof where, "%s: mla", origin);
+        if (npu_json_check_keys(mla, ak, where) ||
+            npu_json_int(mla, "q_lora_rank", &m->mla.q_lora_rank, false, 0, where) ||
+            npu_json_int(mla, "kv_lora_rank", &m->mla.kv_lora_rank, true, 1, where) ||
+            npu_json_int(mla, "qk_nope_head_dim", &m->mla.qk_nope_dim, true, 1, where) ||
+            npu_json_int(mla, "qk_rope_head_dim", &m->mla.qk_rope_dim, true, 1, where) ||
+            npu_json_int(mla, "v_head_dim", &m->mla.v_head_dim, true, 1, where))
             return -1;
     }
     if (!m->kv_heads) m->kv_heads = m->heads;
@@ -193,6 +212,20 @@ static int from_hf_llama(const cJSON *r, const char *origin, npu_model *m, const
         m->moe.expert_ffn = (int)hf_num(r, "moe_intermediate_size", m->ffn);
         m->moe.dense_layers = (int)hf_num(r, "first_k_dense_replace", 0);
         if (!m->ffn) m->ffn = m->moe.expert_ffn;
+    }
+    /* multi-head latent attention (DeepSeek-V2/V3) */
+    int kv_lora = (int)hf_num(r, "kv_lora_rank", 0);
+    if (kv_lora > 0) {
+        m->mla.kv_lora_rank = kv_lora;
+        m->mla.q_lora_rank = (int)hf_num(r, "q_lora_rank", 0);
+        m->mla.qk_nope_dim = (int)hf_num(r, "qk_nope_head_dim", 0);
+        m->mla.qk_rope_dim = (int)hf_num(r, "qk_rope_head_dim", 0);
+        m->mla.v_head_dim = (int)hf_num(r, "v_head_dim", 0);
+        m->head_dim = m->mla.v_head_dim;
+        if (m->mla.qk_nope_dim <= 0 || m->mla.qk_rope_dim <= 0 || m->mla.v_head_dim <= 0) {
+            npu_err("%s: kv_lora_rank needs positive qk_nope_head_dim, qk_rope_head_dim and v_head_dim", origin);
+            return -1;
+        }
     }
     if (m->ffn <= 0) {
         npu_err("%s: HuggingFace config lacks a positive 'intermediate_size'", origin);
@@ -340,14 +373,38 @@ cJSON *npu_model_to_json(const npu_model *m) {
     } else {
         cJSON_AddNullToObject(r, "moe");
     }
+    if (m->mla.kv_lora_rank > 0) {
+        cJSON *o = cJSON_AddObjectToObject(r, "mla");
+        cJSON_AddNumberToObject(o, "q_lora_rank", m->mla.q_lora_rank);
+        cJSON_AddNumberToObject(o, "kv_lora_rank", m->mla.kv_lora_rank);
+        cJSON_AddNumberToObject(o, "qk_nope_head_dim", m->mla.qk_nope_dim);
+        cJSON_AddNumberToObject(o, "qk_rope_head_dim", m->mla.qk_rope_dim);
+        cJSON_AddNumberToObject(o, "v_head_dim", m->mla.v_head_dim);
+    } else {
+        cJSON_AddNullToObject(r, "mla");
+    }
     cJSON_AddStringToObject(r, "source", m->source);
     return r;
 }
 
-/* Parameters in elements. Attention: q (H*D) + k,v (2*KV*D) from hidden, o back. */
+/* Attention: q (H*D) + k,v (2*KV*D) from hidden, o back. MLA: q_a (h x q_lora)
+ * + its norm, q_b (q_lora x H*(nope+rope)), kv_a (h x (kv_lora+rope)) + its norm,
+ * kv_b (kv_lora x H*(nope+v)), o (H*v x h). */
+double npu_model_attn_params(const npu_model *m) {
+    double h = m->hidden, d = m->head_dim, H = m->heads;
+    const npu_mla *a = &m->mla;
+    if (a->kv_lora_rank <= 0) return h * (H * d + 2.0 * m->kv_heads * d) + H * d * h;
+    double qk = a->qk_nope_dim + a->qk_rope_dim;
+    double q = a->q_lora_rank > 0 ? h * a->q_lora_rank + a->q_lora_rank + a->q_lora_rank * H * qk : h * H * qk;
+    double kv = h * (a->kv_lora_rank + a->qk_rope_dim) + a->kv_lora_rank +
+                (double)a->kv_lora_rank * H * (a->qk_nope_dim + a->v_head_dim);
+    return q + kv + H * a->v_head_dim * h;
+}
+
+/* Parameters in elements. */
 double npu_model_params(const npu_model *m, bool active) {
-    double h = m->hidden, d = m->head_dim;
-    double attn = h * (m->heads * d + 2.0 * m->kv_heads * d) + m->heads * d * h;
+    double h = m->hidden;
+    double attn = npu_model_attn_params(m);
     double mlp_mats = m->gated_mlp ? 3.0 : 2.0;
     double dense_mlp = mlp_mats * h * m->ffn;
     double layer_mlp_total = dense_mlp * m->layers;
@@ -364,6 +421,10 @@ double npu_model_params(const npu_model *m, bool active) {
     return attn * m->layers + layer_mlp_total + norms + emb + pos;
 }
 
+/* MLA caches the latent and the shared rotary key (the absorbed form every
+ * serving engine uses); others cache K and V per KV head. */
 double npu_model_kv_bytes_per_token(const npu_model *m, double kv_dtype_bytes) {
+    if (m->mla.kv_lora_rank > 0)
+        return (double)m->layers * (m->mla.kv_lora_rank + m->mla.qk_rope_dim) * kv_dtype_bytes;
     return 2.0 * m->layers * m->kv_heads * m->head_dim * kv_dtype_bytes;
 }

@@ -19,6 +19,18 @@ typedef struct npu_moe {
     int dense_layers;   /* leading layers with a dense MLP of size `ffn` */
 } npu_moe;
 
+/* Multi-head latent attention (DeepSeek-V2/V3): K and V are rebuilt from a shared
+ * compressed latent of kv_lora_rank values plus one rotary key of qk_rope_dim per
+ * token, and only those (kv_lora_rank + qk_rope_dim values per token per layer)
+ * are cached. kv_lora_rank == 0 means ordinary multi-/grouped-query attention. */
+typedef struct npu_mla {
+    int q_lora_rank;  /* query low-rank width; 0 = queries projected directly */
+    int kv_lora_rank; /* cached latent width */
+    int qk_nope_dim;  /* per-head query/key width without rotary position */
+    int qk_rope_dim;  /* per-head rotary width (the key part is shared by all heads) */
+    int v_head_dim;   /* per-head value width */
+} npu_mla;
+
 typedef struct npu_model {
     char name[64];
     char family[16];
@@ -40,7 +52,8 @@ typedef struct npu_model {
     bool parallel_block;
     int sliding_window; /* 0 = full attention */
     npu_moe moe;
-    char source[512];
+    npu_mla mla;
+    char source[1024];
 } npu_model;
 
 int npu_model_load(const char *name_or_path, npu_model *out);
@@ -53,6 +66,8 @@ int npu_model_check(const npu_model *m, const char *origin);
 /* Parameter counts (elements). `active` counts top_k + shared experts only. */
 double npu_model_params(const npu_model *m, bool active);
 double npu_model_kv_bytes_per_token(const npu_model *m, double kv_dtype_bytes);
+/* Attention weights of one layer (elements): q, k, v (or the MLA projections) and o. */
+double npu_model_attn_params(const npu_model *m);
 
 int npu_model_preset_count(void);
 const char *npu_model_preset_name(int i);

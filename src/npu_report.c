@@ -63,8 +63,28 @@ cJSON *npu_report_run_json(const npu_model *m, const npu_hw *hw, const npu_run_c
         cJSON_AddNumberToObject(o, "input", (double)c->input);
         cJSON_AddNumberToObject(o, "output", (double)c->output);
     }
+    npu_plan pl = npu_plan_norm(c->plan);
+    cJSON *pj = cJSON_AddObjectToObject(o, "plan");
+    cJSON_AddNumberToObject(pj, "tp", pl.tp);
+    cJSON_AddNumberToObject(pj, "pp", pl.pp);
+    cJSON_AddNumberToObject(pj, "ep", pl.ep);
+    cJSON_AddNumberToObject(pj, "dp", pl.dp);
+    cJSON_AddNumberToObject(pj, "cp", pl.cp);
+    cJSON_AddNumberToObject(pj, "chips_per_replica", r->chips);
+    cJSON_AddNumberToObject(pj, "chips_total", r->chips * pl.dp);
+    cJSON_AddNumberToObject(pj, "micro_batches", r->micro_batches);
+    if (c->moe_skew > 0) cJSON_AddNumberToObject(o, "moe_skew", c->moe_skew);
     cJSON_AddNumberToObject(o, "latency_ms", r->latency_s * 1e3);
     cJSON_AddNumberToObject(o, "tokens_per_s", r->tokens_per_s);
+    cJSON_AddNumberToObject(o, "tokens_per_s_all_replicas", r->tokens_per_s * pl.dp);
+    cJSON_AddNumberToObject(o, "tokens_per_s_per_chip", r->tokens_per_s / r->chips);
+    /* what bounds the time: kernels of one chip's stage, by bound, summed over the steps shown */
+    cJSON *bd = cJSON_AddObjectToObject(o, "breakdown_ms");
+    for (int i = 0; i < NPU_BOUND_COUNT; i++) {
+        double t = r->step.bound_time_s[i] + (c->phase == NPU_RUN_E2E ? r->dstep.bound_time_s[i] : 0);
+        cJSON_AddNumberToObject(bd, npu_bound_names[i], t * 1e3);
+    }
+    if (pl.pp > 1) cJSON_AddNumberToObject(bd, "pipeline_p2p", r->p2p_s * 1e3);
     if (c->phase == NPU_RUN_E2E) {
         cJSON_AddNumberToObject(o, "ttft_ms", r->ttft_s * 1e3);
         cJSON_AddNumberToObject(o, "tpot_ms", r->tpot_s * 1e3);
@@ -114,12 +134,17 @@ void npu_report_run_table(FILE *out, const npu_model *m, const npu_hw *hw, const
     if (c->phase == NPU_RUN_PREFILL) fprintf(out, ", seq %ld\n", c->seq);
     else if (c->phase == NPU_RUN_DECODE) fprintf(out, ", ctx %ld\n", c->ctx);
     else fprintf(out, ", input %ld, output %ld\n", c->input, c->output);
-    fprintf(out, "\n  latency        %12.3f ms\n  throughput     %12.1f tokens/s\n", r->latency_s * 1e3,
-            r->tokens_per_s);
+    npu_plan pl = npu_plan_norm(c->plan);
+    if (r->chips > 1 || pl.dp > 1)
+        fprintf(out, "plan: tp %d, pp %d, ep %d, cp %d = %d chips per replica, dp %d = %d chips%s\n", pl.tp, pl.pp,
+                pl.ep, pl.cp, r->chips, pl.dp, r->chips * pl.dp,
+                pl.pp > 1 ? "; pipeline micro-batches shown per chip" : "");
+    fprintf(out, "\n  latency        %12.3f ms\n  throughput     %12.1f tokens/s (replica), %.1f per chip\n",
+            r->latency_s * 1e3, r->tokens_per_s, r->tokens_per_s / r->chips);
     if (c->phase == NPU_RUN_E2E)
         fprintf(out, "  first token    %12.3f ms\n  per token      %12.3f ms (mean decode step)\n",
                 r->ttft_s * 1e3, r->tpot_s * 1e3);
-    fprintf(out, "\nmemory plan (per chip): weights %.2f GB + KV cache %.2f GB + activations %.2f GB = %.2f GB of %.1f GB (%.0f%%)\n",
+    fprintf(out, "\nmemory plan (fullest chip): weights %.2f GB + KV cache %.2f GB + activations %.2f GB = %.2f GB of %.1f GB (%.0f%%)\n",
             r->mem.weights_B / 1e9, r->mem.kv_B / 1e9, r->mem.act_B / 1e9, r->mem.total_B / 1e9,
             r->mem.capacity_B / 1e9, 100 * r->mem.total_B / r->mem.capacity_B);
     step_table(out, c->phase == NPU_RUN_DECODE ? "decode step" : "prefill step", &r->graph, &r->step);

@@ -25,47 +25,100 @@ void npu_step_eval(const npu_hw *hw, const npu_graph *g, npu_step_result *r) {
 /* Re-cost only the attention entries of a decode graph at a new context length
  * (everything else in a decode step does not depend on the context). */
 static double decode_time_at(const npu_hw *hw, npu_graph *g, const npu_step_result *base,
-                             const npu_model *m, long kv_len) {
+                             const npu_model *m, npu_plan p, long kv_len) {
     double t = base->time_s;
     long eff_len = m->sliding_window > 0 && kv_len > m->sliding_window ? m->sliding_window : kv_len;
+    p = npu_plan_norm(p);
+    if (p.cp > 1) eff_len = (eff_len + p.cp - 1) / p.cp;
     for (int i = 0; i < g->n; i++) {
         npu_kernel *k = &g->k[i];
         if (k->kind != NPU_KK_ATTN) continue;
-        npu_kernel moved = npu_kernel_attention(k->batch, k->heads, k->kv_heads, k->head_dim, k->q_len,
-                                                eff_len, k->causal, k->adt, k->kvdt);
-        moved.bytes += k->bytes - npu_kernel_attention(k->batch, k->heads, k->kv_heads, k->head_dim,
-                                                       k->q_len, k->kv_len, k->causal, k->adt,
-                                                       k->kvdt).bytes;
-        moved.count = k->count;
+        npu_kernel moved = npu_kernel_attention_at(k, eff_len);
         npu_kcost c = npu_cost_kernel(hw, &moved, NPU_IN_STEP);
         t += (c.time_s - base->kc[i].time_s) * k->count;
     }
     return t;
 }
 
+/* Per-layer attention weights on one chip: q and o split by tp; K/V heads split
+ * by tp or replicated when there are fewer than tp; MLA down-projections replicated. */
+static double attn_params_per_chip(const npu_model *m, int tp) {
+    double h = m->hidden, H = (double)m->heads / tp;
+    const npu_mla *a = &m->mla;
+    if (a->kv_lora_rank > 0) {
+        double qk = a->qk_nope_dim + a->qk_rope_dim;
+        double q = a->q_lora_rank > 0 ? h * a->q_lora_rank + a->q_lora_rank * H * qk : h * H * qk;
+        return q + h * (a->kv_lora_rank + a->qk_rope_dim) + a->kv_lora_rank * H * (a->qk_nope_dim + a->v_head_dim) +
+               H * a->v_head_dim * h;
+    }
+    double d = m->head_dim, KV = m->kv_heads >= tp ? (double)m->kv_heads / tp : 1;
+    return h * (H * d + 2.0 * KV * d) + H * d * h;
+}
+
+double npu_plan_weight_bytes(const npu_model *m, npu_plan p, npu_dtype wdt) {
+    p = npu_plan_norm(p);
+    double wb = npu_dtype_bytes(wdt), h = m->hidden;
+    double mats = m->gated_mlp ? 3.0 : 2.0;
+    int G = p.ep > p.tp ? p.ep : p.tp;
+    double attn = attn_params_per_chip(m, p.tp);
+    double dense = attn + mats * h * m->ffn / p.tp + 2.0 * h;
+    double moe = dense;
+    if (m->moe.experts > 0) {
+        const npu_moe *e = &m->moe;
+        double experts = (double)e->experts / p.ep * mats * h * e->expert_ffn / (G / p.ep);
+        double shared = mats * h * e->expert_ffn * e->shared_experts / p.tp;
+        moe = attn + experts + shared + h * e->experts + 2.0 * h;
+    }
+    int per_stage = m->layers / p.pp;
+    int dense_layers = m->moe.experts > 0 ? m->moe.dense_layers : m->layers;
+    double emb = (double)m->vocab * h * 2.0;                          /* the table stays 16-bit */
+    double head = m->tied_embeddings ? 0 : (double)m->vocab * h * wb / p.tp; /* vocab-parallel */
+    double worst = 0;
+    for (int s = 0; s < p.pp; s++) {
+        int first = s * per_stage, last = first + per_stage;
+        int nd = (dense_layers < last ? dense_layers : last) - first;
+        if (nd < 0) nd = 0;
+        double w = (nd * dense + (per_stage - nd) * moe) * wb;
+        if (s == 0) w += emb;
+        if (s == p.pp - 1) w += head + h * 2.0;
+        if (w > worst) worst = w;
+    }
+    return worst;
+}
+
+double npu_plan_kv_bytes_per_token(const npu_model *m, npu_plan p, npu_dtype kvdt) {
+    p = npu_plan_norm(p);
+    double layers = (double)m->layers / p.pp, b = npu_dtype_bytes(kvdt);
+    if (m->mla.kv_lora_rank > 0) /* the latent is replicated on every tp chip */
+        return layers * (m->mla.kv_lora_rank + m->mla.qk_rope_dim) * b / p.cp;
+    double kv = m->kv_heads >= p.tp ? (double)m->kv_heads / p.tp : 1;
+    return 2.0 * layers * kv * m->head_dim * b / p.cp;
+}
+
 int npu_mem_plan_make(const npu_model *m, const npu_hw *hw, const npu_run_cfg *c, npu_mem_plan *p) {
     memset(p, 0, sizeof *p);
-    double wb = npu_dtype_bytes(c->wdt);
-    double emb = (double)m->vocab * m->hidden;
-    /* embedding table stays 16-bit; every other weight at the weight datatype */
-    p->weights_B = (npu_model_params(m, false) - emb) * wb + emb * 2.0;
+    npu_plan pl = npu_plan_norm(c->plan);
+    p->weights_B = npu_plan_weight_bytes(m, pl, c->wdt);
     long tokens = c->phase == NPU_RUN_PREFILL ? c->seq
                   : c->phase == NPU_RUN_DECODE ? c->ctx + 1
                                                : c->input + c->output;
     if (m->sliding_window > 0 && tokens > m->sliding_window) tokens = m->sliding_window;
-    p->kv_B = (double)c->batch * tokens * npu_model_kv_bytes_per_token(m, npu_dtype_bytes(c->kvdt));
-    double T = c->phase == NPU_RUN_DECODE ? c->batch : (double)c->batch * (c->phase == NPU_RUN_PREFILL ? c->seq : c->input);
+    int attn_dp = pl.ep > pl.tp ? pl.ep / pl.tp : 1;
+    double seqs = ceil((double)c->batch / attn_dp); /* sequences whose cache one chip holds */
+    p->kv_B = seqs * tokens * npu_plan_kv_bytes_per_token(m, pl, c->kvdt);
+    double T = c->phase == NPU_RUN_DECODE ? seqs : seqs * (c->phase == NPU_RUN_PREFILL ? c->seq : c->input) / pl.cp;
     int widest = m->moe.experts > 0 ? m->moe.expert_ffn * (m->moe.top_k + m->moe.shared_experts) : m->ffn;
     if (widest < m->ffn) widest = m->ffn;
-    double per_tok = (3.0 * m->hidden + 2.0 * widest + (m->heads + 2.0 * m->kv_heads) * m->head_dim) * 2.0;
-    p->act_B = T * per_tok + (double)c->batch * m->vocab * 4.0;
+    double per_tok = (3.0 * m->hidden + 2.0 * widest / pl.tp + (m->heads + 2.0 * m->kv_heads) * m->head_dim / pl.tp) * 2.0;
+    p->act_B = T * per_tok + seqs * m->vocab * 4.0;
     p->total_B = p->weights_B + p->kv_B + p->act_B;
     p->capacity_B = hw->mem_bytes;
     if (p->total_B > p->capacity_B) {
-        npu_err("%s does not fit in %s's %.1f GB: needs %.1f GB (weights %.1f, KV cache %.1f, "
+        int chips = npu_plan_replica_chips(pl);
+        npu_err("%s does not fit in %s's %.1f GB%s: needs %.1f GB (weights %.1f, KV cache %.1f, "
                 "activations %.1f), over by %.1f GB",
-                m->name, hw->name, p->capacity_B / 1e9, p->total_B / 1e9, p->weights_B / 1e9,
-                p->kv_B / 1e9, p->act_B / 1e9, (p->total_B - p->capacity_B) / 1e9);
+                m->name, hw->name, p->capacity_B / 1e9, chips > 1 ? " per chip" : "", p->total_B / 1e9,
+                p->weights_B / 1e9, p->kv_B / 1e9, p->act_B / 1e9, (p->total_B - p->capacity_B) / 1e9);
         return -1;
     }
     return 0;
@@ -77,23 +130,42 @@ static int check_cfg(const npu_model *m, const npu_run_cfg *c) {
     if (c->phase == NPU_RUN_DECODE && c->ctx <= 0) return npu_err("--ctx must be a positive integer"), -1;
     if (c->phase == NPU_RUN_E2E && (c->input <= 0 || c->output <= 0))
         return npu_err("--input and --output must be positive integers"), -1;
+    if (c->moe_skew < 0) return npu_err("--moe-skew must be >= 0"), -1;
     long need = c->phase == NPU_RUN_PREFILL ? c->seq : c->phase == NPU_RUN_DECODE ? c->ctx + 1 : c->input + c->output;
     if (m->max_seq > 0 && need > m->max_seq) {
         npu_err("%ld tokens per sequence exceed %s's context window of %d", need, m->name, m->max_seq);
         return -1;
     }
-    return 0;
+    return npu_plan_check(m, c->plan);
+}
+
+/* Replica time of a step whose one-stage, one-micro-batch time is `stage_s`:
+ * prefill fills the pipeline (m + pp - 1 stage slots); decode keeps the m
+ * micro-batches in flight, each advancing one token per max(m, pp) slots. */
+static double pipeline_s(bool prefill, int pp, int mb, double stage_s, double p2p_s) {
+    if (pp <= 1) return stage_s;
+    double slots = prefill ? mb + pp - 1 : (mb > pp ? mb : pp);
+    return slots * stage_s + (pp - 1) * p2p_s;
 }
 
 int npu_run(const npu_model *m, const npu_hw *hw, const npu_run_cfg *c, npu_run_result *r) {
     memset(r, 0, sizeof *r);
     if (check_cfg(m, c) || npu_mem_plan_make(m, hw, c, &r->mem)) return -1;
-    npu_step_cfg s = {.batch = c->batch, .stack = c->stack, .wdt = c->wdt, .adt = c->adt, .kvdt = c->kvdt};
+    npu_plan pl = npu_plan_norm(c->plan);
+    r->chips = npu_plan_replica_chips(pl);
+    int mb = c->batch < pl.pp ? c->batch : pl.pp;
+    r->micro_batches = mb;
+    int mbatch = (c->batch + mb - 1) / mb;
+    npu_step_cfg s = {.batch = mbatch, .stack = c->stack, .wdt = c->wdt, .adt = c->adt, .kvdt = c->kvdt,
+                      .plan = pl, .moe_skew = c->moe_skew};
+    /* stage-to-stage: the micro-batch's hidden states of this step */
+    double act_tokens = c->phase == NPU_RUN_DECODE ? mbatch : (double)mbatch * (c->phase == NPU_RUN_PREFILL ? c->seq : c->input);
+    if (pl.pp > 1) r->p2p_s = npu_comm_op(hw, NPU_COLL_SENDRECV, 2, act_tokens * m->hidden * 2.0).time_s;
     if (c->phase == NPU_RUN_DECODE) {
         s.phase = NPU_PHASE_DECODE, s.seq = 1, s.ctx = c->ctx;
         if (npu_graph_build(m, &s, &r->graph)) return -1;
         npu_step_eval(hw, &r->graph, &r->step);
-        r->latency_s = r->step.time_s;
+        r->latency_s = pipeline_s(false, pl.pp, mb, r->step.time_s, r->p2p_s);
         r->tokens_per_s = c->batch / r->latency_s;
         r->tpot_s = r->latency_s;
         return 0;
@@ -102,9 +174,9 @@ int npu_run(const npu_model *m, const npu_hw *hw, const npu_run_cfg *c, npu_run_
     s.seq = c->phase == NPU_RUN_PREFILL ? c->seq : c->input;
     if (npu_graph_build(m, &s, &r->graph)) return -1;
     npu_step_eval(hw, &r->graph, &r->step);
-    r->ttft_s = r->step.time_s;
+    r->ttft_s = pipeline_s(true, pl.pp, mb, r->step.time_s, r->p2p_s);
     if (c->phase == NPU_RUN_PREFILL) {
-        r->latency_s = r->step.time_s;
+        r->latency_s = r->ttft_s;
         r->tokens_per_s = (double)c->batch * c->seq / r->latency_s;
         return 0;
     }
@@ -115,10 +187,12 @@ int npu_run(const npu_model *m, const npu_hw *hw, const npu_run_cfg *c, npu_run_
         s.phase = NPU_PHASE_DECODE, s.seq = 1, s.ctx = c->input;
         if (npu_graph_build(m, &s, &r->dgraph)) return -1;
         npu_step_eval(hw, &r->dgraph, &r->dstep);
+        double p2p = pl.pp > 1 ? npu_comm_op(hw, NPU_COLL_SENDRECV, 2, (double)mbatch * m->hidden * 2.0).time_s : 0;
         double decode_total = 0;
-        for (long j = 0; j < c->output - 1; j++)
-            decode_total += j == 0 ? r->dstep.time_s
-                                   : decode_time_at(hw, &r->dgraph, &r->dstep, m, c->input + j + 1);
+        for (long j = 0; j < c->output - 1; j++) {
+            double st = j == 0 ? r->dstep.time_s : decode_time_at(hw, &r->dgraph, &r->dstep, m, pl, c->input + j + 1);
+            decode_total += pipeline_s(false, pl.pp, mb, st, p2p);
+        }
         r->tpot_s = decode_total / (c->output - 1);
         r->latency_s += decode_total;
     }

@@ -21,13 +21,19 @@ typedef struct npu_step_result {
 /* Cost every kernel of `g` (each entry once, weighted by its count). */
 void npu_step_eval(const npu_hw *hw, const npu_graph *g, npu_step_result *r);
 
+/* Memory of the fullest chip of the plan (one chip: the whole model). */
 typedef struct npu_mem_plan {
-    double weights_B;   /* all parameters at their datatypes */
-    double kv_B;        /* KV cache at the largest context of the run */
+    double weights_B;   /* parameters this chip holds, at their datatypes */
+    double kv_B;        /* its KV cache at the largest context of the run */
     double act_B;       /* peak transient activations of one step */
     double total_B;
     double capacity_B;  /* the chip's usable DRAM */
 } npu_mem_plan;
+
+/* Bytes of parameters one chip of the plan holds (the fullest pipeline stage). */
+double npu_plan_weight_bytes(const npu_model *m, npu_plan p, npu_dtype wdt);
+/* KV-cache bytes per token (of one sequence) one chip holds. */
+double npu_plan_kv_bytes_per_token(const npu_model *m, npu_plan p, npu_dtype kvdt);
 
 typedef enum { NPU_RUN_PREFILL = 0, NPU_RUN_DECODE, NPU_RUN_E2E } npu_run_phase;
 extern const char *const npu_run_phase_names[3];
@@ -41,12 +47,20 @@ typedef struct npu_run_cfg {
     long output;  /* e2e: generated tokens */
     npu_stack stack;
     npu_dtype wdt, adt, kvdt;
-    npu_plan plan; /* parallel plan of the replica; zeroes = one chip */
+    npu_plan plan;   /* parallel plan of the replica; zeroes = one chip */
+    double moe_skew; /* expert popularity ~ rank^-skew; 0 = uniform routing */
 } npu_run_cfg;
 
+/* A replica of the plan runs `batch` sequences; with pp > 1 they are split into
+ * min(batch, pp) micro-batches that flow through the stages. Step times below
+ * are the replica's; the graphs and step results are one chip of the last stage
+ * running one micro-batch. */
 typedef struct npu_run_result {
     double latency_s;     /* the step, or for e2e first prefill to last token */
-    double tokens_per_s;  /* decode: B/step; prefill: B*S/step; e2e: B*O/latency */
+    double tokens_per_s;  /* of one replica. decode: B/step; prefill: B*S/step; e2e: B*O/latency */
+    int chips;            /* chips of one replica */
+    int micro_batches;    /* pipeline micro-batches */
+    double p2p_s;         /* one stage-to-stage activation transfer */
     double ttft_s;        /* e2e: the prefill step */
     double tpot_s;        /* e2e: mean decode step */
     npu_graph graph;      /* prefill graph (prefill, e2e) or decode graph (decode) */
