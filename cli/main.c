@@ -16,7 +16,8 @@ int cli_fail(void) {
 
 static void usage(FILE *out) {
     fputs("usage: npusim COMMAND [options]\n\n"
-          "  run --model M --hw H --phase prefill|decode|e2e --batch B [--seq S | --ctx L | --input I --output O]\n"
+          "  run --model M --hw H --phase prefill|decode|e2e|offline --batch B [--seq S | --ctx L | --input I --output O]\n"
+          "      (offline: in-flight-batching steady state; --batch = requests in flight, default: what fits)\n"
           "      [--stack fused|eager] [--dtype bf16|fp16|fp8|int8|int4] [--act-dtype T] [--kv-dtype T] [--json|--csv]\n"
           "      [--tp N] [--pp N] [--ep N] [--dp N] [--cp N] [--moe-skew S]\n"
           "  plan --model M --hw H --chips N [--input I --output O] [--max-ttft MS] [--max-tpot MS] [--dtype T] [--json]\n"
@@ -86,7 +87,7 @@ static int cmd_run(int argc, char **argv) {
         return cli_fail();
     }
     npu_run_cfg c = {0};
-    int ph = pick(ps, npu_run_phase_names, 3, "phase");
+    int ph = pick(ps, npu_run_phase_names, NPU_RUN_PHASES, "phase");
     if (ph < 0) return cli_fail();
     c.phase = (npu_run_phase)ph;
     const char *st = cli_get(o, n, "stack");
@@ -94,13 +95,13 @@ static int cmd_run(int argc, char **argv) {
     if (sk < 0) return cli_fail();
     c.stack = (npu_stack)sk;
     long batch = 0;
-    if (cli_long(o, n, "batch", &batch, true, 1) || batch > 1000000) {
+    if (cli_long(o, n, "batch", &batch, c.phase != NPU_RUN_OFFLINE, 1) || batch > 1000000) {
         if (batch > 1000000) npu_err("option '--batch': %ld is too large", batch);
         return cli_fail();
     }
     c.batch = (int)batch;
     bool need_seq = c.phase == NPU_RUN_PREFILL, need_ctx = c.phase == NPU_RUN_DECODE;
-    bool need_io = c.phase == NPU_RUN_E2E;
+    bool need_io = c.phase == NPU_RUN_E2E || c.phase == NPU_RUN_OFFLINE;
     if (cli_long(o, n, "seq", &c.seq, need_seq, 1) || cli_long(o, n, "ctx", &c.ctx, need_ctx, 1) ||
         cli_long(o, n, "input", &c.input, need_io, 1) || cli_long(o, n, "output", &c.output, need_io, 1))
         return cli_fail();

@@ -141,6 +141,7 @@ typedef struct builder {
     int count;   /* count for kernels added now */
     npu_plan p;  /* normalized plan */
     int attn_dp; /* data-parallel attention groups in a stage (ep > tp), else 1 */
+    int mix_seqs; /* prefilling sequences of an in-flight step on this chip */
     int cp;      /* context-parallel chips sharing each sequence (prefill) */
 } builder;
 
@@ -277,6 +278,12 @@ static void add_attention(builder *b, const npu_model *m, const npu_step_cfg *c,
                                                      false, NPU_BF16, c->kvdt);
             if (!eager) at.bytes += T * lat * npu_dtype_bytes(c->kvdt); /* latent write */
             add(b, at);
+            if (b->mix_seqs > 0) { /* prompts of the same in-flight step, in the absorbed form too */
+                npu_kernel mp = npu_kernel_attention_mla(b->mix_seqs, H, lat, a->kv_lora_rank, lat, c->mix_len,
+                                                         c->mix_ctx + c->mix_len, true, NPU_BF16, c->kvdt);
+                mp.name = "attention_prefill";
+                add(b, mp);
+            }
             npu_kernel vu = npu_kernel_gemm("v_up", rows, a->v_head_dim, a->kv_lora_rank, c->wdt, c->adt);
             vu.groups = H, vu.flops *= H, vu.bytes *= H;
             add(b, vu);
@@ -305,10 +312,20 @@ static void add_attention(builder *b, const npu_model *m, const npu_step_cfg *c,
     double kv_new = 2.0 * T * KV * hd;
     if (eager && decode)
         add_mem(b, "kv_write", NPU_KK_MEMORY, kv_new * (ACT_BYTES + npu_dtype_bytes(c->kvdt)), 0, 2);
+    double T_dec = (double)batch * c->seq; /* tokens of the decoding sequences */
     npu_kernel at = npu_kernel_attention(batch, H, KV, hd, q_len, kv_len, !decode, NPU_BF16, c->kvdt);
     if (!eager) /* fused: RoPE and the KV-cache write happen inside attention */
-        at.bytes += kv_new * npu_dtype_bytes(c->kvdt) + T * (H + 2.0 * KV) * hd * ACT_BYTES;
+        at.bytes += 2.0 * T_dec * KV * hd * npu_dtype_bytes(c->kvdt) + T_dec * (H + 2.0 * KV) * hd * ACT_BYTES;
     add(b, at);
+    if (b->mix_seqs > 0) { /* prompts prefilling in the same in-flight step */
+        long mkv = c->mix_ctx + c->mix_len;
+        if (m->sliding_window > 0 && mkv > m->sliding_window) mkv = m->sliding_window;
+        npu_kernel mp = npu_kernel_attention(b->mix_seqs, H, KV, hd, c->mix_len, mkv, true, NPU_BF16, c->kvdt);
+        double Tm = (double)b->mix_seqs * c->mix_len;
+        mp.bytes += 2.0 * Tm * KV * hd * npu_dtype_bytes(c->kvdt) + Tm * (H + 2.0 * KV) * hd * ACT_BYTES;
+        mp.name = "attention_prefill";
+        add(b, mp);
+    }
     if (b->cp > 1) /* ring/all-gather of the chunk's keys and values (prefill) or partial outputs (decode) */
         add_comm(b, "cp_exchange", NPU_COLL_ALLGATHER, b->cp,
                  decode ? (double)batch * H * hd * 4.0 * b->cp : kv_new * ACT_BYTES * b->cp);
@@ -355,8 +372,8 @@ static void add_layer(builder *b, const npu_model *m, const npu_step_cfg *c, boo
     /* tokens on this chip: the stage's tokens over the attention data-parallel
      * groups, and over the context-parallel chips in prefill */
     int batch = (c->batch + b->attn_dp - 1) / b->attn_dp;
-    double T_step = (double)c->batch * c->seq; /* tokens of the whole stage */
-    double T = (double)batch * c->seq;
+    double T_step = (double)c->batch * c->seq + (double)c->mix_seqs * c->mix_len; /* tokens of the whole stage */
+    double T = (double)batch * c->seq + (double)b->mix_seqs * c->mix_len;
     if (b->cp > 1 && c->phase == NPU_PHASE_PREFILL) T = ceil(T / b->cp);
     bool eager = c->stack == NPU_STACK_EAGER;
     double ar_bytes = T * m->hidden * ACT_BYTES; /* a tp all-reduce of the hidden state */
@@ -391,11 +408,16 @@ int npu_graph_build(const npu_model *m, const npu_step_cfg *c, npu_graph *g) {
     builder b = {.g = g, .count = 1, .p = npu_plan_norm(c->plan)};
     b.attn_dp = b.p.ep > b.p.tp ? b.p.ep / b.p.tp : 1;
     b.cp = b.p.cp;
+    if (c->mix_seqs < 0 || (c->mix_seqs > 0 && (c->phase != NPU_PHASE_DECODE || c->mix_len <= 0 || c->mix_ctx < 0))) {
+        npu_err("in-flight prefill needs a decode step and positive lengths");
+        return -1;
+    }
+    b.mix_seqs = (c->mix_seqs + b.attn_dp - 1) / b.attn_dp;
     int stage = c->stage > 0 && c->stage <= b.p.pp ? c->stage : b.p.pp;
     int per_stage = m->layers / b.p.pp;
     int first = (stage - 1) * per_stage, last = first + per_stage; /* layers [first, last) */
     int batch = (c->batch + b.attn_dp - 1) / b.attn_dp;
-    double T = (double)batch * c->seq;
+    double T = (double)batch * c->seq + (double)b.mix_seqs * c->mix_len;
     if (b.cp > 1 && c->phase == NPU_PHASE_PREFILL) T = ceil(T / b.cp);
     if (stage == 1) {
         add_mem(&b, "embedding", NPU_KK_MEMORY, 2.0 * T * m->hidden * ACT_BYTES, 0, 1);
@@ -420,9 +442,12 @@ int npu_graph_build(const npu_model *m, const npu_step_cfg *c, npu_graph *g) {
          * vocabulary is split over tp and the logits gathered */
         npu_step_cfg last_pos = *c;
         last_pos.seq = 1;
-        add_norm(&b, m, &last_pos, batch, "final_norm");
-        add(&b, npu_kernel_gemm("lm_head", batch, (m->vocab + b.p.tp - 1) / b.p.tp, m->hidden, c->wdt, c->adt));
-        add_comm(&b, "logits_allgather", NPU_COLL_ALLGATHER, b.p.tp, (double)batch * m->vocab * ACT_BYTES);
+        int outs = batch + b.mix_seqs; /* sequences producing a token this step */
+        add_norm(&b, m, &last_pos, outs, "final_norm");
+        /* quantization recipes (FP8, INT8, INT4 AWQ/GPTQ) leave the lm_head in 16 bits */
+        npu_dtype hdt = npu_dtype_bytes(c->wdt) < 2 ? NPU_BF16 : c->wdt;
+        add(&b, npu_kernel_gemm("lm_head", outs, (m->vocab + b.p.tp - 1) / b.p.tp, m->hidden, hdt, hdt));
+        add_comm(&b, "logits_allgather", NPU_COLL_ALLGATHER, b.p.tp, (double)outs * m->vocab * ACT_BYTES);
     }
     if (g->n > NPU_GRAPH_MAX) {
         npu_err("internal: kernel graph too long");

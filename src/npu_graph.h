@@ -83,10 +83,15 @@ typedef struct npu_step_cfg {
     npu_dtype kvdt;  /* KV cache */
     npu_plan plan;   /* parallel plan of the replica; zeroes = one chip */
     int stage;       /* pipeline stage this graph is for, 1..pp; 0 = the last */
+    /* in-flight batching (decode phase only): besides `batch` decoding sequences,
+     * mix_seqs sequences prefill mix_len new tokens each on top of mix_ctx cached
+     * ones (a whole prompt, or a chunk of one) in the same step */
+    int mix_seqs;
+    long mix_len, mix_ctx;
     double moe_skew; /* expert popularity ~ rank^-skew (Zipf); 0 = uniform routing */
 } npu_step_cfg;
 
-#define NPU_GRAPH_MAX 48
+#define NPU_GRAPH_MAX 64
 typedef struct npu_graph {
     npu_kernel k[NPU_GRAPH_MAX];
     int n;

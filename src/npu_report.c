@@ -56,10 +56,10 @@ cJSON *npu_report_run_json(const npu_model *m, const npu_hw *hw, const npu_run_c
     cJSON_AddStringToObject(o, "dtype", npu_dtype_names[c->wdt]);
     cJSON_AddStringToObject(o, "act_dtype", npu_dtype_names[c->adt]);
     cJSON_AddStringToObject(o, "kv_dtype", npu_dtype_names[c->kvdt]);
-    cJSON_AddNumberToObject(o, "batch", c->batch);
+    cJSON_AddNumberToObject(o, "batch", r->batch);
     if (c->phase == NPU_RUN_PREFILL) cJSON_AddNumberToObject(o, "seq", (double)c->seq);
     if (c->phase == NPU_RUN_DECODE) cJSON_AddNumberToObject(o, "ctx", (double)c->ctx);
-    if (c->phase == NPU_RUN_E2E) {
+    if (c->phase == NPU_RUN_E2E || c->phase == NPU_RUN_OFFLINE) {
         cJSON_AddNumberToObject(o, "input", (double)c->input);
         cJSON_AddNumberToObject(o, "output", (double)c->output);
     }
@@ -82,10 +82,11 @@ cJSON *npu_report_run_json(const npu_model *m, const npu_hw *hw, const npu_run_c
     cJSON *bd = cJSON_AddObjectToObject(o, "breakdown_ms");
     for (int i = 0; i < NPU_BOUND_COUNT; i++) {
         double t = r->step.bound_time_s[i] + (c->phase == NPU_RUN_E2E ? r->dstep.bound_time_s[i] : 0);
+        if (c->phase == NPU_RUN_OFFLINE) t = r->dstep.bound_time_s[i]; /* the decode-only step */
         cJSON_AddNumberToObject(bd, npu_bound_names[i], t * 1e3);
     }
     if (pl.pp > 1) cJSON_AddNumberToObject(bd, "pipeline_p2p", r->p2p_s * 1e3);
-    if (c->phase == NPU_RUN_E2E) {
+    if (c->phase == NPU_RUN_E2E || c->phase == NPU_RUN_OFFLINE) {
         cJSON_AddNumberToObject(o, "ttft_ms", r->ttft_s * 1e3);
         cJSON_AddNumberToObject(o, "tpot_ms", r->tpot_s * 1e3);
     }
@@ -95,9 +96,9 @@ cJSON *npu_report_run_json(const npu_model *m, const npu_hw *hw, const npu_run_c
     cJSON_AddNumberToObject(mem, "activations_gb", r->mem.act_B / 1e9);
     cJSON_AddNumberToObject(mem, "total_gb", r->mem.total_B / 1e9);
     cJSON_AddNumberToObject(mem, "capacity_gb", r->mem.capacity_B / 1e9);
-    cJSON_AddItemToObject(o, c->phase == NPU_RUN_DECODE ? "decode_step" : "prefill_step",
+    cJSON_AddItemToObject(o, c->phase == NPU_RUN_DECODE ? "decode_step" : c->phase == NPU_RUN_OFFLINE ? "mixed_step" : "prefill_step",
                           step_json(&r->graph, &r->step));
-    if (c->phase == NPU_RUN_E2E && c->output > 1)
+    if ((c->phase == NPU_RUN_E2E && c->output > 1) || c->phase == NPU_RUN_OFFLINE)
         cJSON_AddItemToObject(o, "decode_step", step_json(&r->dgraph, &r->dstep));
     return o;
 }
@@ -130,10 +131,11 @@ void npu_report_run_table(FILE *out, const npu_model *m, const npu_hw *hw, const
                           const npu_run_result *r) {
     fprintf(out, "npusim: %s on %s, %s, stack %s, weights %s, activations %s, KV %s, batch %d",
             m->name, hw->name, npu_run_phase_names[c->phase], npu_stack_names[c->stack],
-            npu_dtype_names[c->wdt], npu_dtype_names[c->adt], npu_dtype_names[c->kvdt], c->batch);
+            npu_dtype_names[c->wdt], npu_dtype_names[c->adt], npu_dtype_names[c->kvdt], r->batch);
     if (c->phase == NPU_RUN_PREFILL) fprintf(out, ", seq %ld\n", c->seq);
     else if (c->phase == NPU_RUN_DECODE) fprintf(out, ", ctx %ld\n", c->ctx);
-    else fprintf(out, ", input %ld, output %ld\n", c->input, c->output);
+    else fprintf(out, ", input %ld, output %ld%s\n", c->input, c->output,
+                 c->phase == NPU_RUN_OFFLINE ? " (in flight; steady state)" : "");
     npu_plan pl = npu_plan_norm(c->plan);
     if (r->chips > 1 || pl.dp > 1)
         fprintf(out, "plan: tp %d, pp %d, ep %d, cp %d = %d chips per replica, dp %d = %d chips%s\n", pl.tp, pl.pp,
@@ -141,15 +143,17 @@ void npu_report_run_table(FILE *out, const npu_model *m, const npu_hw *hw, const
                 pl.pp > 1 ? "; pipeline micro-batches shown per chip" : "");
     fprintf(out, "\n  latency        %12.3f ms\n  throughput     %12.1f tokens/s (replica), %.1f per chip\n",
             r->latency_s * 1e3, r->tokens_per_s, r->tokens_per_s / r->chips);
-    if (c->phase == NPU_RUN_E2E)
+    if (c->phase == NPU_RUN_E2E || c->phase == NPU_RUN_OFFLINE)
         fprintf(out, "  first token    %12.3f ms\n  per token      %12.3f ms (mean decode step)\n",
                 r->ttft_s * 1e3, r->tpot_s * 1e3);
     fprintf(out, "\nmemory plan (fullest chip): weights %.2f GB + KV cache %.2f GB + activations %.2f GB = %.2f GB of %.1f GB (%.0f%%)\n",
             r->mem.weights_B / 1e9, r->mem.kv_B / 1e9, r->mem.act_B / 1e9, r->mem.total_B / 1e9,
             r->mem.capacity_B / 1e9, 100 * r->mem.total_B / r->mem.capacity_B);
-    step_table(out, c->phase == NPU_RUN_DECODE ? "decode step" : "prefill step", &r->graph, &r->step);
+    step_table(out, c->phase == NPU_RUN_DECODE ? "decode step" : c->phase == NPU_RUN_OFFLINE ? "step with prompts admitted" : "prefill step",
+               &r->graph, &r->step);
     if (c->phase == NPU_RUN_E2E && c->output > 1)
         step_table(out, "first decode step", &r->dgraph, &r->dstep);
+    if (c->phase == NPU_RUN_OFFLINE) step_table(out, "decode-only step", &r->dgraph, &r->dstep);
 }
 
 void npu_report_run_csv(FILE *out, const npu_run_result *r) {

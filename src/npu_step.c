@@ -4,7 +4,7 @@
 #include <math.h>
 #include <string.h>
 
-const char *const npu_run_phase_names[3] = {"prefill", "decode", "e2e"};
+const char *const npu_run_phase_names[NPU_RUN_PHASES] = {"prefill", "decode", "e2e", "offline"};
 
 void npu_step_eval(const npu_hw *hw, const npu_graph *g, npu_step_result *r) {
     memset(r, 0, sizeof *r);
@@ -72,7 +72,8 @@ double npu_plan_weight_bytes(const npu_model *m, npu_plan p, npu_dtype wdt) {
     int per_stage = m->layers / p.pp;
     int dense_layers = m->moe.experts > 0 ? m->moe.dense_layers : m->layers;
     double emb = (double)m->vocab * h * 2.0;                          /* the table stays 16-bit */
-    double head = m->tied_embeddings ? 0 : (double)m->vocab * h * wb / p.tp; /* vocab-parallel */
+    /* vocab-parallel lm_head, left in 16 bits by quantization recipes */
+    double head = m->tied_embeddings ? 0 : (double)m->vocab * h * (wb < 2 ? 2.0 : wb) / p.tp;
     double worst = 0;
     for (int s = 0; s < p.pp; s++) {
         int first = s * per_stage, last = first + per_stage;
@@ -101,12 +102,14 @@ int npu_mem_plan_make(const npu_model *m, const npu_hw *hw, const npu_run_cfg *c
     p->weights_B = npu_plan_weight_bytes(m, pl, c->wdt);
     long tokens = c->phase == NPU_RUN_PREFILL ? c->seq
                   : c->phase == NPU_RUN_DECODE ? c->ctx + 1
-                                               : c->input + c->output;
+                                               : c->input + c->output; /* e2e, offline: reserved per request */
     if (m->sliding_window > 0 && tokens > m->sliding_window) tokens = m->sliding_window;
     int attn_dp = pl.ep > pl.tp ? pl.ep / pl.tp : 1;
     double seqs = ceil((double)c->batch / attn_dp); /* sequences whose cache one chip holds */
     p->kv_B = seqs * tokens * npu_plan_kv_bytes_per_token(m, pl, c->kvdt);
-    double T = c->phase == NPU_RUN_DECODE ? seqs : seqs * (c->phase == NPU_RUN_PREFILL ? c->seq : c->input) / pl.cp;
+    double T = c->phase == NPU_RUN_DECODE    ? seqs
+               : c->phase == NPU_RUN_OFFLINE ? seqs + seqs * c->input / (double)c->output /* one step's tokens */
+                                             : seqs * (c->phase == NPU_RUN_PREFILL ? c->seq : c->input) / pl.cp;
     int widest = m->moe.experts > 0 ? m->moe.expert_ffn * (m->moe.top_k + m->moe.shared_experts) : m->ffn;
     if (widest < m->ffn) widest = m->ffn;
     double per_tok = (3.0 * m->hidden + 2.0 * widest / pl.tp + (m->heads + 2.0 * m->kv_heads) * m->head_dim / pl.tp) * 2.0;
@@ -125,10 +128,10 @@ int npu_mem_plan_make(const npu_model *m, const npu_hw *hw, const npu_run_cfg *c
 }
 
 static int check_cfg(const npu_model *m, const npu_run_cfg *c) {
-    if (c->batch <= 0) return npu_err("--batch must be a positive integer"), -1;
+    if (c->batch <= 0 && c->phase != NPU_RUN_OFFLINE) return npu_err("--batch must be a positive integer"), -1;
     if (c->phase == NPU_RUN_PREFILL && c->seq <= 0) return npu_err("--seq must be a positive integer"), -1;
     if (c->phase == NPU_RUN_DECODE && c->ctx <= 0) return npu_err("--ctx must be a positive integer"), -1;
-    if (c->phase == NPU_RUN_E2E && (c->input <= 0 || c->output <= 0))
+    if ((c->phase == NPU_RUN_E2E || c->phase == NPU_RUN_OFFLINE) && (c->input <= 0 || c->output <= 0))
         return npu_err("--input and --output must be positive integers"), -1;
     if (c->moe_skew < 0) return npu_err("--moe-skew must be >= 0"), -1;
     long need = c->phase == NPU_RUN_PREFILL ? c->seq : c->phase == NPU_RUN_DECODE ? c->ctx + 1 : c->input + c->output;
@@ -148,9 +151,74 @@ static double pipeline_s(bool prefill, int pp, int mb, double stage_s, double p2
     return slots * stage_s + (pp - 1) * p2p_s;
 }
 
+const npu_engine npu_engine_default = {.kernel_scale = 1.26, .step_us = 1500, .seq_us = 3.0};
+
+double npu_engine_step_s(const npu_engine *e, double kernels_s, double seqs) {
+    return kernels_s * e->kernel_scale + (e->step_us + e->seq_us * seqs) * 1e-6;
+}
+
+/* In-flight requests the KV cache admits when each reserves input+output tokens
+ * (TensorRT-LLM's default no-evict admission): the memory left after weights and
+ * one step's activations, times NPU_KV_MEM_FRACTION. */
+static int offline_batch(const npu_model *m, const npu_hw *hw, const npu_run_cfg *c) {
+    npu_run_cfg one = *c;
+    one.batch = 1;
+    npu_mem_plan p1;
+    if (npu_mem_plan_make(m, hw, &one, &p1)) return -1;
+    npu_plan pl = npu_plan_norm(c->plan);
+    int attn_dp = pl.ep > pl.tp ? pl.ep / pl.tp : 1;
+    double per_req = p1.kv_B + p1.act_B; /* KV reservation and step activations of one request */
+    double free_B = (hw->mem_bytes - p1.weights_B) * NPU_KV_MEM_FRACTION;
+    double b = floor(free_B / per_req) * attn_dp;
+    if (b > NPU_OFFLINE_MAX_BATCH / pl.pp * pl.pp) b = NPU_OFFLINE_MAX_BATCH;
+    return b < 1 ? 1 : (int)b;
+}
+
+/* Offline steady state: each step decodes `batch` sequences at the mean context
+ * input + output/2 and prefills batch/output prompts on average; the fractional
+ * prompt count is interpolated between the steps with 0 and ceil(batch/output). */
+static int run_offline(const npu_model *m, const npu_hw *hw, const npu_run_cfg *c, npu_run_result *r) {
+    npu_plan pl = npu_plan_norm(c->plan);
+    npu_run_cfg cc = *c;
+    if (cc.batch <= 0) {
+        cc.batch = offline_batch(m, hw, c);
+        if (cc.batch < 0) return -1;
+    }
+    if (npu_mem_plan_make(m, hw, &cc, &r->mem)) return -1;
+    r->batch = cc.batch;
+    r->chips = npu_plan_replica_chips(pl);
+    int mb = cc.batch < pl.pp ? cc.batch : pl.pp;
+    r->micro_batches = mb;
+    int mbatch = (cc.batch + mb - 1) / mb;
+    double per_step = (double)mbatch / c->output; /* prompts admitted per step, per micro-batch */
+    int k = (int)ceil(per_step - 1e-12);
+    long ctx = c->input + c->output / 2;
+    npu_step_cfg s = {.phase = NPU_PHASE_DECODE, .batch = mbatch, .seq = 1, .ctx = ctx, .stack = c->stack,
+                      .wdt = c->wdt, .adt = c->adt, .kvdt = c->kvdt, .plan = pl, .moe_skew = c->moe_skew};
+    if (npu_graph_build(m, &s, &r->dgraph)) return -1;
+    npu_step_eval(hw, &r->dgraph, &r->dstep);
+    s.mix_seqs = k, s.mix_len = c->input, s.mix_ctx = 0;
+    if (npu_graph_build(m, &s, &r->graph)) return -1;
+    npu_step_eval(hw, &r->graph, &r->step);
+    double tokens = (double)mbatch + k * (double)c->input;
+    if (pl.pp > 1) r->p2p_s = npu_comm_op(hw, NPU_COLL_SENDRECV, 2, tokens * m->hidden * 2.0).time_s;
+    const npu_engine *eng = &npu_engine_default;
+    double t_dec = npu_engine_step_s(eng, pipeline_s(false, pl.pp, mb, r->dstep.time_s, r->p2p_s), cc.batch);
+    double t_mix = npu_engine_step_s(eng, pipeline_s(false, pl.pp, mb, r->step.time_s, r->p2p_s), cc.batch + k);
+    double t_step = t_dec + (t_mix - t_dec) * per_step / k;
+    r->tpot_s = t_step;
+    r->ttft_s = t_mix;
+    r->latency_s = t_mix + (c->output - 1) * t_step; /* one request, once admitted */
+    r->tokens_per_s = cc.batch / t_step;
+    return 0;
+}
+
 int npu_run(const npu_model *m, const npu_hw *hw, const npu_run_cfg *c, npu_run_result *r) {
     memset(r, 0, sizeof *r);
-    if (check_cfg(m, c) || npu_mem_plan_make(m, hw, c, &r->mem)) return -1;
+    if (check_cfg(m, c)) return -1;
+    if (c->phase == NPU_RUN_OFFLINE) return run_offline(m, hw, c, r);
+    r->batch = c->batch;
+    if (npu_mem_plan_make(m, hw, c, &r->mem)) return -1;
     npu_plan pl = npu_plan_norm(c->plan);
     r->chips = npu_plan_replica_chips(pl);
     int mb = c->batch < pl.pp ? c->batch : pl.pp;

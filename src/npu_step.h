@@ -35,8 +35,18 @@ double npu_plan_weight_bytes(const npu_model *m, npu_plan p, npu_dtype wdt);
 /* KV-cache bytes per token (of one sequence) one chip holds. */
 double npu_plan_kv_bytes_per_token(const npu_model *m, npu_plan p, npu_dtype kvdt);
 
-typedef enum { NPU_RUN_PREFILL = 0, NPU_RUN_DECODE, NPU_RUN_E2E } npu_run_phase;
-extern const char *const npu_run_phase_names[3];
+/* offline: the steady state of an in-flight-batching engine (TensorRT-LLM, vLLM)
+ * fed an endless queue of input/output requests: `batch` requests in flight (0 =
+ * as many as the KV cache admits when each reserves input+output tokens), every
+ * step decodes them all and prefills the prompts of the ones that replace the
+ * finished (batch/output per step on average). */
+typedef enum { NPU_RUN_PREFILL = 0, NPU_RUN_DECODE, NPU_RUN_E2E, NPU_RUN_OFFLINE } npu_run_phase;
+#define NPU_RUN_PHASES 4
+extern const char *const npu_run_phase_names[NPU_RUN_PHASES];
+/* Share of the memory left after weights and activations that engines give the KV cache. */
+#define NPU_KV_MEM_FRACTION 0.9
+/* Largest in-flight batch for the offline phase (an engine's decoder-buffer cap). */
+#define NPU_OFFLINE_MAX_BATCH 4096
 
 typedef struct npu_run_cfg {
     npu_run_phase phase;
@@ -58,17 +68,32 @@ typedef struct npu_run_cfg {
 typedef struct npu_run_result {
     double latency_s;     /* the step, or for e2e first prefill to last token */
     double tokens_per_s;  /* of one replica. decode: B/step; prefill: B*S/step; e2e: B*O/latency */
+    int batch;            /* sequences per replica (offline: in flight, chosen when 0 was asked) */
     int chips;            /* chips of one replica */
     int micro_batches;    /* pipeline micro-batches */
     double p2p_s;         /* one stage-to-stage activation transfer */
     double ttft_s;        /* e2e: the prefill step */
     double tpot_s;        /* e2e: mean decode step */
-    npu_graph graph;      /* prefill graph (prefill, e2e) or decode graph (decode) */
+    npu_graph graph;      /* prefill graph (prefill, e2e), decode graph (decode), mixed step (offline) */
     npu_step_result step; /* its costs */
     npu_graph dgraph;     /* e2e: the decode graph at the first decode step */
     npu_step_result dstep;
     npu_mem_plan mem;
 } npu_run_result;
+
+/* A serving engine's in-flight step around its kernels: production kernels
+ * (paged KV, quantize/scale fusions, sampling) run slower than the isolated ones
+ * the chip model was calibrated on, and the runtime spends host time per step
+ * and per sequence in flight (scheduling, sampling, stop checks). Fitted on the
+ * H100 TensorRT-LLM offline-throughput points (docs/accuracy.md); the same
+ * engine is assumed on every chip. */
+typedef struct npu_engine {
+    double kernel_scale; /* engine kernel time / isolated kernel time */
+    double step_us;      /* host time per step, us */
+    double seq_us;       /* host time per sequence in flight per step, us */
+} npu_engine;
+extern const npu_engine npu_engine_default;
+double npu_engine_step_s(const npu_engine *e, double kernels_s, double seqs);
 
 /* Set the memory plan; -1 + npu_err ("does not fit ... by X GB") when it exceeds. */
 int npu_mem_plan_make(const npu_model *m, const npu_hw *hw, const npu_run_cfg *c, npu_mem_plan *p);

@@ -1,49 +1,60 @@
 #!/usr/bin/env python3
-"""Compare npusim with published TensorRT-LLM single-GPU throughput points.
+"""Compare npusim with published TensorRT-LLM throughput points, one GPU and multi-GPU.
 
 Reads ../shared/data/published_benchmarks.csv (TensorRT-LLM v0.13 perf-overview:
-Llama-3.1-8B, offline max throughput, in-flight batching) and predicts each with
-`npusim run --phase e2e --stack fused`, taking the best static batch (powers of 2
-up to 2048 sequences) that fits in memory. In-flight batching overlaps prefill
-and decode, so a static-batch prediction is a lower bound of sorts; the table in
-docs/accuracy.md says so. Usage: tools/published_compare.py [npusim] [csv]"""
-import csv, json, subprocess, sys
+offline max throughput with in-flight batching, synthetic fixed ISL/OSL) and predicts
+each row with `npusim run --phase offline --stack fused --tp N`: the steady state
+of in-flight batching with as many requests in flight as the KV cache admits;
+see docs/accuracy.md. Usage:
+  tools/published_compare.py [--npusim build/npusim] [--csv PATH] [--models 8b|multi|all]"""
+import argparse, csv, json, subprocess, sys
 
-npusim = sys.argv[1] if len(sys.argv) > 1 else "build/npusim"
-path = sys.argv[2] if len(sys.argv) > 2 else "../shared/data/published_benchmarks.csv"
+ap = argparse.ArgumentParser()
+ap.add_argument("--npusim", default="build/npusim")
+ap.add_argument("--csv", default="../shared/data/published_benchmarks.csv")
+ap.add_argument("--models", default="all", choices=["8b", "multi", "all"])
+a = ap.parse_args()
+
 HW = {"H100-SXM-80GB": "h100-sxm", "H200-SXM-141GB": "h200-sxm", "A100-SXM4-80GB": "a100-sxm-80gb", "L40S-48GB": "l40s"}
 DT = {"FP8": "fp8", "FP16": "fp16"}
+MODEL = {"Llama-3.1-8B": "llama3.1-8b", "Llama-2-70B": "llama2-70b", "Llama-3.1-70B": "llama3.1-70b",
+         "Mixtral-8x7B": "mixtral-8x7b"}
 
-def predict(hw, dt, isl, osl):
-    best = None
-    b = 1
-    while b <= 2048:
-        r = subprocess.run([npusim, "run", "--model", "llama3.1-8b", "--hw", hw, "--phase", "e2e", "--batch", str(b),
-                            "--input", str(isl), "--output", str(osl), "--dtype", dt, "--kv-dtype", dt, "--json"],
-                           capture_output=True, text=True)
-        if r.returncode != 0:
-            break
-        t = json.loads(r.stdout)["tokens_per_s"]
-        best = max(best or 0, t)
-        b *= 2
-    return best
+def predict(model, hw, dt, tp, isl, osl):
+    r = subprocess.run([a.npusim, "run", "--model", model, "--hw", hw, "--phase", "offline",
+                        "--input", str(isl), "--output", str(osl), "--dtype", dt, "--kv-dtype", dt,
+                        "--tp", str(tp), "--json"], capture_output=True, text=True)
+    if r.returncode != 0:
+        return None
+    return json.loads(r.stdout)["tokens_per_s"]
 
 rows = []
-for r in csv.DictReader(open(path)):
-    if "v0.13.0" not in r["engine"] or r["model"] != "Llama-3.1-8B" or r["hardware"] not in HW:
+for r in csv.DictReader(open(a.csv)):
+    if "v0.13.0" not in r["engine"] or r["model"] not in MODEL or r["hardware"] not in HW:
         continue
-    if r["precision"] not in DT or r["n_gpus"] != "1":
+    if r["precision"] not in DT:
         continue
+    n = int(r["n_gpus"])
+    if (a.models == "8b" and n != 1) or (a.models == "multi" and n == 1):
+        continue
+    tp = int(r["tp"]) if r["tp"].isdigit() else n
     isl, osl = int(r["input_len"]), int(r["output_len"])
-    p = predict(HW[r["hardware"]], DT[r["precision"]], isl, osl)
+    p = predict(MODEL[r["model"]], HW[r["hardware"]], DT[r["precision"]], tp, isl, osl)
     if p is None:
+        print(f"# not predicted: {r['model']} {r['hardware']} TP{tp} {isl}/{osl}", file=sys.stderr)
         continue
     meas = float(r["value"])
-    rows.append((r["hardware"], r["precision"], isl, osl, meas, p, 100 * (p - meas) / meas))
-print("| GPU | dtype | in | out | published tok/s | npusim tok/s | error |")
-print("|---|---|---|---|---|---|---|")
-for h, d, i, o, m, p, e in rows:
-    print(f"| {h} | {d} | {i} | {o} | {m:.0f} | {p:.0f} | {e:+.1f}% |")
+    rows.append((r["model"], r["hardware"], r["precision"], tp, isl, osl, meas, p, 100 * (p - meas) / meas))
+
+print("| model | GPU | dtype | TP | in | out | published tok/s | npusim tok/s | error |")
+print("|---|---|---|---|---|---|---|---|---|")
+for mo, h, d, tp, i, o, m, p, e in rows:
+    print(f"| {mo} | {h} | {d} | {tp} | {i} | {o} | {m:.0f} | {p:.0f} | {e:+.1f}% |")
+groups = {}
+for row in rows:
+    groups.setdefault((row[0], row[1] if row[1].startswith("H100") else "other GPUs (predicted)"), []).append(abs(row[8]))
+print()
+for k, v in sorted(groups.items()):
+    print(f"{k[0]} on {k[1]}: {len(v)} points, MAPE {sum(v)/len(v):.1f}%")
 if rows:
-    mape = sum(abs(r[6]) for r in rows) / len(rows)
-    print(f"\n{len(rows)} points, MAPE {mape:.1f}%")
+    print(f"all: {len(rows)} points, MAPE {sum(abs(r[8]) for r in rows)/len(rows):.1f}%")
