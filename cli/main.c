@@ -24,6 +24,7 @@ static void usage(FILE *out) {
           "  op gemm --hw H --m M --n N --k K [--dtype T] [--act-dtype T] [--json]\n"
           "  op attention --hw H --phase prefill|decode --batch B --heads N --kv-heads K --head-dim D (--seq S | --ctx L) [--json]\n"
           "  op copy --hw H --bytes X [--json]\n"
+          "  op allreduce|allgather|reducescatter|alltoall --hw H --chips N --bytes X|FROM..TO [--json]\n"
           "  list models|hw|memory\n"
           "  show model|hw NAME\n"
           "  validate PATH... [--hw H] [--verbose] [--json] [--max-mape P]\n"

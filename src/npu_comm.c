@@ -1,8 +1,290 @@
-/* npu_comm — PLACEHOLDER: plain ring over the per-chip link bandwidth.
- * To be replaced by the topology-aware model (issue 4). */
+/* npu_comm — collectives cost model (docs/collectives.md).
+ *
+ * Alpha-beta per algorithm: time = base + steps x hop latency + bytes moved per
+ * chip / achievable bandwidth, evaluated for every algorithm the fabric offers
+ * and the fastest kept, as NCCL's tuner does. Fabrics come from the `links`
+ * section of the hardware description: a scale-up domain (switch, full mesh,
+ * ring/torus, PCIe tree) and an optional scale-out level (NICs) beyond it. The
+ * efficiencies and latencies are learned on the H100 only; every other chip
+ * uses them with its own datasheet link numbers. */
 #include "npu_comm.h"
 
+#include <math.h>
+#include <string.h>
+
 const char *const npu_coll_names[NPU_COLL_COUNT] = {"allreduce", "allgather", "reducescatter", "alltoall", "sendrecv"};
+
+/* Learned on 8x H100 SXM (NVLink4 450 GB/s per direction, NVSwitch, ConnectX-7):
+ * see docs/collectives.md "Parameters" for the data behind each number. */
+const npu_comm_params npu_comm_default = {
+    .base_us = 4.6,      /* 2-GPU NVLS all-reduce ~6 us with CUDA graphs (NCCL #1259) = base + 2 hops */
+    .hop_us = 0.7,       /* [E] per NVLink step; the split of those 6 us is not observable */
+    .pcie_hop_us = 1.5,  /* [E] P2P through a PCIe switch / root complex */
+    .nic_hop_us = 5.0,   /* [E] RDMA write + completion over one InfiniBand/RoCE hop */
+    .link_eff = 0.8222,  /* ring busbw 370 / 450 GB/s line rate (nccl-tests #212, NCCL #1455) */
+    .switch_eff = 0.686, /* NVLS algbw 258..273 GB/s at 5..8 GPUs = 450 x eff x n/(n+1) (NCCL #1455) */
+    .nic_eff = 0.94,     /* 46-48 GB/s per 400 Gb/s NDR NIC (nccl-tests #290) */
+};
+
+enum { T_SWITCH, T_MESH, T_RING, T_TORUS2D, T_TORUS3D, T_PCIE, T_NONE };
+
+/* The links section resolved to numbers, defaults filled in (no allocation). */
+typedef struct fabric {
+    int topo;
+    int domain;        /* chips per scale-up domain */
+    int dims[3], nd;   /* torus extents */
+    int wrap_every;
+    double bw_Bps;     /* line rate per chip per direction, all links */
+    double each_Bps;   /* line rate per link per direction */
+    double hop_s;
+    bool in_switch;
+    double shared_Bps; /* pcie host bridge, 0 = not shared */
+    bool has_nic;
+    double nic_Bps, nic_hop_s;
+    double copy_Bps;   /* DRAM streaming bandwidth for a staging copy */
+} fabric;
+
+static int topo_of(const char *s) {
+    static const char *const names[] = {"switch", "mesh", "ring", "torus2d", "torus3d", "pcie", "none"};
+    if (!s[0]) return T_SWITCH;
+    for (int i = 0; i < 7; i++)
+        if (strcmp(s, names[i]) == 0) return i;
+    return T_SWITCH;
+}
+
+/* Spread the prime factors of n over nd extents, each at most cap[i] (or
+ * unbounded when cap is NULL), smallest extent first. 0 if n does not fit. */
+static int split_dims(int n, int nd, const int *cap, int *e) {
+    for (int i = 0; i < nd; i++) e[i] = 1;
+    int primes[32], np = 0, r = n;
+    for (int p = 2; (long)p * p <= r && np < 31; p++)
+        while (r % p == 0 && np < 31) primes[np++] = p, r /= p;
+    if (r > 1) primes[np++] = r;
+    for (int k = np - 1; k >= 0; k--) { /* largest factor first */
+        int best = -1;
+        for (int i = 0; i < nd; i++)
+            if ((!cap || (long)e[i] * primes[k] <= cap[i]) && (best < 0 || e[i] < e[best])) best = i;
+        if (best < 0) return 0;
+        e[best] *= primes[k];
+    }
+    return 1;
+}
+
+static void resolve(const npu_hw *hw, const npu_comm_params *p, fabric *f) {
+    memset(f, 0, sizeof *f);
+    f->topo = topo_of(hw->link_topology);
+    if (hw->link_gbps <= 0 && hw->link_each_gbps <= 0) f->topo = T_NONE;
+    int nd = f->topo == T_RING ? 1 : f->topo == T_TORUS2D ? 2 : f->topo == T_TORUS3D ? 3 : 0;
+    f->nd = nd;
+    if (nd && hw->link_ndims == nd) {
+        long prod = 1;
+        for (int i = 0; i < nd; i++) f->dims[i] = hw->link_dims[i], prod *= hw->link_dims[i];
+        f->domain = (int)prod;
+    } else if (nd) {
+        static const int dflt[] = {0, 8, 16, 64}; /* ring 8, torus 4x4, 4x4x4 */
+        f->domain = hw->link_domain > 0 ? hw->link_domain : dflt[nd];
+        split_dims(f->domain, nd, NULL, f->dims);
+    } else {
+        f->domain = hw->link_domain > 0 ? hw->link_domain : f->topo == T_NONE ? 1 : 8;
+    }
+    int count = hw->link_count > 0 ? hw->link_count
+                : f->topo == T_MESH  ? (f->domain > 1 ? f->domain - 1 : 1)
+                : nd                 ? 2 * nd
+                                     : 1;
+    f->bw_Bps = hw->link_gbps > 0 ? hw->link_gbps * 1e9 : hw->link_each_gbps * 1e9 * count;
+    f->each_Bps = hw->link_each_gbps > 0 ? hw->link_each_gbps * 1e9 : f->bw_Bps / count;
+    double hop_us = hw->link_latency_us > 0 ? hw->link_latency_us : f->topo == T_PCIE ? p->pcie_hop_us : p->hop_us;
+    f->hop_s = hop_us * 1e-6;
+    f->wrap_every = hw->link_wrap_every;
+    f->in_switch = hw->link_in_switch && f->topo == T_SWITCH;
+    f->shared_Bps = f->topo == T_PCIE ? hw->link_shared_gbps * 1e9 : 0;
+    f->has_nic = hw->nic_gbps > 0;
+    f->nic_Bps = hw->nic_gbps * 1e9;
+    f->nic_hop_s = (hw->nic_latency_us > 0 ? hw->nic_latency_us : p->nic_hop_us) * 1e-6;
+    f->copy_Bps = hw->mem_bw_Bps * (hw->eff.mem_eff > 0 ? hw->eff.mem_eff : 1);
+    if (f->copy_Bps <= 0) f->copy_Bps = 1e12;
+}
+
+/* Best-so-far accumulator: latency (alpha) and transfer (beta) parts. */
+static void consider(npu_comm_cost *best, const char *algo, double lat_s, double xfer_s) {
+    double t = lat_s + xfer_s;
+    if (!best->algo || t < best->time_s) {
+        best->time_s = t;
+        best->latency_s = lat_s;
+        best->transfer_s = xfer_s;
+        best->algo = algo;
+    }
+}
+
+static double log2_ceil(int n) {
+    int s = 0;
+    while ((1L << s) < n) s++;
+    return s;
+}
+
+/* Slice of n chips on a torus/ring: extents, wrap, per-chip usable bandwidth of
+ * a bidirectional ring per dimension, sum of (extent - 1) steps, and the mean hop
+ * distance of all-to-all traffic. */
+typedef struct slice {
+    double ring_Bps; /* line rate the dimension-ordered rings use per chip */
+    double a2a_Bps;  /* line rate of every link of the chip */
+    double steps;    /* sum over dimensions of (extent - 1) */
+    double mean_hops;
+} slice;
+
+static slice torus_slice(const fabric *f, int n) {
+    slice s = {0};
+    int e[3] = {1, 1, 1}, nd = f->nd;
+    if (!split_dims(n, nd, f->dims, e)) { /* does not tile: a snake path through the slice */
+        nd = 1;
+        e[0] = n;
+    }
+    for (int i = 0; i < nd; i++) {
+        if (e[i] <= 1) continue;
+        int full = nd == f->nd ? f->dims[i] : 0;
+        bool wrap = e[i] == full || (f->wrap_every > 0 && e[i] % f->wrap_every == 0);
+        double x = e[i];
+        s.ring_Bps += f->each_Bps * (wrap ? 2 : 1); /* a line carries one ring, a torus dimension two */
+        s.a2a_Bps += f->each_Bps * 2;
+        s.steps += x - 1;
+        s.mean_hops += wrap ? (e[i] % 2 ? (x * x - 1) / (4 * x) : x / 4) : (x * x - 1) / (3 * x);
+    }
+    return s;
+}
+
+/* Per-chip achievable rate of a ring of n chips inside one domain. */
+static double ring_rate(const fabric *f, const npu_comm_params *p, int n) {
+    switch (f->topo) {
+    case T_MESH: return fmin(f->bw_Bps, f->each_Bps * (n - 1)) * p->link_eff;
+    case T_RING:
+    case T_TORUS2D:
+    case T_TORUS3D: return torus_slice(f, n).ring_Bps * p->link_eff;
+    case T_PCIE: return (f->shared_Bps > 0 ? fmin(f->bw_Bps, f->shared_Bps / n) : f->bw_Bps) * p->link_eff;
+    default: return f->bw_Bps * p->link_eff;
+    }
+}
+
+/* Fastest algorithm among n chips of one domain (no base latency). */
+static npu_comm_cost flat(const fabric *f, const npu_comm_params *p, npu_coll op, int n, double B) {
+    npu_comm_cost c = {0};
+    double h = f->hop_s, nn = n;
+    if (n <= 1 || B <= 0) {
+        c.algo = "none";
+        return c;
+    }
+    if (f->topo == T_RING || f->topo == T_TORUS2D || f->topo == T_TORUS3D) {
+        slice s = torus_slice(f, n);
+        double r = s.ring_Bps * p->link_eff;
+        const char *dor = f->topo == T_RING ? "ring" : "torus-rings";
+        switch (op) {
+        case NPU_COLL_ALLREDUCE: consider(&c, dor, 2 * s.steps * h, 2 * (nn - 1) / nn * B / r); break;
+        case NPU_COLL_ALLGATHER:
+        case NPU_COLL_REDUCESCATTER: consider(&c, dor, s.steps * h, (nn - 1) / nn * B / r); break;
+        case NPU_COLL_ALLTOALL:
+            consider(&c, "torus-direct", s.steps * h, B * s.mean_hops / (s.a2a_Bps * p->link_eff));
+            break;
+        default: consider(&c, "p2p", h, B / (f->each_Bps * p->link_eff)); break;
+        }
+        return c;
+    }
+    double r = ring_rate(f, p, n);
+    bool direct = f->topo == T_SWITCH || f->topo == T_MESH; /* every chip reaches every other in one hop */
+    double copy = 2 * B / f->copy_Bps; /* one-/two-shot stage the input into a registered buffer */
+    switch (op) {
+    case NPU_COLL_ALLREDUCE:
+        consider(&c, "ring", 2 * (nn - 1) * h, 2 * (nn - 1) / nn * B / r);
+        consider(&c, "tree", 2 * log2_ceil(n) * h, 2 * B / r);
+        if (direct) {
+            consider(&c, "one-shot", 2 * h, (nn - 1) * B / r + copy);
+            consider(&c, "two-shot", 3 * h, 2 * (nn - 1) / nn * B / r + copy);
+        }
+        if (f->in_switch)
+            consider(&c, "nvls", 2 * h, (nn + 1) / nn * B / (f->bw_Bps * p->switch_eff));
+        break;
+    case NPU_COLL_ALLGATHER:
+    case NPU_COLL_REDUCESCATTER:
+        consider(&c, "ring", (nn - 1) * h, (nn - 1) / nn * B / r);
+        if (direct) consider(&c, "direct", 2 * h, (nn - 1) / nn * B / r + copy / nn);
+        break;
+    case NPU_COLL_ALLTOALL: consider(&c, "direct", 2 * h, (nn - 1) / nn * B / r); break;
+    default: {
+        double pair = f->topo == T_MESH ? f->each_Bps : f->topo == T_PCIE && f->shared_Bps > 0
+                                                            ? fmin(f->bw_Bps, f->shared_Bps)
+                                                            : f->bw_Bps;
+        consider(&c, "p2p", h, B / (pair * p->link_eff));
+    }
+    }
+    return c;
+}
+
+/* More chips than one domain: rail-connected NICs, one per chip. */
+static npu_comm_cost multi(const fabric *f, const npu_comm_params *p, npu_coll op, int n, double B) {
+    npu_comm_cost c = {0};
+    int g = f->domain;
+    int m = (n + g - 1) / g;
+    double nn = n, mm = m, gg = g;
+    double nic = f->nic_Bps * p->nic_eff, node_out = gg * nic;
+    double hmax = fmax(f->hop_s, f->nic_hop_s);
+    double rr = fmin(ring_rate(f, p, g), node_out); /* a ring crosses each node boundary once per direction */
+    double Bg = B / gg;
+    switch (op) {
+    case NPU_COLL_ALLREDUCE: {
+        consider(&c, "ring", 2 * (nn - 1) * hmax, 2 * (nn - 1) / nn * B / rr);
+        consider(&c, "tree", 2 * log2_ceil(m) * f->nic_hop_s + 2 * log2_ceil(g) * f->hop_s, 2 * B / rr);
+        npu_comm_cost rs = flat(f, p, NPU_COLL_REDUCESCATTER, g, B), ag = flat(f, p, NPU_COLL_ALLGATHER, g, B);
+        double ring_l = 2 * (mm - 1) * f->nic_hop_s, ring_x = 2 * (mm - 1) / mm * Bg / nic;
+        double tree_l = 2 * log2_ceil(m) * f->nic_hop_s, tree_x = 2 * Bg / nic;
+        bool use_ring = ring_l + ring_x <= tree_l + tree_x;
+        consider(&c, "hierarchical", rs.latency_s + ag.latency_s + (use_ring ? ring_l : tree_l),
+                 rs.transfer_s + ag.transfer_s + (use_ring ? ring_x : tree_x));
+        break;
+    }
+    case NPU_COLL_ALLGATHER:
+    case NPU_COLL_REDUCESCATTER: {
+        consider(&c, "ring", (nn - 1) * hmax, (nn - 1) / nn * B / rr);
+        npu_comm_cost in = flat(f, p, op, g, B);
+        consider(&c, "hierarchical", in.latency_s + (mm - 1) * f->nic_hop_s,
+                 in.transfer_s + (mm - 1) / mm * Bg / nic);
+        break;
+    }
+    case NPU_COLL_ALLTOALL: {
+        double intra = (gg - 1) / nn * B / ring_rate(f, p, g), inter = (nn - gg) / nn * B / nic;
+        consider(&c, "direct", 2 * hmax, fmax(intra, inter));
+        break;
+    }
+    default: consider(&c, "p2p", f->nic_hop_s, B / nic); break;
+    }
+    return c;
+}
+
+static npu_comm_cost comm_op(const npu_hw *hw, const npu_comm_params *p, npu_coll op, int chips, double bytes) {
+    npu_comm_cost c = {.algo = "none"};
+    if (chips <= 1 || !(bytes > 0) || op < 0 || op >= NPU_COLL_COUNT) return c;
+    fabric f;
+    resolve(hw, p, &f);
+    if (f.topo == T_NONE && !(f.has_nic && chips > f.domain)) {
+        c.time_s = c.latency_s = HUGE_VAL;
+        return c;
+    }
+    if (chips > f.domain && f.has_nic && f.topo != T_NONE) c = multi(&f, p, op, chips, bytes);
+    else if (f.topo == T_NONE) { /* single-chip domains joined only by NICs */
+        f.topo = T_SWITCH, f.bw_Bps = f.each_Bps = f.nic_Bps * p->nic_eff / p->link_eff;
+        f.hop_s = f.nic_hop_s, f.domain = chips;
+        c = flat(&f, p, op, chips, bytes);
+    } else {
+        if (chips > f.domain) f.domain = chips; /* no scale-out level: the domain is taken to stretch */
+        c = flat(&f, p, op, chips, bytes);
+    }
+    c.latency_s += p->base_us * 1e-6;
+    c.time_s = c.latency_s + c.transfer_s;
+    c.algbw_Bps = bytes / c.time_s;
+    c.busbw_Bps = c.algbw_Bps * npu_comm_bus_factor(op, chips);
+    return c;
+}
+
+npu_comm_cost npu_comm_op(const npu_hw *hw, npu_coll op, int chips, double bytes) {
+    return comm_op(hw, &npu_comm_default, op, chips, bytes);
+}
 
 double npu_comm_bus_factor(npu_coll op, int chips) {
     if (chips <= 1) return 0;
@@ -10,16 +292,40 @@ double npu_comm_bus_factor(npu_coll op, int chips) {
     return op == NPU_COLL_ALLREDUCE ? 2.0 * (n - 1) / n : op == NPU_COLL_SENDRECV ? 1.0 : (n - 1) / n;
 }
 
-npu_comm_cost npu_comm_op(const npu_hw *hw, npu_coll op, int chips, double bytes) {
-    npu_comm_cost c = {.algo = "ring"};
-    if (chips <= 1 || bytes <= 0) return c;
-    double bw = hw->link_gbps > 0 ? hw->link_gbps * 1e9 : 32e9;
-    double lat = (hw->link_latency_us > 0 ? hw->link_latency_us : 2.0) * 1e-6;
-    int steps = op == NPU_COLL_ALLREDUCE ? 2 * (chips - 1) : op == NPU_COLL_SENDRECV ? 1 : chips - 1;
-    c.latency_s = steps * lat;
-    c.transfer_s = bytes * npu_comm_bus_factor(op, chips) / bw;
-    c.time_s = c.latency_s + c.transfer_s;
-    c.algbw_Bps = bytes / c.time_s;
-    c.busbw_Bps = c.algbw_Bps * npu_comm_bus_factor(op, chips);
-    return c;
+int npu_comm_domain_chips(const npu_hw *hw) {
+    fabric f;
+    resolve(hw, &npu_comm_default, &f);
+    return f.domain;
+}
+
+double npu_comm_overlap(const npu_hw *hw) { return hw->comm_overlap; }
+
+int npu_comm_check(const npu_hw *hw, int chips) {
+    fabric f;
+    resolve(hw, &npu_comm_default, &f);
+    if (chips < 2) {
+        npu_err("a collective needs at least 2 chips (got %d)", chips);
+        return -1;
+    }
+    if (f.topo == T_NONE && !f.has_nic) {
+        npu_err("hardware '%s' has no chip-to-chip links (links.topology none, no scaleout)", hw->name);
+        return -1;
+    }
+    if (chips > f.domain && !f.has_nic && f.topo != T_NONE) {
+        npu_err("hardware '%s': %d chips exceed its scale-up domain of %d and it has no links.scaleout", hw->name,
+                chips, f.domain);
+        return -1;
+    }
+    return 0;
+}
+
+int npu_coll_parse(const char *s, npu_coll *out) {
+    for (int i = 0; i < NPU_COLL_COUNT; i++)
+        if (strcmp(s, npu_coll_names[i]) == 0) {
+            *out = (npu_coll)i;
+            return 0;
+        }
+    const char *c = npu_closest(s, npu_coll_names, NPU_COLL_COUNT);
+    npu_err("unknown collective '%s'%s%s%s", s, c ? " (did you mean '" : "", c ? c : "", c ? "'?)" : "");
+    return -1;
 }

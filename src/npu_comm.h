@@ -32,9 +32,38 @@ typedef struct npu_comm_cost {
     const char *algo;  /* static name of the algorithm chosen: "ring", "tree", "one-shot", ... */
 } npu_comm_cost;
 
-/* Hot path (called per step): never fails; chips <= 1 or bytes <= 0 costs 0. */
+/* Hot path (called per step): never fails, never allocates; chips <= 1 or bytes <= 0
+ * costs 0. A chip without chip-to-chip links (topology none / bandwidth 0) gives
+ * time_s = HUGE_VAL and algo "none" (npu_comm_check says why). */
 npu_comm_cost npu_comm_op(const npu_hw *hw, npu_coll op, int chips, double bytes);
 /* The bus factor of `op` among `chips` (nccl-tests convention). */
 double npu_comm_bus_factor(npu_coll op, int chips);
+
+/* ---- additions (docs/collectives.md) ---- */
+
+/* 0 if `chips` chips of `hw` can run collectives, else -1 + npu_err naming why
+ * (no chip-to-chip links, or more chips than one domain and no scale-out level). */
+int npu_comm_check(const npu_hw *hw, int chips);
+/* Chips in one scale-up domain (links.domain_chips or its default by topology):
+ * a planner keeps TP inside it; beyond it collectives go hierarchical over NICs. */
+int npu_comm_domain_chips(const npu_hw *hw);
+/* Fraction (0..1) of collective time the serving engine overlaps with compute
+ * (links.overlap; default 0: TensorRT-LLM does not overlap its TP all-reduce).
+ * Exposed time in a step = time_s x (1 - overlap). */
+double npu_comm_overlap(const npu_hw *hw);
+/* Parse a collective name ("allreduce", ... as npu_coll_names); -1 + npu_err. */
+int npu_coll_parse(const char *s, npu_coll *out);
+
+/* The parameters learned on the H100 (NCCL busbw points; docs/collectives.md). */
+typedef struct npu_comm_params {
+    double base_us;      /* launch + sync of one collective, us */
+    double hop_us;       /* per-step latency of a scale-up hop when links.latency_us is absent */
+    double pcie_hop_us;  /* same over PCIe */
+    double nic_hop_us;   /* same over the scale-out NICs when scaleout.latency_us is absent */
+    double link_eff;     /* achievable fraction of scale-up line rate (ring/direct) */
+    double switch_eff;   /* achievable fraction of line rate with in-switch reduction */
+    double nic_eff;      /* achievable fraction of NIC line rate */
+} npu_comm_params;
+extern const npu_comm_params npu_comm_default;
 
 #endif

@@ -200,6 +200,87 @@ static int read_eff(const cJSON *o, npu_hw *hw, const char *origin) {
     return 0;
 }
 
+static int read_links(const cJSON *o, npu_hw *hw, const char *origin) {
+    static const char *const lk[] = {"name", "bandwidth_gbps", "latency_us", "topology", "domain_chips",
+                                     "dims", "wrap_every", "links_per_chip", "link_gbps",
+                                     "in_switch_reduction", "shared_gbps", "overlap", "scaleout",
+                                     "source", NULL};
+    static const char *const topo[] = {"switch", "mesh", "ring", "torus2d", "torus3d", "pcie", "none"};
+    static const int topo_dims[] = {0, 0, 1, 2, 3, 0, 0};
+    char where[160];
+    snprintf(where, sizeof where, "%s: links", origin);
+    if (npu_json_check_keys(o, lk, where) ||
+        npu_json_str(o, "name", hw->link_name, sizeof hw->link_name, false, where) ||
+        npu_json_num(o, "bandwidth_gbps", &hw->link_gbps, false, 0, where) ||
+        npu_json_num(o, "latency_us", &hw->link_latency_us, false, 0, where) ||
+        npu_json_str(o, "topology", hw->link_topology, sizeof hw->link_topology, false, where) ||
+        npu_json_int(o, "domain_chips", &hw->link_domain, false, 1, where) ||
+        npu_json_int(o, "wrap_every", &hw->link_wrap_every, false, 1, where) ||
+        npu_json_int(o, "links_per_chip", &hw->link_count, false, 1, where) ||
+        npu_json_num(o, "link_gbps", &hw->link_each_gbps, false, 0, where) ||
+        npu_json_bool(o, "in_switch_reduction", &hw->link_in_switch, false, where) ||
+        npu_json_num(o, "shared_gbps", &hw->link_shared_gbps, false, 0, where) ||
+        npu_json_num(o, "overlap", &hw->comm_overlap, false, 0, where) ||
+        npu_json_str(o, "source", hw->links_source, sizeof hw->links_source, true, where))
+        return -1;
+    int t = -1;
+    for (int i = 0; i < (int)NPU_ARRAY_LEN(topo); i++)
+        if (strcmp(hw->link_topology, topo[i]) == 0) t = i;
+    if (hw->link_topology[0] && t < 0) {
+        const char *c = npu_closest(hw->link_topology, topo, NPU_ARRAY_LEN(topo));
+        npu_err("%s.topology: unknown topology '%s'%s%s%s (switch, mesh, ring, torus2d, torus3d, pcie, none)",
+                where, hw->link_topology, c ? " (did you mean '" : "", c ? c : "", c ? "'?)" : "");
+        return -1;
+    }
+    if (hw->comm_overlap > 1) {
+        npu_err("%s.overlap: %g must be a fraction between 0 and 1", where, hw->comm_overlap);
+        return -1;
+    }
+    const cJSON *d = cJSON_GetObjectItemCaseSensitive(o, "dims");
+    if (d) {
+        int n = cJSON_IsArray(d) ? cJSON_GetArraySize(d) : 0;
+        int want = t >= 0 ? topo_dims[t] : 0;
+        if (!want || n != want) {
+            npu_err("%s.dims: a list of %d extents for topology '%s' (only ring, torus2d, torus3d take dims)",
+                    where, want ? want : 0, hw->link_topology[0] ? hw->link_topology : "(none)");
+            return -1;
+        }
+        long prod = 1;
+        for (int i = 0; i < n; i++) {
+            const cJSON *e = cJSON_GetArrayItem(d, i);
+            if (!cJSON_IsNumber(e) || e->valuedouble < 1 || e->valuedouble != (int)e->valuedouble ||
+                e->valuedouble > 1e6) {
+                npu_err("%s.dims[%d]: must be a positive integer", where, i);
+                return -1;
+            }
+            hw->link_dims[i] = (int)e->valuedouble;
+            prod *= hw->link_dims[i];
+        }
+        hw->link_ndims = n;
+        if (hw->link_domain && prod != hw->link_domain) {
+            npu_err("%s: dims multiply to %ld chips but domain_chips is %d", where, prod, hw->link_domain);
+            return -1;
+        }
+    }
+    const cJSON *so = cJSON_GetObjectItemCaseSensitive(o, "scaleout");
+    if (so) {
+        static const char *const sk[] = {"name", "bandwidth_gbps", "latency_us", "chips_per_node", "source", NULL};
+        snprintf(where, sizeof where, "%s: links.scaleout", origin);
+        if (!cJSON_IsObject(so)) {
+            npu_err("%s: must be an object", where);
+            return -1;
+        }
+        if (npu_json_check_keys(so, sk, where) ||
+            npu_json_str(so, "name", hw->nic_name, sizeof hw->nic_name, false, where) ||
+            npu_json_num(so, "bandwidth_gbps", &hw->nic_gbps, true, 0, where) ||
+            npu_json_num(so, "latency_us", &hw->nic_latency_us, false, 0, where) ||
+            npu_json_int(so, "chips_per_node", &hw->node_chips, false, 1, where) ||
+            npu_json_str(so, "source", hw->nic_source, sizeof hw->nic_source, true, where))
+            return -1;
+    }
+    return 0;
+}
+
 int npu_hw_from_json(const cJSON *root, const char *origin, npu_hw *hw) {
     static const char *const keys[] = {"name", "description", "vendor", "kind", "year", "matrix",
                                        "vector", "sram", "memory", "links", "power", "process",
@@ -231,18 +312,7 @@ int npu_hw_from_json(const cJSON *root, const char *origin, npu_hw *hw) {
     if (hw->vec_flops_per_cycle <= 0) hw->vec_flops_per_cycle = 256;
     if (read_section(root, "sram", origin, false, &s) || (s && read_sram(s, hw, origin))) return -1;
     if (read_section(root, "memory", origin, true, &s) || read_memory(s, hw, origin)) return -1;
-    if (read_section(root, "links", origin, false, &s)) return -1;
-    if (s) {
-        static const char *const lk[] = {"name", "bandwidth_gbps", "latency_us", "topology", "source", NULL};
-        snprintf(where, sizeof where, "%s: links", origin);
-        if (npu_json_check_keys(s, lk, where) ||
-            npu_json_str(s, "name", hw->link_name, sizeof hw->link_name, false, where) ||
-            npu_json_num(s, "bandwidth_gbps", &hw->link_gbps, false, 0, where) ||
-            npu_json_num(s, "latency_us", &hw->link_latency_us, false, 0, where) ||
-            npu_json_str(s, "topology", hw->link_topology, sizeof hw->link_topology, false, where) ||
-            npu_json_str(s, "source", hw->links_source, sizeof hw->links_source, true, where))
-            return -1;
-    }
+    if (read_section(root, "links", origin, false, &s) || (s && read_links(s, hw, origin))) return -1;
     if (read_section(root, "power", origin, false, &s)) return -1;
     if (s) {
         static const char *const pk[] = {"tdp_w", "idle_w", "source", NULL};
@@ -353,6 +423,22 @@ cJSON *npu_hw_to_json(const npu_hw *hw) {
         add_num_if(l, "bandwidth_gbps", hw->link_gbps);
         add_num_if(l, "latency_us", hw->link_latency_us);
         if (hw->link_topology[0]) cJSON_AddStringToObject(l, "topology", hw->link_topology);
+        add_num_if(l, "domain_chips", hw->link_domain);
+        if (hw->link_ndims) cJSON_AddItemToObject(l, "dims", cJSON_CreateIntArray(hw->link_dims, hw->link_ndims));
+        add_num_if(l, "wrap_every", hw->link_wrap_every);
+        add_num_if(l, "links_per_chip", hw->link_count);
+        add_num_if(l, "link_gbps", hw->link_each_gbps);
+        if (hw->link_in_switch) cJSON_AddBoolToObject(l, "in_switch_reduction", true);
+        add_num_if(l, "shared_gbps", hw->link_shared_gbps);
+        add_num_if(l, "overlap", hw->comm_overlap);
+        if (hw->nic_source[0]) {
+            cJSON *so = cJSON_AddObjectToObject(l, "scaleout");
+            if (hw->nic_name[0]) cJSON_AddStringToObject(so, "name", hw->nic_name);
+            cJSON_AddNumberToObject(so, "bandwidth_gbps", hw->nic_gbps);
+            add_num_if(so, "latency_us", hw->nic_latency_us);
+            add_num_if(so, "chips_per_node", hw->node_chips);
+            cJSON_AddStringToObject(so, "source", hw->nic_source);
+        }
         cJSON_AddStringToObject(l, "source", hw->links_source);
     }
     if (hw->power_source[0]) {

@@ -72,8 +72,24 @@ typedef struct npu_hw {
     char link_name[32];
     double link_gbps;       /* GB/s per direction, aggregate per chip */
     double link_latency_us;
-    char link_topology[16];
+    char link_topology[16];  /* switch | mesh | ring | torus2d | torus3d | pcie | none */
     char links_source[512];
+    /* scale-up domain and scale-out level (docs/schema.md, docs/collectives.md);
+     * 0 = absent, npu_comm derives the default */
+    int link_domain;          /* chips in one scale-up domain (node, rack, torus) */
+    int link_dims[3];         /* ring/torus extents, link_ndims of them */
+    int link_ndims;
+    int link_wrap_every;      /* a torus slice dimension wraps when its extent is a multiple of this */
+    int link_count;           /* links per chip */
+    double link_each_gbps;    /* GB/s per link per direction */
+    bool link_in_switch;      /* the switch reduces (NVLink SHARP / NVLS) */
+    double link_shared_gbps;  /* pcie: host-bridge GB/s per direction shared by all chips */
+    double comm_overlap;      /* fraction of collective time the engine hides behind compute */
+    char nic_name[32];
+    double nic_gbps;          /* scale-out GB/s per direction per chip */
+    double nic_latency_us;
+    int node_chips;           /* chips per node (host) */
+    char nic_source[512];
     /* power, process, price */
     double tdp_w, idle_w;
     char power_source[512];
