@@ -78,8 +78,10 @@ int npu_hw_finish(npu_hw *hw, const char *origin) {
         return -1;
     }
     hw->mem_bw_Bps = npu_memtech_bandwidth_Bps(hw->memtech, hw->mem_stacks, hw->mem_pin_gbps);
+    /* device-memory "GB" are binary: DRAM dies hold 2^n bits, and an "80 GB" H100
+     * reports 81,559 MiB in nvidia-smi (85.5e9 bytes) */
     hw->mem_bytes = hw->mem_capacity_gb > 0
-                        ? hw->mem_capacity_gb * 1e9
+                        ? hw->mem_capacity_gb * 1073741824.0
                         : npu_memtech_capacity_B(hw->memtech, hw->mem_stacks, hw->mem_height);
     hw->l2_bytes = 0;
     hw->smem_bytes_per_unit = 0;

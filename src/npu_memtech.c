@@ -84,5 +84,5 @@ double npu_memtech_bandwidth_Bps(const npu_memtech *t, int stacks, double pin_gb
 }
 
 double npu_memtech_capacity_B(const npu_memtech *t, int stacks, int height) {
-    return stacks * height * t->die_gbit * 1e9 / 8.0;
+    return stacks * height * t->die_gbit * 1073741824.0 / 8.0; /* a "16 Gbit" die holds 2^34 bits */
 }

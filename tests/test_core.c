@@ -32,7 +32,8 @@ static void test_memtech_math(void **st) {
     const npu_memtech *t = npu_memtech_find("hbm3e-skhynix");
     assert_non_null(t);
     assert_true(fabs(npu_memtech_bandwidth_Bps(t, 6, 0) - 7372.8e9) < 1e6);
-    assert_true(fabs(npu_memtech_capacity_B(t, 6, 12) - 216e9) < 1e6);
+    /* 6 stacks x 12 dies x 24 Gbit = 216 GiB: DRAM dies hold 2^n bits */
+    assert_true(fabs(npu_memtech_capacity_B(t, 6, 12) - 216.0 * 1073741824.0) < 1e6);
     assert_null(npu_memtech_find("hbm3e-skhinix2"));
     assert_non_null(strstr(npu_errmsg(), "did you mean"));
 }
@@ -44,7 +45,7 @@ static void test_hw_preset_peaks(void **st) {
     /* 132 SMs x 1830 MHz x 2048 MAC x 2 = 989.4 TFLOP/s (datasheet) */
     assert_true(fabs(npu_hw_peak_flops(&h, NPU_BF16) - 989.4e12) / 989.4e12 < 0.001);
     assert_true(fabs(h.mem_bw_Bps - 3.35e12) / 3.35e12 < 0.01);
-    assert_true(fabs(h.mem_bytes - 80e9) < 1e6);
+    assert_true(fabs(h.mem_bytes - 80.0 * 1073741824.0) < 1e6); /* "80 GB" = 80 GiB */
     /* every required preset loads */
     const char *req[] = {"a100-sxm-80gb", "h100-sxm", "h100-pcie", "h200-sxm", "b200", "mi300x", "mi325x",
                          "tpu-v5e", "tpu-v5p", "tpu-v6e", "gaudi3", "l40s", "rngd", "atom", "rebel-quad", "dx-m1"};
