@@ -151,6 +151,8 @@ typedef struct sim {
     double kv_B_per_tok;
     long next_progress;
     long preemptions;
+    long tokens_emitted;  /* counted where tokens are produced, for the invariant tests */
+    long kv_violations;   /* times a replica's free blocks went negative (must stay 0) */
     char reject_reason[160];
 } sim;
 
@@ -233,6 +235,7 @@ static void take_blocks(sim *s, replica *r, sreq *q, long want) {
     long d = want - q->blocks;
     if (d <= 0) return;
     r->free_blocks -= d, s->used_blocks += d, q->blocks += (int32_t)d;
+    if (r->free_blocks < 0) s->kv_violations++;
 }
 
 static void free_blocks(sim *s, replica *r, sreq *q) {
@@ -247,6 +250,7 @@ static long prefix_extra(const sim *s, const replica *r, const sreq *q) {
 static void pin_prefix(sim *s, replica *r, const sreq *q) {
     long d = prefix_extra(s, r, q);
     r->free_blocks -= d, s->used_blocks += d;
+    if (r->free_blocks < 0) s->kv_violations++;
     if (q->prefix > r->prefix_tokens) r->prefix_tokens = q->prefix;
 }
 
@@ -436,7 +440,7 @@ static bool form_step(sim *s, replica *r, npu_step_shape *sh) {
     memset(sh, 0, sizeof *sh);
     if (c->sched == NPU_SCHED_STATIC) {
         if (!r->static_on) {
-            long pad = 0, any = 0;
+            long pad = 0, pad_ctx = 0, any = 0; /* longest new prompt part; longest prompt */
             while (r->waiting.n && r->n_run < c->max_seqs) {
                 sreq *q = &s->rq[dq_front(&r->waiting)];
                 long need = blocks_for(s, q, (long)q->plen + q->output) + prefix_extra(s, r, q);
@@ -447,10 +451,11 @@ static bool form_step(sim *s, replica *r, npu_step_shape *sh) {
                 q->phase = PH_PREFILL;
                 r->run[r->n_run++] = id;
                 if (q->plen - q->done > pad) pad = q->plen - q->done;
+                if (q->plen > pad_ctx) pad_ctx = q->plen;
                 any++;
             }
             if (!any) return false;
-            r->static_on = 1, r->static_step = 0, r->static_pad = pad;
+            r->static_on = 1, r->static_step = 0, r->static_pad = pad_ctx;
             sh->pf_n = r->n_run, sh->pf_tokens = (long)r->n_run * pad, sh->emit = r->n_run;
             for (int i = 0; i < r->n_run; i++) {
                 sreq *q = &s->rq[r->run[i]];
@@ -523,7 +528,7 @@ static void try_start(sim *s, replica *r) {
 
 static void emit_first(sim *s, sreq *q) {
     if (q->gen == 0) q->first_s = s->now;
-    if (q->gen < q->output) q->gen++;
+    if (q->gen < q->output) q->gen++, s->tokens_emitted++;
 }
 
 static void step_end(sim *s, replica *r) {
@@ -539,7 +544,7 @@ static void step_end(sim *s, replica *r) {
                 q->done = q->plen, q->ctx = q->plen, q->phase = PH_DECODE, q->chunk = 0;
                 emit_first(s, q);
             } else {
-                q->ctx++, q->gen++;
+                q->ctx++, q->gen++, s->tokens_emitted++;
             }
             if (q->gen >= q->output) finish(s, q);
             else all_done = false;
@@ -575,7 +580,7 @@ static void step_end(sim *s, replica *r) {
                     }
                 }
             } else {
-                q->ctx++, q->gen++;
+                q->ctx++, q->gen++, s->tokens_emitted++;
                 if (q->gen >= q->output) free_blocks(s, r, q), finish(s, q), stays = false;
             }
             q->chunk = 0;
@@ -685,6 +690,8 @@ static void summarize(sim *s, npu_serve_result *r) {
     r->queue_len_mean = s->q_int / d, r->queue_len_max = s->q_max;
     r->kv_use_mean = s->kv_int / d, r->kv_use_max = s->kv_max;
     r->preemptions = s->preemptions;
+    r->tokens_emitted = s->tokens_emitted;
+    r->kv_violations = s->kv_violations;
     npu_strlcpy(r->reject_reason, s->reject_reason, sizeof r->reject_reason);
     /* the timeline: bins of width tl_w, merged to at most NPU_SERVE_TIMELINE */
     while (r->duration_s > s->tl_w * NPU_SERVE_TIMELINE) tl_merge(s);
@@ -870,8 +877,10 @@ int npu_serve_find_max_rate(const npu_serve_cfg *c, double *rate_rps, npu_serve_
         npu_err("--find-max-rate needs --slo-ttft and/or --slo-tpot");
         return -1;
     }
+    npu_serve_cfg probe = *c;
+    probe.wl.arrival = NPU_ARRIVE_POISSON, probe.wl.rate_rps = 1;
     npu_steptab *a, *b;
-    if (check_cfg(c) || make_tabs(c, &a, &b)) return -1;
+    if (check_cfg(&probe) || make_tabs(c, &a, &b)) return -1;
     int rc = -1;
     bool ok;
     double lo = 0, hi = 0, r = 1.0;

@@ -105,6 +105,8 @@ typedef struct npu_serve_result {
     double queue_len_mean, queue_len_max;  /* waiting requests, time-averaged / peak */
     double kv_use_mean, kv_use_max;        /* fraction of KV blocks in use */
     long preemptions;
+    long tokens_emitted;  /* tokens produced by steps (invariant: = tokens_out) */
+    long kv_violations;   /* KV blocks handed out beyond capacity (invariant: 0) */
     double arrival_rate_rps; /* completed+rejected arrivals / duration (Little's law lambda) */
     long kv_tokens_per_replica; /* KV-cache capacity, tokens (decode pool with disagg) */
     int n_timeline;
