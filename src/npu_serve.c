@@ -515,12 +515,19 @@ static bool form_step(sim *s, replica *r, npu_step_shape *sh) {
     return sh->dec_batch + sh->pf_n > 0;
 }
 
+/* Wall time of an engine step around its kernels: the ONE place to apply an
+ * engine runtime model (per-step and per-sequence host time, kernel slowdown). */
+static double engine_step_s(const npu_serve_cfg *c, double kernels_s, int seqs) {
+    (void)seqs;
+    return kernels_s + c->step_overhead_s;
+}
+
 static void try_start(sim *s, replica *r) {
     if (r->busy) return;
     npu_step_shape sh;
     if (!form_step(s, r, &sh)) return;
     npu_step_cost sc = npu_steptab_cost(r->tab, &sh);
-    double dt = sc.time_s + s->c->step_overhead_s;
+    double dt = engine_step_s(s->c, sc.time_s, sh.dec_batch + sh.pf_n);
     r->busy = true;
     r->use.busy_s += dt, r->use.steps++, r->use.flops += sc.flops, r->use.bytes += sc.bytes;
     ev_push(s, s->now + dt, EV_STEP, (int32_t)(r - s->rep));
