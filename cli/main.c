@@ -28,7 +28,14 @@ static void usage(FILE *out) {
           "  list models|hw|memory\n"
           "  show model|hw NAME\n"
           "  validate PATH... [--hw H] [--verbose] [--json] [--max-mape P]\n"
-          "  calibrate --hw BASE --data DIR -o OUT.json [--json]\n\n"
+          "  calibrate --hw BASE --data DIR -o OUT.json [--json]\n"
+          "  serve --model M --hw H [--tp N] [--dtype T] [--replicas R] [--router rr|least-requests|least-kv]\n"
+          "      [--scheduler static|continuous|chunked|disagg] [--max-seqs N] [--max-batched-tokens N] [--chunk T]\n"
+          "      [--block-size 16] [--kv-mem-frac 0.9] [--prefix-share F] [--step-overhead-us U]\n"
+          "      [--prefill-hw H2 --prefill-tp N --prefill-replicas N --decode-replicas N]\n"
+          "      (--rate R [--arrival poisson|gamma --burstiness CV] | --arrival offline | --concurrency C | --trace FILE)\n"
+          "      --input I|DIST --output O|DIST [--requests N] [--seed S] [--slo-ttft MS] [--slo-tpot MS]\n"
+          "      [--find-max-rate] [--target-rate R] [--requests-out FILE] [--json]   (docs/serving.md)\n\n"
           "M and H are a preset name (npusim list) or a JSON file; models also load from a\n"
           "HuggingFace config.json. Docs: README.md, docs/.\n",
           out);

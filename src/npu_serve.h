@@ -1,0 +1,154 @@
+/* npu_serve — discrete-event simulation of an LLM inference service: requests
+ * arrive (npu_workload), a router sends them to replicas, each replica's
+ * scheduler forms batches over a paged KV cache, and step times come from the
+ * core model (npu_steptab). Reports TTFT, TPOT, end-to-end latency, throughput,
+ * goodput under SLOs, KV-cache use and queue length over time.
+ *
+ * Schedulers:
+ *   static      a batch of up to max_seqs prompts (padded to the longest) runs to
+ *               its longest output before the next batch is admitted
+ *   continuous  vLLM-style in-flight batching: a step is either a prefill of newly
+ *               admitted prompts (up to max_seqs and max_batched_tokens) or a
+ *               decode of every running sequence; prefill has priority
+ *   chunked     Sarathi-style: every step decodes all running sequences and fills
+ *               the rest of a token budget (chunk) with prompt chunks
+ *   disagg      prefill pool and decode pool (possibly different chips); the KV
+ *               cache of each prompt moves over the link between them
+ * KV cache: blocks of block_size tokens; a prompt is admitted only when blocks
+ * for it are free; when a decode step lacks blocks, the most recently admitted
+ * sequence is preempted (its blocks freed, it is recomputed later). */
+#ifndef NPU_SERVE_H
+#define NPU_SERVE_H
+
+#include "npu_graph.h"
+#include "npu_hw.h"
+#include "npu_model.h"
+#include "npu_workload.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef enum { NPU_SCHED_STATIC = 0, NPU_SCHED_CONTINUOUS, NPU_SCHED_CHUNKED, NPU_SCHED_DISAGG,
+               NPU_SCHED_COUNT } npu_sched;
+extern const char *const npu_sched_names[NPU_SCHED_COUNT];
+typedef enum { NPU_ROUTE_RR = 0, NPU_ROUTE_LEAST_REQ, NPU_ROUTE_LEAST_KV, NPU_ROUTE_COUNT } npu_route;
+extern const char *const npu_route_names[NPU_ROUTE_COUNT];
+
+/* A pool of identical replicas: a model on a chip type under a plan. */
+typedef struct npu_pool {
+    const npu_model *model;
+    const npu_hw *hw;
+    npu_step_cfg step; /* stack, datatypes and plan; plan.tp (x pp) chips per replica */
+    int replicas;
+} npu_pool;
+
+typedef struct npu_serve_cfg {
+    npu_sched sched;
+    npu_route route;
+    npu_pool pool;          /* all replicas; with disagg, the decode pool */
+    npu_pool prefill;       /* disagg: the prefill pool */
+    int max_seqs;           /* sequences per batch (running set) per replica */
+    long max_batched_tokens;/* continuous/disagg prefill: new tokens per step */
+    long chunk;             /* chunked: token budget per step */
+    int block_size;         /* KV-cache block, tokens */
+    double kv_mem_frac;     /* fraction of replica memory usable for weights + activations + KV */
+    double prefix_share;    /* fraction of each prompt that hits a shared, cached prefix [0, 1) */
+    double step_overhead_s; /* engine (scheduler, sampling) time added to every step */
+    npu_workload wl;
+    long requests;          /* requests to simulate */
+    uint64_t seed;
+    double slo_ttft_s, slo_tpot_s; /* goodput SLOs; 0 = none */
+    bool keep_requests;     /* fill result.req (per-request records) */
+    void (*progress)(void *ctx, double frac_done); /* optional, called ~every 1% */
+    void *progress_ctx;
+} npu_serve_cfg;
+
+/* Defaults for every field but pool, wl and requests. */
+void npu_serve_defaults(npu_serve_cfg *c);
+
+typedef enum { NPU_REQ_DONE = 0, NPU_REQ_REJECTED_CONTEXT, NPU_REQ_REJECTED_KV } npu_req_status;
+
+/* Per-request record (40 bytes). Times in seconds from the start. */
+typedef struct npu_req_rec {
+    double arrival_s;
+    double first_s;   /* first token (or, with 0 output tokens, the end of the prefill) */
+    double finish_s;
+    float queue_s;    /* time spent waiting for admission (all waits after preemptions too) */
+    int32_t input, output;
+    int16_t replica;  /* replica of the prefill (decode replica with disagg: see docs) */
+    uint8_t status;   /* npu_req_status */
+    uint8_t preemptions;
+} npu_req_rec;
+
+typedef struct npu_lat {
+    double mean, p50, p90, p99, max; /* seconds */
+} npu_lat;
+
+typedef struct npu_replica_use { /* energy / cost hook (issue 6) */
+    double busy_s;   /* time spent in steps */
+    long steps;
+    double flops, bytes; /* over all steps, per replica (all its chips) */
+    int chips;
+    bool prefill_pool;
+} npu_replica_use;
+
+#define NPU_SERVE_TIMELINE 128
+typedef struct npu_serve_result {
+    long requests;        /* completed */
+    long rejected;        /* longer than the context window or the KV cache */
+    char reject_reason[160]; /* the first rejection's reason */
+    double duration_s;    /* first arrival to last completion, simulated */
+    long tokens_in, tokens_out; /* of completed requests */
+    double throughput_tok_s, throughput_req_s, goodput_req_s;
+    npu_lat ttft, tpot, e2e, queue;
+    long tpot_n;          /* requests with >= 2 output tokens (TPOT defined) */
+    double queue_len_mean, queue_len_max;  /* waiting requests, time-averaged / peak */
+    double kv_use_mean, kv_use_max;        /* fraction of KV blocks in use */
+    long preemptions;
+    long tokens_emitted;  /* tokens produced by steps (invariant: = tokens_out) */
+    long kv_violations;   /* KV blocks handed out beyond capacity (invariant: 0) */
+    double arrival_rate_rps; /* completed+rejected arrivals / duration (Little's law lambda) */
+    long kv_tokens_per_replica; /* KV-cache capacity, tokens (decode pool with disagg) */
+    int n_timeline;
+    double tl_t_s[NPU_SERVE_TIMELINE], tl_queue[NPU_SERVE_TIMELINE], tl_kv[NPU_SERVE_TIMELINE];
+    long steps;
+    int n_replicas, chips;
+    npu_replica_use *use;  /* n_replicas entries (prefill pool first with disagg) */
+    npu_req_rec *req;      /* cfg.requests entries when keep_requests */
+    long n_req;
+} npu_serve_result;
+
+/* Run the simulation. -1 + npu_err on a bad configuration (model too large for
+ * the replica's memory, zero rate...). Free the result with npu_serve_result_free. */
+int npu_serve_run(const npu_serve_cfg *c, npu_serve_result *r);
+void npu_serve_result_free(npu_serve_result *r);
+
+/* KV-cache capacity of one replica, tokens: (memory x chips x kv_mem_frac -
+ * weights - activations of one max-size step) / KV bytes per token.
+ * -1 + npu_err when the weights do not fit. */
+int npu_serve_kv_capacity(const npu_pool *p, double kv_mem_frac, long step_tokens, long *tokens);
+
+/* Time to move `bytes` of KV cache from a prefill chip to a decode chip: the
+ * slower of the two links (GB/s per direction) plus the larger latency. */
+double npu_serve_kv_transfer_s(const npu_hw *src, const npu_hw *dst, double bytes);
+
+/* Whether a result meets the SLOs: p99 TTFT <= slo_ttft_s and p99 TPOT <= slo_tpot_s
+ * (a zero SLO is not checked). */
+bool npu_serve_meets_slo(const npu_serve_cfg *c, const npu_serve_result *r);
+
+/* Highest Poisson rate (requests/s) whose run meets the SLOs, to 1%.
+ * `c` gives everything but the arrival process. -1 + npu_err when no SLO is set
+ * or even a tiny rate fails. `at` (optional) receives the run at that rate. */
+int npu_serve_find_max_rate(const npu_serve_cfg *c, double *rate_rps, npu_serve_result *at);
+
+/* Fleet sizing: the fewest copies of the configured deployment (all its pools)
+ * that serve `target_rps` within the SLOs (verified by simulation). */
+typedef struct npu_fleet {
+    double max_rate_per_copy_rps;
+    int copies;
+    int chips;            /* copies x chips of one deployment */
+    npu_serve_result run; /* the verifying run at the target rate */
+} npu_fleet;
+int npu_serve_fleet(const npu_serve_cfg *c, double target_rps, npu_fleet *f);
+
+#endif

@@ -1,0 +1,55 @@
+#!/bin/sh
+# MLPerf Inference Llama-2-70B (closed, TensorRT-LLM, FP8 weights and KV cache):
+# predicted vs published tokens/s, TTFT and TPOT for the 8xH100 (4 instances of
+# TP2), 2xH100 (1 x TP2) and 8xH200 (8 x TP1) rows of
+# ../shared/data/published_benchmarks.csv, simulated with `npusim serve`.
+# Usage: sh tools/mlperf_compare.sh [build/npusim]   -> a markdown table on stdout.
+# Workload (docs/accuracy-serving.md): OpenOrca prompts ~ lognormal mean 300 sd 200
+# tokens, outputs ~ lognormal mean 298 sd 250 (realized mean 291.7), both clipped to 1024. Offline = all
+# 24,576 samples at t=0; Server = Poisson at the submitted QPS. Engine: in-flight
+# batching with chunked context (scheduler chunked, 2048-token budget), the
+# submission's gpu_batch_size as --max-seqs, least-outstanding-requests router.
+NPUSIM=${1:-build/npusim}
+IN="lognormal:300,200,1024"
+OUT="lognormal:298,250,1024"
+num() { sed -n "s/^\t\"$2\":[[:space:]]*\([-0-9.e+]*\),*$/\1/p" "$1" | head -1; }
+sub() { awk -v o="\"$2\":" -v k="\"$3\":" '$1 == o { inside = 1; next }
+    inside && /^\t}/ { inside = 0 } inside && $1 == k { v = $2; sub(/,$/, "", v); print v; exit }' "$1"; }
+pct() { awk -v p="$1" -v q="$2" 'BEGIN { if (q == "" || q == "-") print "-"; else printf "%+.0f%%", (p / q - 1) * 100 }'; }
+f0() { awk -v x="$1" 'BEGIN { printf "%.0f", x }'; }
+T=$(mktemp)
+trap 'rm -f "$T"' EXIT
+
+echo "| row | metric | published | predicted | error |"
+echo "|---|---|---:|---:|---:|"
+# name | hw | tp | replicas | batch | scenario | qps | tok/s | ttft mean | ttft p99 | tpot mean | tpot p99
+while IFS='|' read -r name hw tp reps batch scen qps tok tm t99 pm p99; do
+    [ -z "$name" ] && continue
+    base="$NPUSIM serve --model llama2-70b --hw $hw --tp $tp --replicas $reps --max-seqs $batch --dtype fp8 \
+--kv-dtype fp8 --scheduler chunked --chunk 2048 --router least-requests --input $IN --output $OUT --seed 1 --json"
+    if [ "$scen" = offline ]; then
+        $base --arrival offline --requests 24576 >"$T" || exit 1
+    else
+        $base --rate "$qps" --requests 30000 >"$T" || exit 1
+    fi
+    thr=$(num "$T" throughput_tok_s)
+    echo "| $name $scen | tokens/s | $tok | $(f0 "$thr") | $(pct "$thr" "$tok") |"
+    if [ "$scen" = server ]; then
+        for m in "TTFT mean ms|ttft_ms|mean|$tm" "TTFT p99 ms|ttft_ms|p99|$t99" "TPOT mean ms|tpot_ms|mean|$pm" "TPOT p99 ms|tpot_ms|p99|$p99"; do
+            lab=${m%%|*}; r=${m#*|}; obj=${r%%|*}; r=${r#*|}; key=${r%%|*}; pub=${r#*|}
+            v=$(sub "$T" "$obj" "$key")
+            echo "| $name $scen | $lab | $pub | $(f0 "$v") | $(pct "$v" "$pub") |"
+        done
+    fi
+done <<'ROWS'
+v4.0 8xH100 (4xTP2)|h100-sxm|2|4|896|offline||21805.8||||
+v4.0 8xH100 (4xTP2)|h100-sxm|2|4|896|server|71.2|20556.4|381.6|568.3|136.8|156.1
+v4.1 8xH100 (4xTP2)|h100-sxm|2|4|896|offline||24524.9||||
+v4.1 8xH100 (4xTP2)|h100-sxm|2|4|896|server|75|21605.79|275.9|461.3|155.0|175.4
+v4.0 2xH100 (1xTP2)|h100-sxm|2|1|896|offline||5539.47||||
+v4.0 2xH100 (1xTP2)|h100-sxm|2|1|896|server|18.4|5271.98|359.3|596.2|133.3|167.9
+v4.0 8xH200 (8xTP1)|h200-sxm|1|8|806|offline||27738.3||||
+v4.0 8xH200 (8xTP1)|h200-sxm|1|8|806|server|91.5|26485.43|412.9|753.1|164.9|195.0
+v4.1 8xH200 (8xTP1)|h200-sxm|1|8|806|offline||31302.7||||
+v4.1 8xH200 (8xTP1)|h200-sxm|1|8|806|server|101|29228.22|198.3|452.7|123.3|146.0
+ROWS
