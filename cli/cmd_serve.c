@@ -174,7 +174,7 @@ int cmd_serve(int argc, char **argv) {
         {"act-dtype", 1, 0},     {"kv-dtype", 1, 0},    {"stack", 1, 0},          {"replicas", 1, 0},
         {"router", 1, 0},        {"scheduler", 1, 0},   {"max-seqs", 1, 0},       {"max-batched-tokens", 1, 0},
         {"chunk", 1, 0},         {"block-size", 1, 0},  {"kv-mem-frac", 1, 0},    {"prefix-share", 1, 0},
-        {"step-overhead-us", 1, 0}, {"prefill-hw", 1, 0}, {"prefill-tp", 1, 0},   {"prefill-replicas", 1, 0},
+        {"step-overhead-us", 1, 0}, {"engine", 1, 0}, {"prefill-hw", 1, 0}, {"prefill-tp", 1, 0},   {"prefill-replicas", 1, 0},
         {"decode-replicas", 1, 0}, {"rate", 1, 0},      {"arrival", 1, 0},        {"burstiness", 1, 0},
         {"concurrency", 1, 0},   {"trace", 1, 0},       {"input", 1, 0},          {"output", 1, 0},
         {"input-dist", 1, 0},    {"output-dist", 1, 0}, {"requests", 1, 0},       {"seed", 1, 0},
@@ -247,6 +247,14 @@ int cmd_serve(int argc, char **argv) {
     }
     c.max_seqs = (int)max_seqs, c.block_size = (int)block, c.requests = requests, c.seed = (uint64_t)seed;
     c.step_overhead_s = ovh_us * 1e-6;
+    const char *eng = cli_get(o, n, "engine");
+    if (eng) {
+        if (strcmp(eng, "ideal") == 0) c.engine = (npu_engine){.kernel_scale = 1};
+        else if (strcmp(eng, "trtllm") != 0) {
+            npu_err("unknown --engine '%s' (trtllm: the fitted engine runtime, the default; ideal: kernels only)", eng);
+            return cli_fail();
+        }
+    }
     c.slo_ttft_s = slo_ttft * 1e-3, c.slo_tpot_s = slo_tpot * 1e-3;
     step.plan.tp = (int)tp;
     bool disagg = c.sched == NPU_SCHED_DISAGG;

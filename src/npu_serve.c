@@ -21,7 +21,8 @@ void npu_serve_defaults(npu_serve_cfg *c) {
     c->max_batched_tokens = 8192;
     c->chunk = 2048;
     c->block_size = 16;
-    c->kv_mem_frac = 0.9;
+    c->kv_mem_frac = NPU_KV_MEM_FRACTION;
+    c->engine = npu_engine_default;
     c->requests = 1000;
     c->seed = 1;
 }
@@ -37,10 +38,7 @@ double npu_serve_kv_transfer_s(const npu_hw *src, const npu_hw *dst, double byte
     return lat_us * 1e-6 + bytes / (gbps * 1e9);
 }
 
-static int pool_chips(const npu_pool *p) {
-    int tp = p->step.plan.tp > 1 ? p->step.plan.tp : 1, pp = p->step.plan.pp > 1 ? p->step.plan.pp : 1;
-    return tp * pp;
-}
+static int pool_chips(const npu_pool *p) { return npu_plan_replica_chips(p->step.plan); }
 
 int npu_serve_kv_capacity(const npu_pool *p, double kv_mem_frac, long step_tokens, long *tokens) {
     npu_run_cfg rc = {.phase = NPU_RUN_PREFILL, .batch = 1, .seq = step_tokens > 0 ? step_tokens : 1,
@@ -48,15 +46,21 @@ int npu_serve_kv_capacity(const npu_pool *p, double kv_mem_frac, long step_token
                       .plan = p->step.plan};
     npu_mem_plan mp;
     npu_mem_plan_make(p->model, p->hw, &rc, &mp); /* only its weight and activation figures are used */
+    /* per chip: what the weights and one step's activations leave, times the KV
+     * fraction (as npu_run's offline phase); every chip of the replica holds its
+     * share of every sequence, except under attention data parallelism (ep > tp),
+     * where each group of tp chips holds its own sequences */
     int chips = pool_chips(p);
-    double avail_B = p->hw->mem_bytes * chips * kv_mem_frac - mp.weights_B - mp.act_B;
-    double per_tok_B = npu_model_kv_bytes_per_token(p->model, npu_dtype_bytes(p->step.kvdt));
+    npu_plan pl = npu_plan_norm(p->step.plan);
+    int attn_dp = pl.ep > pl.tp ? pl.ep / pl.tp : 1;
+    double avail_B = (p->hw->mem_bytes - mp.weights_B) * kv_mem_frac - mp.act_B;
+    double per_tok_B = npu_plan_kv_bytes_per_token(p->model, pl, p->step.kvdt);
     if (avail_B < per_tok_B * 1024) {
-        npu_err("%s (weights %.1f GB) leaves no room for a KV cache on %d x %s (%.1f GB x %.2f usable)",
-                p->model->name, mp.weights_B / 1e9, chips, p->hw->name, p->hw->mem_bytes * chips / 1e9, kv_mem_frac);
+        npu_err("%s (weights %.1f GB per chip) leaves no room for a KV cache on %d x %s (%.1f GB each, %.2f usable)",
+                p->model->name, mp.weights_B / 1e9, chips, p->hw->name, p->hw->mem_bytes / 1e9, kv_mem_frac);
         return -1;
     }
-    *tokens = (long)(avail_B / per_tok_B);
+    *tokens = (long)(avail_B / per_tok_B) * attn_dp;
     return 0;
 }
 
@@ -518,8 +522,7 @@ static bool form_step(sim *s, replica *r, npu_step_shape *sh) {
 /* Wall time of an engine step around its kernels: the ONE place to apply an
  * engine runtime model (per-step and per-sequence host time, kernel slowdown). */
 static double engine_step_s(const npu_serve_cfg *c, double kernels_s, int seqs) {
-    (void)seqs;
-    return kernels_s + c->step_overhead_s;
+    return npu_engine_step_s(&c->engine, kernels_s, seqs) + c->step_overhead_s;
 }
 
 static void try_start(sim *s, replica *r) {

@@ -23,6 +23,7 @@
 #include "npu_graph.h"
 #include "npu_hw.h"
 #include "npu_model.h"
+#include "npu_step.h"
 #include "npu_workload.h"
 
 #include <stdbool.h>
@@ -51,9 +52,10 @@ typedef struct npu_serve_cfg {
     long max_batched_tokens;/* continuous/disagg prefill: new tokens per step */
     long chunk;             /* chunked: token budget per step */
     int block_size;         /* KV-cache block, tokens */
-    double kv_mem_frac;     /* fraction of replica memory usable for weights + activations + KV */
+    double kv_mem_frac;     /* fraction of each chip's memory left by the weights that the KV cache and activations get */
     double prefix_share;    /* fraction of each prompt that hits a shared, cached prefix [0, 1) */
-    double step_overhead_s; /* engine (scheduler, sampling) time added to every step */
+    double step_overhead_s; /* extra engine time added to every step, on top of `engine` */
+    npu_engine engine;      /* engine runtime around the kernels (npu_engine_default; {1,0,0} = ideal) */
     npu_workload wl;
     long requests;          /* requests to simulate */
     uint64_t seed;
@@ -123,8 +125,9 @@ typedef struct npu_serve_result {
 int npu_serve_run(const npu_serve_cfg *c, npu_serve_result *r);
 void npu_serve_result_free(npu_serve_result *r);
 
-/* KV-cache capacity of one replica, tokens: (memory x chips x kv_mem_frac -
- * weights - activations of one max-size step) / KV bytes per token.
+/* KV-cache capacity of one replica, tokens: per chip ((memory - weights) x
+ * kv_mem_frac - activations of one max-size step) / KV bytes per token on a chip
+ * (times the attention data-parallel groups when ep > tp).
  * -1 + npu_err when the weights do not fit. */
 int npu_serve_kv_capacity(const npu_pool *p, double kv_mem_frac, long step_tokens, long *tokens);
 

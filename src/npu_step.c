@@ -151,7 +151,7 @@ static double pipeline_s(bool prefill, int pp, int mb, double stage_s, double p2
     return slots * stage_s + (pp - 1) * p2p_s;
 }
 
-const npu_engine npu_engine_default = {.kernel_scale = 1.26, .step_us = 5500, .seq_us = 2.0};
+const npu_engine npu_engine_default = {.kernel_scale = 1.36, .step_us = 500, .seq_us = 3.0};
 
 double npu_engine_step_s(const npu_engine *e, double kernels_s, double seqs) {
     return kernels_s * e->kernel_scale + (e->step_us + e->seq_us * seqs) * 1e-6;

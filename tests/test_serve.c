@@ -84,8 +84,8 @@ static void test_each_scheduler_conserves(void **st) {
 static void test_preemption_keeps_invariants(void **st) {
     (void)st;
     npu_serve_cfg c = base_cfg(2000, 200, "lognormal:1000,500,4000", "lognormal:400,300,3000");
-    /* weights ~16 GB of 80 GB: 0.24 leaves ~3 GB = ~23k tokens of KV */
-    c.kv_mem_frac = 0.24;
+    /* weights ~16 GB of 85.9 GB (80 GiB): 0.045 of the rest is ~3.1 GB, ~24k tokens of KV */
+    c.kv_mem_frac = 0.045;
     for (int s = NPU_SCHED_CONTINUOUS; s <= NPU_SCHED_CHUNKED; s++) {
         c.sched = (npu_sched)s;
         npu_serve_result r;
@@ -175,6 +175,7 @@ static void test_zero_output(void **st) {
 static void test_single_request_matches_run(void **st) {
     (void)st;
     npu_serve_cfg c = base_cfg(1, 1, "1000", "200");
+    c.engine = (npu_engine){.kernel_scale = 1}; /* the ideal engine: kernels only, as npu_run */
     npu_serve_result r;
     assert_int_equal(npu_serve_run(&c, &r), 0);
     npu_run_cfg rc = {.phase = NPU_RUN_E2E, .batch = 1, .input = 1000, .output = 200, .stack = NPU_STACK_FUSED,
