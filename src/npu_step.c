@@ -1,5 +1,6 @@
 /* npu_step — step evaluation, memory plan, prefill/decode/e2e runs. */
 #include "npu_step.h"
+#include "npu_power.h"
 
 #include <math.h>
 #include <string.h>
@@ -85,7 +86,7 @@ static int check_cfg(const npu_model *m, const npu_run_cfg *c) {
     return 0;
 }
 
-int npu_run(const npu_model *m, const npu_hw *hw, const npu_run_cfg *c, npu_run_result *r) {
+static int run_steps(const npu_model *m, const npu_hw *hw, const npu_run_cfg *c, npu_run_result *r) {
     memset(r, 0, sizeof *r);
     if (check_cfg(m, c) || npu_mem_plan_make(m, hw, c, &r->mem)) return -1;
     npu_step_cfg s = {.batch = c->batch, .stack = c->stack, .wdt = c->wdt, .adt = c->adt, .kvdt = c->kvdt};
@@ -123,5 +124,11 @@ int npu_run(const npu_model *m, const npu_hw *hw, const npu_run_cfg *c, npu_run_
         r->latency_s += decode_total;
     }
     r->tokens_per_s = (double)c->batch * c->output / r->latency_s;
+    return 0;
+}
+
+int npu_run(const npu_model *m, const npu_hw *hw, const npu_run_cfg *c, npu_run_result *r) {
+    if (run_steps(m, hw, c, r)) return -1;
+    npu_power_run(hw, c, r); /* energy, and the TDP throttle of each step */
     return 0;
 }

@@ -54,6 +54,14 @@ typedef struct npu_run_result {
     npu_graph dgraph;     /* e2e: the decode graph at the first decode step */
     npu_step_result dstep;
     npu_mem_plan mem;
+    /* power and energy (npu_power_run, at the end of npu_run); the step times above
+     * include the TDP throttle */
+    double energy_j;           /* the step (prefill/decode), or prefill + all decode steps (e2e) */
+    double power_w;            /* energy_j / latency_s, average board power */
+    double energy_j_per_token; /* prefill: per prompt token; decode and e2e: per generated token
+                                * (e2e includes the prefill's energy) */
+    double prefill_energy_j, decode_energy_j; /* decode: all output-1 steps of an e2e run */
+    double clock_frac;         /* lowest clock fraction the TDP forced on a step (1 = none) */
 } npu_run_result;
 
 /* Set the memory plan; -1 + npu_err ("does not fit ... by X GB") when it exceeds. */
