@@ -86,7 +86,7 @@ double npu_power_throttle_frac(double cap_w, double idle_w, double ec_j, double 
     if (cap_w <= 0 || t_fixed_s + t_scaled_s <= 0) return 1.0;
 #define P_AT(f) (idle_w + (ec_j * (f) * (f) + em_j) / (t_fixed_s + t_scaled_s / (f)))
     if (P_AT(1.0) <= cap_w) return 1.0;
-    double lo = 0.05, hi = 1.0; /* P rises with f: bisect for P(f) = cap */
+    double lo = NPU_POWER_MIN_CLOCK, hi = 1.0; /* P rises with f: bisect for P(f) = cap */
     if (P_AT(lo) >= cap_w) return lo;
     for (int i = 0; i < 40; i++) {
         double mid = 0.5 * (lo + hi);
@@ -123,7 +123,7 @@ static double time_at(const npu_kcost *c, double f) {
 /* Clock fraction for a kernel under the cap (t(f) is max(), so bisect on it directly). */
 static double kernel_frac(const npu_kcost *c, double cap, double idle, double ec, double em) {
     if (cap <= 0 || c->time_s <= 0 || idle + (ec + em) / c->time_s <= cap) return 1.0;
-    double lo = 0.05, hi = 1.0;
+    double lo = NPU_POWER_MIN_CLOCK, hi = 1.0;
     for (int i = 0; i < 40; i++) {
         double mid = 0.5 * (lo + hi);
         double p = idle + (ec * mid * mid + em) / time_at(c, mid);
@@ -142,13 +142,16 @@ void npu_power_kernel(const npu_hw *hw, const npu_kernel *k, npu_kcost *c, bool 
     if (throttle && c->time_s > NPU_POWER_BURST_S) {
         double f = kernel_frac(c, hw->tdp_w, e.idle_w, ec, em);
         if (f < 1.0) {
-            /* the first BURST_S at full clock, the rest at f */
+            /* the first BURST_S at full clock, the rest at f (or uniformly slower) */
             double t0 = c->time_s, full = NPU_POWER_BURST_S / t0;
-            double t = NPU_POWER_BURST_S + (time_at(c, f) - 0) * (1.0 - full);
-            ec *= full + (1.0 - full) * f * f;
-            c->compute_s = c->compute_s * full + c->compute_s / f * (1.0 - full);
-            c->time_s = t;
-            c->clock_frac = f;
+            bool uniform = f <= NPU_POWER_MIN_CLOCK;
+            double slow = uniform ? (ec + em) / (hw->tdp_w - e.idle_w) : time_at(c, f);
+            c->time_s = NPU_POWER_BURST_S + slow * (1.0 - full);
+            if (!uniform) {
+                ec *= full + (1.0 - full) * f * f;
+                c->compute_s = c->compute_s * full + c->compute_s / f * (1.0 - full);
+            }
+            c->clock_frac = uniform ? t0 / c->time_s : f;
         }
     }
     c->compute_j = ec;
@@ -163,6 +166,7 @@ double npu_power_sustained_w(const npu_hw *hw, const npu_kernel *k, double *time
     kernel_energy(hw, &e, k, &c, &ec, &em);
     double f = kernel_frac(&c, hw->tdp_w, e.idle_w, ec, em);
     double t = time_at(&c, f);
+    if (f <= NPU_POWER_MIN_CLOCK) f = 1.0, t = (ec + em) / (hw->tdp_w - e.idle_w); /* uniform slowdown */
     if (time_s) *time_s = t;
     return e.idle_w + (ec * f * f + em) / t;
 }
@@ -177,21 +181,27 @@ double npu_power_step(const npu_hw *hw, const npu_graph *g, npu_step_result *s, 
         if (c->bound == NPU_BOUND_COMPUTE) t_cb += c->time_s * n;
     }
     double f = npu_power_throttle_frac(hw->tdp_w, idle, ec, em, s->time_s - t_cb, t_cb);
-    *clock_frac = f;
-    if (f < 1.0) {
-        for (int i = 0; i < g->n; i++) {
-            npu_kcost *c = &s->kc[i];
-            if (c->bound != NPU_BOUND_COMPUTE) continue;
-            double n = g->k[i].count, extra = c->time_s * (1.0 / f - 1.0);
-            s->time_s += extra * n;
-            s->kind_time_s[g->k[i].kind] += extra * n;
-            s->bound_time_s[NPU_BOUND_COMPUTE] += extra * n;
-            c->time_s += extra;
-            c->compute_s /= f;
-            c->compute_j *= f * f;
-            c->energy_j = idle * c->time_s + c->compute_j + (c->energy_j - c->compute_j / (f * f) - idle * (c->time_s - extra));
-            c->clock_frac = f;
-        }
+    double uniform = 1.0; /* time stretch of every kernel when the compute clock alone cannot do it */
+    if (f <= NPU_POWER_MIN_CLOCK) {
+        f = 1.0;
+        uniform = (ec + em) / (hw->tdp_w - idle) / s->time_s;
+    }
+    *clock_frac = f < 1.0 ? f : 1.0 / uniform;
+    for (int i = 0; i < g->n && (f < 1.0 || uniform > 1.0); i++) {
+        npu_kcost *c = &s->kc[i];
+        double n = g->k[i].count;
+        double scale = uniform > 1.0 ? uniform : c->bound == NPU_BOUND_COMPUTE ? 1.0 / f : 1.0;
+        if (scale == 1.0) continue;
+        double extra = c->time_s * (scale - 1.0);
+        s->time_s += extra * n;
+        s->kind_time_s[g->k[i].kind] += extra * n;
+        s->bound_time_s[c->bound] += extra * n;
+        double em_i = c->energy_j - c->compute_j - idle * c->time_s;
+        c->time_s += extra;
+        c->compute_s *= scale;
+        if (uniform == 1.0) c->compute_j *= f * f;
+        c->energy_j = idle * c->time_s + c->compute_j + em_i;
+        c->clock_frac = 1.0 / scale;
     }
     return idle * s->time_s + ec * f * f + em;
 }

@@ -28,6 +28,10 @@ typedef struct npu_energy {
  * before the limiter throttles it: the power limiter averages over a window and
  * a benchmark's gaps (L2 flush, sync) leave it headroom. Fitted on gemm.csv. */
 #define NPU_POWER_BURST_S 1.0e-3
+/* Lowest clock fraction the DVFS range reaches; when even that leaves a step
+ * above the TDP (DRAM power alone exceeds it), every kernel of the step slows
+ * uniformly (memory and fabric clocks too) until the power equals the TDP. */
+#define NPU_POWER_MIN_CLOCK 0.3
 
 void npu_power_energy(const npu_hw *hw, npu_energy *e);
 /* Idle board power, W: the preset's idle_w, else a fraction of TDP learned on the H100. */
