@@ -142,20 +142,21 @@ void npu_power_kernel(const npu_hw *hw, const npu_kernel *k, npu_kcost *c, bool 
     if (throttle && c->time_s > NPU_POWER_BURST_S) {
         double f = kernel_frac(c, hw->tdp_w, e.idle_w, ec, em);
         if (f < 1.0) {
-            /* the first BURST_S at full clock, the rest at f (or uniformly slower) */
+            /* the first BURST_S at full clock, the rest at f */
             double t0 = c->time_s, full = NPU_POWER_BURST_S / t0;
-            bool uniform = f <= NPU_POWER_MIN_CLOCK;
-            double slow = uniform ? (ec + em) / (hw->tdp_w - e.idle_w) : time_at(c, f);
-            c->time_s = NPU_POWER_BURST_S + slow * (1.0 - full);
-            if (!uniform) {
+            if (f > NPU_POWER_MIN_CLOCK) {
+                c->time_s = NPU_POWER_BURST_S + time_at(c, f) * (1.0 - full);
                 ec *= full + (1.0 - full) * f * f;
                 c->compute_s = c->compute_s * full + c->compute_s / f * (1.0 - full);
+                c->clock_frac = f;
             }
-            c->clock_frac = uniform ? t0 / c->time_s : f;
         }
     }
     c->compute_j = ec;
     c->energy_j = e.idle_w * c->time_s + ec + em;
+    /* memory-bound above the TDP (compute clock cannot fix it): trust the TDP */
+    if (hw->tdp_w > 0 && c->energy_j > hw->tdp_w * c->time_s && kernel_frac(c, hw->tdp_w, e.idle_w, ec, em) <= NPU_POWER_MIN_CLOCK)
+        c->energy_j = hw->tdp_w * c->time_s;
 }
 
 double npu_power_sustained_w(const npu_hw *hw, const npu_kernel *k, double *time_s) {
@@ -166,7 +167,7 @@ double npu_power_sustained_w(const npu_hw *hw, const npu_kernel *k, double *time
     kernel_energy(hw, &e, k, &c, &ec, &em);
     double f = kernel_frac(&c, hw->tdp_w, e.idle_w, ec, em);
     double t = time_at(&c, f);
-    if (f <= NPU_POWER_MIN_CLOCK) f = 1.0, t = (ec + em) / (hw->tdp_w - e.idle_w); /* uniform slowdown */
+    if (f <= NPU_POWER_MIN_CLOCK) return hw->tdp_w; /* memory-bound above the TDP: trust the TDP */
     if (time_s) *time_s = t;
     return e.idle_w + (ec * f * f + em) / t;
 }
@@ -181,17 +182,21 @@ double npu_power_step(const npu_hw *hw, const npu_graph *g, npu_step_result *s, 
         if (c->bound == NPU_BOUND_COMPUTE) t_cb += c->time_s * n;
     }
     double f = npu_power_throttle_frac(hw->tdp_w, idle, ec, em, s->time_s - t_cb, t_cb);
-    double uniform = 1.0; /* time stretch of every kernel when the compute clock alone cannot do it */
-    if (f <= NPU_POWER_MIN_CLOCK) {
-        f = 1.0;
-        uniform = (ec + em) / (hw->tdp_w - idle) / s->time_s;
+    if (f <= NPU_POWER_MIN_CLOCK) { /* memory-bound above the TDP: trust the TDP, see npu_power.h */
+        *clock_frac = 1.0;
+        double e = idle * s->time_s + ec + em, cap = hw->tdp_w * s->time_s;
+        if (e > cap)
+            for (int i = 0; i < g->n; i++) s->kc[i].energy_j *= cap / e;
+        return e < cap ? e : cap;
     }
-    *clock_frac = f < 1.0 ? f : 1.0 / uniform;
-    for (int i = 0; i < g->n && (f < 1.0 || uniform > 1.0); i++) {
+    *clock_frac = f;
+    double total = 0;
+    for (int i = 0; i < g->n; i++) {
         npu_kcost *c = &s->kc[i];
         double n = g->k[i].count;
-        double scale = uniform > 1.0 ? uniform : c->bound == NPU_BOUND_COMPUTE ? 1.0 / f : 1.0;
-        if (scale == 1.0) continue;
+        /* the clock drops for the whole step: all arithmetic costs f^2; only
+         * compute-bound kernels take longer */
+        double scale = c->bound == NPU_BOUND_COMPUTE ? 1.0 / f : 1.0;
         double extra = c->time_s * (scale - 1.0);
         s->time_s += extra * n;
         s->kind_time_s[g->k[i].kind] += extra * n;
@@ -199,11 +204,12 @@ double npu_power_step(const npu_hw *hw, const npu_graph *g, npu_step_result *s, 
         double em_i = c->energy_j - c->compute_j - idle * c->time_s;
         c->time_s += extra;
         c->compute_s *= scale;
-        if (uniform == 1.0) c->compute_j *= f * f;
+        c->compute_j *= f * f;
         c->energy_j = idle * c->time_s + c->compute_j + em_i;
-        c->clock_frac = 1.0 / scale;
+        c->clock_frac = f;
+        total += c->energy_j * n;
     }
-    return idle * s->time_s + ec * f * f + em;
+    return total;
 }
 
 void npu_power_run(const npu_hw *hw, const npu_run_cfg *c, npu_run_result *r) {
