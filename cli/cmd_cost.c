@@ -1,14 +1,205 @@
-/* cmd_cost — `npusim cost` and `npusim list process` (issue 6). */
+/* cmd_cost — `npusim cost` (die area, yield, unit cost) and `npusim list process` (issue 6). */
+#include "args.h"
 #include "cmds.h"
+#include "npu_econ.h"
 #include "npusim.h"
 
+#include <stdio.h>
+#include <string.h>
+
+static int pick_name(const char *s, const char *const *names, int n, const char *what) {
+    for (int i = 0; i < n; i++)
+        if (strcmp(s, names[i]) == 0) return i;
+    const char *c = npu_closest(s, names, (size_t)n);
+    npu_err("unknown %s '%s'%s%s%s", what, s, c ? " (did you mean '" : "", c ? c : "", c ? "'?)" : "");
+    return -1;
+}
+
+static cJSON *cost_json(const npu_hw *hw, const npu_process *p, const npu_econ_cfg *c, const npu_unit_cost *u) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "hw", hw->name);
+    cJSON_AddStringToObject(o, "process", p->name);
+    cJSON_AddStringToObject(o, "foundry", p->foundry);
+    cJSON_AddNumberToObject(o, "dies", u->dies);
+    cJSON_AddNumberToObject(o, "estimated_die_area_mm2", u->estimated_die_area_mm2);
+    if (hw->die_mm2 > 0) cJSON_AddNumberToObject(o, "published_die_area_mm2", hw->die_mm2 / u->dies);
+    cJSON_AddNumberToObject(o, "die_area_mm2", u->die_area_mm2);
+    cJSON_AddStringToObject(o, "area_basis", u->area_basis);
+    cJSON_AddNumberToObject(o, "reticle_mm2", p->reticle_mm2);
+    cJSON *a = cJSON_AddObjectToObject(o, "area_mm2_by_block");
+    const npu_area *ar = &u->area;
+    cJSON_AddNumberToObject(a, "matrix", ar->mac_mm2);
+    cJSON_AddNumberToObject(a, "vector", ar->vector_mm2);
+    cJSON_AddNumberToObject(a, "unit_control", ar->unit_ctrl_mm2);
+    cJSON_AddNumberToObject(a, "unit_sram", ar->unit_sram_mm2);
+    cJSON_AddNumberToObject(a, "shared_sram", ar->shared_sram_mm2);
+    cJSON_AddNumberToObject(a, "memory_phy", ar->mem_phy_mm2);
+    cJSON_AddNumberToObject(a, "link_phy", ar->link_phy_mm2);
+    cJSON_AddNumberToObject(a, "io", ar->io_mm2);
+    cJSON_AddNumberToObject(a, "die_to_die", ar->d2d_mm2);
+    cJSON_AddNumberToObject(a, "uncore", ar->uncore_mm2);
+    cJSON_AddNumberToObject(a, "total", ar->total_mm2);
+    cJSON_AddStringToObject(o, "yield_model", npu_yield_model_names[c->yield_model]);
+    cJSON_AddNumberToObject(o, "d0_per_cm2", p->d0_per_cm2);
+    cJSON_AddNumberToObject(o, "units_total", ar->units_total);
+    cJSON_AddNumberToObject(o, "units_enabled", hw->units);
+    cJSON_AddNumberToObject(o, "wafer_usd", p->wafer_usd);
+    cJSON_AddNumberToObject(o, "dies_per_wafer", u->dies_per_wafer);
+    cJSON_AddNumberToObject(o, "die_yield", u->die_yield);
+    cJSON_AddNumberToObject(o, "die_cost_usd", u->die_cost_usd);
+    cJSON_AddNumberToObject(o, "dies_cost_usd", u->dies_cost_usd);
+    cJSON_AddNumberToObject(o, "memory_gb", u->mem_gb);
+    cJSON_AddNumberToObject(o, "memory_usd_per_gb", u->mem_usd_per_gb);
+    cJSON_AddNumberToObject(o, "hbm_cost_usd", u->hbm_cost_usd);
+    cJSON_AddStringToObject(o, "package", npu_pkg_names[u->package]);
+    if (u->interposer_mm2 > 0) cJSON_AddNumberToObject(o, "interposer_mm2", u->interposer_mm2);
+    cJSON_AddNumberToObject(o, "assembly_yield", u->assembly_yield);
+    cJSON_AddNumberToObject(o, "package_cost_usd", u->package_cost_usd);
+    cJSON_AddNumberToObject(o, "test_cost_usd", u->test_cost_usd);
+    cJSON_AddNumberToObject(o, "nre_usd", u->nre_usd);
+    cJSON_AddNumberToObject(o, "volume", c->volume);
+    cJSON_AddNumberToObject(o, "nre_per_unit_usd", u->nre_per_unit_usd);
+    cJSON_AddNumberToObject(o, "unit_cost_usd", u->unit_cost_usd);
+    cJSON_AddNumberToObject(o, "board_cost_usd", u->board_cost_usd);
+    cJSON_AddStringToObject(o, "process_confidence", p->confidence);
+    return o;
+}
+
+static void cost_table(const npu_hw *hw, const npu_process *p, const npu_econ_cfg *c, const npu_unit_cost *u) {
+    const npu_area *a = &u->area;
+    printf("npusim cost: %s on %s (%s), %d die%s\n\n", hw->name, p->name, p->foundry, u->dies, u->dies > 1 ? "s" : "");
+    printf("area model (mm2, all dies): matrix %.0f, vector %.0f, unit control %.0f, SRAM %.0f + %.0f,\n"
+           "  memory PHY %.0f, links %.0f, I/O %.0f, die-to-die %.0f, uncore %.0f = %.0f\n",
+           a->mac_mm2, a->vector_mm2, a->unit_ctrl_mm2, a->unit_sram_mm2, a->shared_sram_mm2, a->mem_phy_mm2,
+           a->link_phy_mm2, a->io_mm2, a->d2d_mm2, a->uncore_mm2, a->total_mm2);
+    printf("  estimated die    %10.0f mm2", u->estimated_die_area_mm2);
+    if (hw->die_mm2 > 0) printf("   (published %.0f mm2, %+.1f%%)", hw->die_mm2 / u->dies,
+                                100 * (u->estimated_die_area_mm2 - hw->die_mm2 / u->dies) / (hw->die_mm2 / u->dies));
+    printf("\n  costed die       %10.0f mm2 (%s; reticle limit %.0f mm2)\n\n", u->die_area_mm2, u->area_basis, p->reticle_mm2);
+    printf("  wafer            %10.0f USD, D0 %.3f /cm2, %s yield\n", p->wafer_usd, p->d0_per_cm2,
+           npu_yield_model_names[c->yield_model]);
+    printf("  dies per wafer   %10.0f\n  die yield        %10.1f %% (%d of %d units enabled)\n", u->dies_per_wafer,
+           100 * u->die_yield, hw->units, a->units_total);
+    printf("  good die         %10.0f USD   x %d = %.0f USD\n", u->die_cost_usd, u->dies, u->dies_cost_usd);
+    printf("  memory           %10.0f USD   (%.0f GB %s at %.2f USD/GB)\n", u->hbm_cost_usd, u->mem_gb,
+           hw->memtech->name, u->mem_usd_per_gb);
+    printf("  package          %10.0f USD   (%s", u->package_cost_usd, npu_pkg_names[u->package]);
+    if (u->interposer_mm2 > 0) printf(", interposer %.0f mm2", u->interposer_mm2);
+    printf(", assembly yield %.1f %%)\n", 100 * u->assembly_yield);
+    printf("  test             %10.0f USD\n  NRE share        %10.0f USD   (%.1f M USD over %.0f units)\n",
+           u->test_cost_usd, u->nre_per_unit_usd, u->nre_usd / 1e6, c->volume);
+    printf("  unit cost        %10.0f USD\n  board            %10.0f USD (not in unit cost)\n", u->unit_cost_usd,
+           u->board_cost_usd);
+    printf("\nconfidence: %s. Sources: docs/economics.md\n", p->confidence);
+}
+
 int cmd_cost(int argc, char **argv) {
-    (void)argc, (void)argv;
-    npu_err("cost is not implemented yet");
-    return cli_fail();
+    cli_opt o[] = {{"hw", 1, 0},          {"process", 1, 0}, {"volume", 1, 0},        {"yield-model", 1, 0},
+                   {"alpha", 1, 0},       {"d0", 1, 0},      {"wafer-usd", 1, 0},     {"package", 1, 0},
+                   {"nre-usd", 1, 0},     {"estimate-area", 0, 0}, {"json", 0, 0}};
+    int n = (int)NPU_ARRAY_LEN(o), npos;
+    const char *pos[1];
+    if (cli_parse(argc, argv, 2, o, n, pos, 0, &npos)) return cli_fail();
+    const char *hs = cli_get(o, n, "hw"), *ps = cli_get(o, n, "process"), *s;
+    if (!hs) {
+        npu_err("cost needs --hw");
+        return cli_fail();
+    }
+    npu_econ_cfg c;
+    npu_econ_cfg_default(&c);
+    if ((s = cli_get(o, n, "yield-model"))) {
+        int m = pick_name(s, npu_yield_model_names, NPU_YIELD_COUNT, "yield model");
+        if (m < 0) return cli_fail();
+        c.yield_model = (npu_yield_model)m;
+    }
+    if ((s = cli_get(o, n, "package"))) {
+        int m = pick_name(s, npu_pkg_names, NPU_PKG_COUNT, "package");
+        if (m < 0) return cli_fail();
+        c.package = (npu_pkg)m;
+    }
+    double d0 = -1, wafer = 0;
+    if (cli_double(o, n, "volume", &c.volume, false, 1) || cli_double(o, n, "alpha", &c.alpha, false, 0.01) ||
+        cli_double(o, n, "d0", &d0, false, 0) || cli_double(o, n, "wafer-usd", &wafer, false, 1) ||
+        cli_double(o, n, "nre-usd", &c.nre_usd, false, 0))
+        return cli_fail();
+    c.estimate_area = cli_get(o, n, "estimate-area") != NULL;
+    npu_hw hw;
+    npu_process p;
+    if (npu_hw_load(hs, &hw)) return cli_fail();
+    if (ps ? npu_process_load(ps, &p) : npu_process_of_hw(hw.process_node, &p)) return cli_fail();
+    if (d0 >= 0) p.d0_per_cm2 = d0;
+    if (wafer > 0) p.wafer_usd = wafer;
+    npu_unit_cost u;
+    if (npu_econ_unit_cost(&hw, &p, &c, &u)) return cli_fail();
+    if (cli_get(o, n, "json")) npu_report_print_json(stdout, cost_json(&hw, &p, &c, &u));
+    else cost_table(&hw, &p, &c, &u);
+    return 0;
 }
 
 int cmd_list_process(void) {
-    npu_err("list process is not implemented yet");
-    return cli_fail();
+    printf("%-14s %-15s %4s %9s %8s %8s %6s %8s %7s %6s  %s\n", "process", "foundry", "year", "MTr/mm2", "bitcell",
+           "wafer $", "D0/cm2", "reticle", "NRE $M", "energy", "confidence");
+    for (int i = 0; i < npu_process_count(); i++) {
+        const npu_process *p = npu_process_at(i);
+        printf("%-14s %-15s %4d %9.1f %8.4f %8.0f %6.3f %8.0f %7.1f %6.3f  %s\n", p->name, p->foundry, p->year,
+               p->logic_mtr_mm2, p->sram_bitcell_um2, p->wafer_usd, p->d0_per_cm2, p->reticle_mm2, p->mask_nre_usd / 1e6,
+               p->energy_rel, p->confidence);
+    }
+    printf("\nbitcell: HD SRAM um2; energy: switching energy per op vs TSMC N5. Aliases and sources: docs/economics.md\n");
+    return 0;
+}
+
+/* ---- run --tco ---- */
+
+int cli_run_tco(const cli_opt *o, int n, const npu_hw *hw, const npu_run_cfg *c, const npu_run_result *r,
+                cJSON **out) {
+    /* tokens the run produces: generated tokens (decode, e2e, offline) or prompt tokens (prefill), by one replica */
+    return cli_tco(o, n, hw, r->power_w, r->chips, r->tokens_per_s, c->phase == NPU_RUN_PREFILL ? "prompt" : "output", out);
+}
+
+int cli_tco(const cli_opt *o, int n, const npu_hw *hw, double power_w, int chips, double tps, const char *tokens,
+            cJSON **out) {
+    *out = NULL;
+    static const char *const opts[] = {"tco", "chip-price", "pue", "usd-per-kwh", "lifetime-years", "server-overhead"};
+    bool any = false;
+    for (size_t i = 0; i < NPU_ARRAY_LEN(opts); i++) any |= cli_get(o, n, opts[i]) != NULL;
+    if (!any) return 0;
+    npu_tco_cfg t;
+    npu_tco_cfg_default(&t);
+    if (cli_double(o, n, "chip-price", &t.chip_price_usd, false, 1) || cli_double(o, n, "pue", &t.pue, false, 1) ||
+        cli_double(o, n, "usd-per-kwh", &t.usd_per_kwh, false, 0) ||
+        cli_double(o, n, "lifetime-years", &t.lifetime_years, false, 0.01) ||
+        cli_double(o, n, "server-overhead", &t.server_overhead, false, 0))
+        return -1;
+    npu_tco tc;
+    if (npu_tco_usd_per_hour(hw, &t, power_w, &tc)) return -1;
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddNumberToObject(j, "chip_price_usd", tc.chip_price_usd);
+    cJSON_AddStringToObject(j, "price_basis", tc.price_basis);
+    cJSON_AddNumberToObject(j, "server_overhead", t.server_overhead);
+    cJSON_AddNumberToObject(j, "host_power_frac", t.host_power_frac);
+    cJSON_AddNumberToObject(j, "pue", t.pue);
+    cJSON_AddNumberToObject(j, "usd_per_kwh", t.usd_per_kwh);
+    cJSON_AddNumberToObject(j, "lifetime_years", t.lifetime_years);
+    cJSON_AddNumberToObject(j, "power_w", power_w);
+    cJSON_AddNumberToObject(j, "chips", chips);
+    cJSON_AddNumberToObject(j, "capex_usd_per_hour", tc.capex_usd_per_hour);
+    cJSON_AddNumberToObject(j, "power_usd_per_hour", tc.power_usd_per_hour);
+    cJSON_AddNumberToObject(j, "usd_per_hour_per_chip", tc.usd_per_hour);
+    cJSON_AddNumberToObject(j, "usd_per_million_tokens", npu_tco_usd_per_mtok(tc.usd_per_hour, chips, tps));
+    cJSON_AddStringToObject(j, "tokens", tokens);
+    *out = j;
+    return 0;
+}
+
+static double jnum(const cJSON *o, const char *k) { return cJSON_GetObjectItemCaseSensitive(o, k)->valuedouble; }
+
+void cli_print_tco(const cJSON *t) {
+    printf("\ntotal cost of ownership (%s price %.0f USD, server +%.0f%%, PUE %.2f, %.3f USD/kWh, %.1f years):\n",
+           cJSON_GetObjectItemCaseSensitive(t, "price_basis")->valuestring, jnum(t, "chip_price_usd"),
+           100 * jnum(t, "server_overhead"), jnum(t, "pue"), jnum(t, "usd_per_kwh"), jnum(t, "lifetime_years"));
+    printf("  per chip       %12.3f USD/hour (capex %.3f + power %.3f)\n", jnum(t, "usd_per_hour_per_chip"),
+           jnum(t, "capex_usd_per_hour"), jnum(t, "power_usd_per_hour"));
+    printf("  per token      %12.4f USD per million %s tokens (%.0f chip%s)\n", jnum(t, "usd_per_million_tokens"),
+           cJSON_GetObjectItemCaseSensitive(t, "tokens")->valuestring, jnum(t, "chips"), jnum(t, "chips") > 1 ? "s" : "");
 }

@@ -82,6 +82,10 @@ static cJSON *result_json(const npu_serve_cfg *c, const npu_serve_result *r) {
     cJSON_AddNumberToObject(j, "throughput_tok_s", r->throughput_tok_s);
     cJSON_AddNumberToObject(j, "throughput_req_s", r->throughput_req_s);
     cJSON_AddNumberToObject(j, "goodput_req_s", r->goodput_req_s);
+    cJSON_AddNumberToObject(j, "power_w", r->power_w);
+    cJSON_AddNumberToObject(j, "energy_j", r->energy_j);
+    cJSON_AddNumberToObject(j, "energy_j_per_request", r->requests ? r->energy_j / r->requests : 0);
+    cJSON_AddNumberToObject(j, "energy_j_per_token", r->tokens_out ? r->energy_j / r->tokens_out : 0);
     cJSON_AddNumberToObject(j, "slo_ttft_ms", c->slo_ttft_s * 1e3);
     cJSON_AddNumberToObject(j, "slo_tpot_ms", c->slo_tpot_s * 1e3);
     cJSON_AddItemToObject(j, "ttft_ms", lat_json(&r->ttft));
@@ -137,6 +141,8 @@ static void print_table(const npu_serve_cfg *c, const npu_serve_result *r) {
     printf("  duration   %.3f s simulated, %ld steps, %ld preemptions\n", r->duration_s, r->steps, r->preemptions);
     printf("  throughput %.1f output tok/s, %.3f req/s; goodput %.3f req/s\n", r->throughput_tok_s,
            r->throughput_req_s, r->goodput_req_s);
+    printf("  energy     %.1f W per chip on average; %.4g J per request, %.4g J per output token\n", r->power_w,
+           r->requests ? r->energy_j / r->requests : 0, r->tokens_out ? r->energy_j / r->tokens_out : 0);
     print_lat("TTFT", &r->ttft);
     print_lat("TPOT", &r->tpot);
     print_lat("E2E", &r->e2e);
@@ -179,7 +185,8 @@ int cmd_serve(int argc, char **argv) {
         {"concurrency", 1, 0},   {"trace", 1, 0},       {"input", 1, 0},          {"output", 1, 0},
         {"input-dist", 1, 0},    {"output-dist", 1, 0}, {"requests", 1, 0},       {"seed", 1, 0},
         {"slo-ttft", 1, 0},      {"slo-tpot", 1, 0},    {"find-max-rate", 0, 0},  {"target-rate", 1, 0},
-        {"requests-out", 1, 0},  {"json", 0, 0},
+        {"requests-out", 1, 0},  {"json", 0, 0},         {"pp", 1, 0},             {"ep", 1, 0},
+        {"moe-skew", 1, 0},      CLI_TCO_OPTS,
     };
     int n = (int)NPU_ARRAY_LEN(o), npos;
     const char *pos[1];
@@ -257,6 +264,11 @@ int cmd_serve(int argc, char **argv) {
     }
     c.slo_ttft_s = slo_ttft * 1e-3, c.slo_tpot_s = slo_tpot * 1e-3;
     step.plan.tp = (int)tp;
+    long pp = 1, ep = 1;
+    if (cli_long(o, n, "pp", &pp, false, 1) || cli_long(o, n, "ep", &ep, false, 1) ||
+        cli_double(o, n, "moe-skew", &step.moe_skew, false, 0))
+        return cli_fail();
+    step.plan.pp = (int)pp, step.plan.ep = (int)ep;
     bool disagg = c.sched == NPU_SCHED_DISAGG;
     if (!disagg && (cli_get(o, n, "prefill-hw") || cli_get(o, n, "prefill-replicas") || cli_get(o, n, "prefill-tp") ||
                     cli_get(o, n, "decode-replicas"))) {
@@ -322,6 +334,7 @@ int cmd_serve(int argc, char **argv) {
         if (ph ? npu_hw_load(ph, &phw) : (phw = hw, 0)) goto done;
         npu_step_cfg ps = step;
         ps.plan.tp = (int)(ptp ? ptp : tp);
+        ps.plan.pp = (int)pp, ps.plan.ep = (int)ep;
         c.prefill = (npu_pool){.model = &pm, .hw = &phw, .step = ps, .replicas = (int)prep};
     }
     progress_bar bar = {.t0_s = wall_s()};
@@ -356,14 +369,22 @@ int cmd_serve(int argc, char **argv) {
     }
     if (bar.shown) fputs("\r\033[K", stderr);
     if (req_out && r.req && write_requests(req_out, &r)) goto done;
+    cJSON *tco = NULL; /* NULL without --tco */
+    if (cli_tco(o, n, c.pool.hw, r.power_w, r.chips, r.throughput_tok_s, "output", &tco)) {
+        cJSON_Delete(extra);
+        goto done;
+    }
     if (cli_get(o, n, "json")) {
         cJSON *j = result_json(&c, &r);
         if (extra && cJSON_IsNumber(extra)) cJSON_AddItemToObject(j, "max_rate_rps", extra);
         else if (extra) cJSON_AddItemToObject(j, "fleet", extra);
+        if (tco) cJSON_AddItemToObject(j, "tco", tco);
         npu_report_print_json(stdout, j);
     } else {
         cJSON_Delete(extra);
         print_table(&c, &r);
+        if (tco) cli_print_tco(tco);
+        cJSON_Delete(tco);
     }
     rc = 0;
 done:

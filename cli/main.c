@@ -20,12 +20,15 @@ static void usage(FILE *out) {
           "      (offline: in-flight-batching steady state; --batch = requests in flight, default: what fits)\n"
           "      [--stack fused|eager] [--dtype bf16|fp16|fp8|int8|int4] [--act-dtype T] [--kv-dtype T] [--json|--csv]\n"
           "      [--tp N] [--pp N] [--ep N] [--dp N] [--cp N] [--moe-skew S]\n"
+          "      [--tco [--chip-price USD] [--pue X] [--usd-per-kwh X] [--lifetime-years N] [--server-overhead F]]\n"
           "  plan --model M --hw H --chips N [--input I --output O] [--max-ttft MS] [--max-tpot MS] [--dtype T] [--json]\n"
+          "  cost --hw H [--process P|FILE.json] [--volume N] [--yield-model negbin|poisson|murphy|seeds] [--alpha A]\n"
+          "      [--d0 D] [--wafer-usd X] [--package auto|organic|cowos-s|cowos-l] [--nre-usd X] [--estimate-area] [--json]\n"
           "  op gemm --hw H --m M --n N --k K [--dtype T] [--act-dtype T] [--json]\n"
           "  op attention --hw H --phase prefill|decode --batch B --heads N --kv-heads K --head-dim D (--seq S | --ctx L) [--json]\n"
           "  op copy --hw H --bytes X [--json]\n"
           "  op allreduce|allgather|reducescatter|alltoall --hw H --chips N --bytes X|FROM..TO [--json]\n"
-          "  list models|hw|memory\n"
+          "  list models|hw|memory|process\n"
           "  show model|hw NAME\n"
           "  validate PATH... [--hw H] [--verbose] [--json] [--max-mape P]\n"
           "  calibrate --hw BASE --data DIR -o OUT.json [--json]\n"
@@ -85,7 +88,8 @@ static int cmd_run(int argc, char **argv) {
                    {"seq", 1, 0},   {"ctx", 1, 0},    {"input", 1, 0},     {"output", 1, 0},
                    {"stack", 1, 0}, {"dtype", 1, 0},  {"act-dtype", 1, 0}, {"kv-dtype", 1, 0},
                    {"json", 0, 0},  {"csv", 0, 0},    {"tp", 1, 0},        {"pp", 1, 0},
-                   {"ep", 1, 0},    {"dp", 1, 0},     {"cp", 1, 0},        {"moe-skew", 1, 0}};
+                   {"ep", 1, 0},    {"dp", 1, 0},     {"cp", 1, 0},        {"moe-skew", 1, 0},
+                   CLI_TCO_OPTS};
     int n = (int)NPU_ARRAY_LEN(o), npos;
     const char *pos[1];
     if (cli_parse(argc, argv, 2, o, n, pos, 0, &npos)) return cli_fail();
@@ -124,9 +128,21 @@ static int cmd_run(int argc, char **argv) {
         free(r);
         return cli_fail();
     }
-    if (cli_get(o, n, "json")) npu_report_print_json(stdout, npu_report_run_json(&m, &hw, &c, r));
-    else if (cli_get(o, n, "csv")) npu_report_run_csv(stdout, r);
+    cJSON *tco = NULL; /* stays NULL without --tco */
+    if (cli_run_tco(o, n, &hw, &c, r, &tco)) {
+        free(r);
+        return cli_fail();
+    }
+    if (cli_get(o, n, "json")) {
+        cJSON *j = npu_report_run_json(&m, &hw, &c, r);
+        if (tco) cJSON_AddItemToObject(j, "tco", tco);
+        npu_report_print_json(stdout, j);
+    } else if (cli_get(o, n, "csv")) npu_report_run_csv(stdout, r);
     else npu_report_run_table(stdout, &m, &hw, &c, r);
+    if (tco && !cli_get(o, n, "json")) {
+        if (!cli_get(o, n, "csv")) cli_print_tco(tco);
+        cJSON_Delete(tco);
+    }
     free(r);
     return 0;
 }

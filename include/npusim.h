@@ -18,5 +18,9 @@
 #include "npu_report.h"
 #include "npu_validate.h"
 #include "npu_calib.h"
+#include "npu_power.h"
+#include "npu_process.h"
+#include "npu_area.h"
+#include "npu_econ.h"
 
 #endif

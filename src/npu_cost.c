@@ -1,6 +1,7 @@
 /* npu_cost — kernel cost model. This file is where the time goes in sweeps:
  * keep it free of allocation and I/O. */
 #include "npu_cost.h"
+#include "npu_power.h"
 
 #include <math.h>
 
@@ -134,5 +135,6 @@ npu_kcost npu_cost_kernel(const npu_hw *hw, const npu_kernel *k, npu_cost_ctx ct
     double body = dmax(c.compute_s, c.memory_s);
     if (c.overhead_s > body) c.bound = NPU_BOUND_OVERHEAD;
     else c.bound = c.compute_s >= c.memory_s ? NPU_BOUND_COMPUTE : NPU_BOUND_MEMORY;
+    npu_power_kernel(hw, k, &c, ctx == NPU_STANDALONE); /* energy; TDP throttle of a standalone op */
     return c;
 }

@@ -27,6 +27,9 @@ typedef struct npu_kcost {
     double overhead_s; /* launch and fixed costs */
     npu_bound bound;
     int tile_m, tile_n, split_k; /* GEMM tiling chosen (0 for other kinds) */
+    double energy_j;   /* energy of one run: static + dynamic (npu_power) */
+    double compute_j;  /* its arithmetic + SRAM part (scales with clock^2 under DVFS) */
+    double clock_frac; /* clock the TDP allows, fraction of full (1 = not throttled) */
 } npu_kcost;
 
 /* Hot path: called for every kernel of every step evaluated. */

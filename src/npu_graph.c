@@ -59,6 +59,14 @@ npu_kernel npu_kernel_attention_mla(int batch, int heads, int qk_dim, int v_dim,
     return kn;
 }
 
+npu_kernel npu_kernel_attention_reshape(const npu_kernel *k, int batch, long q_len, long kv_len, bool causal) {
+    npu_kernel r = *k;
+    r.batch = batch, r.q_len = q_len, r.kv_len = kv_len, r.causal = causal;
+    r.count = 1;
+    attn_fill(&r);
+    return r;
+}
+
 npu_kernel npu_kernel_attention_at(const npu_kernel *k, long kv_len) {
     npu_kernel base = *k;
     attn_fill(&base);

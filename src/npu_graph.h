@@ -116,6 +116,8 @@ npu_kernel npu_kernel_attention(int batch, int heads, int kv_heads, int head_dim
 /* MLA attention: qk_dim / v_dim per head; latent > 0 for the absorbed (decode) form. */
 npu_kernel npu_kernel_attention_mla(int batch, int heads, int qk_dim, int v_dim, int latent, long q_len,
                                     long kv_len, bool causal, npu_dtype adt, npu_dtype kvdt);
+/* Attention kernel `k` (heads, widths, datatypes) at another shape, without extra bytes. */
+npu_kernel npu_kernel_attention_reshape(const npu_kernel *k, int batch, long q_len, long kv_len, bool causal);
 /* Attention kernel `k` moved to a new attended length, keeping any extra bytes it carries. */
 npu_kernel npu_kernel_attention_at(const npu_kernel *k, long kv_len);
 npu_kernel npu_kernel_memory(const char *name, npu_kkind kind, double bytes, double flops);

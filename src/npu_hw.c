@@ -3,6 +3,7 @@
 #include "npu_hw.h"
 #include "npu_json.h"
 #include "npu_preset.h"
+#include "npu_process.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -83,6 +84,8 @@ int npu_hw_finish(npu_hw *hw, const char *origin) {
     hw->mem_bytes = hw->mem_capacity_gb > 0
                         ? hw->mem_capacity_gb * 1073741824.0
                         : npu_memtech_capacity_B(hw->memtech, hw->mem_stacks, hw->mem_height);
+    const npu_process *proc = npu_process_lookup(hw->process_node);
+    hw->energy_rel = proc ? proc->energy_rel : 0.95; /* unknown node: the H100's N4-class, where energy was fitted */
     hw->l2_bytes = 0;
     hw->smem_bytes_per_unit = 0;
     for (int i = 0; i < hw->n_sram; i++) {
@@ -326,7 +329,8 @@ int npu_hw_from_json(const cJSON *root, const char *origin, npu_hw *hw) {
     }
     if (read_section(root, "process", origin, false, &s)) return -1;
     if (s) {
-        static const char *const ck[] = {"node", "foundry", "die_mm2", "dies", "transistors_b", "source", NULL};
+        static const char *const ck[] = {"node", "foundry", "die_mm2", "dies", "transistors_b", "units_total",
+                                          "source", NULL};
         snprintf(where, sizeof where, "%s: process", origin);
         if (npu_json_check_keys(s, ck, where) ||
             npu_json_str(s, "node", hw->process_node, sizeof hw->process_node, false, where) ||
@@ -334,6 +338,7 @@ int npu_hw_from_json(const cJSON *root, const char *origin, npu_hw *hw) {
             npu_json_num(s, "die_mm2", &hw->die_mm2, false, 0, where) ||
             npu_json_int(s, "dies", &hw->dies, false, 1, where) ||
             npu_json_num(s, "transistors_b", &hw->transistors_b, false, 0, where) ||
+            npu_json_int(s, "units_total", &hw->units_total, false, 0, where) ||
             npu_json_str(s, "source", hw->process_source, sizeof hw->process_source, true, where))
             return -1;
     }
@@ -456,6 +461,7 @@ cJSON *npu_hw_to_json(const npu_hw *hw) {
         add_num_if(p, "die_mm2", hw->die_mm2);
         cJSON_AddNumberToObject(p, "dies", hw->dies);
         add_num_if(p, "transistors_b", hw->transistors_b);
+        add_num_if(p, "units_total", hw->units_total);
         cJSON_AddStringToObject(p, "source", hw->process_source);
     }
     add_num_if(r, "price_usd", hw->price_usd);

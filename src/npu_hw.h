@@ -96,6 +96,7 @@ typedef struct npu_hw {
     char process_node[32], foundry[32];
     double die_mm2, transistors_b;
     int dies;
+    int units_total; /* physical units on the silicon incl. spares fused off for yield (0 = units) */
     char process_source[512];
     double price_usd;
     char price_source[256];
@@ -109,6 +110,7 @@ typedef struct npu_hw {
     double mem_bytes;     /* usable DRAM capacity, bytes */
     double l2_bytes;      /* last shared SRAM level, bytes */
     double smem_bytes_per_unit;
+    double energy_rel;    /* switching energy of process.node vs TSMC N5 (npu_process; N4's 0.95 if unknown) */
 } npu_hw;
 
 /* Preset name or path to a JSON file. -1 + npu_err on failure. */

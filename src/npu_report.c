@@ -100,6 +100,15 @@ cJSON *npu_report_run_json(const npu_model *m, const npu_hw *hw, const npu_run_c
                           step_json(&r->graph, &r->step));
     if ((c->phase == NPU_RUN_E2E && c->output > 1) || c->phase == NPU_RUN_OFFLINE)
         cJSON_AddItemToObject(o, "decode_step", step_json(&r->dgraph, &r->dstep));
+    /* power (npu_power; docs/economics.md) */
+    cJSON_AddNumberToObject(o, "power_w", r->power_w);
+    cJSON_AddNumberToObject(o, "energy_j", r->energy_j);
+    cJSON_AddNumberToObject(o, "energy_j_per_token", r->energy_j_per_token);
+    if (c->phase == NPU_RUN_E2E) {
+        cJSON_AddNumberToObject(o, "prefill_energy_j", r->prefill_energy_j);
+        cJSON_AddNumberToObject(o, "decode_energy_j", r->decode_energy_j);
+    }
+    cJSON_AddNumberToObject(o, "clock_frac", r->clock_frac);
     return o;
 }
 
@@ -146,6 +155,8 @@ void npu_report_run_table(FILE *out, const npu_model *m, const npu_hw *hw, const
     if (c->phase == NPU_RUN_E2E || c->phase == NPU_RUN_OFFLINE)
         fprintf(out, "  first token    %12.3f ms\n  per token      %12.3f ms (mean decode step)\n",
                 r->ttft_s * 1e3, r->tpot_s * 1e3);
+    fprintf(out, "  power          %12.1f W per chip (%.4g J per token%s)\n", r->power_w, r->energy_j_per_token,
+            r->clock_frac < 1 ? ", TDP-throttled" : "");
     fprintf(out, "\nmemory plan (fullest chip): weights %.2f GB + KV cache %.2f GB + activations %.2f GB = %.2f GB of %.1f GB (%.0f%%)\n",
             r->mem.weights_B / 1e9, r->mem.kv_B / 1e9, r->mem.act_B / 1e9, r->mem.total_B / 1e9,
             r->mem.capacity_B / 1e9, 100 * r->mem.total_B / r->mem.capacity_B);
@@ -184,6 +195,10 @@ cJSON *npu_report_op_json(const npu_hw *hw, const npu_kernel *k, const npu_kcost
     cJSON_AddNumberToObject(o, "dram_bytes", k->bytes);
     cJSON_AddNumberToObject(o, "achieved_tflops", k->flops / c->time_s / 1e12);
     cJSON_AddNumberToObject(o, "achieved_gbps", k->bytes / c->time_s / 1e9);
+    /* average board power, capped at the TDP (a throttled op's 1 ms burst may exceed it) */
+    cJSON_AddNumberToObject(o, "power_w", hw->tdp_w > 0 && c->energy_j / c->time_s > hw->tdp_w ? hw->tdp_w : c->energy_j / c->time_s);
+    cJSON_AddNumberToObject(o, "energy_j", c->energy_j);
+    cJSON_AddNumberToObject(o, "clock_frac", c->clock_frac);
     if (k->kind == NPU_KK_GEMM) {
         cJSON_AddNumberToObject(o, "tile_m", c->tile_m);
         cJSON_AddNumberToObject(o, "tile_n", c->tile_n);
@@ -202,4 +217,7 @@ void npu_report_op_table(FILE *out, const npu_hw *hw, const npu_kernel *k, const
             k->bytes / c->time_s / 1e9);
     if (k->kind == NPU_KK_GEMM)
         fprintf(out, "  tiling       %d x %d tiles, split-K %d\n", c->tile_m, c->tile_n, c->split_k);
+    double w = c->energy_j / c->time_s;
+    fprintf(out, "  power        %10.1f W%s\n", hw->tdp_w > 0 && w > hw->tdp_w ? hw->tdp_w : w,
+            c->clock_frac < 1 ? " (TDP-throttled)" : "");
 }

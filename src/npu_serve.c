@@ -1,6 +1,7 @@
 /* npu_serve — the serving simulator: events, router, schedulers, paged KV cache,
  * statistics. One simulation is single-threaded and allocation-free in its loop. */
 #include "npu_serve.h"
+#include "npu_power.h"
 #include "npu_step.h"
 #include "npu_steptab.h"
 #include "npu_util.h"
@@ -533,6 +534,8 @@ static void try_start(sim *s, replica *r) {
     double dt = engine_step_s(s->c, sc.time_s, sh.dec_batch + sh.pf_n);
     r->busy = true;
     r->use.busy_s += dt, r->use.steps++, r->use.flops += sc.flops, r->use.bytes += sc.bytes;
+    /* sc is one chip; engine time beyond the kernels is spent at idle power */
+    r->use.energy_j += r->use.chips * (sc.energy_j + r->use.idle_w * (dt > sc.time_s ? dt - sc.time_s : 0));
     ev_push(s, s->now + dt, EV_STEP, (int32_t)(r - s->rep));
 }
 
@@ -721,6 +724,14 @@ static void summarize(sim *s, npu_serve_result *r) {
         r->steps += s->rep[i].use.steps;
         r->chips += s->rep[i].use.chips;
     }
+    /* energy: every chip's steps, and idle power between them over the run */
+    r->energy_j = 0;
+    for (int i = 0; i < s->n_rep; i++) {
+        const npu_replica_use *u = &r->use[i];
+        double idle_s = r->duration_s - u->busy_s;
+        r->energy_j += u->energy_j + u->chips * u->idle_w * (idle_s > 0 ? idle_s : 0);
+    }
+    r->power_w = r->duration_s > 0 && r->chips ? r->energy_j / (r->chips * r->duration_s) : 0;
     if (c->keep_requests) {
         r->req = malloc(s->n * sizeof *r->req);
         r->n_req = s->n;
@@ -767,6 +778,7 @@ static int add_pool(sim *s, const npu_pool *p, bool prefill_only, npu_steptab *t
         r->run = malloc(s->c->max_seqs * sizeof *r->run);
         r->total_blocks = r->free_blocks = blocks;
         r->use.chips = pool_chips(p), r->use.prefill_pool = prefill_only;
+        r->use.idle_w = npu_power_idle_w(p->hw);
         s->total_blocks += blocks;
     }
     return 0;

@@ -90,6 +90,8 @@ typedef struct npu_replica_use { /* energy / cost hook (issue 6) */
     double busy_s;   /* time spent in steps */
     long steps;
     double flops, bytes; /* over all steps, per replica (all its chips) */
+    double energy_j;     /* all its chips during its steps (kernels, throttle, engine host time at idle) */
+    double idle_w;       /* one chip's idle power (between steps) */
     int chips;
     bool prefill_pool;
 } npu_replica_use;
@@ -101,6 +103,8 @@ typedef struct npu_serve_result {
     char reject_reason[160]; /* the first rejection's reason */
     double duration_s;    /* first arrival to last completion, simulated */
     long tokens_in, tokens_out; /* of completed requests */
+    double energy_j;      /* every chip over the run: steps plus idle time between them */
+    double power_w;       /* average power of one chip */
     double throughput_tok_s, throughput_req_s, goodput_req_s;
     npu_lat ttft, tpot, e2e, queue;
     long tpot_n;          /* requests with >= 2 output tokens (TPOT defined) */

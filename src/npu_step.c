@@ -1,5 +1,6 @@
 /* npu_step — step evaluation, memory plan, prefill/decode/e2e runs. */
 #include "npu_step.h"
+#include "npu_power.h"
 
 #include <math.h>
 #include <string.h>
@@ -142,6 +143,16 @@ static int check_cfg(const npu_model *m, const npu_run_cfg *c) {
     return npu_plan_check(m, c->plan);
 }
 
+/* Cost a step's kernels, then let the TDP throttle stretch it (npu_power_step);
+ * returns the step's energy on one chip, J. */
+static double eval_step(const npu_hw *hw, const npu_graph *g, npu_step_result *s, double *clock_frac) {
+    npu_step_eval(hw, g, s);
+    double f = 1.0;
+    double e = npu_power_step(hw, g, s, &f);
+    if (f < *clock_frac) *clock_frac = f;
+    return e;
+}
+
 /* Replica time of a step whose one-stage, one-micro-batch time is `stage_s`:
  * prefill fills the pipeline (m + pp - 1 stage slots); decode keeps the m
  * micro-batches in flight, each advancing one token per max(m, pp) slots. */
@@ -196,10 +207,10 @@ static int run_offline(const npu_model *m, const npu_hw *hw, const npu_run_cfg *
     npu_step_cfg s = {.phase = NPU_PHASE_DECODE, .batch = mbatch, .seq = 1, .ctx = ctx, .stack = c->stack,
                       .wdt = c->wdt, .adt = c->adt, .kvdt = c->kvdt, .plan = pl, .moe_skew = c->moe_skew};
     if (npu_graph_build(m, &s, &r->dgraph)) return -1;
-    npu_step_eval(hw, &r->dgraph, &r->dstep);
+    double e_dec = eval_step(hw, &r->dgraph, &r->dstep, &r->clock_frac);
     s.mix_seqs = k, s.mix_len = c->input, s.mix_ctx = 0;
     if (npu_graph_build(m, &s, &r->graph)) return -1;
-    npu_step_eval(hw, &r->graph, &r->step);
+    double e_mix = eval_step(hw, &r->graph, &r->step, &r->clock_frac);
     double tokens = (double)mbatch + k * (double)c->input;
     if (pl.pp > 1) r->p2p_s = npu_comm_op(hw, NPU_COLL_SENDRECV, 2, tokens * m->hidden * 2.0).time_s;
     const npu_engine *eng = &npu_engine_default;
@@ -210,11 +221,22 @@ static int run_offline(const npu_model *m, const npu_hw *hw, const npu_run_cfg *
     r->ttft_s = t_mix;
     r->latency_s = t_mix + (c->output - 1) * t_step; /* one request, once admitted */
     r->tokens_per_s = cc.batch / t_step;
+    /* energy of an average step on one chip: its kernels' share between the two
+     * steps, plus idle power while the engine's host time and slower kernels run */
+    double frac = per_step / k;
+    double e_kern = (e_dec + (e_mix - e_dec) * frac) * mb;
+    double t_kern = (r->dstep.time_s + (r->step.time_s - r->dstep.time_s) * frac) * mb;
+    double e_step = e_kern + npu_power_idle_w(hw) * (t_step - t_kern > 0 ? t_step - t_kern : 0);
+    r->power_w = e_step / t_step;
+    r->energy_j = r->power_w * r->chips * t_step; /* the replica, per step */
+    r->decode_energy_j = r->energy_j;
+    r->energy_j_per_token = r->energy_j / cc.batch;
     return 0;
 }
 
-int npu_run(const npu_model *m, const npu_hw *hw, const npu_run_cfg *c, npu_run_result *r) {
+static int run_steps(const npu_model *m, const npu_hw *hw, const npu_run_cfg *c, npu_run_result *r) {
     memset(r, 0, sizeof *r);
+    r->clock_frac = 1.0;
     if (check_cfg(m, c)) return -1;
     if (c->phase == NPU_RUN_OFFLINE) return run_offline(m, hw, c, r);
     r->batch = c->batch;
@@ -232,20 +254,27 @@ int npu_run(const npu_model *m, const npu_hw *hw, const npu_run_cfg *c, npu_run_
     if (c->phase == NPU_RUN_DECODE) {
         s.phase = NPU_PHASE_DECODE, s.seq = 1, s.ctx = c->ctx;
         if (npu_graph_build(m, &s, &r->graph)) return -1;
-        npu_step_eval(hw, &r->graph, &r->step);
+        double e = eval_step(hw, &r->graph, &r->step, &r->clock_frac);
         r->latency_s = pipeline_s(false, pl.pp, mb, r->step.time_s, r->p2p_s);
         r->tokens_per_s = c->batch / r->latency_s;
         r->tpot_s = r->latency_s;
+        r->power_w = e / r->step.time_s;
+        r->decode_energy_j = r->energy_j = r->power_w * r->chips * r->latency_s;
+        r->energy_j_per_token = r->energy_j / c->batch;
         return 0;
     }
     s.phase = NPU_PHASE_PREFILL, s.ctx = 0;
     s.seq = c->phase == NPU_RUN_PREFILL ? c->seq : c->input;
     if (npu_graph_build(m, &s, &r->graph)) return -1;
-    npu_step_eval(hw, &r->graph, &r->step);
+    double pw = eval_step(hw, &r->graph, &r->step, &r->clock_frac) / r->step.time_s; /* W per chip */
     r->ttft_s = pipeline_s(true, pl.pp, mb, r->step.time_s, r->p2p_s);
+    r->prefill_energy_j = pw * r->chips * r->ttft_s;
     if (c->phase == NPU_RUN_PREFILL) {
         r->latency_s = r->ttft_s;
         r->tokens_per_s = (double)c->batch * c->seq / r->latency_s;
+        r->power_w = pw;
+        r->energy_j = r->prefill_energy_j;
+        r->energy_j_per_token = r->energy_j / ((double)c->batch * c->seq);
         return 0;
     }
     /* e2e: the prefill yields the first token; then output-1 decode steps, the
@@ -254,7 +283,7 @@ int npu_run(const npu_model *m, const npu_hw *hw, const npu_run_cfg *c, npu_run_
     if (c->output > 1) {
         s.phase = NPU_PHASE_DECODE, s.seq = 1, s.ctx = c->input;
         if (npu_graph_build(m, &s, &r->dgraph)) return -1;
-        npu_step_eval(hw, &r->dgraph, &r->dstep);
+        double pd = eval_step(hw, &r->dgraph, &r->dstep, &r->clock_frac) / r->dstep.time_s;
         double p2p = pl.pp > 1 ? npu_comm_op(hw, NPU_COLL_SENDRECV, 2, (double)mbatch * m->hidden * 2.0).time_s : 0;
         double decode_total = 0;
         for (long j = 0; j < c->output - 1; j++) {
@@ -263,7 +292,16 @@ int npu_run(const npu_model *m, const npu_hw *hw, const npu_run_cfg *c, npu_run_
         }
         r->tpot_s = decode_total / (c->output - 1);
         r->latency_s += decode_total;
+        /* decode steps differ only in attention length: power ~ the first step's */
+        r->decode_energy_j = pd * r->chips * decode_total;
     }
     r->tokens_per_s = (double)c->batch * c->output / r->latency_s;
+    r->energy_j = r->prefill_energy_j + r->decode_energy_j;
+    r->power_w = r->energy_j / (r->chips * r->latency_s);
+    r->energy_j_per_token = r->energy_j / ((double)c->batch * c->output);
     return 0;
+}
+
+int npu_run(const npu_model *m, const npu_hw *hw, const npu_run_cfg *c, npu_run_result *r) {
+    return run_steps(m, hw, c, r);
 }

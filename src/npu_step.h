@@ -79,6 +79,15 @@ typedef struct npu_run_result {
     npu_graph dgraph;     /* e2e: the decode graph at the first decode step */
     npu_step_result dstep;
     npu_mem_plan mem;
+    /* power and energy (npu_power_step on every step npu_run costs); the step times above
+     * include the TDP throttle */
+    double energy_j;           /* all chips of the replica: the step (prefill/decode, offline: one
+                                * average step), or prefill + all decode steps (e2e) */
+    double power_w;            /* average board power of one chip */
+    double energy_j_per_token; /* prefill: per prompt token; decode and e2e: per generated token
+                                * (e2e includes the prefill's energy) */
+    double prefill_energy_j, decode_energy_j; /* decode: all output-1 steps of an e2e run */
+    double clock_frac;         /* lowest clock fraction the TDP forced on a step (1 = none) */
 } npu_run_result;
 
 /* A serving engine's in-flight step around its kernels: production kernels

@@ -1,6 +1,7 @@
 /* npu_steptab — composed, memoized step costs for the serving simulator. */
 #include "npu_steptab.h"
 #include "npu_cost.h"
+#include "npu_power.h"
 #include "npu_step.h"
 
 #include <math.h>
@@ -12,9 +13,7 @@
 #define GRID_OCTAVES 24   /* up to EXACT * 2^24 tokens */
 #define GRID_N (GRID_PER_OCT * GRID_OCTAVES + 2)
 
-typedef struct memo {
-    double time_s, flops, bytes; /* time_s < 0: not yet evaluated */
-} memo;
+typedef npu_step_cost memo; /* time_s < 0: not yet evaluated */
 
 struct npu_steptab {
     npu_model m;        /* max_seq lifted: a step's token count is not one sequence */
@@ -45,13 +44,16 @@ static npu_step_cost core_part(const npu_steptab *t, part_kind part, long n, int
         const npu_kernel *tk = &t->attn[a];
         if (t->m.sliding_window > 0 && kv > t->m.sliding_window) kv = t->m.sliding_window;
         if (kv < q) kv = q;
-        npu_kernel k = npu_kernel_attention((int)n, tk->heads, tk->kv_heads, tk->head_dim, q, kv, q > 1,
-                                            tk->adt, tk->kvdt);
+        npu_kernel k = npu_kernel_attention_reshape(tk, (int)n, q, kv, q > 1);
         k.bytes += t->attn_extra_B_per_tok[a] * (double)n * q;
         npu_kcost kc = npu_cost_kernel(&t->hw, &k, NPU_IN_STEP);
+        double idle = npu_power_idle_w(&t->hw);
         c.time_s = kc.time_s * tk->count;
         c.flops = k.flops * tk->count;
         c.bytes = k.bytes * tk->count;
+        c.compute_j = kc.compute_j * tk->count;
+        c.other_j = (kc.energy_j - kc.compute_j - idle * kc.time_s) * tk->count;
+        if (kc.bound == NPU_BOUND_COMPUTE) c.cb_s = c.time_s;
         return c;
     }
     npu_step_cfg s = t->base;
@@ -61,12 +63,17 @@ static npu_step_cost core_part(const npu_steptab *t, part_kind part, long n, int
     npu_step_result r;
     if (npu_graph_build(&t->m, &s, &g)) return c; /* checked at create: cannot fail for n >= 1 */
     npu_step_eval(&t->hw, &g, &r);
+    double idle = npu_power_idle_w(&t->hw);
     for (int i = 0; i < g.n; i++) {
         const npu_kernel *k = &g.k[i];
+        const npu_kcost *kc = &r.kc[i];
         if (k->kind == NPU_KK_ATTN || is_head(k) != (part == PART_HEAD)) continue;
-        c.time_s += r.kc[i].time_s * k->count;
+        c.time_s += kc->time_s * k->count;
         c.flops += k->flops * k->count;
         c.bytes += k->bytes * k->count;
+        c.compute_j += kc->compute_j * k->count;
+        c.other_j += (kc->energy_j - kc->compute_j - idle * kc->time_s) * k->count;
+        if (kc->bound == NPU_BOUND_COMPUTE) c.cb_s += kc->time_s * k->count;
     }
     return c;
 }
@@ -110,10 +117,7 @@ int npu_steptab_create(const npu_model *m, const npu_hw *hw, const npu_step_cfg 
 void npu_steptab_free(npu_steptab *t) { free(t); }
 
 static memo memo_get(npu_steptab *t, part_kind part, memo *slot, long n) {
-    if (slot->time_s < 0) {
-        npu_step_cost c = core_part(t, part, n, 0, 0, 0);
-        slot->time_s = c.time_s, slot->flops = c.flops, slot->bytes = c.bytes;
-    }
+    if (slot->time_s < 0) *slot = core_part(t, part, n, 0, 0, 0);
     return *slot;
 }
 
@@ -123,11 +127,7 @@ static npu_step_cost lookup(npu_steptab *t, part_kind part, long n) {
     if (n <= 0) return c;
     memo *exact = part == PART_DENSE ? t->dense : t->head;
     memo *grid = part == PART_DENSE ? t->dense_grid : t->head_grid;
-    if (n <= NPU_STEPTAB_EXACT) {
-        memo v = memo_get(t, part, &exact[n], n);
-        c.time_s = v.time_s, c.flops = v.flops, c.bytes = v.bytes;
-        return c;
-    }
+    if (n <= NPU_STEPTAB_EXACT) return memo_get(t, part, &exact[n], n);
     double pos = GRID_PER_OCT * log2((double)n / NPU_STEPTAB_EXACT);
     int k = (int)pos;
     if (k >= GRID_N - 1) return core_part(t, part, n, 0, 0, 0);
@@ -138,11 +138,33 @@ static npu_step_cost lookup(npu_steptab *t, part_kind part, long n) {
     c.time_s = a.time_s + w * (b.time_s - a.time_s);
     c.flops = a.flops + w * (b.flops - a.flops);
     c.bytes = a.bytes + w * (b.bytes - a.bytes);
+    c.compute_j = a.compute_j + w * (b.compute_j - a.compute_j);
+    c.other_j = a.other_j + w * (b.other_j - a.other_j);
+    c.cb_s = a.cb_s + w * (b.cb_s - a.cb_s);
     return c;
 }
 
 static void add(npu_step_cost *a, npu_step_cost b) {
     a->time_s += b.time_s, a->flops += b.flops, a->bytes += b.bytes;
+    a->compute_j += b.compute_j, a->other_j += b.other_j, a->cb_s += b.cb_s;
+}
+
+/* The TDP throttle of the whole step, as npu_power_step does for npu_run: when
+ * its power at full clock exceeds the TDP the clock drops to f, compute-bound
+ * kernels take 1/f longer and arithmetic costs f^2. */
+static npu_step_cost finish(const npu_steptab *t, npu_step_cost c) {
+    double idle = npu_power_idle_w(&t->hw);
+    double f = npu_power_throttle_frac(t->hw.tdp_w, idle, c.compute_j, c.other_j, c.time_s - c.cb_s, c.cb_s);
+    c.clock_frac = 1.0;
+    if (f < 1.0 && f > NPU_POWER_MIN_CLOCK) {
+        c.time_s += c.cb_s * (1.0 / f - 1.0);
+        c.compute_j *= f * f;
+        c.clock_frac = f;
+    }
+    c.energy_j = idle * c.time_s + c.compute_j + c.other_j;
+    if (f <= NPU_POWER_MIN_CLOCK && t->hw.tdp_w > 0 && c.energy_j > t->hw.tdp_w * c.time_s)
+        c.energy_j = t->hw.tdp_w * c.time_s; /* memory-bound above the TDP: trust the TDP */
+    return c;
 }
 
 static void add_attention(const npu_steptab *t, const npu_step_shape *s, npu_step_cost *c) {
@@ -164,12 +186,12 @@ npu_step_cost npu_steptab_cost(npu_steptab *t, const npu_step_shape *s) {
     npu_step_cost c = lookup(t, PART_DENSE, s->dec_batch + s->pf_tokens);
     add(&c, lookup(t, PART_HEAD, s->emit));
     add_attention(t, s, &c);
-    return c;
+    return finish(t, c);
 }
 
 npu_step_cost npu_steptab_cost_direct(const npu_steptab *t, const npu_step_shape *s) {
     npu_step_cost c = core_part(t, PART_DENSE, s->dec_batch + s->pf_tokens, 0, 0, 0);
     add(&c, core_part(t, PART_HEAD, s->emit, 0, 0, 0));
     add_attention(t, s, &c);
-    return c;
+    return finish(t, c);
 }

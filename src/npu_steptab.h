@@ -45,9 +45,14 @@ typedef struct npu_step_shape {
 } npu_step_shape;
 
 typedef struct npu_step_cost {
-    double time_s;
-    double flops;  /* count-weighted, for energy (issue 6) */
-    double bytes;  /* DRAM bytes */
+    double time_s;    /* one chip, after the TDP throttle (npu_steptab_cost) */
+    double flops;     /* count-weighted */
+    double bytes;     /* DRAM bytes */
+    double compute_j; /* arithmetic energy at full clock, one chip */
+    double other_j;   /* memory and other dynamic energy, one chip (no idle power) */
+    double cb_s;      /* time of the compute-bound kernels at full clock */
+    double energy_j;  /* one chip over the step, idle power included (npu_steptab_cost) */
+    double clock_frac;/* TDP throttle of the step (1 = none) */
 } npu_step_cost;
 
 typedef struct npu_steptab npu_steptab;

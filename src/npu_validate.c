@@ -258,13 +258,11 @@ double npu_validate_predict_row(const npu_vrow *r, const npu_hw *hw) {
         if (strcmp(r->tag, "idle") == 0) return npu_power_idle_w(hw);
         if (sscanf(r->tag, "gemm_bf16_%ld", &n) == 1) {
             npu_kernel k = npu_kernel_gemm("gemm", n, n, n, NPU_BF16, NPU_BF16);
-            npu_kcost c = npu_cost_kernel(hw, &k, NPU_IN_STEP);
-            return npu_power_w(hw, k.flops, NPU_BF16, k.bytes, c.time_s);
+            return npu_power_sustained_w(hw, &k, NULL); /* 3 s back to back: TDP-throttled */
         }
         if (sscanf(r->tag, "copy_%lfGiB", &gib) == 1) {
             npu_kernel k = npu_kernel_memory("copy", NPU_KK_MEMORY, 2.0 * gib * 1073741824.0, 0);
-            npu_kcost c = npu_cost_kernel(hw, &k, NPU_IN_STEP);
-            return npu_power_w(hw, 0, NPU_BF16, k.bytes, c.time_s);
+            return npu_power_sustained_w(hw, &k, NULL);
         }
         return NAN;
     }

@@ -270,11 +270,14 @@ static void test_steptab_accuracy(void **st) {
             npu_step_result sr;
             assert_int_equal(npu_graph_build(&m, &c, &g), 0);
             npu_step_eval(&H100, &g, &sr);
+            double f;
+            npu_power_step(&H100, &g, &sr, &f); /* the TDP throttle, as npu_run applies it */
             npu_step_shape s = {.dec_batch = b, .dec_ctx_sum = 1500.0 * b, .emit = b};
             assert_true(fabs(npu_steptab_cost(t, &s).time_s / sr.time_s - 1) < 1e-9);
             c.phase = NPU_PHASE_PREFILL, c.batch = 1, c.seq = 15L * b + 1, c.ctx = 0; /* <= 3841: inside every window */
             assert_int_equal(npu_graph_build(&m, &c, &g), 0);
             npu_step_eval(&H100, &g, &sr);
+            npu_power_step(&H100, &g, &sr, &f);
             npu_step_shape p = {.pf_n = 1, .pf_tokens = 15L * b + 1, .emit = 1};
             assert_true(fabs(npu_steptab_cost(t, &p).time_s / sr.time_s - 1) < 1e-9);
         }

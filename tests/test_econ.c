@@ -1,0 +1,222 @@
+/* test_econ — process library, area, yield, dies per wafer, unit cost, power
+ * accounting, TDP throttle, TCO. Expected values are hand-computed in comments. */
+#include "npu_econ.h"
+#include "npu_power.h"
+#include "npusim.h"
+#include "testutil.h"
+
+#include <math.h>
+#include <string.h>
+
+static void test_dies_per_wafer(void **st) {
+    (void)st;
+    /* 100 mm2, 300 mm wafer, no edge, no scribe: pi*150^2/100 - pi*300/sqrt(200)
+     * = 706.858 - 66.643 = 640.2 -> 640 */
+    assert_int_equal((int)npu_dies_per_wafer(100, 300, 0, 0), 640);
+    /* 5 mm edge, 0.2 mm scribe: side 10.2, A 104.04; d 290, r 145:
+     * pi*145^2/104.04 - pi*290/sqrt(208.08) = 634.87 - 63.16 = 571.7 -> 571 */
+    assert_int_equal((int)npu_dies_per_wafer(100, 300, 5, 0.2), 571);
+    /* monotone: a bigger die gives fewer dies */
+    double prev = 1e9;
+    for (double a = 50; a <= 850; a += 50) {
+        double n = npu_dies_per_wafer(a, 300, 5, 0.2);
+        assert_true(n < prev);
+        prev = n;
+    }
+    assert_true(npu_dies_per_wafer(0, 300, 5, 0.2) == 0);
+}
+
+static void test_yield_models(void **st) {
+    (void)st;
+    /* 1 cm2 at D0 0.1: Poisson e^-0.1 = 0.904837; negative binomial alpha 2:
+     * 1.05^-2 = 0.907029; Murphy ((1 - e^-0.1)/0.1)^2 = 0.905592; Seeds 1/1.1 = 0.909091 */
+    assert_float_equal(npu_yield(NPU_YIELD_POISSON, 100, 0.1, 0), 0.904837, 1e-6);
+    assert_float_equal(npu_yield(NPU_YIELD_NEGBIN, 100, 0.1, 2), 0.907029, 1e-6);
+    assert_float_equal(npu_yield(NPU_YIELD_MURPHY, 100, 0.1, 0), 0.905592, 1e-6);
+    assert_float_equal(npu_yield(NPU_YIELD_SEEDS, 100, 0.1, 0), 0.909091, 1e-6);
+    /* harvest: 10 units of 10 mm2, 1 spare, D0 0.1: lambda 0.1, P(<=1) = e^-0.1 x 1.1 = 0.995321 */
+    assert_float_equal(npu_yield_harvest(NPU_YIELD_POISSON, 0, 10, 10, 1, 0.1, 0), 0.995321, 1e-6);
+    /* monotone: more defects or more area -> lower yield, for every model */
+    for (int m = 0; m < NPU_YIELD_COUNT; m++) {
+        double prev = 1.0 + 1e-12;
+        for (double d0 = 0.02; d0 <= 0.5; d0 += 0.02) {
+            double y = npu_yield((npu_yield_model)m, 600, d0, 10);
+            assert_true(y < prev && y > 0);
+            prev = y;
+        }
+        assert_true(npu_yield((npu_yield_model)m, 800, 0.1, 10) < npu_yield((npu_yield_model)m, 400, 0.1, 10));
+    }
+    /* spares help */
+    assert_true(npu_yield_harvest(NPU_YIELD_NEGBIN, 100, 5, 144, 12, 0.1, 10) >
+                npu_yield_harvest(NPU_YIELD_NEGBIN, 100, 5, 144, 0, 0.1, 10));
+}
+
+static void test_process_library(void **st) {
+    (void)st;
+    static const char *const want[] = {"tsmc-n7", "tsmc-n5", "tsmc-n4", "tsmc-n3", "tsmc-n2", "samsung-sf5",
+                                       "samsung-sf4", "samsung-sf3", "gf-12lp"};
+    for (size_t i = 0; i < NPU_ARRAY_LEN(want); i++) {
+        const npu_process *p = npu_process_find(want[i]);
+        assert_non_null(p);
+        assert_true(p->wafer_usd > 0 && p->d0_per_cm2 > 0 && p->logic_mtr_mm2 > 0 && p->reticle_mm2 == 858);
+        assert_true(strlen(p->source) > 20 && strchr(p->confidence, '['));
+    }
+    assert_string_equal(npu_process_find("tsmc-4n")->name, "tsmc-n4"); /* alias */
+    assert_null(npu_process_find("tsmc-n44"));
+    assert_non_null(strstr(npu_errmsg(), "tsmc-n4"));
+    /* newer TSMC nodes: denser, dearer wafers, less energy */
+    const char *seq[] = {"tsmc-n7", "tsmc-n5", "tsmc-n3", "tsmc-n2"};
+    for (int i = 1; i < 4; i++) {
+        const npu_process *a = npu_process_find(seq[i - 1]), *b = npu_process_find(seq[i]);
+        assert_true(b->logic_mtr_mm2 > a->logic_mtr_mm2 && b->wafer_usd > a->wafer_usd && b->energy_rel < a->energy_rel);
+    }
+}
+
+static void load(const char *name, npu_hw *h, npu_process *p) {
+    assert_int_equal(npu_hw_load(name, h), 0);
+    assert_int_equal(npu_process_of_hw(h->process_node, p), 0);
+}
+
+static void test_area_and_cost(void **st) {
+    (void)st;
+    npu_hw h;
+    npu_process p;
+    load("h100-sxm", &h, &p);
+    npu_area a;
+    npu_area_estimate(&h, &p, &a);
+    /* the uncore fraction is fitted on the H100's published 814 mm2 */
+    assert_float_equal(a.die_mm2, 814, 8);
+    /* the estimate ignores die_mm2 */
+    npu_hw h2 = h;
+    h2.die_mm2 = 1;
+    npu_area b;
+    npu_area_estimate(&h2, &p, &b);
+    assert_float_equal(a.total_mm2, b.total_mm2, 1e-9);
+    /* a denser node gives a smaller die */
+    npu_area_estimate(&h, npu_process_find("tsmc-n3"), &b);
+    assert_true(b.die_mm2 < a.die_mm2);
+    npu_econ_cfg c;
+    npu_econ_cfg_default(&c);
+    npu_unit_cost u, v;
+    assert_int_equal(npu_econ_unit_cost(&h, &p, &c, &u), 0);
+    assert_true(u.die_yield > 0 && u.die_yield < 1 && u.dies_per_wafer > 0);
+    /* KGD = wafer / (dies per wafer x yield) */
+    assert_float_equal(u.die_cost_usd, p.wafer_usd / (u.dies_per_wafer * u.die_yield), 1e-6);
+    assert_float_equal(u.unit_cost_usd,
+                       u.dies_cost_usd + u.hbm_cost_usd + u.package_cost_usd + u.test_cost_usd + u.nre_per_unit_usd, 1e-6);
+    /* H100: 80 GB HBM3 at 17.5 $/GB = 1400 */
+    assert_float_equal(u.hbm_cost_usd, 1400, 1e-6);
+    /* more HBM stacks -> more cost */
+    h2 = h;
+    h2.mem_stacks = 6;
+    h2.mem_capacity_gb = 0;
+    assert_int_equal(npu_hw_finish(&h2, "t"), 0);
+    assert_int_equal(npu_econ_unit_cost(&h2, &p, &c, &v), 0);
+    assert_true(v.hbm_cost_usd > u.hbm_cost_usd && v.package_cost_usd > u.package_cost_usd &&
+                v.unit_cost_usd > u.unit_cost_usd);
+    /* more defects -> costlier die; more volume -> smaller NRE share */
+    npu_process worse = p;
+    worse.d0_per_cm2 *= 2;
+    assert_int_equal(npu_econ_unit_cost(&h, &worse, &c, &v), 0);
+    assert_true(v.die_yield < u.die_yield && v.die_cost_usd > u.die_cost_usd);
+    c.volume *= 10;
+    assert_int_equal(npu_econ_unit_cost(&h, &p, &c, &v), 0);
+    assert_float_equal(v.nre_per_unit_usd, u.nre_per_unit_usd / 10, 1e-9);
+}
+
+static void test_reticle_limit(void **st) {
+    (void)st;
+    npu_hw h;
+    npu_process p;
+    load("h100-sxm", &h, &p);
+    h.units_total = 300; /* ~2x the H100's 144 units on one die: ~1,600 mm2 */
+    npu_econ_cfg c;
+    npu_econ_cfg_default(&c);
+    c.estimate_area = true;
+    npu_unit_cost u;
+    assert_int_equal(npu_econ_unit_cost(&h, &p, &c, &u), -1);
+    assert_non_null(strstr(npu_errmsg(), "reticle"));
+    h.dies = 2; /* as two chiplets it fits */
+    assert_int_equal(npu_econ_unit_cost(&h, &p, &c, &u), 0);
+    assert_true(u.die_area_mm2 < 858);
+}
+
+static void test_throttle_math(void **st) {
+    (void)st;
+    /* idle 0, compute energy 100 J at full clock over 1 s of compute-bound time:
+     * P(f) = 100 f^2 / (1/f) = 100 f^3 -> a 100 W cap does not bind */
+    assert_float_equal(npu_power_throttle_frac(100, 0, 100, 0, 0, 1), 1.0, 1e-12);
+    /* 200 J: 200 f^3 = 100 -> f = 0.5^(1/3) = 0.793701 */
+    assert_float_equal(npu_power_throttle_frac(100, 0, 200, 0, 0, 1), 0.793701, 1e-5);
+    assert_float_equal(npu_power_throttle_frac(0, 0, 200, 0, 0, 1), 1.0, 1e-12); /* no TDP: no cap */
+}
+
+static void test_energy_adds_up(void **st) {
+    (void)st;
+    npu_hw h;
+    npu_process p;
+    load("h100-sxm", &h, &p);
+    npu_model m;
+    assert_int_equal(npu_model_load("llama3-8b", &m), 0);
+    npu_run_cfg c = {.phase = NPU_RUN_E2E, .batch = 8, .input = 1024, .output = 64, .wdt = NPU_BF16, .adt = NPU_BF16,
+                     .kvdt = NPU_BF16};
+    static npu_run_result r;
+    assert_int_equal(npu_run(&m, &h, &c, &r), 0);
+    assert_float_equal(r.energy_j, r.prefill_energy_j + r.decode_energy_j, 1e-9 * r.energy_j);
+    assert_float_equal(r.power_w * r.latency_s, r.energy_j, 1e-9 * r.energy_j);
+    assert_float_equal(r.energy_j_per_token * 8 * 64, r.energy_j, 1e-9 * r.energy_j);
+    assert_true(r.power_w > npu_power_idle_w(&h) && r.power_w <= h.tdp_w + 1e-9);
+    /* the prefill step's energy is the sum of its kernels' energies */
+    double sum = 0;
+    for (int i = 0; i < r.graph.n; i++) sum += r.step.kc[i].energy_j * r.graph.k[i].count;
+    assert_float_equal(sum, r.prefill_energy_j, 1e-6 * sum);
+    /* each kernel: static over its time + arithmetic + DRAM; DRAM part = bytes x 8 x pJ/bit */
+    npu_energy e;
+    npu_power_energy(&h, &e);
+    npu_kernel k = npu_kernel_memory("copy", NPU_KK_MEMORY, 1e9, 0);
+    npu_kcost kc = npu_cost_kernel(&h, &k, NPU_IN_STEP);
+    assert_float_equal(kc.energy_j, e.idle_w * kc.time_s + 1e9 * 8 * e.pj_per_dram_bit * 1e-12, 1e-12);
+    /* H100: 15.16 pJ/bit board level (power.csv fit: (497.7 - 131.3) W / 3.02 TB/s / 8) */
+    assert_float_equal(e.pj_per_dram_bit, 15.16, 0.01);
+    /* a 16k^3 bf16 GEMM is throttled: the clock drops and it gets slower */
+    npu_kernel g = npu_kernel_gemm("g", 16384, 16384, 16384, NPU_BF16, NPU_BF16);
+    npu_kcost gs = npu_cost_kernel(&h, &g, NPU_STANDALONE), gi = npu_cost_kernel(&h, &g, NPU_IN_STEP);
+    assert_true(gs.clock_frac < 1 && gs.time_s > gi.time_s);
+    double t;
+    double w = npu_power_sustained_w(&h, &g, &t);
+    assert_float_equal(w, h.tdp_w, 1e-6 * h.tdp_w);
+}
+
+static void test_tco(void **st) {
+    (void)st;
+    npu_hw h;
+    npu_process p;
+    load("h100-sxm", &h, &p);
+    npu_tco_cfg c;
+    npu_tco_cfg_default(&c);
+    c.chip_price_usd = 10000, c.server_overhead = 0.5, c.lifetime_years = 1, c.pue = 1.0, c.usd_per_kwh = 0.1;
+    c.host_power_frac = 0.25;
+    npu_tco t;
+    assert_int_equal(npu_tco_usd_per_hour(&h, &c, 1000, &t), 0);
+    /* capex 15000 / 8766 h = 1.711157; power 1.25 kW x 0.1 = 0.125 */
+    assert_float_equal(t.capex_usd_per_hour, 1.711157, 1e-6);
+    assert_float_equal(t.usd_per_hour, 1.836157, 1e-6);
+    /* 1.836157 $/h over 1000 tokens/s = 3.6 M tokens/h -> 0.510044 $/M tokens */
+    assert_float_equal(npu_tco_usd_per_mtok(t.usd_per_hour, 1, 1000), 0.510044, 1e-6);
+    /* no price anywhere and an unknown process -> error */
+    npu_hw v;
+    assert_int_equal(npu_hw_load("tpu-v5e", &v), 0);
+    npu_tco_cfg_default(&c);
+    assert_int_equal(npu_tco_usd_per_hour(&v, &c, 100, &t), -1);
+    assert_non_null(strstr(npu_errmsg(), "--chip-price"));
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_dies_per_wafer), cmocka_unit_test(test_yield_models),
+        cmocka_unit_test(test_process_library), cmocka_unit_test(test_area_and_cost),
+        cmocka_unit_test(test_reticle_limit), cmocka_unit_test(test_throttle_math),
+        cmocka_unit_test(test_energy_adds_up), cmocka_unit_test(test_tco),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
