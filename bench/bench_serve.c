@@ -1,5 +1,5 @@
 /* bench_serve — `make bench`: one million requests through one continuous-
- * batching replica (llama3-8b, bf16, one H100, Poisson at 50 req/s, lognormal
+ * batching replica (llama3-8b, bf16, one H100, Poisson at 30 req/s, lognormal
  * lengths: near the replica's capacity), timed as a whole `npusim serve`
  * process (target < 10 s on one core) and in-process through the library. */
 #include "npusim.h"
@@ -15,7 +15,7 @@ static double now_s(void) {
     return t.tv_sec + t.tv_nsec * 1e-9;
 }
 
-#define ARGS "--model llama3-8b --hw h100-sxm --scheduler continuous --rate 50 " \
+#define ARGS "--model llama3-8b --hw h100-sxm --scheduler continuous --rate 30 " \
              "--input lognormal:512,256,4096 --output lognormal:128,96,2048 --requests 1000000 --seed 1"
 
 int main(void) {
@@ -39,7 +39,7 @@ int main(void) {
     c.pool = (npu_pool){.model = &m, .hw = &hw, .replicas = 1,
                         .step = {.stack = NPU_STACK_FUSED, .wdt = NPU_BF16, .adt = NPU_BF16, .kvdt = NPU_BF16}};
     c.wl.arrival = NPU_ARRIVE_POISSON;
-    c.wl.rate_rps = 50;
+    c.wl.rate_rps = 30;
     if (npu_dist_parse("lognormal:512,256,4096", 1, "input", &c.wl.input) ||
         npu_dist_parse("lognormal:128,96,2048", 0, "output", &c.wl.output))
         return 1;

@@ -255,13 +255,7 @@ int cmd_serve(int argc, char **argv) {
     c.max_seqs = (int)max_seqs, c.block_size = (int)block, c.requests = requests, c.seed = (uint64_t)seed;
     c.step_overhead_s = ovh_us * 1e-6;
     const char *eng = cli_get(o, n, "engine");
-    if (eng) {
-        if (strcmp(eng, "ideal") == 0) c.engine = (npu_engine){.kernel_scale = 1};
-        else if (strcmp(eng, "trtllm") != 0) {
-            npu_err("unknown --engine '%s' (trtllm: the fitted engine runtime, the default; ideal: kernels only)", eng);
-            return cli_fail();
-        }
-    }
+    if (eng && npu_engine_find(eng, &c.engine)) return cli_fail();
     c.slo_ttft_s = slo_ttft * 1e-3, c.slo_tpot_s = slo_tpot * 1e-3;
     step.plan.tp = (int)tp;
     long pp = 1, ep = 1;

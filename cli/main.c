@@ -19,7 +19,7 @@ static void usage(FILE *out) {
           "  run --model M --hw H --phase prefill|decode|e2e|offline --batch B [--seq S | --ctx L | --input I --output O]\n"
           "      (offline: in-flight-batching steady state; --batch = requests in flight, default: what fits)\n"
           "      [--stack fused|eager] [--dtype bf16|fp16|fp8|int8|int4] [--act-dtype T] [--kv-dtype T] [--json|--csv]\n"
-          "      [--tp N] [--pp N] [--ep N] [--dp N] [--cp N] [--moe-skew S]\n"
+          "      [--tp N] [--pp N] [--ep N] [--dp N] [--cp N] [--moe-skew S] [--engine trtllm|mlperf|ideal]\n"
           "      [--tco [--chip-price USD] [--pue X] [--usd-per-kwh X] [--lifetime-years N] [--server-overhead F]]\n"
           "  plan --model M --hw H --chips N [--input I --output O] [--max-ttft MS] [--max-tpot MS] [--dtype T] [--json]\n"
           "  cost --hw H [--process P|FILE.json] [--volume N] [--yield-model negbin|poisson|murphy|seeds] [--alpha A]\n"
@@ -89,7 +89,7 @@ static int cmd_run(int argc, char **argv) {
                    {"stack", 1, 0}, {"dtype", 1, 0},  {"act-dtype", 1, 0}, {"kv-dtype", 1, 0},
                    {"json", 0, 0},  {"csv", 0, 0},    {"tp", 1, 0},        {"pp", 1, 0},
                    {"ep", 1, 0},    {"dp", 1, 0},     {"cp", 1, 0},        {"moe-skew", 1, 0},
-                   CLI_TCO_OPTS};
+                   {"engine", 1, 0}, CLI_TCO_OPTS};
     int n = (int)NPU_ARRAY_LEN(o), npos;
     const char *pos[1];
     if (cli_parse(argc, argv, 2, o, n, pos, 0, &npos)) return cli_fail();
@@ -120,6 +120,12 @@ static int cmd_run(int argc, char **argv) {
     if (parse_dtypes(o, n, &c.wdt, &c.adt, &c.kvdt) || cli_plan(o, n, &c.plan) ||
         cli_double(o, n, "moe-skew", &c.moe_skew, false, 0))
         return cli_fail();
+    npu_engine eng;
+    const char *es = cli_get(o, n, "engine");
+    if (es) {
+        if (npu_engine_find(es, &eng)) return cli_fail();
+        c.engine = &eng;
+    }
     npu_model m;
     npu_hw hw;
     if (npu_model_load(ms, &m) || npu_hw_load(hs, &hw)) return cli_fail();

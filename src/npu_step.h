@@ -48,6 +48,18 @@ extern const char *const npu_run_phase_names[NPU_RUN_PHASES];
 /* Largest in-flight batch for the offline phase (an engine's decoder-buffer cap). */
 #define NPU_OFFLINE_MAX_BATCH 4096
 
+/* A serving engine's in-flight step around its kernels: production kernels
+ * (paged KV, quantize/scale fusions, sampling) run slower than the isolated ones
+ * the chip model was calibrated on, and the runtime spends host time per step
+ * and per sequence in flight (scheduling, sampling, stop checks). Fitted on the
+ * H100 TensorRT-LLM offline-throughput points (docs/accuracy.md); the same
+ * engine is assumed on every chip. */
+typedef struct npu_engine {
+    double kernel_scale; /* engine kernel time / isolated kernel time */
+    double step_us;      /* host time per step, us */
+    double seq_us;       /* host time per sequence in flight per step, us */
+} npu_engine;
+
 typedef struct npu_run_cfg {
     npu_run_phase phase;
     int batch;
@@ -59,6 +71,7 @@ typedef struct npu_run_cfg {
     npu_dtype wdt, adt, kvdt;
     npu_plan plan;   /* parallel plan of the replica; zeroes = one chip */
     double moe_skew; /* expert popularity ~ rank^-skew; 0 = uniform routing */
+    const npu_engine *engine; /* offline phase: the serving engine (NULL = npu_engine_default) */
 } npu_run_cfg;
 
 /* A replica of the plan runs `batch` sequences; with pp > 1 they are split into
@@ -90,18 +103,11 @@ typedef struct npu_run_result {
     double clock_frac;         /* lowest clock fraction the TDP forced on a step (1 = none) */
 } npu_run_result;
 
-/* A serving engine's in-flight step around its kernels: production kernels
- * (paged KV, quantize/scale fusions, sampling) run slower than the isolated ones
- * the chip model was calibrated on, and the runtime spends host time per step
- * and per sequence in flight (scheduling, sampling, stop checks). Fitted on the
- * H100 TensorRT-LLM offline-throughput points (docs/accuracy.md); the same
- * engine is assumed on every chip. */
-typedef struct npu_engine {
-    double kernel_scale; /* engine kernel time / isolated kernel time */
-    double step_us;      /* host time per step, us */
-    double seq_us;       /* host time per sequence in flight per step, us */
-} npu_engine;
-extern const npu_engine npu_engine_default;
+extern const npu_engine npu_engine_default; /* = the "trtllm" profile */
+/* Named profiles: "trtllm" (TensorRT-LLM v0.13 trtllm-bench), "mlperf" (NVIDIA's
+ * MLPerf harness on TensorRT-LLM), "ideal" (kernels only). -1 + npu_err naming the
+ * closest on an unknown name. */
+int npu_engine_find(const char *name, npu_engine *out);
 double npu_engine_step_s(const npu_engine *e, double kernels_s, double seqs);
 
 /* Set the memory plan; -1 + npu_err ("does not fit ... by X GB") when it exceeds. */
