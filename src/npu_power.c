@@ -16,7 +16,15 @@
  *     128x256-tile operand traffic from L2 (0.0117 B/FLOP x 8 x 0.285 pJ/bit) ->
  *     0.886 pJ per bf16 matrix FLOP at full clock on N4.
  * fp8/int8 FLOPs cost half a bf16 FLOP and int4 a quarter (operand width) [E];
- * an fp32 vector FLOP costs two bf16 matrix FLOPs [E] (no operand reuse). */
+ * an fp32 vector FLOP costs two bf16 matrix FLOPs [E] (no operand reuse).
+ *
+ * Other chips: the H100's FLOP energy scaled by the process (energy_rel), but never
+ * more than the chip's TDP allows for its dense peak as generously as the H100's
+ * does: vendors size the TDP for the matrix engines' peak, and a chip whose TDP
+ * per peak FLOP/s is tighter than the H100's (B200: 0.36 W per TFLOP/s of headroom
+ * above idle vs 0.57) must spend less per FLOP (architecture, voltage), or it could
+ * never run its datasheet peak. Checked against the published maximum achievable
+ * matmul throughput (docs/accuracy-econ.md). */
 #include "npu_power.h"
 
 #include <math.h>
@@ -60,6 +68,16 @@ double npu_power_idle_w(const npu_hw *hw) {
 void npu_power_energy(const npu_hw *hw, npu_energy *e) {
     double rel = (hw->energy_rel > 0 ? hw->energy_rel : N4_ENERGY_REL) / N4_ENERGY_REL;
     double bf16 = PJ_PER_BF16_FLOP_N4 * rel;
+    npu_dtype dt = npu_hw_matrix_dtype(hw, NPU_BF16);
+    double peak = npu_hw_peak_flops(hw, dt);
+    if (peak > 0 && hw->tdp_w > 0) {
+        /* J per FLOP/s of headroom above idle at the TDP: H100 SXM (700 W, 131.3 W idle,
+         * 989.4 TFLOP/s dense bf16), then this chip, in bf16-equivalent FLOPs */
+        const double h100_w_per_flops = (700.0 - 131.3) / 989.4e12;
+        double chip_w_per_flops = (hw->tdp_w - npu_power_idle_w(hw)) / peak * npu_dtype_bytes(dt) / 2.0;
+        double cap = PJ_PER_BF16_FLOP_N4 * chip_w_per_flops / h100_w_per_flops;
+        if (cap < bf16) bf16 = cap;
+    }
     for (int t = 0; t < NPU_DTYPE_COUNT; t++) e->pj_per_flop[t] = bf16 * npu_dtype_bytes((npu_dtype)t) / 2.0;
     e->pj_per_vec_flop = 2.0 * bf16;
     e->pj_per_sram_bit = PJ_PER_SRAM_BIT_N5 * rel * N4_ENERGY_REL;
