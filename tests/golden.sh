@@ -2,34 +2,10 @@
 # End-to-end CLI runs: the documented command contract, JSON fields and their
 # relations, show -> file -> run round trips, and bad input (one line on stderr,
 # exit 2). Prints "N passed, M failed".
-NPUSIM=${1:-build/npusim}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+. "$(dirname "$0")/lib_golden.sh"
 
 # json_num FILE KEY: top-level number from npusim's pretty JSON
-json_num() { sed -n "s/^\t\"$2\":[[:space:]]*\([-0-9.e+]*\),*$/\1/p" "$1" | head -1; }
 
-expect_ok() { # name, command...
-    name=$1; shift
-    if "$@" >"$T/out" 2>"$T/err"; then ok; else bad "$name: exit $? $(head -c 300 "$T/err")"; fi
-}
-expect_err() { # name, stderr substring, command...
-    name=$1; want=$2; shift 2
-    "$@" >"$T/out" 2>"$T/err"; rc=$?
-    lines=$(wc -l <"$T/err")
-    if [ $rc -eq 2 ] && [ "$lines" -eq 1 ] && grep -q -- "$want" "$T/err"; then ok
-    else bad "$name: rc=$rc lines=$lines stderr=$(cat "$T/err")"; fi
-}
-expect_grep() { # name, pattern, file
-    if grep -q -- "$2" "$3"; then ok; else bad "$1: no '$2' in output"; fi
-}
-check() { # name, awk condition on $a $b ...
-    if awk "BEGIN{exit !($2)}"; then ok; else bad "$1: $2"; fi
-}
 
 # --- the command contract of issue 2 ---
 expect_ok "run prefill" $NPUSIM run --model llama3-8b --hw h100-sxm --phase prefill --batch 4 --seq 512 --stack eager --dtype bf16 --json
@@ -114,5 +90,4 @@ $NPUSIM validate "$T/bw.csv" --json >"$T/v.json"
 check "validate json mape_pct" "$(json_num "$T/v.json" mape_pct) >= 0"
 expect_ok "validate json files" grep -q '"max_err_pct"' "$T/v.json"
 
-echo "golden: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish "golden"

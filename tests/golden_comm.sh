@@ -3,27 +3,7 @@
 # the command contract, JSON fields and their relations, show -> file -> op
 # round trips, the 8x H100 validation check against published NCCL bus
 # bandwidth, and bad input (one line on stderr, exit 2).
-NPUSIM=${1:-build/npusim}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-json_num() { sed -n "s/^\t\"$2\":[[:space:]]*\([-0-9.e+]*\),*$/\1/p" "$1" | head -1; }
-json_str() { sed -n "s/^\t\"$2\":[[:space:]]*\"\([^\"]*\)\",*$/\1/p" "$1" | head -1; }
-expect_ok() {
-    name=$1; shift
-    if "$@" >"$T/out" 2>"$T/err"; then ok; else bad "$name: exit $? $(head -c 300 "$T/err")"; fi
-}
-expect_err() {
-    name=$1; want=$2; shift 2
-    "$@" >"$T/out" 2>"$T/err"; rc=$?
-    lines=$(wc -l <"$T/err")
-    if [ $rc -eq 2 ] && [ "$lines" -eq 1 ] && grep -q -- "$want" "$T/err"; then ok
-    else bad "$name: rc=$rc lines=$lines stderr=$(cat "$T/err")"; fi
-}
-check() { if awk "BEGIN{exit !($2)}"; then ok; else bad "$1: $2"; fi; }
+. "$(dirname "$0")/lib_golden.sh"
 
 # --- contract: JSON fields and their relations ---
 for op in allreduce allgather reducescatter alltoall; do
@@ -102,5 +82,4 @@ expect_err "topology typo" "did you mean 'switch'" $NPUSIM op allreduce --hw "$T
 sed "s/\"domain_chips\":/\"domain_chip\":/" "$T/h100-sxm.json" >"$T/typo2.json"
 expect_err "links key typo" "domain_chip" $NPUSIM op allreduce --hw "$T/typo2.json" --chips 8 --bytes 1M
 
-echo "golden_comm: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish "golden (collectives)"

@@ -1,28 +1,7 @@
 #!/bin/sh
 # End-to-end checks of issue 6: npusim cost, list process, power on run/op, --tco.
 # Prints "golden: N passed, M failed".
-NPUSIM=${1:-build/npusim}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-json_num() { sed -n "s/^\t\"$2\":[[:space:]]*\([-0-9.e+]*\),*$/\1/p" "$1" | head -1; }
-json_num2() { sed -n "s/^\t\t\"$2\":[[:space:]]*\([-0-9.e+]*\),*$/\1/p" "$1" | head -1; }
-expect_ok() {
-    name=$1; shift
-    if "$@" >"$T/out" 2>"$T/err"; then ok; else bad "$name: exit $? $(head -c 300 "$T/err")"; fi
-}
-expect_err() {
-    name=$1; want=$2; shift 2
-    "$@" >"$T/out" 2>"$T/err"; rc=$?
-    lines=$(wc -l <"$T/err")
-    if [ $rc -eq 2 ] && [ "$lines" -eq 1 ] && grep -q -- "$want" "$T/err"; then ok
-    else bad "$name: rc=$rc lines=$lines stderr=$(cat "$T/err")"; fi
-}
-expect_grep() { if grep -q -- "$2" "$3"; then ok; else bad "$1: no '$2' in output"; fi; }
-check() { if awk "BEGIN{exit !($2)}"; then ok; else bad "$1: $2"; fi; }
+. "$(dirname "$0")/lib_golden.sh"
 
 # --- list process ---
 expect_ok "list process" $NPUSIM list process
@@ -101,5 +80,4 @@ expect_grep "tco price from unit cost" "unit cost x margin" "$T/out"
 expect_err "tco no price" "--chip-price" $NPUSIM run --model llama3-8b --hw tpu-v5e --phase decode --batch 1 --ctx 100 --dtype fp8 --tco
 expect_err "tco bad pue" "pue" $NPUSIM run --model llama3-8b --hw h100-sxm --phase decode --batch 1 --ctx 100 --pue 0.5
 
-echo "golden: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish "golden (economics)"

@@ -1,24 +1,7 @@
 #!/bin/sh
 # End-to-end CLI checks of scale-out (issue 4): parallel plans on run, the
 # planner, MoE/MLA models, and the errors of impossible plans.
-NPUSIM=${1:-build/npusim}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-json_num() { sed -n "s/^\t\"$2\":[[:space:]]*\([-0-9.e+]*\),*$/\1/p" "$1" | head -1; }
-json_num2() { sed -n "s/^\t\t\"$2\":[[:space:]]*\([-0-9.e+]*\),*$/\1/p" "$1" | head -1; }
-expect_ok() { name=$1; shift; if "$@" >"$T/out" 2>"$T/err"; then ok; else bad "$name: exit $? $(head -c 300 "$T/err")"; fi; }
-expect_err() {
-    name=$1; want=$2; shift 2
-    "$@" >"$T/out" 2>"$T/err"; rc=$?
-    lines=$(wc -l <"$T/err")
-    if [ $rc -eq 2 ] && [ "$lines" -eq 1 ] && grep -q -- "$want" "$T/err"; then ok
-    else bad "$name: rc=$rc lines=$lines stderr=$(cat "$T/err")"; fi
-}
-check() { if awk "BEGIN{exit !($2)}"; then ok; else bad "$1: $2"; fi; }
+. "$(dirname "$0")/lib_golden.sh"
 
 # --- run with plans on the issue's presets ---
 for spec in "llama3-70b --tp 8" "llama3-70b --tp 4 --pp 2" "mixtral-8x7b --tp 2" "mixtral-8x22b --tp 4 --ep 4" \
@@ -76,5 +59,4 @@ expect_err "bad tp value" "--tp" $NPUSIM run --model llama3-8b --hw h100-sxm --p
 expect_err "plan needs chips" "--chips" $NPUSIM plan --model llama3-8b --hw h100-sxm
 expect_err "plan bad model" "did you mean" $NPUSIM plan --model llama3-8 --hw h100-sxm --chips 8
 
-echo "golden (scale-out): $pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish "golden (scale-out)"

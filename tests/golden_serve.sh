@@ -2,33 +2,12 @@
 # End-to-end runs of `npusim serve` (issue 5): JSON fields and their relations,
 # every scheduler and arrival kind, repeatability, capacity planning, the
 # per-request CSV, and bad input (one line on stderr, exit 2).
-NPUSIM=${1:-build/npusim}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+. "$(dirname "$0")/lib_golden.sh"
 
-json_num() { sed -n "s/^\t\"$2\":[[:space:]]*\([-0-9.e+]*\),*$/\1/p" "$1" | head -1; }
 # json_sub FILE OBJECT KEY: number KEY inside the top-level object OBJECT
 json_sub() { awk -v o="\"$2\":" -v k="\"$3\":" '$1 == o { inside = 1; next }
     inside && /^\t}/ { inside = 0 } inside && $1 == k { v = $2; sub(/,$/, "", v); print v; exit }' "$1"; }
 
-expect_ok() { # name, command...
-    name=$1; shift
-    if "$@" >"$T/out" 2>"$T/err"; then ok; else bad "$name: exit $? $(head -c 300 "$T/err")"; fi
-}
-expect_err() { # name, stderr substring, command...
-    name=$1; want=$2; shift 2
-    "$@" >"$T/out" 2>"$T/err"; rc=$?
-    lines=$(wc -l <"$T/err")
-    if [ $rc -eq 2 ] && [ "$lines" -eq 1 ] && grep -q -- "$want" "$T/err"; then ok
-    else bad "$name: rc=$rc lines=$lines stderr=$(cat "$T/err")"; fi
-}
-check() { # name, awk condition
-    if awk "BEGIN{exit !($2)}"; then ok; else bad "$1: $2"; fi
-}
 
 S="$NPUSIM serve --model llama3-8b --hw h100-sxm"
 W="--input lognormal:512,256,4000 --output lognormal:128,96,1500 --requests 2000"
@@ -144,5 +123,4 @@ expect_err "max rate without SLO" "--slo" $S --find-max-rate --input 10 --output
 expect_err "kv-mem-frac" "kv-mem-frac" $S --kv-mem-frac 1.5 --rate 1 --input 10 --output 10
 expect_err "bad requests-out" "requests-out" $S --rate 1 --input 10 --output 10 --requests 3 --requests-out /nonexistent/x.csv
 
-echo "golden_serve: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish "golden (serve)"
