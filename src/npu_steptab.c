@@ -34,18 +34,21 @@ static int is_head(const npu_kernel *k) {
 }
 
 /* THE one place where serving evaluates the core model. DENSE and HEAD build a
- * graph under the replica's plan (prefill of one sequence of n tokens; decode of
- * n sequences) and keep the kernels of their part; ATTN re-costs attention entry
- * `a` of that graph at (batch n, q_len q, kv_len kv). */
+ * decode graph of n rows under the replica's plan and keep the kernels of their
+ * part; ATTN re-costs attention entry `a` of that graph for n sequences (this
+ * chip's share of them) at q_len q, kv_len kv. */
 static npu_step_cost core_part(const npu_steptab *t, part_kind part, long n, int a, long q, long kv) {
     npu_step_cost c = {0};
     if (n <= 0) return c;
+    /* attention data parallelism (ep > tp): each chip attends to 1/adp of the sequences */
+    npu_plan pl = npu_plan_norm(t->base.plan);
+    long adp = pl.ep > pl.tp ? pl.ep / pl.tp : 1;
     if (part == PART_ATTN) {
         const npu_kernel *tk = &t->attn[a];
         if (t->m.sliding_window > 0 && kv > t->m.sliding_window) kv = t->m.sliding_window;
         if (kv < q) kv = q;
-        npu_kernel k = npu_kernel_attention_reshape(tk, (int)n, q, kv, q > 1);
-        k.bytes += t->attn_extra_B_per_tok[a] * (double)n * q;
+        npu_kernel k = npu_kernel_attention_reshape(tk, (int)((n + adp - 1) / adp), q, kv, q > 1);
+        k.bytes += t->attn_extra_B_per_tok[a] * (double)k.batch * q;
         npu_kcost kc = npu_cost_kernel(&t->hw, &k, NPU_IN_STEP);
         double idle = npu_power_idle_w(&t->hw);
         c.time_s = kc.time_s * tk->count;
@@ -57,8 +60,10 @@ static npu_step_cost core_part(const npu_steptab *t, part_kind part, long n, int
         return c;
     }
     npu_step_cfg s = t->base;
-    if (part == PART_DENSE) s.phase = NPU_PHASE_PREFILL, s.batch = 1, s.seq = n, s.ctx = 0;
-    else s.phase = NPU_PHASE_DECODE, s.batch = (int)n, s.seq = 1, s.ctx = 0;
+    /* both parts from a decode-phase graph of n one-token rows: the GEMMs see n
+     * rows either way, and MLA runs its absorbed (decode) projections for every
+     * token of an in-flight step, as the mixed steps of npu_run do */
+    s.phase = NPU_PHASE_DECODE, s.batch = (int)n, s.seq = 1, s.ctx = 0;
     npu_graph g;
     npu_step_result r;
     if (npu_graph_build(&t->m, &s, &g)) return c; /* checked at create: cannot fail for n >= 1 */
@@ -91,9 +96,10 @@ int npu_steptab_create(const npu_model *m, const npu_hw *hw, const npu_step_cfg 
     t->hw = *hw;
     t->base = *base;
     t->n_attn = 0;
-    /* learn the attention entries from a 2-token prefill graph */
+    /* learn the attention entries from a one-sequence decode graph: the form a
+     * serving step runs (for MLA the absorbed one, over the cached latent) */
     npu_step_cfg s = *base;
-    s.phase = NPU_PHASE_PREFILL, s.batch = 1, s.seq = 2, s.ctx = 0;
+    s.phase = NPU_PHASE_DECODE, s.batch = 1, s.seq = 1, s.ctx = 1;
     npu_graph g;
     if (npu_graph_build(&t->m, &s, &g)) {
         free(t);
@@ -102,8 +108,7 @@ int npu_steptab_create(const npu_model *m, const npu_hw *hw, const npu_step_cfg 
     for (int i = 0; i < g.n && t->n_attn < MAX_ATTN; i++) {
         const npu_kernel *k = &g.k[i];
         if (k->kind != NPU_KK_ATTN) continue;
-        npu_kernel plain = npu_kernel_attention(k->batch, k->heads, k->kv_heads, k->head_dim, k->q_len, k->kv_len,
-                                                k->causal, k->adt, k->kvdt);
+        npu_kernel plain = npu_kernel_attention_reshape(k, k->batch, k->q_len, k->kv_len, k->causal);
         t->attn[t->n_attn] = *k;
         t->attn_extra_B_per_tok[t->n_attn] = (k->bytes - plain.bytes) / ((double)k->batch * k->q_len);
         t->n_attn++;

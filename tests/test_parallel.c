@@ -310,6 +310,40 @@ static void test_planner(void **st) {
     }
 }
 
+/* The serving step tables agree with the direct graph under parallel plans,
+ * including attention data parallelism (deepseek-v3, ep 8 > tp 1: each chip
+ * attends to 1/8 of the sequences) and TP (llama3-70b, tp 4). */
+static void test_steptab_under_plans(void **st) {
+    (void)st;
+    const char *models[] = {"deepseek-v3", "llama3-70b", "mixtral-8x7b"};
+    npu_plan plans[] = {{.ep = 8}, {.tp = 4}, {.tp = 2, .ep = 2}};
+    npu_hw hw;
+    assert_int_equal(npu_hw_load("h200-sxm", &hw), 0);
+    for (int i = 0; i < 3; i++) {
+        npu_model m;
+        assert_int_equal(npu_model_load(models[i], &m), 0);
+        npu_step_cfg base = step(NPU_PHASE_DECODE, 1, 1, 0, plans[i]);
+        base.wdt = base.adt = base.kvdt = NPU_FP8;
+        npu_steptab *t;
+        assert_int_equal(npu_steptab_create(&m, &hw, &base, &t), 0);
+        for (int b = 8; b <= 256; b *= 4) {
+            npu_step_cfg c = base;
+            c.batch = b, c.ctx = 1000;
+            npu_graph g;
+            npu_step_result r;
+            assert_int_equal(npu_graph_build(&m, &c, &g), 0);
+            npu_step_eval(&hw, &g, &r);
+            double f;
+            npu_power_step(&hw, &g, &r, &f);
+            npu_step_shape sh = {.dec_batch = b, .dec_ctx_sum = 1000.0 * b, .emit = b};
+            double tab = npu_steptab_cost(t, &sh).time_s;
+            if (!close_rel(tab, r.time_s, 1e-6)) printf("%s b=%d tab %.6g direct %.6g\n", models[i], b, tab, r.time_s);
+            assert_true(close_rel(tab, r.time_s, 1e-6));
+        }
+        npu_steptab_free(t);
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tp_conserves_work),  cmocka_unit_test(test_tp_replicates_kv_heads),
@@ -317,6 +351,7 @@ int main(void) {
         cmocka_unit_test(test_ep_alltoall),        cmocka_unit_test(test_moe_skew),
         cmocka_unit_test(test_mla_accounting),     cmocka_unit_test(test_plan_errors),
         cmocka_unit_test(test_pipeline_time),      cmocka_unit_test(test_planner),
+        cmocka_unit_test(test_steptab_under_plans),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
