@@ -159,9 +159,17 @@ static double ring_rate(const fabric *f, const npu_comm_params *p, int n) {
     case T_RING:
     case T_TORUS2D:
     case T_TORUS3D: return torus_slice(f, n).ring_Bps * p->link_eff;
-    case T_PCIE: return (f->shared_Bps > 0 ? fmin(f->bw_Bps, f->shared_Bps / n) : f->bw_Bps) * p->link_eff;
+    case T_PCIE: return (f->shared_Bps > 0 ? fmin(f->bw_Bps, f->shared_Bps) : f->bw_Bps) * p->link_eff;
     default: return f->bw_Bps * p->link_eff;
     }
+}
+
+/* Per-chip rate when every chip sends to every other at once (direct
+ * all-gather/reduce-scatter/all-to-all): on PCIe about half of all the traffic
+ * crosses the host bridge, so n chips share it. */
+static double direct_rate(const fabric *f, const npu_comm_params *p, int n) {
+    if (f->topo == T_PCIE && f->shared_Bps > 0) return fmin(f->bw_Bps, f->shared_Bps / n) * p->link_eff;
+    return ring_rate(f, p, n);
 }
 
 /* Fastest algorithm among n chips of one domain (no base latency). */
@@ -206,7 +214,7 @@ static npu_comm_cost flat(const fabric *f, const npu_comm_params *p, npu_coll op
         consider(&c, "ring", (nn - 1) * h, (nn - 1) / nn * B / r);
         if (direct) consider(&c, "direct", 2 * h, (nn - 1) / nn * B / r + copy / nn);
         break;
-    case NPU_COLL_ALLTOALL: consider(&c, "direct", 2 * h, (nn - 1) / nn * B / r); break;
+    case NPU_COLL_ALLTOALL: consider(&c, "direct", 2 * h, (nn - 1) / nn * B / direct_rate(f, p, n)); break;
     default: {
         double pair = f->topo == T_MESH ? f->each_Bps : f->topo == T_PCIE && f->shared_Bps > 0
                                                             ? fmin(f->bw_Bps, f->shared_Bps)

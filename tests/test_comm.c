@@ -56,6 +56,26 @@ static void test_ring_allreduce_hand(void **st) {
     near(c.time_s, 7.6e-6 + 0.00912186816, 1e-8);
 }
 
+/* PCIe tree of 8 chips, 32 GB/s per chip, 64 GB/s bridge, 1 us hops, 1e9 bytes.
+ * All-reduce ring: the ring crosses the bridge once per direction, so it runs at
+ * min(32, 64) GB/s: alpha 4.6 + 14 = 18.6 us, beta 1.75e9 / (32e9 x 0.8222) =
+ * 66.5136220 ms (the tree's 2e9 bytes are slower) -> 66.5322220 ms.
+ * All-to-all direct: all 8 share the bridge, min(32, 64/8) = 8 GB/s:
+ * alpha 4.6 + 2 = 6.6 us, beta 0.875e9 / (8e9 x 0.8222) = 133.0272440 ms. */
+static void test_pcie_hand(void **st) {
+    (void)st;
+    npu_hw hw;
+    assert_int_equal(make_hw("{\"bandwidth_gbps\": 32, \"latency_us\": 1, \"topology\": \"pcie\", "
+                             "\"shared_gbps\": 64, \"source\": \"t\"}",
+                             &hw),
+                     0);
+    npu_comm_cost c = npu_comm_op(&hw, NPU_COLL_ALLREDUCE, 8, 1e9);
+    assert_string_equal(c.algo, "ring");
+    near(c.time_s, 18.6e-6 + 0.0665136220, 1e-8);
+    c = npu_comm_op(&hw, NPU_COLL_ALLTOALL, 8, 1e9);
+    near(c.time_s, 6.6e-6 + 0.1330272440, 1e-8);
+}
+
 /* Switch of 8 chips at 100 GB/s, 1 us hops, no in-switch reduction, 1 KiB:
  *   one-shot: 4.6 + 2 x 1 = 6.6 us + 7 x 1024 / 82.22e9 = 0.0871807 us
  *             + staging copy 2 x 1024 / (1024e9 x 0.9051 mem_eff) = 0.0022097 us -> 6.6893904 us
@@ -243,7 +263,7 @@ static void test_links_schema(void **st) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_ring_allreduce_hand), cmocka_unit_test(test_switch_choice_hand),
+        cmocka_unit_test(test_ring_allreduce_hand), cmocka_unit_test(test_pcie_hand), cmocka_unit_test(test_switch_choice_hand),
         cmocka_unit_test(test_nvls_hand),           cmocka_unit_test(test_torus_hand),
         cmocka_unit_test(test_bus_factor),          cmocka_unit_test(test_monotonic),
         cmocka_unit_test(test_multinode),           cmocka_unit_test(test_links_schema),
