@@ -522,8 +522,8 @@ static bool form_step(sim *s, replica *r, npu_step_shape *sh) {
 
 /* Wall time of an engine step around its kernels: the ONE place to apply an
  * engine runtime model (per-step and per-sequence host time, kernel slowdown). */
-static double engine_step_s(const npu_serve_cfg *c, double kernels_s, int seqs) {
-    return npu_engine_step_s(&c->engine, kernels_s, seqs) + c->step_overhead_s;
+static double engine_step_s(const npu_serve_cfg *c, const npu_step_cost *sc, int seqs) {
+    return npu_engine_step_s(&c->engine, sc->time_s, sc->comm_s, seqs) + c->step_overhead_s;
 }
 
 static void try_start(sim *s, replica *r) {
@@ -531,7 +531,7 @@ static void try_start(sim *s, replica *r) {
     npu_step_shape sh;
     if (!form_step(s, r, &sh)) return;
     npu_step_cost sc = npu_steptab_cost(r->tab, &sh);
-    double dt = engine_step_s(s->c, sc.time_s, sh.dec_batch + sh.pf_n);
+    double dt = engine_step_s(s->c, &sc, sh.dec_batch + sh.pf_n);
     r->busy = true;
     r->use.busy_s += dt, r->use.steps++, r->use.flops += sc.flops, r->use.bytes += sc.bytes;
     /* sc is one chip; engine time beyond the kernels is spent at idle power */

@@ -55,7 +55,8 @@ extern const char *const npu_run_phase_names[NPU_RUN_PHASES];
  * H100 TensorRT-LLM offline-throughput points (docs/accuracy.md); the same
  * engine is assumed on every chip. */
 typedef struct npu_engine {
-    double kernel_scale; /* engine kernel time / isolated kernel time */
+    double kernel_scale; /* engine kernel time / isolated kernel time (compute, memory, overhead) */
+    double comm_scale;   /* engine collective time / the collective model's (benchmark-grade) time */
     double step_us;      /* host time per step, us */
     double seq_us;       /* host time per sequence in flight per step, us */
 } npu_engine;
@@ -108,7 +109,9 @@ extern const npu_engine npu_engine_default; /* = the "trtllm" profile */
  * MLPerf harness on TensorRT-LLM), "ideal" (kernels only). -1 + npu_err naming the
  * closest on an unknown name. */
 int npu_engine_find(const char *name, npu_engine *out);
-double npu_engine_step_s(const npu_engine *e, double kernels_s, double seqs);
+/* Wall time of a step whose kernels take kernels_s, comm_s of it in collectives,
+ * with `seqs` sequences in flight. */
+double npu_engine_step_s(const npu_engine *e, double kernels_s, double comm_s, double seqs);
 
 /* Set the memory plan; -1 + npu_err ("does not fit ... by X GB") when it exceeds. */
 int npu_mem_plan_make(const npu_model *m, const npu_hw *hw, const npu_run_cfg *c, npu_mem_plan *p);

@@ -79,6 +79,7 @@ static npu_step_cost core_part(const npu_steptab *t, part_kind part, long n, int
         c.compute_j += kc->compute_j * k->count;
         c.other_j += (kc->energy_j - kc->compute_j - idle * kc->time_s) * k->count;
         if (kc->bound == NPU_BOUND_COMPUTE) c.cb_s += kc->time_s * k->count;
+        if (k->kind == NPU_KK_COMM) c.comm_s += kc->time_s * k->count;
     }
     return c;
 }
@@ -146,12 +147,13 @@ static npu_step_cost lookup(npu_steptab *t, part_kind part, long n) {
     c.compute_j = a.compute_j + w * (b.compute_j - a.compute_j);
     c.other_j = a.other_j + w * (b.other_j - a.other_j);
     c.cb_s = a.cb_s + w * (b.cb_s - a.cb_s);
+    c.comm_s = a.comm_s + w * (b.comm_s - a.comm_s);
     return c;
 }
 
 static void add(npu_step_cost *a, npu_step_cost b) {
     a->time_s += b.time_s, a->flops += b.flops, a->bytes += b.bytes;
-    a->compute_j += b.compute_j, a->other_j += b.other_j, a->cb_s += b.cb_s;
+    a->compute_j += b.compute_j, a->other_j += b.other_j, a->cb_s += b.cb_s, a->comm_s += b.comm_s;
 }
 
 /* The TDP throttle of the whole step, as npu_power_step does for npu_run: when

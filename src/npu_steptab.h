@@ -51,6 +51,7 @@ typedef struct npu_step_cost {
     double compute_j; /* arithmetic energy at full clock, one chip */
     double other_j;   /* memory and other dynamic energy, one chip (no idle power) */
     double cb_s;      /* time of the compute-bound kernels at full clock */
+    double comm_s;    /* time of the collectives */
     double energy_j;  /* one chip over the step, idle power included (npu_steptab_cost) */
     double clock_frac;/* TDP throttle of the step (1 = none) */
 } npu_step_cost;
