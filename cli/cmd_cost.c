@@ -7,14 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static int pick_name(const char *s, const char *const *names, int n, const char *what) {
-    for (int i = 0; i < n; i++)
-        if (strcmp(s, names[i]) == 0) return i;
-    const char *c = npu_closest(s, names, (size_t)n);
-    npu_err("unknown %s '%s'%s%s%s", what, s, c ? " (did you mean '" : "", c ? c : "", c ? "'?)" : "");
-    return -1;
-}
-
 static cJSON *cost_json(const npu_hw *hw, const npu_process *p, const npu_econ_cfg *c, const npu_unit_cost *u) {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "hw", hw->name);
@@ -108,12 +100,12 @@ int cmd_cost(int argc, char **argv) {
     npu_econ_cfg c;
     npu_econ_cfg_default(&c);
     if ((s = cli_get(o, n, "yield-model"))) {
-        int m = pick_name(s, npu_yield_model_names, NPU_YIELD_COUNT, "yield model");
+        int m = cli_pick(s, npu_yield_model_names, NPU_YIELD_COUNT, "yield model");
         if (m < 0) return cli_fail();
         c.yield_model = (npu_yield_model)m;
     }
     if ((s = cli_get(o, n, "package"))) {
-        int m = pick_name(s, npu_pkg_names, NPU_PKG_COUNT, "package");
+        int m = cli_pick(s, npu_pkg_names, NPU_PKG_COUNT, "package");
         if (m < 0) return cli_fail();
         c.package = (npu_pkg)m;
     }

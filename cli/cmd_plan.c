@@ -39,21 +39,9 @@ int cmd_plan(int argc, char **argv) {
     c.chips = (int)chips, c.max_batch = (int)maxb;
     c.max_ttft_s = ttft_ms / 1e3, c.max_tpot_s = tpot_ms / 1e3;
     const char *st = cli_get(o, n, "stack");
-    c.stack = NPU_STACK_FUSED;
-    if (st) {
-        if (strcmp(st, "fused") && strcmp(st, "eager")) {
-            npu_err("unknown stack '%s' (fused or eager)", st);
-            return cli_fail();
-        }
-        c.stack = strcmp(st, "eager") ? NPU_STACK_FUSED : NPU_STACK_EAGER;
-    }
-    const char *s;
-    c.wdt = NPU_BF16;
-    if ((s = cli_get(o, n, "dtype")) && npu_dtype_parse(s, &c.wdt)) return cli_fail();
-    c.adt = c.wdt == NPU_FP8 || c.wdt == NPU_INT8 ? c.wdt : c.wdt == NPU_INT4 ? NPU_BF16 : c.wdt;
-    if ((s = cli_get(o, n, "act-dtype")) && npu_dtype_parse(s, &c.adt)) return cli_fail();
-    c.kvdt = c.wdt == NPU_FP16 ? NPU_FP16 : NPU_BF16;
-    if ((s = cli_get(o, n, "kv-dtype")) && npu_dtype_parse(s, &c.kvdt)) return cli_fail();
+    int sk = st ? cli_pick(st, npu_stack_names, 2, "stack") : NPU_STACK_FUSED;
+    if (sk < 0 || cli_dtypes(o, n, &c.wdt, &c.adt, &c.kvdt)) return cli_fail();
+    c.stack = (npu_stack)sk;
     npu_model m;
     npu_hw hw;
     if (npu_model_load(ms, &m) || npu_hw_load(hs, &hw)) return cli_fail();

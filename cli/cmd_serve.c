@@ -14,26 +14,6 @@
 #include <time.h>
 #include <unistd.h>
 
-static int pick_name(const char *s, const char *const *names, int n, const char *what) {
-    for (int i = 0; i < n; i++)
-        if (strcmp(s, names[i]) == 0) return i;
-    const char *c = npu_closest(s, names, (size_t)n);
-    npu_err("unknown %s '%s'%s%s%s", what, s, c ? " (did you mean '" : "", c ? c : "", c ? "'?)" : "");
-    return -1;
-}
-
-/* Weight, activation and KV datatypes as `npusim run` picks them. */
-static int serve_dtypes(cli_opt *o, int n, npu_step_cfg *s) {
-    const char *v;
-    s->wdt = NPU_BF16;
-    if ((v = cli_get(o, n, "dtype")) && npu_dtype_parse(v, &s->wdt)) return -1;
-    s->adt = s->wdt == NPU_FP8 || s->wdt == NPU_INT8 ? s->wdt : s->wdt == NPU_INT4 ? NPU_BF16 : s->wdt;
-    if ((v = cli_get(o, n, "act-dtype")) && npu_dtype_parse(v, &s->adt)) return -1;
-    s->kvdt = s->wdt == NPU_FP16 ? NPU_FP16 : NPU_BF16;
-    if ((v = cli_get(o, n, "kv-dtype")) && npu_dtype_parse(v, &s->kvdt)) return -1;
-    return 0;
-}
-
 typedef struct progress_bar {
     double t0_s;
     bool shown;
@@ -200,22 +180,22 @@ int cmd_serve(int argc, char **argv) {
     npu_serve_defaults(&c);
     const char *v;
     if ((v = cli_get(o, n, "scheduler"))) {
-        int k = pick_name(v, npu_sched_names, NPU_SCHED_COUNT, "scheduler");
+        int k = cli_pick(v, npu_sched_names, NPU_SCHED_COUNT, "scheduler");
         if (k < 0) return cli_fail();
         c.sched = (npu_sched)k;
     }
     if ((v = cli_get(o, n, "router"))) {
-        int k = pick_name(v, npu_route_names, NPU_ROUTE_COUNT, "router");
+        int k = cli_pick(v, npu_route_names, NPU_ROUTE_COUNT, "router");
         if (k < 0) return cli_fail();
         c.route = (npu_route)k;
     }
     npu_step_cfg step = {.stack = NPU_STACK_FUSED};
     if ((v = cli_get(o, n, "stack"))) {
-        int k = pick_name(v, npu_stack_names, 2, "stack");
+        int k = cli_pick(v, npu_stack_names, 2, "stack");
         if (k < 0) return cli_fail();
         step.stack = (npu_stack)k;
     }
-    if (serve_dtypes(o, n, &step)) return cli_fail();
+    if (cli_dtypes(o, n, &step.wdt, &step.adt, &step.kvdt)) return cli_fail();
     long tp = 1, ptp = 0, replicas = 1, prep = 1, drep = 0;
     long requests = 1000, seed = 1, max_seqs = c.max_seqs, block = c.block_size, conc = 0;
     double rate = 0, cv = 1, slo_ttft = 0, slo_tpot = 0, target = 0, ovh_us = 0;
@@ -273,7 +253,7 @@ int cmd_serve(int argc, char **argv) {
     int kinds = !!cli_get(o, n, "rate") + !!cli_get(o, n, "concurrency") + !!cli_get(o, n, "trace");
     const char *arr = cli_get(o, n, "arrival");
     int ak = -1;
-    if (arr && (ak = pick_name(arr, npu_arrival_names, NPU_ARRIVE_COUNT, "arrival")) < 0) return cli_fail();
+    if (arr && (ak = cli_pick(arr, npu_arrival_names, NPU_ARRIVE_COUNT, "arrival")) < 0) return cli_fail();
     bool search = cli_get(o, n, "find-max-rate") || cli_get(o, n, "target-rate");
     if (kinds > 1) {
         npu_err("give only one of --rate, --concurrency and --trace");

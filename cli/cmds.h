@@ -6,6 +6,11 @@
 #include "npusim.h"
 
 int cli_fail(void); /* print npu_errmsg() on stderr, return exit status 2 */
+/* Index of `s` in names[0..n); -1 + npu_err naming the closest ("unknown <what> ..."). */
+int cli_pick(const char *s, const char *const *names, int n, const char *what);
+/* --dtype, --act-dtype, --kv-dtype with run's defaults: fp8/int8 run W8A8, int4 is
+ * weight-only (W4A16), the KV cache is 16-bit unless given. */
+int cli_dtypes(const cli_opt *o, int n, npu_dtype *w, npu_dtype *a, npu_dtype *kv);
 /* --tp --pp --ep --dp --cp into a plan (absent = 1); -1 + npu_err on bad values. */
 int cli_plan(const cli_opt *o, int n, npu_plan *p);
 int cmd_validate(int argc, char **argv);

@@ -50,7 +50,7 @@ static npu_dtype default_act(npu_dtype w) {
     return w == NPU_FP8 || w == NPU_INT8 ? w : w == NPU_INT4 ? NPU_BF16 : w;
 }
 
-static int parse_dtypes(cli_opt *o, int n, npu_dtype *w, npu_dtype *a, npu_dtype *kv) {
+int cli_dtypes(const cli_opt *o, int n, npu_dtype *w, npu_dtype *a, npu_dtype *kv) {
     const char *s;
     *w = NPU_BF16;
     if ((s = cli_get(o, n, "dtype")) && npu_dtype_parse(s, w)) return -1;
@@ -75,7 +75,7 @@ int cli_plan(const cli_opt *o, int n, npu_plan *p) {
     return 0;
 }
 
-static int pick(const char *s, const char *const *names, int n, const char *what) {
+int cli_pick(const char *s, const char *const *names, int n, const char *what) {
     for (int i = 0; i < n; i++)
         if (strcmp(s, names[i]) == 0) return i;
     const char *c = npu_closest(s, names, (size_t)n);
@@ -99,11 +99,11 @@ static int cmd_run(int argc, char **argv) {
         return cli_fail();
     }
     npu_run_cfg c = {0};
-    int ph = pick(ps, npu_run_phase_names, NPU_RUN_PHASES, "phase");
+    int ph = cli_pick(ps, npu_run_phase_names, NPU_RUN_PHASES, "phase");
     if (ph < 0) return cli_fail();
     c.phase = (npu_run_phase)ph;
     const char *st = cli_get(o, n, "stack");
-    int sk = st ? pick(st, npu_stack_names, 2, "stack") : NPU_STACK_FUSED;
+    int sk = st ? cli_pick(st, npu_stack_names, 2, "stack") : NPU_STACK_FUSED;
     if (sk < 0) return cli_fail();
     c.stack = (npu_stack)sk;
     long batch = 0;
@@ -117,7 +117,7 @@ static int cmd_run(int argc, char **argv) {
     if (cli_long(o, n, "seq", &c.seq, need_seq, 1) || cli_long(o, n, "ctx", &c.ctx, need_ctx, 1) ||
         cli_long(o, n, "input", &c.input, need_io, 1) || cli_long(o, n, "output", &c.output, need_io, 1))
         return cli_fail();
-    if (parse_dtypes(o, n, &c.wdt, &c.adt, &c.kvdt) || cli_plan(o, n, &c.plan) ||
+    if (cli_dtypes(o, n, &c.wdt, &c.adt, &c.kvdt) || cli_plan(o, n, &c.plan) ||
         cli_double(o, n, "moe-skew", &c.moe_skew, false, 0))
         return cli_fail();
     npu_engine eng;
@@ -159,7 +159,7 @@ static int cmd_op(int argc, char **argv) {
         npu_err("op needs a kind: gemm, attention, copy, allreduce, allgather, reducescatter or alltoall");
         return cli_fail();
     }
-    int which = pick(argv[2], ops, (int)NPU_ARRAY_LEN(ops), "op");
+    int which = cli_pick(argv[2], ops, (int)NPU_ARRAY_LEN(ops), "op");
     if (which < 0) return cli_fail();
     if (which >= 3) return cmd_op_comm(argc, argv);
     cli_opt o[] = {{"hw", 1, 0},       {"m", 1, 0},        {"n", 1, 0},        {"k", 1, 0},
@@ -176,7 +176,7 @@ static int cmd_op(int argc, char **argv) {
     }
     npu_hw hw;
     npu_dtype w, a, kv;
-    if (parse_dtypes(o, n, &w, &a, &kv)) return cli_fail();
+    if (cli_dtypes(o, n, &w, &a, &kv)) return cli_fail();
     npu_kernel k;
     if (which == 0) {
         long M, N, K;
@@ -190,7 +190,7 @@ static int cmd_op(int argc, char **argv) {
             npu_err("op attention needs --phase prefill|decode");
             return cli_fail();
         }
-        int ph = pick(ps, phases, 2, "phase");
+        int ph = cli_pick(ps, phases, 2, "phase");
         long B, H, KV = 0, D = 128, S = 0, L = 0;
         if (ph < 0 || cli_long(o, n, "batch", &B, true, 1) || cli_long(o, n, "heads", &H, true, 1) ||
             cli_long(o, n, "kv-heads", &KV, false, 1) || cli_long(o, n, "head-dim", &D, false, 1) ||
@@ -217,7 +217,7 @@ static int cmd_op(int argc, char **argv) {
 
 static int cmd_list(int argc, char **argv) {
     static const char *const what[] = {"models", "hw", "memory", "process"};
-    int w = argc >= 3 ? pick(argv[2], what, 4, "list") : -1;
+    int w = argc >= 3 ? cli_pick(argv[2], what, 4, "list") : -1;
     if (argc < 3) npu_err("list needs one of: models, hw, memory, process");
     if (w < 0) return cli_fail();
     if (w == 3) return cmd_list_process();
@@ -258,7 +258,7 @@ static int cmd_show(int argc, char **argv) {
         npu_err("show needs: model NAME or hw NAME");
         return cli_fail();
     }
-    int w = pick(argv[2], what, 2, "show");
+    int w = cli_pick(argv[2], what, 2, "show");
     if (w < 0) return cli_fail();
     cJSON *j;
     if (w == 0) {
@@ -280,7 +280,7 @@ int main(int argc, char **argv) {
         return argc < 2 ? 2 : 0;
     }
     static const char *const cmds[] = {"run", "op", "list", "show", "validate", "calibrate", "plan", "serve", "cost"};
-    int c = pick(argv[1], cmds, (int)NPU_ARRAY_LEN(cmds), "command");
+    int c = cli_pick(argv[1], cmds, (int)NPU_ARRAY_LEN(cmds), "command");
     switch (c) {
     case 0: return cmd_run(argc, argv);
     case 1: return cmd_op(argc, argv);
