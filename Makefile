@@ -7,7 +7,7 @@ ifeq ($(CI),true)
 WARN    += -Werror
 endif
 INC     := -Isrc -Iinclude -Icli -Ibuild/gen
-LDLIBS  := -lcjson -lm
+LDLIBS  := -lcjson -lm -lsqlite3 -fopenmp
 BUILD   := build
 
 SRC     := $(wildcard src/*.c)
@@ -17,7 +17,7 @@ CLI_OBJ := $(CLI_SRC:cli/%.c=$(BUILD)/obj/cli_%.o)
 TESTS   := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
 PRESETS := presets/memory.json $(sort $(wildcard presets/hw/*.json)) $(sort $(wildcard presets/model/*.json))
 
-.PHONY: all deps demo test unit golden check-accuracy bench asan clean
+.PHONY: all deps demo test unit golden check-accuracy bench asan clean deps-mpi mpi check-mpi
 all: $(BUILD)/npusim
 
 $(BUILD)/embed: tools/embed.c
@@ -35,6 +35,11 @@ $(BUILD)/obj/presets_gen.o: $(BUILD)/gen/presets_gen.c src/npu_preset.h
 $(BUILD)/obj/%.o: src/%.c $(wildcard src/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(WARN) $(INC) -c -o $@ $<
+
+# sweep (issue 13): OpenMP threads in the evaluator only (an explicit rule wins over the pattern)
+$(BUILD)/obj/npu_sweep.o: src/npu_sweep.c $(wildcard src/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(WARN) -fopenmp $(INC) -c -o $@ $<
 
 $(BUILD)/obj/cli_%.o: cli/%.c $(wildcard src/*.h cli/*.h include/*.h)
 	@mkdir -p $(@D)
@@ -58,6 +63,24 @@ $(BUILD)/benches/%: bench/%.c $(BUILD)/libnpusim.a
 deps:
 	@sh scripts/deps.sh
 
+# sweep over MPI ranks (issue 13): build/npusim-mpi, the CLI with cmd_sweep built by mpicc
+MPICC ?= mpicc
+deps-mpi:
+	@sh scripts/deps.sh mpi
+
+mpi: deps-mpi
+	@$(MAKE) --no-print-directory $(BUILD)/npusim-mpi
+
+$(BUILD)/obj-mpi/cli_cmd_sweep.o: cli/cmd_sweep.c $(wildcard src/*.h cli/*.h include/*.h)
+	@mkdir -p $(@D)
+	$(MPICC) $(CFLAGS) $(WARN) -DNPU_MPI $(INC) -c -o $@ $<
+
+$(BUILD)/npusim-mpi: $(filter-out $(BUILD)/obj/cli_cmd_sweep.o,$(CLI_OBJ)) $(BUILD)/obj-mpi/cli_cmd_sweep.o $(BUILD)/libnpusim.a
+	$(MPICC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+check-mpi: mpi all
+	@sh tests/mpi_sweep.sh $(BUILD)/npusim $(BUILD)/npusim-mpi
+
 demo: deps
 	@$(MAKE) --no-print-directory all
 	./$(BUILD)/npusim run --model llama3-8b --hw h100-sxm --phase e2e --batch 8 --input 1024 --output 256
@@ -71,8 +94,8 @@ golden: all
 check-accuracy: all
 	@sh tests/accuracy.sh $(BUILD)/npusim
 
-test: deps
-	@$(MAKE) --no-print-directory all unit golden check-accuracy
+test: deps deps-mpi
+	@$(MAKE) --no-print-directory all unit golden check-accuracy check-mpi
 
 bench: deps
 	@$(MAKE) --no-print-directory all $(BENCHES)
@@ -81,7 +104,7 @@ bench: deps
 asan: deps
 	@$(MAKE) --no-print-directory clean
 	@$(MAKE) --no-print-directory CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
-		LDLIBS="-lcjson -lm -fsanitize=address,undefined" all unit golden
+		LDLIBS="-lcjson -lm -lsqlite3 -fopenmp -fsanitize=address,undefined" all unit golden
 
 clean:
 	rm -rf $(BUILD)

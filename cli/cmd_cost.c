@@ -1,6 +1,7 @@
 /* cmd_cost — `npusim cost` (die area, yield, unit cost) and `npusim list process` (issue 6). */
 #include "args.h"
 #include "cmds.h"
+#include "cli_sets.h" /* issue 13: --set */
 #include "npu_econ.h"
 #include "npusim.h"
 
@@ -86,6 +87,8 @@ static void cost_table(const npu_hw *hw, const npu_process *p, const npu_econ_cf
 }
 
 int cmd_cost(int argc, char **argv) {
+    cli_sets sets; /* issue 13: --set PATH=VALUE, taken out before parsing */
+    if (cli_sets_take(&argc, argv, &sets)) return cli_fail();
     cli_opt o[] = {{"hw", 1, 0},          {"process", 1, 0}, {"volume", 1, 0},        {"yield-model", 1, 0},
                    {"alpha", 1, 0},       {"d0", 1, 0},      {"wafer-usd", 1, 0},     {"package", 1, 0},
                    {"nre-usd", 1, 0},     {"estimate-area", 0, 0}, {"json", 0, 0}};
@@ -117,7 +120,7 @@ int cmd_cost(int argc, char **argv) {
     c.estimate_area = cli_get(o, n, "estimate-area") != NULL;
     npu_hw hw;
     npu_process p;
-    if (npu_hw_load(hs, &hw)) return cli_fail();
+    if (npu_hw_load(hs, &hw) || cli_sets_apply(&sets, &hw, NULL, NULL)) return cli_fail();
     if (ps ? npu_process_load(ps, &p) : npu_process_of_hw(hw.process_node, &p)) return cli_fail();
     if (d0 >= 0) p.d0_per_cm2 = d0;
     if (wafer > 0) p.wafer_usd = wafer;

@@ -1,5 +1,6 @@
 /* cmd_plan — `npusim plan`: rank the parallel plans of a model on N chips. */
 #include "cmds.h"
+#include "cli_sets.h" /* issue 13: --set */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,8 @@ static void plan_str(npu_plan p, char *buf, size_t cap) {
 }
 
 int cmd_plan(int argc, char **argv) {
+    cli_sets sets; /* issue 13: --set PATH=VALUE, taken out before parsing */
+    if (cli_sets_take(&argc, argv, &sets)) return cli_fail();
     cli_opt o[] = {{"model", 1, 0},    {"hw", 1, 0},       {"chips", 1, 0},    {"input", 1, 0},
                    {"output", 1, 0},   {"max-ttft", 1, 0}, {"max-tpot", 1, 0}, {"dtype", 1, 0},
                    {"act-dtype", 1, 0}, {"kv-dtype", 1, 0}, {"stack", 1, 0},    {"max-batch", 1, 0},
@@ -44,7 +47,7 @@ int cmd_plan(int argc, char **argv) {
     c.stack = (npu_stack)sk;
     npu_model m;
     npu_hw hw;
-    if (npu_model_load(ms, &m) || npu_hw_load(hs, &hw)) return cli_fail();
+    if (npu_model_load(ms, &m) || npu_hw_load(hs, &hw) || cli_sets_apply(&sets, &hw, &m, NULL)) return cli_fail();
     npu_plan_eval *ev = calloc(PLAN_MAX, sizeof *ev);
     int ne = 0;
     if (!ev || npu_planner_run(&m, &hw, &c, ev, PLAN_MAX, &ne)) {

@@ -3,6 +3,7 @@
  * the fleet sizing) and prints a table, or JSON with --json. */
 #include "args.h"
 #include "cmds.h"
+#include "cli_sets.h" /* issue 13: --set */
 #include "npusim.h"
 #include "npu_serve.h"
 #include "npu_workload.h"
@@ -155,6 +156,8 @@ static int write_requests(const char *path, const npu_serve_result *r) {
 }
 
 int cmd_serve(int argc, char **argv) {
+    cli_sets sets; /* issue 13: --set PATH=VALUE, taken out before parsing */
+    if (cli_sets_take(&argc, argv, &sets)) return cli_fail();
     cli_opt o[] = {
         {"model", 1, 0},         {"hw", 1, 0},          {"tp", 1, 0},             {"dtype", 1, 0},
         {"act-dtype", 1, 0},     {"kv-dtype", 1, 0},    {"stack", 1, 0},          {"replicas", 1, 0},
@@ -300,7 +303,7 @@ int cmd_serve(int argc, char **argv) {
         if (npu_dist_parse(is, 1, "--input", &c.wl.input) || npu_dist_parse(os, 0, "--output", &c.wl.output))
             goto done;
     }
-    if (npu_model_load(ms, &m) || npu_hw_load(hs, &hw)) goto done;
+    if (npu_model_load(ms, &m) || npu_hw_load(hs, &hw) || cli_sets_apply(&sets, &hw, &m, &c.engine)) goto done;
     c.pool = (npu_pool){.model = &m, .hw = &hw, .step = step, .replicas = (int)(disagg && drep ? drep : replicas)};
     if (disagg) {
         pm = m;

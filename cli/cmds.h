@@ -19,6 +19,7 @@ int cmd_plan(int argc, char **argv);     /* cmd_plan.c: deployment planner (issu
 int cmd_serve(int argc, char **argv);    /* cmd_serve.c: serving simulation (issue 5) */
 int cmd_cost(int argc, char **argv);     /* cmd_cost.c: die area, yield, unit cost (issue 6) */
 int cmd_list_process(void);              /* cmd_cost.c: `npusim list process` */
+int cmd_sweep(int argc, char **argv);    /* cmd_sweep.c: design-space sweeps (issue 13) */
 /* cmd_cost.c: the --tco figures of `run` ($/hour per chip, $ per million output
  * tokens) as a JSON object in *out (NULL when no TCO option is given); -1 +
  * npu_err on a bad option or an unknown price. */

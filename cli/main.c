@@ -3,6 +3,7 @@
  * User errors print one line on stderr and exit 2. */
 #include "args.h"
 #include "cmds.h"
+#include "cli_sets.h" /* issue 13: --set */
 #include "npusim.h"
 
 #include <stdio.h>
@@ -17,6 +18,7 @@ int cli_fail(void) {
 static void usage(FILE *out) {
     fputs("usage: npusim COMMAND [options]\n\n"
           "  run --model M --hw H --phase prefill|decode|e2e|offline --batch B [--seq S | --ctx L | --input I --output O]\n"
+          "      (run, plan, serve, cost: [--set PATH=VALUE ...] edits the chip, model or engine; paths: npusim sweep --paths)\n"
           "      (offline: in-flight-batching steady state; --batch = requests in flight, default: what fits)\n"
           "      [--stack fused|eager] [--dtype bf16|fp16|fp8|int8|int4] [--act-dtype T] [--kv-dtype T] [--json|--csv]\n"
           "      [--tp N] [--pp N] [--ep N] [--dp N] [--cp N] [--moe-skew S] [--engine trtllm|mlperf|ideal]\n"
@@ -28,6 +30,7 @@ static void usage(FILE *out) {
           "  op attention --hw H --phase prefill|decode --batch B --heads N --kv-heads K --head-dim D (--seq S | --ctx L) [--json]\n"
           "  op copy --hw H --bytes X [--json]\n"
           "  op allreduce|allgather|reducescatter|alltoall --hw H --chips N --bytes X|FROM..TO [--json]\n"
+          "  sweep SPEC.json [--out x.csv|x.sqlite] [--jobs N] [--resume] [--top K] [--count] [--paths]  (docs/sweep.md)\n"
           "  list models|hw|memory|process\n"
           "  show model|hw NAME\n"
           "  validate PATH... [--hw H] [--verbose] [--json] [--max-mape P]\n"
@@ -84,6 +87,8 @@ int cli_pick(const char *s, const char *const *names, int n, const char *what) {
 }
 
 static int cmd_run(int argc, char **argv) {
+    cli_sets sets; /* issue 13: --set PATH=VALUE, taken out before parsing */
+    if (cli_sets_take(&argc, argv, &sets)) return cli_fail();
     cli_opt o[] = {{"model", 1, 0}, {"hw", 1, 0},     {"phase", 1, 0},     {"batch", 1, 0},
                    {"seq", 1, 0},   {"ctx", 1, 0},    {"input", 1, 0},     {"output", 1, 0},
                    {"stack", 1, 0}, {"dtype", 1, 0},  {"act-dtype", 1, 0}, {"kv-dtype", 1, 0},
@@ -129,6 +134,9 @@ static int cmd_run(int argc, char **argv) {
     npu_model m;
     npu_hw hw;
     if (npu_model_load(ms, &m) || npu_hw_load(hs, &hw)) return cli_fail();
+    npu_engine eng_set = c.engine ? *c.engine : npu_engine_default; /* issue 13: --set */
+    if (cli_sets_apply(&sets, &hw, &m, &eng_set)) return cli_fail();
+    if (cli_sets_touch(&sets, NPU_OV_ENGINE)) c.engine = &eng_set;
     npu_run_result *r = malloc(sizeof *r);
     if (!r || npu_run(&m, &hw, &c, r)) {
         free(r);
@@ -279,7 +287,8 @@ int main(int argc, char **argv) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }
-    static const char *const cmds[] = {"run", "op", "list", "show", "validate", "calibrate", "plan", "serve", "cost"};
+    static const char *const cmds[] = {"run", "op", "list", "show", "validate", "calibrate", "plan", "serve", "cost",
+                                       "sweep"};
     int c = cli_pick(argv[1], cmds, (int)NPU_ARRAY_LEN(cmds), "command");
     switch (c) {
     case 0: return cmd_run(argc, argv);
@@ -291,6 +300,7 @@ int main(int argc, char **argv) {
     case 6: return cmd_plan(argc, argv);
     case 7: return cmd_serve(argc, argv);
     case 8: return cmd_cost(argc, argv);
+    case 9: return cmd_sweep(argc, argv);
     default: return cli_fail();
     }
 }

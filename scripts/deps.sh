@@ -1,9 +1,12 @@
 #!/bin/sh
 # Install the Debian packages npusim needs, only those missing (run as root on
-# Debian; prints what it would need otherwise).
+# Debian; prints what it would need otherwise). `deps.sh mpi` adds OpenMPI for
+# build/npusim-mpi (make mpi, issue 13).
 set -e
 need=""
-for p in gcc make libcjson-dev libcmocka-dev; do
+pkgs="gcc make libcjson-dev libcmocka-dev libsqlite3-dev sqlite3"
+[ "$1" = mpi ] && pkgs="openmpi-bin libopenmpi-dev"
+for p in $pkgs; do
     dpkg -s "$p" >/dev/null 2>&1 || need="$need $p"
 done
 [ -z "$need" ] && exit 0

@@ -1,0 +1,336 @@
+/* cmd_sweep — `npusim sweep SPEC.json` (issue 13): design-space exploration.
+ * Reads the spec (docs/sweep.md), evaluates every point on --jobs threads
+ * (OpenMP) — or, built as build/npusim-mpi (make mpi), on MPI ranks that split
+ * the points while rank 0 gathers and writes — and writes CSV or SQLite;
+ * --top K prints the Pareto front. */
+#include "args.h"
+#include "cmds.h"
+#include "npu_override.h"
+#include "npu_sweep.h"
+#include "npu_sweepio.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#ifdef NPU_MPI
+#include <mpi.h>
+#endif
+
+static double wall_s(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+typedef struct progress {
+    double t0, last;
+    long start_done; /* points already done when this run started (resume) */
+    bool on;
+    bool shown;
+} progress;
+
+static void show_progress(void *ctx, long done, long total) {
+    progress *p = ctx;
+    double now = wall_s();
+    if (!p->on || (now - p->last < 0.25 && done < total)) return;
+    p->last = now;
+    p->shown = true;
+    double el = now - p->t0, rate = el > 0 ? (done - p->start_done) / el : 0;
+    double eta = rate > 0 ? (total - done) / rate : 0;
+    fprintf(stderr, "\rsweep: %ld/%ld points (%.1f%%), %.0f points/s, ETA %.0f s   ", done, total,
+            total ? 100.0 * done / total : 100.0, rate, eta);
+    fflush(stderr);
+}
+
+static int list_paths(void) {
+    for (int i = 0; i < npu_ov_path_count(); i++) {
+        const char *help;
+        const char *p = npu_ov_path_at(i, &help);
+        if (strncmp(p, "hw.sram[]", 9) == 0) printf("hw.sram[N]%-29s %s\n", p + 9, help);
+        else printf("%-39s %s\n", p, help);
+    }
+    printf("\nhw.sram[N].key may also be written hw.sram.LEVEL.key (e.g. hw.sram.l2.mb).\n"
+           "model paths also take the HuggingFace names (model.num_hidden_layers, model.hidden_size, ...).\n");
+    return 0;
+}
+
+/* --top K: the front rows of each workload, best first by the first objective. */
+typedef struct top_row {
+    npu_sweep_row r;
+    double key;
+} top_row;
+
+static int cmp_top(const void *a, const void *b) {
+    const top_row *x = a, *y = b;
+    if (x->r.workload != y->r.workload) return x->r.workload - y->r.workload;
+    if (x->key != y->key) return x->key < y->key ? -1 : 1;
+    return x->r.id < y->r.id ? -1 : x->r.id > y->r.id;
+}
+
+static void fmt_cell(char *b, size_t cap, double v, const char *s) {
+    if (s) snprintf(b, cap, "%s", s);
+    else if (isnan(v)) snprintf(b, cap, "-");
+    else if (fabs(v) >= 1e5 || (v != 0 && fabs(v) < 1e-3)) snprintf(b, cap, "%.4g", v);
+    else snprintf(b, cap, "%.4g", v);
+}
+
+static int print_top(const npu_sweep *s, const int64_t *ids, long n, long k) {
+    int rpp = npu_sweep_rows_per_point(s);
+    top_row *t = calloc((size_t)(n > 0 ? n : 1), sizeof *t);
+    npu_sweep_row *tmp = calloc((size_t)rpp, sizeof *tmp);
+    npu_sweep_ctx *ctx = npu_sweep_ctx_new(s);
+    npu_sweep_cells *cells = npu_sweep_cells_new(s);
+    int nc = npu_sweep_ncols(s);
+    double *num = calloc((size_t)nc, sizeof *num);
+    const char **str = calloc((size_t)nc, sizeof *str);
+    if (!t || !tmp || !ctx || !cells || !num || !str) {
+        free(t), free(tmp), npu_sweep_ctx_free(ctx), npu_sweep_cells_free(cells), free(num), free(str);
+        npu_err("out of memory");
+        return -1;
+    }
+    for (long i = 0; i < n; i++) { /* rows are a pure function of the point: evaluate the front again */
+        npu_sweep_eval_point(s, ctx, (long)(ids[i] / rpp), tmp);
+        t[i].r = tmp[ids[i] % rpp];
+        t[i].r.pareto = 1;
+        double v[16];
+        npu_sweep_objective_vals(s, &t[i].r, v);
+        t[i].key = v[0];
+    }
+    qsort(t, (size_t)n, sizeof *t, cmp_top);
+    /* columns: axes and plan, then the objectives and the headline metrics */
+    int cols[64], ncol = 0;
+    for (int c = 0; c < nc && ncol < 64; c++) {
+        const char *nm = npu_sweep_col_name(s, c);
+        if (!strcmp(nm, "id") || !strcmp(nm, "point") || !strcmp(nm, "workload") || !strcmp(nm, "feasible") ||
+            !strcmp(nm, "reason") || !strcmp(nm, "pareto") || !strcmp(nm, "fits") || !strncmp(nm, "workload.", 9))
+            continue;
+        bool axis_or_plan = strchr(nm, '.') != NULL;
+        if (axis_or_plan) {
+            if (!strncmp(nm, "plan.", 5)) {
+                /* plan columns only when they vary */
+                bool varies = false;
+                for (long i = 1; i < n && !varies; i++) varies = memcmp(&t[i].r.used, &t[0].r.used, sizeof t[0].r.used);
+                if (!varies) continue;
+            }
+            cols[ncol++] = c;
+        }
+    }
+    static const char *const headline[] = {"tokens_per_s_per_chip", "usd_per_mtok", "energy_j_per_token", "die_mm2",
+                                           "unit_cost_usd", "power_w"};
+    for (int i = 0; i < npu_sweep_nobjectives(s) + (int)NPU_ARRAY_LEN(headline) && ncol < 64; i++) {
+        const char *nm = i < npu_sweep_nobjectives(s) ? npu_sweep_objective(s, i, NULL)
+                                                       : headline[i - npu_sweep_nobjectives(s)];
+        for (int c = 0; c < nc; c++) {
+            if (strcmp(npu_sweep_col_name(s, c), nm)) continue;
+            bool dup = false;
+            for (int j = 0; j < ncol; j++) dup |= cols[j] == c;
+            if (!dup) cols[ncol++] = c;
+        }
+    }
+    long i = 0;
+    for (int w = 0; w < npu_sweep_workloads(s); w++) {
+        long a = i, cnt = 0;
+        while (i < n && t[i].r.workload == w) i++, cnt++;
+        if (!cnt) {
+            printf("workload %d: no feasible point\n\n", w);
+            continue;
+        }
+        npu_sweep_row_cells(s, &t[a].r, cells, num, str);
+        int wn = -1, wp = -1;
+        for (int c = 0; c < nc; c++) {
+            if (!strcmp(npu_sweep_col_name(s, c), "workload.name")) wn = c;
+            if (!strcmp(npu_sweep_col_name(s, c), "workload.phase")) wp = c;
+        }
+        bool mx;
+        const char *o0 = npu_sweep_objective(s, 0, &mx);
+        printf("workload %d%s%s (%s): Pareto front, %ld point%s; top %ld by %s (%s)\n", w, wn >= 0 && str[wn] ? " " : "",
+               wn >= 0 && str[wn] ? str[wn] : "", wp >= 0 && str[wp] ? str[wp] : "?", cnt, cnt == 1 ? "" : "s",
+               k < cnt ? k : cnt, o0, mx ? "max" : "min");
+        int width[64];
+        for (int j = 0; j < ncol; j++) {
+            width[j] = (int)strlen(npu_sweep_col_name(s, cols[j]));
+            if (width[j] < 9) width[j] = 9;
+        }
+        for (int j = 0; j < ncol; j++) printf("%s%*s", j ? "  " : "  ", width[j], npu_sweep_col_name(s, cols[j]));
+        putchar('\n');
+        for (long r = a; r < a + cnt && r - a < k; r++) {
+            npu_sweep_row_cells(s, &t[r].r, cells, num, str);
+            for (int j = 0; j < ncol; j++) {
+                char b[128];
+                fmt_cell(b, sizeof b, num[cols[j]], str[cols[j]]);
+                printf("  %*s", width[j], b);
+            }
+            putchar('\n');
+        }
+        putchar('\n');
+    }
+    free(t), free(tmp), npu_sweep_ctx_free(ctx), npu_sweep_cells_free(cells), free(num), free(str);
+    return 0;
+}
+
+#ifdef NPU_MPI
+/* Ranks split the points in blocks (block b on rank b mod size); rank 0
+ * evaluates its own blocks and receives the others' in block order, so it
+ * writes exactly the rows, in the order, a single process writes. */
+static int run_mpi(const npu_sweep *s, npu_sweep_out *out, const unsigned char *done, int jobs, long block, int rank,
+                   int size, progress *pg) {
+    int rpp = npu_sweep_rows_per_point(s);
+    long total = npu_sweep_points(s);
+    npu_sweep_ctx **ctx = calloc((size_t)jobs, sizeof *ctx);
+    npu_sweep_row *rows = malloc((size_t)block * rpp * sizeof *rows);
+    int rc = 0;
+    if (!ctx || !rows) rc = -1;
+    for (int i = 0; rc == 0 && i < jobs; i++)
+        if (!(ctx[i] = npu_sweep_ctx_new(s))) rc = -1;
+    if (rc) {
+        npu_err("sweep: out of memory");
+        MPI_Abort(MPI_COMM_WORLD, 2);
+    }
+    long ndone = 0;
+    for (long i = 0; i < total; i++) ndone += npu_sweep_bit(done, i);
+    long nblocks = (total + block - 1) / block;
+    for (long b = 0; b < nblocks && rc == 0; b++) {
+        int owner = (int)(b % size);
+        long first = b * block, n = first + block <= total ? block : total - first;
+        long got = 0;
+        if (owner == rank) got = npu_sweep_eval_block(s, ctx, jobs, first, n, done, rows);
+        if (rank == 0) {
+            if (owner != 0) {
+                MPI_Recv(&got, 1, MPI_LONG, owner, 1, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+                if (got > 0)
+                    MPI_Recv(rows, (int)(got * (long)sizeof *rows), MPI_BYTE, owner, 2, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+            }
+            if (got < 0) {
+                npu_err("sweep: out of memory on rank %d", owner);
+                rc = -1;
+            } else if (got && npu_sweep_out_rows(out, rows, got)) {
+                rc = -1;
+            }
+            ndone += got / rpp;
+            show_progress(pg, ndone, total);
+        } else if (owner == rank) {
+            MPI_Send(&got, 1, MPI_LONG, 0, 1, MPI_COMM_WORLD);
+            if (got > 0) MPI_Send(rows, (int)(got * (long)sizeof *rows), MPI_BYTE, 0, 2, MPI_COMM_WORLD);
+        }
+    }
+    for (int i = 0; ctx && i < jobs; i++) npu_sweep_ctx_free(ctx[i]);
+    free(ctx), free(rows);
+    if (rc && rank == 0) {
+        fprintf(stderr, "npusim: %s\n", npu_errmsg());
+        MPI_Abort(MPI_COMM_WORLD, 2);
+    }
+    return rc;
+}
+#endif
+
+int cmd_sweep(int argc, char **argv) {
+    cli_opt o[] = {{"out", 1, 0}, {"jobs", 1, 0}, {"resume", 0, 0}, {"top", 1, 0}, {"commit-every", 1, 0},
+                   {"count", 0, 0}, {"paths", 0, 0}, {"quiet", 0, 0}};
+    int n = (int)NPU_ARRAY_LEN(o), npos;
+    const char *pos[1];
+    if (cli_parse(argc, argv, 2, o, n, pos, 1, &npos)) return cli_fail();
+    if (cli_get(o, n, "paths")) return list_paths();
+    if (npos < 1) {
+        npu_err("sweep needs a spec file: npusim sweep SPEC.json [--out x.csv|x.sqlite] (docs/sweep.md)");
+        return cli_fail();
+    }
+    long jobs = 0, top = 0, every = 0;
+    if (cli_long(o, n, "jobs", &jobs, false, 1) || cli_long(o, n, "top", &top, false, 1) ||
+        cli_long(o, n, "commit-every", &every, false, 1))
+        return cli_fail();
+    if (jobs > 1024 || every > 10000000) {
+        npu_err(jobs > 1024 ? "option '--jobs': at most 1024" : "option '--commit-every': at most 1e7 points");
+        return cli_fail();
+    }
+    int rank = 0, size = 1;
+#ifdef NPU_MPI
+    MPI_Init(&argc, &argv);
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    if (!jobs) { /* share the node's cores among its ranks */
+        const char *ls = getenv("OMPI_COMM_WORLD_LOCAL_SIZE");
+        int local = ls ? atoi(ls) : 1;
+        jobs = npu_sweep_default_jobs() / (local > 0 ? local : 1);
+        if (jobs < 1) jobs = 1;
+    }
+#define SWEEP_EXIT(code) (MPI_Finalize(), (code))
+#else
+#define SWEEP_EXIT(code) (code)
+#endif
+    npu_sweep *s;
+    if (npu_sweep_load(pos[0], &s)) return SWEEP_EXIT(rank == 0 ? cli_fail() : 2);
+    if (cli_get(o, n, "count")) {
+        if (rank == 0)
+            printf("%ld points x %d rows per point = %ld rows, %d columns\n", npu_sweep_points(s),
+                   npu_sweep_rows_per_point(s), npu_sweep_points(s) * npu_sweep_rows_per_point(s), npu_sweep_ncols(s));
+        npu_sweep_free(s);
+        return SWEEP_EXIT(0);
+    }
+    const char *path = cli_get(o, n, "out");
+    if (!path && !top) path = "-";
+    bool resume = cli_get(o, n, "resume") != NULL;
+    npu_sweep_out *out = NULL;
+    const unsigned char *done = NULL;
+    long n_done = 0;
+    int ok = 1;
+    if (rank == 0) {
+        ok = npu_sweep_out_open(s, path, resume, &out) == 0;
+        if (ok) done = npu_sweep_out_done(out, &n_done);
+    }
+    unsigned char *done_copy = NULL;
+#ifdef NPU_MPI
+    MPI_Bcast(&ok, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    if (ok) {
+        long bytes = npu_sweep_points(s) / 8 + 1;
+        int have = done != NULL;
+        MPI_Bcast(&have, 1, MPI_INT, 0, MPI_COMM_WORLD);
+        if (have) {
+            done_copy = calloc((size_t)bytes, 1);
+            if (rank == 0) memcpy(done_copy, done, (size_t)bytes);
+            MPI_Bcast(done_copy, (int)bytes, MPI_BYTE, 0, MPI_COMM_WORLD);
+            done = done_copy;
+        }
+    }
+#endif
+    if (!ok) {
+        npu_sweep_free(s);
+        return SWEEP_EXIT(rank == 0 ? cli_fail() : 2);
+    }
+    progress pg = {.t0 = wall_s(), .start_done = n_done, .on = rank == 0 && isatty(STDERR_FILENO) && !cli_get(o, n, "quiet")};
+    long block = every;
+    if (!block) {
+        block = 65536 / npu_sweep_rows_per_point(s);
+        if (block < 16) block = 16;
+    }
+    int rc;
+#ifdef NPU_MPI
+    rc = run_mpi(s, out, done, (int)jobs, block, rank, size, &pg);
+#else
+    (void)size;
+    npu_sweep_opts so = {.jobs = (int)jobs, .block_points = block, .done = done, .progress = show_progress,
+                         .progress_ctx = &pg};
+    npu_sweep_sink sink = {.ctx = out, .rows = npu_sweep_out_sink};
+    rc = npu_sweep_run(s, &so, &sink);
+#endif
+    if (pg.shown) fputs("\r\033[K", stderr);
+    if (rank == 0) {
+        if (rc == 0) rc = npu_sweep_out_finish(out);
+        if (rc == 0) {
+            long feas, rows = npu_sweep_out_count(out, &feas);
+            const int64_t *ids;
+            long nf = npu_sweep_out_front(out, &ids);
+            if (pg.on)
+                fprintf(stderr, "sweep: %ld rows (%ld feasible, %ld on the Pareto front) in %.2f s%s%s\n", rows, feas,
+                        nf, wall_s() - pg.t0, path && strcmp(path, "-") ? " -> " : "", path && strcmp(path, "-") ? path : "");
+            if (top) rc = print_top(s, ids, nf, top);
+        }
+        npu_sweep_out_free(out);
+    }
+    free(done_copy);
+    npu_sweep_free(s);
+    if (rc) return SWEEP_EXIT(cli_fail());
+    return SWEEP_EXIT(0);
+}

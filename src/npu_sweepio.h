@@ -1,0 +1,43 @@
+/* npu_sweepio — where a sweep's rows go: a CSV file or a SQLite database.
+ *
+ * CSV (path ending .csv, or "-" for stdout): one header line, one line per
+ * row in id order, empty cells for undefined values. The pareto column (last)
+ * is known only when every row is in: rows stream to PATH.part, and finishing
+ * rewrites it into PATH with the flags (the objectives of each row are kept in
+ * memory meanwhile, k doubles per row).
+ *
+ * SQLite (.sqlite, .sqlite3 or .db): table `points` (one column per output
+ * column, `id` the primary key) and table `spec` (key, value: the spec's
+ * canonical JSON, the version, point and row counts, `complete`). Each block
+ * of rows is one transaction (WAL journal), so a sweep killed at any moment
+ * leaves whole points; reopening with resume reads which points are stored,
+ * checks the spec is the same, and the sweep skips them. Finishing recomputes
+ * every pareto flag from the table. */
+#ifndef NPU_SWEEPIO_H
+#define NPU_SWEEPIO_H
+
+#include "npu_sweep.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct npu_sweep_out npu_sweep_out;
+
+/* -1 + npu_err: cannot create, exists without resume, resume with a different
+ * spec, resume on CSV. */
+int npu_sweep_out_open(const npu_sweep *s, const char *path, bool resume, npu_sweep_out **out);
+/* Points already stored (resume); NULL when none. */
+const unsigned char *npu_sweep_out_done(const npu_sweep_out *o, long *n_done);
+/* Append rows (in id order for CSV). -1 + npu_err on a write error. */
+int npu_sweep_out_rows(npu_sweep_out *o, const npu_sweep_row *rows, long n);
+/* Pareto flags, then close. -1 + npu_err. */
+int npu_sweep_out_finish(npu_sweep_out *o);
+/* After finish: the ids of the rows on the front, and counts. */
+long npu_sweep_out_front(const npu_sweep_out *o, const int64_t **ids);
+long npu_sweep_out_count(const npu_sweep_out *o, long *feasible);
+void npu_sweep_out_free(npu_sweep_out *o);
+
+/* The sink adaptor: npu_sweep_sink{.ctx = out, .rows = npu_sweep_out_sink}. */
+int npu_sweep_out_sink(void *out, const npu_sweep_row *rows, long n);
+
+#endif
