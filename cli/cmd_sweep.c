@@ -73,7 +73,7 @@ static int cmp_top(const void *a, const void *b) {
 static void fmt_cell(char *b, size_t cap, double v, const char *s) {
     if (s) snprintf(b, cap, "%s", s);
     else if (isnan(v)) snprintf(b, cap, "-");
-    else if (fabs(v) >= 1e5 || (v != 0 && fabs(v) < 1e-3)) snprintf(b, cap, "%.4g", v);
+    else if (v == floor(v) && fabs(v) < 1e9) snprintf(b, cap, "%.0f", v);
     else snprintf(b, cap, "%.4g", v);
 }
 
@@ -150,9 +150,14 @@ static int print_top(const npu_sweep *s, const int64_t *ids, long n, long k) {
                wn >= 0 && str[wn] ? str[wn] : "", wp >= 0 && str[wp] ? str[wp] : "?", cnt, cnt == 1 ? "" : "s",
                k < cnt ? k : cnt, o0, mx ? "max" : "min");
         int width[64];
-        for (int j = 0; j < ncol; j++) {
-            width[j] = (int)strlen(npu_sweep_col_name(s, cols[j]));
-            if (width[j] < 9) width[j] = 9;
+        for (int j = 0; j < ncol; j++) width[j] = (int)strlen(npu_sweep_col_name(s, cols[j]));
+        for (long r = a; r < a + cnt && r - a < k; r++) {
+            npu_sweep_row_cells(s, &t[r].r, cells, num, str);
+            for (int j = 0; j < ncol; j++) {
+                char b[128];
+                fmt_cell(b, sizeof b, num[cols[j]], str[cols[j]]);
+                if ((int)strlen(b) > width[j]) width[j] = (int)strlen(b);
+            }
         }
         for (int j = 0; j < ncol; j++) printf("%s%*s", j ? "  " : "  ", width[j], npu_sweep_col_name(s, cols[j]));
         putchar('\n');

@@ -47,6 +47,7 @@ typedef enum {
 #define S_VEC 0x10000u   /* 0 means the default 256 FLOP/cycle/unit (as the reader) */
 #define S_TOPO 0x20000u  /* links.topology: a known name, consistent with dims */
 #define S_DOMAIN 0x40000u/* links.domain_chips: consistent with dims */
+#define F_UNSET0 0x80000u /* 0 means "not given": no value in output columns */
 
 struct npu_ov_field {
     const char *path;  /* full path; sram fields: "hw.sram[].key" */
@@ -165,9 +166,9 @@ static const npu_ov_field table[] = {
 
     WLF("name", T_STR, name, 0, 0, 0, "label of the workload"),
     WLE("phase", phase, npu_wl_phase_names, NPU_WL_PHASES, "prefill|decode|e2e|offline|serve"),
-    WLF("batch", T_INT, batch, 0, 0, 0, "sequences per replica (offline/auto plans: 0 = chosen)"),
-    WLF("seq", T_LONG, seq, 1, 0, 0, "prefill: tokens per sequence"),
-    WLF("ctx", T_LONG, ctx, 1, 0, 0, "decode: cached tokens per sequence"),
+    WLF("batch", T_INT, batch, 0, 0, F_UNSET0, "sequences per replica (offline/auto plans: 0 = chosen)"),
+    WLF("seq", T_LONG, seq, 1, 0, F_UNSET0, "prefill: tokens per sequence"),
+    WLF("ctx", T_LONG, ctx, 1, 0, F_UNSET0, "decode: cached tokens per sequence"),
     {"workload.input", NPU_OV_WORKLOAD, T_LEN, offsetof(npu_wl, input), FSZ(npu_wl, input), offsetof(npu_wl, input_spec), 1, 0, "", "input", 0, NULL, 0, "prompt tokens (serve: or a distribution)"},
     {"workload.output", NPU_OV_WORKLOAD, T_LEN, offsetof(npu_wl, output), FSZ(npu_wl, output), offsetof(npu_wl, output_spec), 1, 0, "", "output", 0, NULL, 0, "output tokens (serve: or a distribution)"},
     WLE("stack", stack, npu_stack_names, 2, "fused|eager"),
@@ -175,7 +176,7 @@ static const npu_ov_field table[] = {
     WLF("act_dtype", T_DTYPE, adt, 0, 0, 0, "GEMM activation datatype"),
     WLF("kv_dtype", T_DTYPE, kvdt, 0, 0, 0, "KV-cache datatype"),
     WLF("moe_skew", T_NUM, moe_skew, 0, 0, 0, "expert popularity skew"),
-    WLF("chips", T_INT, chips, 1, 4096, 0, "plans auto: chips to deploy on"),
+    WLF("chips", T_INT, chips, 1, 4096, F_UNSET0, "plans auto: chips to deploy on"),
     WLF("slo_ttft_ms", T_NUM, slo_ttft_ms, 0, 0, 0, "p99 TTFT SLO, ms (serve); TTFT bound (auto plans)"),
     WLF("slo_tpot_ms", T_NUM, slo_tpot_ms, 0, 0, 0, "p99 TPOT SLO, ms (serve); TPOT bound (auto plans)"),
     WLE("scheduler", sched, npu_sched_names, NPU_SCHED_COUNT, "serve: static|continuous|chunked|disagg"),
@@ -183,7 +184,7 @@ static const npu_ov_field table[] = {
     WLE("arrival", arrival, npu_arrival_names, NPU_ARRIVE_TRACE, "serve: poisson|gamma|offline|closed"),
     {"workload.rate", NPU_OV_WORKLOAD, T_RATE, offsetof(npu_wl, rate_rps), FSZ(npu_wl, rate_rps), offsetof(npu_wl, max_rate), 0, 0, "", "rate", 0, NULL, 0, "serve: requests/s, or \"max\" (highest rate within the SLOs)"},
     WLF("burstiness", T_NUM, burstiness_cv, 0, 0, 0, "serve, gamma arrivals: CV of the gaps"),
-    WLF("concurrency", T_INT, concurrency, 1, 0, 0, "serve: closed-loop clients"),
+    WLF("concurrency", T_INT, concurrency, 1, 0, F_UNSET0, "serve: closed-loop clients"),
     WLF("requests", T_LONG, requests, 1, 0, 0, "serve: requests simulated"),
     WLF("seed", T_LONG, seed, 0, 0, 0, "serve: random seed"),
     WLF("max_seqs", T_INT, max_seqs, 1, 0, 0, "serve: sequences per batch"),
@@ -195,7 +196,7 @@ static const npu_ov_field table[] = {
     WLF("step_overhead_us", T_NUM, step_overhead_us, 0, 0, 0, "serve: extra time per step, us"),
     WLF("replicas", T_INT, replicas, 1, 30000, 0, "serve: replicas (disagg: of the decode pool)"),
     WLF("prefill_hw", T_STR, prefill_hw, 0, 0, 0, "serve, disagg: the prefill pool's chip"),
-    WLF("prefill_tp", T_INT, prefill_tp, 1, 1024, 0, "serve, disagg: tp of the prefill pool"),
+    WLF("prefill_tp", T_INT, prefill_tp, 1, 1024, F_UNSET0, "serve, disagg: tp of the prefill pool"),
     WLF("prefill_replicas", T_INT, prefill_replicas, 1, 30000, 0, "serve, disagg: prefill replicas"),
 
     PLF("tp", tp, "tensor parallel"),
@@ -859,8 +860,8 @@ int npu_ov_get(const npu_ov *o, const npu_ov_target *t, double *num, const char 
     }
     const char *p = base + f->off;
     switch (f->type) {
-    case T_INT: *num = *(const int *)p; return 0;
-    case T_LONG: *num = (double)*(const long *)p; return 0;
+    case T_INT: *num = *(const int *)p; return (f->flags & F_UNSET0) && *num == 0 ? -1 : 0;
+    case T_LONG: *num = (double)*(const long *)p; return (f->flags & F_UNSET0) && *num == 0 ? -1 : 0;
     case T_NUM: *num = *(const double *)p; return 0;
     case T_BOOL: *num = *(const bool *)p; return 0;
     case T_STR: *str = p; return 1;

@@ -142,6 +142,10 @@ static double time_at(const npu_kcost *c, double f) {
 static double kernel_frac(const npu_kcost *c, double cap, double idle, double ec, double em) {
     if (cap <= 0 || c->time_s <= 0 || idle + (ec + em) / c->time_s <= cap) return 1.0;
     double lo = NPU_POWER_MIN_CLOCK, hi = 1.0;
+    /* P rises with f: at or above the cap already at the floor, the bisection would
+     * return the floor after 40 steps (as npu_power_throttle_frac; issue 13: 76% of an
+     * e2e sweep on a TDP-bound chip was spent here) */
+    if (idle + (ec * lo * lo + em) / time_at(c, lo) >= cap) return lo;
     for (int i = 0; i < 40; i++) {
         double mid = 0.5 * (lo + hi);
         double p = idle + (ec * mid * mid + em) / time_at(c, mid);

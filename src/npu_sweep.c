@@ -946,22 +946,18 @@ static void cost_chip(const npu_sweep *s, const npu_hw *hw, double *die_mm2, dou
     *die_mm2 = *unit_cost = *price = NAN;
     err[0] = '\0';
     if (reticle_bad) *reticle_bad = false;
-    npu_process p;
-    if (npu_process_of_hw(hw->process_node, &p)) {
-        set_reason(err, cap, npu_errmsg());
-        if (s->price == PRICE_FIXED) *price = s->fixed_price;
-        else if (s->price == PRICE_PRESET && hw->price_usd > 0) *price = hw->price_usd;
-        return;
-    }
-    npu_area a;
-    npu_area_estimate(hw, &p, &a);
+    const npu_process *p = npu_process_lookup(hw->process_node);
     npu_unit_cost u;
-    if (npu_econ_unit_cost(hw, &p, &s->econ, &u)) {
+    if (!p) {
+        npu_process tmp;
+        npu_process_of_hw(hw->process_node, &tmp); /* the error naming the closest process */
         set_reason(err, cap, npu_errmsg());
-        const npu_process *own = npu_process_lookup(hw->process_node);
-        bool published = hw->die_mm2 > 0 && own && strcmp(own->name, p.name) == 0;
-        *die_mm2 = published ? hw->die_mm2 / a.dies : a.die_mm2;
-        if (reticle_bad && *die_mm2 > p.reticle_mm2) *reticle_bad = true;
+    } else if (npu_econ_unit_cost(hw, p, &s->econ, &u)) {
+        set_reason(err, cap, npu_errmsg());
+        npu_area a;
+        npu_area_estimate(hw, p, &a);
+        *die_mm2 = hw->die_mm2 > 0 ? hw->die_mm2 / a.dies : a.die_mm2; /* own process (p is the chip's) */
+        if (reticle_bad && *die_mm2 > p->reticle_mm2) *reticle_bad = true;
     } else {
         *die_mm2 = u.die_area_mm2;
         *unit_cost = u.unit_cost_usd;
@@ -1316,6 +1312,8 @@ long npu_sweep_eval_block(const npu_sweep *s, npu_sweep_ctx **ctxs, int jobs, lo
     return m * rpp;
 }
 
+/* Blocks are double-buffered: while the threads evaluate block b, one of them
+ * hands block b-1 to the sink, so writing overlaps evaluation. */
 int npu_sweep_run(const npu_sweep *s, const npu_sweep_opts *o, const npu_sweep_sink *sink) {
     int jobs = o && o->jobs > 0 ? o->jobs : npu_sweep_default_jobs();
     long block = o && o->block_points > 0 ? o->block_points : 0;
@@ -1325,9 +1323,10 @@ int npu_sweep_run(const npu_sweep *s, const npu_sweep_opts *o, const npu_sweep_s
         if (block < 64) block = 64;
     }
     npu_sweep_ctx **ctx = calloc((size_t)jobs, sizeof *ctx);
-    npu_sweep_row *rows = malloc((size_t)block * rpp * sizeof *rows);
+    npu_sweep_row *buf[2] = {malloc((size_t)block * rpp * sizeof **buf), malloc((size_t)block * rpp * sizeof **buf)};
+    long *todo = malloc((size_t)block * sizeof *todo);
     int rc = -1;
-    if (!ctx || !rows) {
+    if (!ctx || !buf[0] || !buf[1] || !todo) {
         npu_err("sweep: out of memory");
         goto out;
     }
@@ -1336,25 +1335,46 @@ int npu_sweep_run(const npu_sweep *s, const npu_sweep_opts *o, const npu_sweep_s
             npu_err("sweep: out of memory");
             goto out;
         }
-    long total = s->n_points, done = 0;
+    long total = s->n_points, done = 0, prev = 0; /* prev: rows of the previous block, in buf[1] */
     const unsigned char *skip = o ? o->done : NULL;
     for (long i = 0; i < total; i++) done += npu_sweep_bit(skip, i);
-    for (long first = 0; first < total; first += block) {
-        long n = first + block <= total ? block : total - first;
-        long got = npu_sweep_eval_block(s, ctx, jobs, first, n, skip, rows);
-        if (got < 0) {
-            npu_err("sweep: out of memory");
-            goto out;
+    int werr = 0;
+    char wmsg[1024] = "";
+    long nblocks = (total + block - 1) / block;
+    for (long b = 0; b <= nblocks && !werr; b++) { /* the extra last pass writes the last block */
+        long first = b * block, n = b == nblocks ? 0 : first + block <= total ? block : total - first, m = 0;
+        for (long i = 0; i < n; i++)
+            if (!npu_sweep_bit(skip, first + i)) todo[m++] = first + i;
+        npu_sweep_row *cur = buf[0], *old = buf[1];
+#ifdef _OPENMP
+        long chunk = m / ((long)jobs * 8);
+        if (chunk < 1) chunk = 1;
+#pragma omp parallel num_threads(jobs) if (jobs > 1)
+        {
+#pragma omp single nowait
+            if (prev && sink && sink->rows(sink->ctx, old, prev)) werr = 1, npu_strlcpy(wmsg, npu_errmsg(), sizeof wmsg);
+#pragma omp for schedule(dynamic, chunk) nowait
+            for (long i = 0; i < m; i++) npu_sweep_eval_point(s, ctx[omp_get_thread_num()], todo[i], cur + i * rpp);
         }
-        if (got && sink && sink->rows(sink->ctx, rows, got)) goto out;
-        done += got / rpp;
-        if (o && o->progress) o->progress(o->progress_ctx, done, total);
+#else
+        if (prev && sink && sink->rows(sink->ctx, old, prev)) werr = 1, npu_strlcpy(wmsg, npu_errmsg(), sizeof wmsg);
+        for (long i = 0; i < m; i++) npu_sweep_eval_point(s, ctx[0], todo[i], cur + i * rpp);
+#endif
+        if (prev) {
+            done += prev / rpp;
+            if (o && o->progress && !werr) o->progress(o->progress_ctx, done, total);
+        }
+        buf[0] = old, buf[1] = cur, prev = m * rpp;
+    }
+    if (werr) {
+        npu_err("%s", wmsg);
+        goto out;
     }
     rc = 0;
 out:
     if (ctx)
         for (int i = 0; i < jobs; i++) npu_sweep_ctx_free(ctx[i]);
-    free(ctx), free(rows);
+    free(ctx), free(buf[0]), free(buf[1]), free(todo);
     return rc;
 }
 

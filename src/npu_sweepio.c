@@ -187,7 +187,7 @@ static int open_csv(npu_sweep_out *o, bool resume) {
     if (o->to_stdout) o->f = tmpfile();
     else {
         snprintf(o->part, sizeof o->part, "%s.part", o->path);
-        o->f = fopen(o->part, "w");
+        o->f = fopen(o->part, "w+");
     }
     if (!o->f) {
         npu_err("%s: cannot write: %s", o->to_stdout ? "temporary file" : o->part, strerror(errno));
@@ -346,7 +346,7 @@ static int finish_csv(npu_sweep_out *o) {
             i++;
         }
         if (ferror(o->f)) rc = (npu_err("%s: read error", o->part), -1);
-        if (rc == 0 && i - 1 != o->n) rc = (npu_err("%s: %ld rows written, %ld read back", o->part, o->n, i - 1), -1);
+        if (rc == 0 && i != o->n) rc = (npu_err("%s: %ld rows written, %ld read back", o->part, o->n, i), -1);
         if (dst != stdout ? fclose(dst) != 0 : fflush(dst) != 0) rc = (npu_err("%s: write error", o->path), -1);
     }
     free(fr);
