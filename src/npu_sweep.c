@@ -24,7 +24,7 @@ const char *const npu_sweep_metric_names[NPU_SM_COUNT] = {
     "batch", "chips", "latency_ms", "ttft_ms", "tpot_ms", "ttft_p99_ms", "tpot_p99_ms", "tokens_per_s",
     "tokens_per_s_per_chip", "power_w", "energy_j_per_token", "mem_gb", "capacity_gb", "peak_tflops",
     "mem_bw_gbps", "die_mm2", "unit_cost_usd", "chip_price_usd", "usd_per_hour", "usd_per_mtok", "rate_rps",
-    "goodput_rps", "fits",
+    "goodput_rps", "rejected", "fits",
 };
 
 #define MAX_AXES 24
@@ -695,7 +695,7 @@ static void build_columns(npu_sweep *s) {
     for (int m = 0; m < NPU_SM_COUNT; m++)
         if (m != NPU_SM_FITS)
             add_col(s, npu_sweep_metric_names[m], CK_METRIC, m,
-                    m == NPU_SM_BATCH || m == NPU_SM_CHIPS ? NPU_SC_INT : NPU_SC_REAL);
+                    m == NPU_SM_BATCH || m == NPU_SM_CHIPS || m == NPU_SM_REJECTED ? NPU_SC_INT : NPU_SC_REAL);
     add_col(s, "fits", CK_METRIC, NPU_SM_FITS, NPU_SC_INT);
     add_col(s, "feasible", CK_FEASIBLE, 0, NPU_SC_INT);
     add_col(s, "reason", CK_REASON, 0, NPU_SC_TEXT);
@@ -1173,8 +1173,7 @@ static void eval_serve(const npu_sweep *s, npu_sweep_ctx *c, const npu_wl *w, np
         npu_serve_result_free(&x);
         return;
     }
-    if (x.rejected && !r->reason[0])
-        snprintf(r->reason, sizeof r->reason, "%ld requests rejected: %.180s", x.rejected, x.reject_reason);
+    r->m[NPU_SM_REJECTED] = (double)x.rejected; /* a property of the traffic as much as of the design: a column */
     r->m[NPU_SM_CHIPS] = x.chips;
     r->m[NPU_SM_LATENCY_MS] = x.e2e.mean * 1e3;
     r->m[NPU_SM_TTFT_MS] = x.ttft.mean * 1e3;

@@ -48,6 +48,7 @@ typedef enum {
     NPU_SM_USD_PER_MTOK,  /* $ per million tokens (the tokens of tokens_per_s) */
     NPU_SM_RATE_RPS,      /* serve: offered Poisson rate (the max rate with "rate": "max") */
     NPU_SM_GOODPUT_RPS,   /* serve: requests/s meeting the SLOs */
+    NPU_SM_REJECTED,      /* serve: requests rejected (longer than the context window or the KV cache) */
     NPU_SM_FITS,          /* 1 = the model and its KV cache fit in memory, 0 = not, NAN = unknown */
     NPU_SM_COUNT
 } npu_sweep_metric;
