@@ -310,6 +310,7 @@ int cmd_sweep(int argc, char **argv) {
         block = 65536 / npu_sweep_rows_per_point(s);
         if (block < 16) block = 16;
     }
+    if (block > npu_sweep_points(s)) block = npu_sweep_points(s) > 0 ? npu_sweep_points(s) : 1;
     int rc;
 #ifdef NPU_MPI
     rc = run_mpi(s, out, done, (int)jobs, block, rank, size, &pg);

@@ -792,14 +792,18 @@ int npu_sweep_from_json(const cJSON *spec, const char *origin, npu_sweep **out) 
             s->stride[s->order[i]] = (long)total;
             total *= s->ax[s->order[i]].n;
         }
-        if (total * npu_sweep_rows_per_point(s) > 4e15) {
-            npu_err("%s: %.3g points: too many to enumerate; sample them (\"sample\": {\"method\": \"lhs\", \"n\": N})",
-                    origin, total);
+        if (total * npu_sweep_rows_per_point(s) > 1e10) {
+            npu_err("%s: %.3g points x %d rows: at most 1e10 rows; sample the space (\"sample\": {\"method\": \"lhs\", "
+                    "\"n\": N})", origin, total, npu_sweep_rows_per_point(s));
             goto fail;
         }
         s->n_points = (long)total;
     } else {
         s->n_points = n_req;
+        if ((double)n_req * npu_sweep_rows_per_point(s) > 1e10) {
+            npu_err("%s: sample: %ld points x %d rows: at most 1e10 rows", origin, n_req, npu_sweep_rows_per_point(s));
+            goto fail;
+        }
         if (s->sample == SAMPLE_LHS) {
             if (s->n_points > 100000000) {
                 npu_err("%s: sample: at most 1e8 Latin-hypercube points", origin);
@@ -1321,6 +1325,7 @@ int npu_sweep_run(const npu_sweep *s, const npu_sweep_opts *o, const npu_sweep_s
         block = 65536 / rpp;
         if (block < 64) block = 64;
     }
+    if (block > s->n_points) block = s->n_points > 0 ? s->n_points : 1;
     npu_sweep_ctx **ctx = calloc((size_t)jobs, sizeof *ctx);
     npu_sweep_row *buf[2] = {malloc((size_t)block * rpp * sizeof **buf), malloc((size_t)block * rpp * sizeof **buf)};
     long *todo = malloc((size_t)block * sizeof *todo);
