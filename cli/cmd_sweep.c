@@ -307,7 +307,7 @@ int cmd_sweep(int argc, char **argv) {
     progress pg = {.t0 = wall_s(), .start_done = n_done, .on = rank == 0 && isatty(STDERR_FILENO) && !cli_get(o, n, "quiet")};
     long block = every;
     if (!block) {
-        block = 65536 / npu_sweep_rows_per_point(s);
+        block = 16384 / npu_sweep_rows_per_point(s);
         if (block < 16) block = 16;
     }
     if (block > npu_sweep_points(s)) block = npu_sweep_points(s) > 0 ? npu_sweep_points(s) : 1;

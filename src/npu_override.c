@@ -386,20 +386,15 @@ int npu_ov_set_num(npu_ov *o, double v) {
 int npu_ov_set_json(npu_ov *o, const cJSON *v) {
     if (cJSON_IsNumber(v)) return npu_ov_set_num(o, v->valuedouble);
     if (cJSON_IsBool(v)) {
-        if (o->f->type == T_BOOL) {
-            int rc = npu_ov_set_text(o, cJSON_IsTrue(v) ? "true" : "false");
-            return rc;
-        }
         int rc = npu_ov_set_text(o, cJSON_IsTrue(v) ? "true" : "false");
-        o->is_str = true;
+        if (o->f->type != T_BOOL) o->is_str = true; /* true for a number is "must be a number" */
         return rc;
     }
     if (cJSON_IsString(v)) {
         int rc = npu_ov_set_text(o, v->valuestring);
-        if (rc == 0 && o->f->type != T_LEN && o->f->type != T_RATE && o->f->type != T_BOOL) {
-            /* a JSON string is a string, even when it looks like a number */
-            if (o->f->type == T_INT || o->f->type == T_LONG || o->f->type == T_NUM) o->is_str = true;
-        }
+        /* a JSON string is a string, even when it reads as a number or a boolean (as in a file) */
+        ov_type t = o->f->type;
+        if (rc == 0 && (t == T_INT || t == T_LONG || t == T_NUM || t == T_BOOL)) o->is_str = true;
         return rc;
     }
     npu_err("%s: a value must be a number, a string or true/false", o->f->path);

@@ -1322,7 +1322,7 @@ int npu_sweep_run(const npu_sweep *s, const npu_sweep_opts *o, const npu_sweep_s
     long block = o && o->block_points > 0 ? o->block_points : 0;
     int rpp = npu_sweep_rows_per_point(s);
     if (!block) {
-        block = 65536 / rpp;
+        block = 16384 / rpp;
         if (block < 64) block = 64;
     }
     if (block > s->n_points) block = s->n_points > 0 ? s->n_points : 1;

@@ -166,6 +166,64 @@ static int open_sqlite(npu_sweep_out *o, bool resume) {
     return rc == SQLITE_OK ? 0 : db_fail(o, "preparing the insert");
 }
 
+static int fmt_uint(uint64_t u, char *buf) {
+    char t[24];
+    int n = 0;
+    do t[n++] = (char)('0' + u % 10), u /= 10;
+    while (u);
+    for (int i = 0; i < n; i++) buf[i] = t[n - 1 - i];
+    buf[n] = '\0';
+    return n;
+}
+
+int npu_sweep_fmt_num(double v, char *buf) {
+    if (!isfinite(v)) return snprintf(buf, 32, "%g", v);
+    int k = 0;
+    if (v < 0 || (v == 0 && signbit(v))) {
+        buf[k++] = '-';
+        v = -v;
+    }
+    if (v == floor(v) && v < 1e10) return k + fmt_uint((uint64_t)v, buf + k); /* what %.10g prints too */
+    if (v == 0) return k + fmt_uint(0, buf + k);
+    int e = (int)floor(log10(v));
+    if (e < -290 || e > 290) return k + snprintf(buf + k, 32, "%.10g", v); /* 10^(9-e) would not be finite */
+    double m = v * pow(10, 9 - e); /* 1e9 <= m < 1e10, up to the rounding of log10 and pow */
+    uint64_t d = (uint64_t)llround(m);
+    if (d >= 10000000000ull) d = (uint64_t)llround(m / 10), e++;
+    else if (d < 1000000000ull) d = (uint64_t)llround(m * 10), e--;
+    if (d >= 10000000000ull) d /= 10, e++;
+    char dig[16];
+    fmt_uint(d, dig); /* 10 digits */
+    int nd = 10;
+    while (nd > 1 && dig[nd - 1] == '0') nd--;
+    if (e < -4 || e >= 10) { /* d.ddde+XX, as %g */
+        buf[k++] = dig[0];
+        if (nd > 1) {
+            buf[k++] = '.';
+            for (int i = 1; i < nd; i++) buf[k++] = dig[i];
+        }
+        buf[k++] = 'e';
+        buf[k++] = e < 0 ? '-' : '+';
+        int ae = e < 0 ? -e : e;
+        if (ae < 10) buf[k++] = '0';
+        k += fmt_uint((uint64_t)ae, buf + k);
+        return k;
+    }
+    if (e < 0) { /* 0.000ddd */
+        buf[k++] = '0', buf[k++] = '.';
+        for (int i = -1; i > e; i--) buf[k++] = '0';
+        for (int i = 0; i < nd; i++) buf[k++] = dig[i];
+    } else {
+        for (int i = 0; i <= e; i++) buf[k++] = i < nd ? dig[i] : '0';
+        if (nd > e + 1) {
+            buf[k++] = '.';
+            for (int i = e + 1; i < nd; i++) buf[k++] = dig[i];
+        }
+    }
+    buf[k] = '\0';
+    return k;
+}
+
 static void csv_cell(FILE *f, const char *s) {
     if (!strpbrk(s, ",\"\n\r")) {
         fputs(s, f);
@@ -294,8 +352,11 @@ int npu_sweep_out_rows(npu_sweep_out *o, const npu_sweep_row *rows, long n) {
             if (c) fputc(',', o->f);
             if (o->str[c]) csv_cell(o->f, o->str[c]);
             else if (isnan(o->num[c])) continue;
-            else if (npu_sweep_col_type(s, c) == NPU_SC_INT) fprintf(o->f, "%.0f", o->num[c]);
-            else fprintf(o->f, "%.10g", o->num[c]);
+            else {
+                char b[40];
+                int len = npu_sweep_fmt_num(o->num[c], b);
+                fwrite(b, 1, (size_t)len, o->f);
+            }
         }
         fputc('\n', o->f);
     }

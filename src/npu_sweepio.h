@@ -37,6 +37,12 @@ long npu_sweep_out_front(const npu_sweep_out *o, const int64_t **ids);
 long npu_sweep_out_count(const npu_sweep_out *o, long *feasible);
 void npu_sweep_out_free(npu_sweep_out *o);
 
+/* A number as the CSV writes it: 10 significant digits like printf's %.10g
+ * (shortest form, exponent from 1e10 and below 1e-4), without printf's exact
+ * decimal conversion, which is most of a CSV row's cost; integers exactly up to
+ * 2^53. The last digit may differ from %.10g on exact ties. Returns the length. */
+int npu_sweep_fmt_num(double v, char *buf);
+
 /* The sink adaptor: npu_sweep_sink{.ctx = out, .rows = npu_sweep_out_sink}. */
 int npu_sweep_out_sink(void *out, const npu_sweep_row *rows, long n);
 

@@ -882,6 +882,38 @@ static void test_sqlite_writer_and_resume(void **st) {
     npu_sweep_free(s);
 }
 
+static void test_csv_numbers(void **st) {
+    (void)st;
+    /* as printf's %.10g, written out by hand */
+    static const struct { double v; const char *s; } want[] = {
+        {0, "0"}, {-0.0, "-0"}, {1, "1"}, {-42, "-42"}, {9999999999, "9999999999"}, {1e10, "1e+10"},
+        {123456.789, "123456.789"}, {0.000123, "0.000123"}, {0.0000123, "1.23e-05"}, {9.99999999996, "10"},
+        {1.5e300, "1.5e+300"}, {2.5e-300, "2.5e-300"}, {0.3, "0.3"}, {1.0 / 3, "0.3333333333"}, {2.0 / 3, "0.6666666667"},
+        {12644.212304734729, "12644.2123"}, {0.041553426939523698, "0.04155342694"}, {-1234567.890123, "-1234567.89"},
+    };
+    char b[40];
+    for (size_t i = 0; i < NPU_ARRAY_LEN(want); i++) {
+        npu_sweep_fmt_num(want[i].v, b);
+        if (strcmp(b, want[i].s)) fail_msg("%.17g: '%s', want '%s'", want[i].v, b, want[i].s);
+    }
+    /* random magnitudes: the same string as %.10g, or (exact ties) one unit of the 10th digit off */
+    srand(9);
+    int same = 0, n = 200000;
+    for (int i = 0; i < n; i++) {
+        double v = ((double)rand() / RAND_MAX) * pow(10, rand() % 40 - 20) * (rand() % 2 ? 1 : -1);
+        char p[40];
+        npu_sweep_fmt_num(v, b);
+        snprintf(p, sizeof p, "%.10g", v);
+        if (strcmp(b, p) == 0) {
+            same++;
+            continue;
+        }
+        double x = strtod(b, NULL), y = strtod(p, NULL);
+        if (fabs(x - y) > 1.01e-9 * fabs(y)) fail_msg("%.17g: '%s' vs printf '%s'", v, b, p);
+    }
+    assert_true(same > n - n / 1000);
+}
+
 static void test_serve_workload(void **st) {
     (void)st;
     /* a disaggregated service on two chips: prefill on h100-sxm, decode on the design */
@@ -935,6 +967,7 @@ int main(void) {
         cmocka_unit_test(test_threads_give_the_same_rows),
         cmocka_unit_test(test_csv_writer),
         cmocka_unit_test(test_sqlite_writer_and_resume),
+        cmocka_unit_test(test_csv_numbers),
         cmocka_unit_test(test_serve_workload),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
