@@ -1495,3 +1495,16 @@ void npu_sweep_row_cells(const npu_sweep *s, const npu_sweep_row *r, npu_sweep_c
         }
     }
 }
+
+cJSON *npu_sweep_row_json(const npu_sweep *s, const npu_sweep_row *r, npu_sweep_cells *sc) {
+    double num[MAX_COLS];
+    const char *str[MAX_COLS];
+    npu_sweep_row_cells(s, r, sc, num, str);
+    cJSON *o = cJSON_CreateObject();
+    for (int c = 0; o && c < s->n_cols; c++) {
+        if (str[c]) cJSON_AddStringToObject(o, s->cols[c].name, str[c]);
+        else if (isnan(num[c])) cJSON_AddNullToObject(o, s->cols[c].name);
+        else cJSON_AddNumberToObject(o, s->cols[c].name, num[c]);
+    }
+    return o;
+}

@@ -91,6 +91,10 @@ void npu_sweep_cells_free(npu_sweep_cells *c);
 void npu_sweep_row_cells(const npu_sweep *s, const npu_sweep_row *r, npu_sweep_cells *scratch, double *num,
                          const char **str);
 
+/* One row as a JSON object, column name -> number, string or null (for a
+ * JSON-in/JSON-out API and Python: a list of these is a DataFrame). */
+cJSON *npu_sweep_row_json(const npu_sweep *s, const npu_sweep_row *r, npu_sweep_cells *scratch);
+
 /* Objectives, minimization-oriented: vals[k] = +-metric (NAN when undefined). */
 int npu_sweep_nobjectives(const npu_sweep *s);
 const char *npu_sweep_objective(const npu_sweep *s, int k, bool *maximize);

@@ -662,6 +662,16 @@ static void test_rows_match_run_and_constraints(void **st) {
     }
     assert_true(on >= 2);
     (void)fits0;
+    /* the JSON form of a row: every column, by name */
+    npu_sweep_cells *cells = npu_sweep_cells_new(s);
+    cJSON *j = npu_sweep_row_json(s, &rows[1], cells);
+    assert_int_equal(cJSON_GetArraySize(j), npu_sweep_ncols(s));
+    assert_true(cJSON_GetObjectItem(j, "latency_ms")->valuedouble == rows[1].m[NPU_SM_LATENCY_MS]);
+    assert_string_equal(cJSON_GetObjectItem(j, "workload.name")->valuestring, "chat, short");
+    assert_string_equal(cJSON_GetObjectItem(j, "hw.process.node")->valuestring, "tsmc-n5");
+    assert_true(cJSON_IsNull(cJSON_GetObjectItem(j, "rate_rps")));
+    cJSON_Delete(j);
+    npu_sweep_cells_free(cells);
     free(rows), free(hw), free(r);
     npu_sweep_free(s);
 }
@@ -882,6 +892,66 @@ static void test_sqlite_writer_and_resume(void **st) {
     npu_sweep_free(s);
 }
 
+static void test_auto_plan_and_max_rate(void **st) {
+    (void)st;
+    /* plans "auto": the planner's best feasible plan and batch on 8 chips, then the run with it */
+    npu_sweep *s = load_spec("{\"base\":{\"hw\":\"h100-sxm\",\"model\":\"llama3-70b\",\"dtype\":\"fp8\"},"
+                             "\"plans\":\"auto\","
+                             "\"workloads\":[{\"phase\":\"e2e\",\"chips\":8,\"input\":1024,\"output\":128,\"slo_tpot_ms\":40}]}");
+    long n;
+    npu_sweep_row *rows = eval_all(s, &n);
+    assert_int_equal(n, 1);
+    npu_hw *hw = malloc(sizeof *hw);
+    npu_model m;
+    assert_int_equal(npu_hw_load("h100-sxm", hw), 0);
+    assert_int_equal(npu_model_load("llama3-70b", &m), 0);
+    npu_planner_cfg pc = {.chips = 8, .input = 1024, .output = 128, .max_tpot_s = 0.040, .wdt = NPU_FP8,
+                          .adt = NPU_FP8, .kvdt = NPU_BF16};
+    npu_plan_eval *ev = calloc(512, sizeof *ev);
+    int ne = 0;
+    assert_int_equal(npu_planner_run(&m, hw, &pc, ev, 512, &ne), 0);
+    assert_true(ne > 0 && ev[0].feasible);
+    npu_plan best = npu_plan_norm(ev[0].plan);
+    assert_memory_equal(&rows[0].used, &best, sizeof best);
+    assert_true(rows[0].m[NPU_SM_BATCH] == ev[0].batch);
+    assert_true(rows[0].m[NPU_SM_CHIPS] == 8);
+    /* the planner's figures are the same run: tokens/s of all replicas, per chip */
+    assert_float_equal(rows[0].m[NPU_SM_TOKENS_PER_S_PER_CHIP], ev[0].tokens_per_s_per_chip, 1e-9 * ev[0].tokens_per_s_per_chip);
+    assert_true(rows[0].m[NPU_SM_TPOT_MS] <= 40);
+    free(rows), free(ev), free(hw);
+    npu_sweep_free(s);
+    /* "rate": "max": the serving simulation's highest rate within the SLOs */
+    s = load_spec("{\"base\":{\"hw\":\"h100-sxm\",\"model\":\"llama3-8b\"},"
+                  "\"workloads\":[{\"phase\":\"serve\",\"rate\":\"max\",\"requests\":200,\"input\":512,\"output\":64,"
+                  "\"slo_ttft_ms\":300}]}");
+    rows = eval_all(s, &n);
+    npu_serve_cfg c;
+    npu_serve_defaults(&c);
+    npu_hw h;
+    npu_model mm;
+    npu_hw_load("h100-sxm", &h), npu_model_load("llama3-8b", &mm);
+    c.pool = (npu_pool){.model = &mm, .hw = &h, .step = {.wdt = NPU_BF16, .adt = NPU_BF16, .kvdt = NPU_BF16, .plan = {1, 1, 1, 1, 1}},
+                        .replicas = 1};
+    c.requests = 200, c.slo_ttft_s = 0.3;
+    c.wl.arrival = NPU_ARRIVE_POISSON, c.wl.rate_rps = 1, c.wl.burstiness_cv = 1;
+    assert_int_equal(npu_dist_parse("512", 1, "in", &c.wl.input), 0);
+    assert_int_equal(npu_dist_parse("64", 0, "out", &c.wl.output), 0);
+    double rate;
+    npu_serve_result r;
+    assert_int_equal(npu_serve_find_max_rate(&c, &rate, &r), 0);
+    assert_true(rows[0].m[NPU_SM_RATE_RPS] == rate);
+    assert_true(rows[0].m[NPU_SM_TTFT_P99_MS] == r.ttft.p99 * 1e3 && r.ttft.p99 <= 0.3);
+    npu_serve_result_free(&r);
+    npu_dist_free(&c.wl.input), npu_dist_free(&c.wl.output);
+    free(rows);
+    npu_sweep_free(s);
+    /* "auto" needs chips; plan axes need explicit plans */
+    assert_true(spec_fails("{\"base\":{\"hw\":\"h100-sxm\",\"model\":\"llama3-8b\"},\"plans\":\"auto\","
+                           "\"workloads\":[{\"phase\":\"e2e\",\"input\":8,\"output\":8}]}", "needs 'chips'"));
+    assert_true(spec_fails("{\"base\":{\"hw\":\"h100-sxm\",\"model\":\"llama3-8b\"},\"plans\":\"auto\",\"axes\":{\"plan.tp\":[1,2]},"
+                           "\"workloads\":[{\"phase\":\"e2e\",\"chips\":2,\"input\":8,\"output\":8}]}", "explicit plans"));
+}
+
 static void test_csv_numbers(void **st) {
     (void)st;
     /* as printf's %.10g, written out by hand */
@@ -968,6 +1038,7 @@ int main(void) {
         cmocka_unit_test(test_csv_writer),
         cmocka_unit_test(test_sqlite_writer_and_resume),
         cmocka_unit_test(test_csv_numbers),
+        cmocka_unit_test(test_auto_plan_and_max_rate),
         cmocka_unit_test(test_serve_workload),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
