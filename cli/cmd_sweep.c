@@ -179,19 +179,22 @@ static int print_top(const npu_sweep *s, const int64_t *ids, long n, long k) {
 #ifdef NPU_MPI
 /* Ranks split the points in blocks (block b on rank b mod size); rank 0
  * evaluates its own blocks and receives the others' in block order, so it
- * writes exactly the rows, in the order, a single process writes. */
+ * writes exactly the rows, in the order, a single process writes. Workers send
+ * without waiting (two buffers), so they compute ahead while rank 0 writes. */
 static int run_mpi(const npu_sweep *s, npu_sweep_out *out, const unsigned char *done, int jobs, long block, int rank,
                    int size, progress *pg) {
     int rpp = npu_sweep_rows_per_point(s);
     long total = npu_sweep_points(s);
     npu_sweep_ctx **ctx = calloc((size_t)jobs, sizeof *ctx);
-    npu_sweep_row *rows = malloc((size_t)block * rpp * sizeof *rows);
-    int rc = 0;
-    if (!ctx || !rows) rc = -1;
+    npu_sweep_row *buf[2] = {malloc((size_t)block * rpp * sizeof **buf), malloc((size_t)block * rpp * sizeof **buf)};
+    long got[2] = {0, 0};
+    MPI_Request req[2][2] = {{MPI_REQUEST_NULL, MPI_REQUEST_NULL}, {MPI_REQUEST_NULL, MPI_REQUEST_NULL}};
+    int rc = 0, cur = 0;
+    if (!ctx || !buf[0] || !buf[1]) rc = -1;
     for (int i = 0; rc == 0 && i < jobs; i++)
         if (!(ctx[i] = npu_sweep_ctx_new(s))) rc = -1;
     if (rc) {
-        npu_err("sweep: out of memory");
+        fprintf(stderr, "npusim: sweep: out of memory on rank %d\n", rank);
         MPI_Abort(MPI_COMM_WORLD, 2);
     }
     long ndone = 0;
@@ -200,29 +203,34 @@ static int run_mpi(const npu_sweep *s, npu_sweep_out *out, const unsigned char *
     for (long b = 0; b < nblocks && rc == 0; b++) {
         int owner = (int)(b % size);
         long first = b * block, n = first + block <= total ? block : total - first;
-        long got = 0;
-        if (owner == rank) got = npu_sweep_eval_block(s, ctx, jobs, first, n, done, rows);
         if (rank == 0) {
-            if (owner != 0) {
-                MPI_Recv(&got, 1, MPI_LONG, owner, 1, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-                if (got > 0)
-                    MPI_Recv(rows, (int)(got * (long)sizeof *rows), MPI_BYTE, owner, 2, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+            long g = 0;
+            if (owner == 0) g = npu_sweep_eval_block(s, ctx, jobs, first, n, done, buf[0]);
+            else {
+                MPI_Recv(&g, 1, MPI_LONG, owner, 1, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+                if (g > 0) MPI_Recv(buf[0], (int)(g * (long)sizeof **buf), MPI_BYTE, owner, 2, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
             }
-            if (got < 0) {
+            if (g < 0) {
                 npu_err("sweep: out of memory on rank %d", owner);
                 rc = -1;
-            } else if (got && npu_sweep_out_rows(out, rows, got)) {
+            } else if (g && npu_sweep_out_rows(out, buf[0], g)) {
                 rc = -1;
             }
-            ndone += got / rpp;
+            ndone += g > 0 ? g / rpp : 0;
             show_progress(pg, ndone, total);
         } else if (owner == rank) {
-            MPI_Send(&got, 1, MPI_LONG, 0, 1, MPI_COMM_WORLD);
-            if (got > 0) MPI_Send(rows, (int)(got * (long)sizeof *rows), MPI_BYTE, 0, 2, MPI_COMM_WORLD);
+            MPI_Waitall(2, req[cur], MPI_STATUSES_IGNORE); /* this buffer's previous sends are done */
+            got[cur] = npu_sweep_eval_block(s, ctx, jobs, first, n, done, buf[cur]);
+            MPI_Isend(&got[cur], 1, MPI_LONG, 0, 1, MPI_COMM_WORLD, &req[cur][0]);
+            if (got[cur] > 0)
+                MPI_Isend(buf[cur], (int)(got[cur] * (long)sizeof **buf), MPI_BYTE, 0, 2, MPI_COMM_WORLD, &req[cur][1]);
+            cur ^= 1;
         }
     }
+    MPI_Waitall(2, req[0], MPI_STATUSES_IGNORE);
+    MPI_Waitall(2, req[1], MPI_STATUSES_IGNORE);
     for (int i = 0; ctx && i < jobs; i++) npu_sweep_ctx_free(ctx[i]);
-    free(ctx), free(rows);
+    free(ctx), free(buf[0]), free(buf[1]);
     if (rc && rank == 0) {
         fprintf(stderr, "npusim: %s\n", npu_errmsg());
         MPI_Abort(MPI_COMM_WORLD, 2);

@@ -915,6 +915,8 @@ struct npu_sweep_ctx {
     char perr[238];
     npu_run_result *rr;
     npu_plan_eval *pe;
+    char proc_node[32];        /* the last process looked up, by name */
+    const npu_process *proc;
     npu_ov edits[MAX_AXES + MAX_BASE_SETS];
     npu_ov tmp[MAX_AXES];
 };
@@ -945,12 +947,16 @@ static void set_reason(char *dst, size_t cap, const char *msg) {
 }
 
 /* Unit cost and price of a finished chip. price NAN when none. */
-static void cost_chip(const npu_sweep *s, const npu_hw *hw, double *die_mm2, double *unit_cost, double *price,
-                      char *err, size_t cap, bool *reticle_bad) {
+static void cost_chip(const npu_sweep *s, npu_sweep_ctx *c, const npu_hw *hw, double *die_mm2, double *unit_cost,
+                      double *price, char *err, size_t cap, bool *reticle_bad) {
     *die_mm2 = *unit_cost = *price = NAN;
     err[0] = '\0';
     if (reticle_bad) *reticle_bad = false;
-    const npu_process *p = npu_process_lookup(hw->process_node);
+    if (!c->proc || strcmp(c->proc_node, hw->process_node) != 0) { /* the name lookup is not cheap */
+        c->proc = npu_process_lookup(hw->process_node);
+        npu_strlcpy(c->proc_node, hw->process_node, sizeof c->proc_node);
+    }
+    const npu_process *p = c->proc;
     npu_unit_cost u;
     if (!p) {
         npu_process tmp;
@@ -993,7 +999,7 @@ static void build_design(const npu_sweep *s, npu_sweep_ctx *c, const double *val
             return;
         }
     }
-    cost_chip(s, &c->hw, &c->die_mm2, &c->unit_cost, &c->price, c->cost_err, sizeof c->cost_err, &c->reticle_bad);
+    cost_chip(s, c, &c->hw, &c->die_mm2, &c->unit_cost, &c->price, c->cost_err, sizeof c->cost_err, &c->reticle_bad);
 }
 
 static double usd_per_hour_chip(const npu_sweep *s, const npu_hw *hw, double price, double power_w) {
@@ -1014,7 +1020,7 @@ static int prefill_chip(const npu_sweep *s, npu_sweep_ctx *c, const char *name, 
         } else {
             double die, uc;
             char err[238];
-            cost_chip(s, &c->phw, &die, &uc, &c->pprice, err, sizeof err, NULL);
+            cost_chip(s, c, &c->phw, &die, &uc, &c->pprice, err, sizeof err, NULL);
         }
     }
     if (c->perr[0]) {
