@@ -219,12 +219,12 @@ static int unknown_option(const cli_cmd *c, const char *arg, size_t len) {
     const char *names[CLI_O_COUNT];
     int n = 0;
     for (int i = 0; i < c->n_opts && n < CLI_O_COUNT; i++) names[n++] = cli_opts[c->opts[i].id].name;
-    const char *best = npu_closest(key, names, (size_t)n);
-    for (int i = 0; !best && i < CLI_O_COUNT; i++)
+    for (int i = 0; i < CLI_O_COUNT; i++)
         if (strcmp(cli_opts[i].name, key) == 0) {
             npu_err("'%s' has no option '--%s' (npusim help %s)", c->name, cli_quote(key, q, sizeof q), c->name);
             return -1;
         }
+    const char *best = npu_closest(key, names, (size_t)n);
     npu_err("unknown option '--%s'%s%s%s", cli_quote(key, q, sizeof q), best ? " (did you mean '--" : "",
             best ? best : "", best ? "'?)" : "");
     return -1;

@@ -120,7 +120,8 @@ static int cmd_run(const cli_args *a) {
 }
 
 static const cli_use run_opts[] = {
-    {O_MODEL, CLI_REQ}, {O_HW, CLI_REQ}, {O_PHASE, CLI_REQ},
+    {O_MODEL, CLI_REQ}, {O_HW, CLI_REQ},
+    {O_PHASE, CLI_REQ, .note = "one prompt pass, one decode step, a whole batch, or an in-flight engine's steady state"},
     {O_BATCH, .note = "required except with --phase offline, where the default is what fits"},
     {O_SEQ, .note = "--phase prefill"}, {O_CTX, .note = "--phase decode"},
     {O_INPUT, .note = "--phase e2e and offline"}, {O_OUTPUT, .note = "--phase e2e and offline"},

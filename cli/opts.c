@@ -47,8 +47,7 @@ const cli_opt cli_opts[CLI_O_COUNT] = {
     [O_HW] = {"hw", 0, .type = CLI_STR, .meta = "NAME|FILE",
               .help = "chip: a preset (npusim list hw) or a JSON description (npusim show hw NAME)"},
     [O_PHASE] = {"phase", 0, ENUM(npu_run_phase_names, NPU_RUN_PHASES), .meta = "PHASE",
-                 .help = "what to time: one prefill, one decode step, a whole batch (e2e) or the in-flight "
-                         "steady state (offline)"},
+.help = "what to time"},
     [O_STACK] = {"stack", 0, ENUM(npu_stack_names, 2), .meta = "STACK", .def = "fused",
                  .help = "kernel stack: fused (TensorRT-LLM-like) or eager (unfused PyTorch)"},
     [O_ENGINE] = {"engine", 0, ENUM(engine_names, 3), .meta = "NAME", .def = "trtllm",
