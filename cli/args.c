@@ -181,6 +181,8 @@ static int parse_value(const cli_opt *o, unsigned mask, unsigned uf, const char 
     case CLI_ENUM: return parse_enum(o, mask, s, &v->i);
     case CLI_DTYPE: {
         npu_dtype t;
+        char q[80];
+        if (strcmp(cli_quote(s, q, sizeof q), s) != 0) return bad_value(o, s, "is not a datatype");
         if (npu_dtype_parse(s, &t)) {
             char m[300];
             npu_strlcpy(m, npu_errmsg(), sizeof m);

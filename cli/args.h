@@ -9,7 +9,14 @@
  * (cli_help) writes the help from the same rows. Library-level rules (a batch
  * that fits, a plan that divides the model) stay in the library.
  *
- * Like Redis's config table, but for argv: see README.md "Command line". */
+ * Like Redis's config table, but for argv (README.md "Use" states the conventions).
+ *
+ * Growing it: a new flag is one row here (id) and in opts.c, plus one entry in
+ * each command's use list. A repeatable flag (`--set PATH=VALUE`) would be a
+ * row with a repeat flag whose values the parser appends to a list in cli_args
+ * instead of rejecting the repeat. Parsed values are typed and keyed by the
+ * row's name, so turning a cli_args into the JSON request of a library call
+ * (name -> number, string or bool) is one loop over the declared rows. */
 #ifndef NPUSIM_ARGS_H
 #define NPUSIM_ARGS_H
 

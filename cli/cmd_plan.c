@@ -56,15 +56,16 @@ static void print_table(const npu_model *m, const npu_hw *hw, const npu_planner_
 }
 
 static int cmd_plan(const cli_args *a) {
-    npu_planner_cfg c = {0};
+    npu_planner_cfg c = {0}; /* the planner's defaults: no bound until it states one */
     c.chips = (int)cli_int(a, O_CHIPS);
     c.input = (long)cli_int(a, O_INPUT), c.output = (long)cli_int(a, O_OUTPUT);
     c.max_batch = (int)cli_int(a, O_MAX_BATCH);
     c.moe_skew = cli_num(a, O_MOE_SKEW);
     c.stack = (npu_stack)cli_int(a, O_STACK);
     cli_dtypes(a, &c.wdt, &c.adt, &c.kvdt);
-    double ttft_ms = cli_has(a, O_MAX_TTFT) ? cli_num(a, O_MAX_TTFT) : 0, tpot_ms = cli_num(a, O_MAX_TPOT);
-    c.max_ttft_s = ttft_ms / 1e3, c.max_tpot_s = tpot_ms / 1e3;
+    /* a given bound replaces the planner's (0 = none); the table and JSON print the bound in force */
+    if (cli_has(a, O_MAX_TTFT)) c.max_ttft_s = cli_num(a, O_MAX_TTFT) / 1e3;
+    c.max_tpot_s = cli_num(a, O_MAX_TPOT) / 1e3;
     long top = (long)cli_int(a, O_TOP);
     npu_model m;
     npu_hw hw;
@@ -84,8 +85,8 @@ static int cmd_plan(const cli_args *a) {
         cJSON_AddNumberToObject(j, "chips", c.chips);
         cJSON_AddNumberToObject(j, "input", (double)c.input);
         cJSON_AddNumberToObject(j, "output", (double)c.output);
-        cJSON_AddNumberToObject(j, "max_ttft_ms", ttft_ms);
-        cJSON_AddNumberToObject(j, "max_tpot_ms", tpot_ms);
+        cJSON_AddNumberToObject(j, "max_ttft_ms", c.max_ttft_s * 1e3);
+        cJSON_AddNumberToObject(j, "max_tpot_ms", c.max_tpot_s * 1e3);
         cJSON_AddNumberToObject(j, "feasible", feasible);
         cJSON_AddNumberToObject(j, "rejected", ne - feasible);
         cJSON *arr = cJSON_AddArrayToObject(j, "plans");

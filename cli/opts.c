@@ -86,7 +86,7 @@ const cli_opt cli_opts[CLI_O_COUNT] = {
     [O_SERVER_OVERHEAD] = {"server-overhead", 0, NUM(0, 100), .meta = "F", .lib_def = d_server,
                            .help = "server, rack and network capex as a fraction of the chip price"},
 
-    [O_MAX_TTFT] = {"max-ttft", 0, NUM(0, MS_MAX), .meta = "MS", .help = "time-to-first-token bound"},
+    [O_MAX_TTFT] = {"max-ttft", 0, NUM(0, MS_MAX), .meta = "MS", .help = "time-to-first-token bound (0 = none)"},
     [O_MAX_TPOT] = {"max-tpot", 0, NUM(0, MS_MAX), .meta = "MS", .def = "0",
                     .help = "time-per-output-token bound (0 = none)"},
     [O_MAX_BATCH] = {"max-batch", 0, INT(1, BATCH_MAX), .meta = "B", .def = "4096",
