@@ -141,6 +141,7 @@ static int parse_size(const cli_opt *o, const char *s, double *out) {
 static int parse_enum(const cli_opt *o, unsigned mask, const char *s, long long *out) {
     const char *ok[32];
     int idx[32], n = 0;
+    assert(o->n_names <= 32 && "enum masks are 32 bits");
     for (int i = 0; i < o->n_names && n < 32; i++)
         if (enum_ok(mask, i)) ok[n] = o->names[i], idx[n++] = i;
     for (int i = 0; i < n; i++)
@@ -251,11 +252,12 @@ int cli_args_parse(const cli_cmd *cmd, int argc, char *const *argv, cli_args *a)
         a->declared[cmd->opts[i].id] = true;
         a->use_flags[cmd->opts[i].id] = cmd->opts[i].flags;
     }
+    for (int i = 0; i < argc && strcmp(argv[i], "--") != 0; i++) /* help wins over any error */
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) return 1;
     bool only_pos = false;
     for (int i = 0; i < argc; i++) {
         const char *s = argv[i];
         char q[80];
-        if (!only_pos && (strcmp(s, "--help") == 0 || strcmp(s, "-h") == 0)) return 1;
         if (only_pos || s[0] != '-' || s[1] == '\0') { /* positional ("-" is one too) */
             if (a->n_pos >= cmd->max_pos || a->n_pos >= CLI_MAX_POS) {
                 npu_err("%s: unexpected argument '%s'%s", cmd->name, cli_quote(s, q, sizeof q),

@@ -74,6 +74,8 @@ for h in --help help -h; do
         expect_grep "npusim $h lists $c" "^  $c " "$T/out"
     done
 done
+expect_ok "--help wins over a bad option" $NPUSIM run --bacth 1 --help
+expect_grep "--help after a bad option prints help" "^usage: npusim run" "$T/out"
 expect_ok "op --help" $NPUSIM op --help
 expect_grep "op --help lists gemm" "gemm" "$T/out"
 expect_ok "help op" $NPUSIM help op
