@@ -39,6 +39,7 @@ void npu_econ_cfg_default(npu_econ_cfg *c) {
     c->scribe_mm = 0.2; /* [V] chiplet-actuary scribe lane */
     c->package = NPU_PKG_AUTO;
     c->volume = 1e5;
+    c->nre_usd = -1; /* the process's */
 }
 
 double npu_dies_per_wafer(double die_mm2, double wafer_mm, double edge_mm, double scribe_mm) {
@@ -166,7 +167,7 @@ int npu_econ_unit_cost(const npu_hw *hw, const npu_process *p, const npu_econ_cf
     /* a failed assembly scraps its known-good dies and stacks too */
     r->package_cost_usd = direct / y + (r->dies_cost_usd + r->hbm_cost_usd) * (1 / y - 1);
     r->test_cost_usd = TEST_FRAC * (r->dies_cost_usd + r->hbm_cost_usd + r->package_cost_usd);
-    r->nre_usd = c->nre_usd > 0 ? c->nre_usd : p->mask_nre_usd;
+    r->nre_usd = c->nre_usd >= 0 ? c->nre_usd : p->mask_nre_usd;
     r->nre_per_unit_usd = c->volume > 0 ? r->nre_usd / c->volume : 0;
     r->unit_cost_usd = r->dies_cost_usd + r->hbm_cost_usd + r->package_cost_usd + r->test_cost_usd + r->nre_per_unit_usd;
     r->board_cost_usd = BOARD_USD + BOARD_USD_PER_W * hw->tdp_w;

@@ -35,7 +35,7 @@ typedef struct npu_econ_cfg {
     double wafer_mm, edge_mm, scribe_mm; /* 300, 5, 0.2 */
     npu_pkg package;             /* default auto: HBM -> CoWoS-S (CoWoS-L above 3.3 reticles), else organic */
     double volume;               /* units the NRE is spread over, default 100,000 */
-    double nre_usd;              /* 0 = the process's mask + tape-out NRE */
+    double nre_usd;              /* < 0 = the process's mask + tape-out NRE (the default); 0 = none */
     bool estimate_area;          /* true: the area model even when die_mm2 is published */
 } npu_econ_cfg;
 void npu_econ_cfg_default(npu_econ_cfg *c);
