@@ -209,7 +209,7 @@ static int cmd_op(int argc, char **argv) {
         k = npu_kernel_memory("copy", NPU_KK_MEMORY, bytes, 0);
     }
     if (npu_hw_load(hs, &hw)) return cli_fail();
-    npu_kcost c = npu_cost_kernel(&hw, &k, NPU_STANDALONE);
+    npu_kcost c = npu_power_op(&hw, &k);
     if (cli_get(o, n, "json")) npu_report_print_json(stdout, npu_report_op_json(&hw, &k, &c));
     else npu_report_op_table(stdout, &hw, &k, &c);
     return 0;

@@ -1,7 +1,6 @@
 /* npu_cost — kernel cost model. This file is where the time goes in sweeps:
  * keep it free of allocation and I/O. */
 #include "npu_cost.h"
-#include "npu_power.h"
 
 #include <math.h>
 
@@ -19,21 +18,14 @@ static double reachable_bw(const npu_hw *hw, double ctas, double frac) {
     return dmin(full, busy * full / hw->units * e->unit_bw_share);
 }
 
-/* Datatype the matrix engines run for weights `w` and activations `a`: the wider
- * of the two, mapped to what the chip supports. */
-static npu_dtype compute_dtype(const npu_hw *hw, npu_dtype w, npu_dtype a) {
-    npu_dtype want = npu_dtype_bytes(w) >= npu_dtype_bytes(a) ? w : a;
-    return npu_hw_matrix_dtype(hw, want);
-}
-
 static npu_kcost cost_gemm(const npu_hw *hw, const npu_kernel *k) {
     const npu_eff *e = &hw->eff;
-    npu_dtype cdt = compute_dtype(hw, k->wdt, k->adt);
-    double unit_rate = npu_hw_peak_flops(hw, cdt) / hw->units; /* FLOP/s per unit */
+    npu_dtype cdt = npu_hw_gemm_dtype(hw, k->wdt, k->adt);
+    double unit_rate = hw->peak_flops[cdt] / hw->units; /* FLOP/s per unit */
     /* weight-only quantization: weights narrower than the compute type are
      * dequantized on the vector units, once per row of output tiles */
     bool dequant = npu_dtype_bytes(k->wdt) < npu_dtype_bytes(cdt);
-    double vec_rate = npu_hw_vec_flops(hw) * e->vec_eff;
+    double vec_rate = hw->vec_flops * e->vec_eff;
     long M = k->m, N = k->n, K = k->k;
     int G = k->groups > 0 ? k->groups : 1;
     npu_kcost best = {.time_s = INFINITY};
@@ -41,7 +33,9 @@ static npu_kcost cost_gemm(const npu_hw *hw, const npu_kernel *k) {
     static const int shrink[][2] = {{1, 1}, {1, 2}, {2, 1}, {2, 2}, {2, 4}, {4, 4}};
     for (size_t t = 0; t < sizeof shrink / sizeof shrink[0]; t++) {
         int tm = TM / shrink[t][0], tn = TN / shrink[t][1];
-        if (tm < 16 || tn < 16) continue;
+        /* smaller tiles down to 16 (or the native tile if that is smaller): the
+         * native tile is always a candidate, so the search always finds one */
+        if (t > 0 && (tm < 16 || tn < 16)) continue;
         double halvings = log2((double)TM * TN / ((double)tm * tn));
         double eff = e->matrix_eff * dmax(0.05, 1.0 - e->tile_pen * halvings);
         for (int sk = 0; sk <= 5; sk++) {
@@ -80,8 +74,7 @@ static npu_kcost cost_gemm(const npu_hw *hw, const npu_kernel *k) {
 static npu_kcost cost_attention(const npu_hw *hw, const npu_kernel *k) {
     const npu_eff *e = &hw->eff;
     npu_kcost c = {0};
-    double unit_rate = npu_hw_peak_flops(hw, npu_hw_matrix_dtype(hw, NPU_BF16)) / hw->units *
-                       e->matrix_eff * e->attn_eff;
+    double unit_rate = hw->peak_flops[hw->compute_dtype[NPU_BF16]] / hw->units * e->matrix_eff * e->attn_eff;
     if (k->q_len > 1) {
         const double bq = 128; /* query rows per tile */
         double qblocks = ceil(k->q_len / bq);
@@ -108,7 +101,7 @@ static npu_kcost cost_streaming(const npu_hw *hw, const npu_kernel *k) {
     const npu_eff *e = &hw->eff;
     npu_kcost c = {0};
     c.memory_s = e->mem_lat_us * 1e-6 + k->bytes / (hw->mem_bw_Bps * e->mem_eff);
-    c.compute_s = k->flops / (npu_hw_vec_flops(hw) * e->vec_eff);
+    c.compute_s = k->flops / (hw->vec_flops * e->vec_eff);
     /* an op of several launches pays the pipeline fill once per launch */
     c.memory_s += (k->launches - 1) * e->mem_lat_us * 1e-6;
     c.time_s = dmax(c.compute_s, c.memory_s);
@@ -119,7 +112,8 @@ npu_kcost npu_cost_kernel(const npu_hw *hw, const npu_kernel *k, npu_cost_ctx ct
     npu_kcost c;
     if (k->kind == NPU_KK_COMM) { /* the collective model carries its own launch/sync latency */
         npu_comm_cost cc = npu_comm_op(hw, k->coll, k->chips, k->comm_bytes);
-        c = (npu_kcost){.time_s = cc.time_s, .overhead_s = cc.latency_s, .bound = NPU_BOUND_COMM};
+        c = (npu_kcost){.time_s = cc.time_s, .overhead_s = cc.latency_s, .bound = NPU_BOUND_COMM,
+                        .link_bytes = cc.sent_B};
         return c;
     }
     switch (k->kind) {
@@ -135,6 +129,5 @@ npu_kcost npu_cost_kernel(const npu_hw *hw, const npu_kernel *k, npu_cost_ctx ct
     double body = dmax(c.compute_s, c.memory_s);
     if (c.overhead_s > body) c.bound = NPU_BOUND_OVERHEAD;
     else c.bound = c.compute_s >= c.memory_s ? NPU_BOUND_COMPUTE : NPU_BOUND_MEMORY;
-    npu_power_kernel(hw, k, &c, ctx == NPU_STANDALONE); /* energy; TDP throttle of a standalone op */
     return c;
 }

@@ -10,13 +10,13 @@
 #include <stdio.h>
 #include <string.h>
 
-/* A made-up chip: 1 HBM3 stack at 8 Gb/s/pin = 1024 GB/s, links given by `links`. */
+/* A made-up chip: 1 HBM3E stack at 8 Gb/s/pin = 1024 GB/s, links given by `links`. */
 static int make_hw(const char *links, npu_hw *hw) {
     char text[4096];
     snprintf(text, sizeof text,
              "{\"name\": \"madeup\", \"matrix\": {\"units\": 1, \"clock_mhz\": 1000, "
              "\"macs_per_cycle\": {\"bf16\": 1024}, \"source\": \"test\"}, "
-             "\"memory\": {\"technology\": \"hbm3\", \"stacks\": 1, \"pin_gbps\": 8, \"source\": \"test\"}, "
+             "\"memory\": {\"technology\": \"hbm3e-skhynix\", \"stacks\": 1, \"pin_gbps\": 8, \"source\": \"test\"}, "
              "\"links\": %s}",
              links);
     cJSON *j = npu_json_parse(text, "madeup");

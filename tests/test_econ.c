@@ -171,16 +171,17 @@ static void test_energy_adds_up(void **st) {
     for (int i = 0; i < r.graph.n; i++) sum += r.step.kc[i].energy_j * r.graph.k[i].count;
     assert_float_equal(sum, r.prefill_energy_j, 1e-6 * sum);
     /* each kernel: static over its time + arithmetic + DRAM; DRAM part = bytes x 8 x pJ/bit */
-    npu_energy e;
-    npu_power_energy(&h, &e);
+    const npu_energy e = h.energy;
     npu_kernel k = npu_kernel_memory("copy", NPU_KK_MEMORY, 1e9, 0);
     npu_kcost kc = npu_cost_kernel(&h, &k, NPU_IN_STEP);
+    assert_true(kc.energy_j == 0); /* cost gives time only */
+    npu_power_kernel(&h, &k, &kc);
     assert_float_equal(kc.energy_j, e.idle_w * kc.time_s + 1e9 * 8 * e.pj_per_dram_bit * 1e-12, 1e-12);
     /* H100: 15.16 pJ/bit board level (power.csv fit: (497.7 - 131.3) W / 3.02 TB/s / 8) */
     assert_float_equal(e.pj_per_dram_bit, 15.16, 0.01);
     /* a 16k^3 bf16 GEMM is throttled: the clock drops and it gets slower */
     npu_kernel g = npu_kernel_gemm("g", 16384, 16384, 16384, NPU_BF16, NPU_BF16);
-    npu_kcost gs = npu_cost_kernel(&h, &g, NPU_STANDALONE), gi = npu_cost_kernel(&h, &g, NPU_IN_STEP);
+    npu_kcost gs = npu_power_op(&h, &g), gi = npu_cost_kernel(&h, &g, NPU_IN_STEP);
     assert_true(gs.clock_frac < 1 && gs.time_s > gi.time_s);
     double t;
     double w = npu_power_sustained_w(&h, &g, &t);

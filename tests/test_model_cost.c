@@ -90,8 +90,12 @@ static void test_more_resources_never_slower(void **st) {
         assert_int_equal(npu_hw_load(npu_hw_preset_name(p), &base), 0);
         for (int which = 0; which < 2; which++) {
             fast = base;
-            if (which == 0) fast.mem_bw_Bps *= 1.7;
-            else fast.clock_mhz *= 1.5;
+            if (which == 0) fast.mem_bw_Bps *= 1.7; /* a derived field, read as is */
+            else {
+                fast.clock_mhz *= 1.5; /* a described field: derive the peaks again */
+                assert_int_equal(npu_hw_finish(&fast, "fast"), 0);
+                assert_true(fast.peak_flops[NPU_BF16] > base.peak_flops[NPU_BF16] || base.peak_flops[NPU_BF16] == 0);
+            }
             for (int i = 0; i < n; i++) {
                 double t0 = npu_cost_kernel(&base, &ks[i], NPU_STANDALONE).time_s;
                 double t1 = npu_cost_kernel(&fast, &ks[i], NPU_STANDALONE).time_s;
