@@ -10,14 +10,17 @@ static double dmax(double a, double b) { return a > b ? a : b; }
 static double dmin(double a, double b) { return a < b ? a : b; }
 
 /* DRAM bandwidth reachable by `ctas` concurrent tiles: each unit can pull only
- * unit_bw_share fair shares, so a kernel with few tiles cannot saturate DRAM. */
-static double reachable_bw(const npu_hw *hw, double ctas, double frac) {
-    const npu_eff *e = &hw->eff;
-    double full = hw->mem_bw_Bps * e->mem_eff * frac;
+ * unit_bw_share fair shares, so a kernel with few tiles cannot saturate DRAM.
+ * `full` = the streaming bandwidth at this kernel's efficiency, bytes/s. */
+static double reachable_bw(const npu_hw *hw, double ctas, double full) {
     double busy = dmin(ctas, hw->units);
-    return dmin(full, busy * full / hw->units * e->unit_bw_share);
+    return dmin(full, busy * full / hw->units * hw->eff.unit_bw_share);
 }
 
+/* The hot loop of sweeps: 6 tile shapes x 6 split-K choices per GEMM. Loop
+ * invariants are hoisted with exact arithmetic only (products and quotients by
+ * the power-of-two split factor are exact), so the result is bit-for-bit what
+ * the plain formulas give. */
 static npu_kcost cost_gemm(const npu_hw *hw, const npu_kernel *k) {
     const npu_eff *e = &hw->eff;
     npu_dtype cdt = npu_hw_gemm_dtype(hw, k->wdt, k->adt);
@@ -30,30 +33,38 @@ static npu_kcost cost_gemm(const npu_hw *hw, const npu_kernel *k) {
     int G = k->groups > 0 ? k->groups : 1;
     npu_kcost best = {.time_s = INFINITY};
     int TM = hw->tile_m, TN = hw->tile_n;
+    double full_bw = hw->mem_bw_Bps * e->mem_eff * e->gemm_mem_eff;
+    double fill_s = (e->mem_lat_us + e->wave_us) * 1e-6; /* a tile pipeline fills (prologue) before its loads stream */
+    /* split factors s = 1, 2, 4, 8, 16 and stream-K (s = 1): K steps per tile */
+    double k_steps[6];
+    for (int sk = 0; sk <= 5; sk++) {
+        int s = sk == 5 ? 1 : 1 << sk;
+        k_steps[sk] = ceil((double)K / s / hw->tile_k) * hw->tile_k;
+    }
     static const int shrink[][2] = {{1, 1}, {1, 2}, {2, 1}, {2, 2}, {2, 4}, {4, 4}};
     for (size_t t = 0; t < sizeof shrink / sizeof shrink[0]; t++) {
         int tm = TM / shrink[t][0], tn = TN / shrink[t][1];
         /* smaller tiles down to 16 (or the native tile if that is smaller): the
          * native tile is always a candidate, so the search always finds one */
         if (t > 0 && (tm < 16 || tn < 16)) continue;
-        double halvings = log2((double)TM * TN / ((double)tm * tn));
+        double halvings = e->tile_pen != 0 ? log2((double)TM * TN / ((double)tm * tn)) : 0;
         double eff = e->matrix_eff * dmax(0.05, 1.0 - e->tile_pen * halvings);
+        double tiles = ceil((double)M / tm) * ceil((double)N / tn) * G;
+        double tiles_per_unit = tiles / hw->units;
+        double dq = dequant ? ceil((double)M / tm) * (double)N * K * G * 4.0 / vec_rate : 0;
         for (int sk = 0; sk <= 5; sk++) {
             bool stream_k = sk == 5;
             int s = stream_k ? 1 : 1 << sk;
             if (s > 1 && K / s < 2L * hw->tile_k) continue;
-            double tiles = ceil((double)M / tm) * ceil((double)N / tn) * G;
             double ctas = tiles * s;
-            /* s == 0 stands for stream-K: the tile work is spread evenly over the units
-             * (no wave quantization) at the price of a fix-up pass */
-            double waves = ctas > hw->units && stream_k ? ctas / hw->units : ceil(ctas / hw->units);
-            double k_steps = ceil((double)K / s / hw->tile_k) * hw->tile_k;
-            double cta_s = 2.0 * tm * tn * k_steps / (unit_rate * eff);
+            /* stream-K: the tile work is spread evenly over the units (no wave
+             * quantization) at the price of a fix-up pass */
+            double waves = ctas > hw->units && stream_k ? tiles_per_unit * s : ceil(tiles_per_unit * s);
+            double cta_s = 2.0 * tm * tn * k_steps[sk] / (unit_rate * eff);
             double compute = waves * (cta_s + e->wave_us * 1e-6);
-            if (dequant) compute += ceil((double)M / tm) * (double)N * K * G * 4.0 / vec_rate;
+            if (dequant) compute += dq;
             double bytes = k->bytes + (s > 1 ? 2.0 * s * M * N * G * 4.0 : 0);
-            /* a tile pipeline fills (prologue) before its loads stream */
-            double memory = (e->mem_lat_us + e->wave_us) * 1e-6 + bytes / reachable_bw(hw, ctas, e->gemm_mem_eff);
+            double memory = fill_s + bytes / reachable_bw(hw, ctas, full_bw);
             double body = dmax(compute, memory);
             double extra = s > 1 || stream_k ? e->kernel_us * 1e-6 : 0; /* reduction / fix-up */
             if (body + extra < best.time_s) {
@@ -84,13 +95,13 @@ static npu_kcost cost_attention(const npu_hw *hw, const npu_kernel *k) {
         double waves = ceil(ctas / hw->units);
         c.compute_s = dmax(k->flops / (busy * unit_rate), longest / unit_rate) +
                       waves * e->wave_us * 1e-6;
-        c.memory_s = e->mem_lat_us * 1e-6 + k->bytes / reachable_bw(hw, ctas, 1.0);
+        c.memory_s = e->mem_lat_us * 1e-6 + k->bytes / reachable_bw(hw, ctas, hw->mem_bw_Bps * e->mem_eff);
     } else {
         double heads_kv = (double)k->batch * k->kv_heads;
         double splits = dmax(1, dmin(ceil(k->kv_len / 256.0), ceil(hw->units / heads_kv)));
         double ctas = heads_kv * splits;
         c.compute_s = k->flops / (dmin(ctas, hw->units) * unit_rate) + e->wave_us * 1e-6;
-        c.memory_s = e->mem_lat_us * 1e-6 + k->bytes / reachable_bw(hw, ctas, 1.0);
+        c.memory_s = e->mem_lat_us * 1e-6 + k->bytes / reachable_bw(hw, ctas, hw->mem_bw_Bps * e->mem_eff);
         if (splits > 1) c.overhead_s = e->kernel_us * 1e-6; /* combine partial softmaxes */
     }
     c.time_s = dmax(c.compute_s, c.memory_s) + c.overhead_s;

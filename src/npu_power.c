@@ -71,13 +71,14 @@ static double kernel_frac(const npu_kcost *c, double cap, double idle, double ec
 }
 
 /* Energy of one run from its parts; a memory-bound kernel above the TDP (the
- * compute clock cannot fix it) is trusted to the TDP (see NPU_POWER_MIN_CLOCK). */
+ * compute clock cannot fix it: even at NPU_POWER_MIN_CLOCK its power exceeds the
+ * cap, which is when kernel_frac would return the floor) is trusted to the TDP. */
 static void set_energy(const npu_hw *hw, npu_kcost *c, double ec, double em) {
-    double idle = hw->energy.idle_w;
+    double idle = hw->energy.idle_w, f = NPU_POWER_MIN_CLOCK;
     c->compute_j = ec;
     c->energy_j = idle * c->time_s + ec + em;
     if (hw->tdp_w > 0 && c->energy_j > hw->tdp_w * c->time_s &&
-        kernel_frac(c, hw->tdp_w, idle, ec, em) <= NPU_POWER_MIN_CLOCK)
+        idle + (ec * f * f + em) / time_at(c, f) >= hw->tdp_w)
         c->energy_j = hw->tdp_w * c->time_s;
 }
 
