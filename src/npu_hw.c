@@ -119,7 +119,11 @@ static int check_eff(const npu_eff *e, const char *origin) {
                  : kind[i] == 'p' ? check_range(origin, field, v, 0, 1, false)        /* loss per halving */
                                   : check_range(origin, field, v, 0, 1.0 / e->matrix_eff, true);
         if (rc) {
-            if (kind[i] == 'a') npu_err("%s (attn_eff x matrix_eff must be a fraction of the peak)", npu_errmsg());
+            if (kind[i] == 'a') {
+                char msg[400];
+                npu_strlcpy(msg, npu_errmsg(), sizeof msg);
+                npu_err("%s (attn_eff x matrix_eff must be a fraction of the peak)", msg);
+            }
             return -1;
         }
     }
