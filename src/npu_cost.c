@@ -85,7 +85,7 @@ static npu_kcost cost_gemm(const npu_hw *hw, const npu_kernel *k) {
 static npu_kcost cost_attention(const npu_hw *hw, const npu_kernel *k) {
     const npu_eff *e = &hw->eff;
     npu_kcost c = {0};
-    double unit_rate = hw->peak_flops[hw->compute_dtype[NPU_BF16]] / hw->units * e->matrix_eff * e->attn_eff;
+    double unit_rate = hw->peak_flops[npu_hw_attn_dtype(hw)] / hw->units * e->matrix_eff * e->attn_eff;
     if (k->q_len > 1) {
         const double bq = 128; /* query rows per tile */
         double qblocks = ceil(k->q_len / bq);

@@ -52,6 +52,8 @@ npu_dtype npu_hw_gemm_dtype(const npu_hw *hw, npu_dtype w, npu_dtype a) {
     return hw->compute_dtype[npu_dtype_bytes(w) >= npu_dtype_bytes(a) ? w : a];
 }
 
+npu_dtype npu_hw_attn_dtype(const npu_hw *hw) { return hw->compute_dtype[NPU_BF16]; }
+
 bool npu_hw_dtype_converted(const npu_hw *hw, npu_dtype want) {
     return npu_dtype_bytes(hw->compute_dtype[want]) < npu_dtype_bytes(want);
 }
@@ -300,7 +302,7 @@ int npu_hw_finish(npu_hw *hw, const char *origin) {
     }
     if (hw->peak_flops[NPU_FP32] <= 0) hw->peak_flops[NPU_FP32] = hw->vec_flops; /* fp32 GEMMs on the vector units */
     resolve_fabric(hw, topo);
-    npu_dtype dt = hw->compute_dtype[NPU_BF16];
+    npu_dtype dt = npu_hw_attn_dtype(hw); /* the engines' 16-bit type: what the TDP headroom is sized for */
     npu_energy_derive(&hw->energy, hw->energy_rel, hw->memtech, hw->tdp_w, hw->idle_w, hw->peak_flops[dt], dt);
     return 0;
 }

@@ -146,6 +146,8 @@ double npu_hw_peak_flops(const npu_hw *hw, npu_dtype t); /* = hw->peak_flops[t] 
 npu_dtype npu_hw_matrix_dtype(const npu_hw *hw, npu_dtype want);
 /* Compute datatype of a GEMM with weights `w` and activations `a`: the wider of the two, mapped. */
 npu_dtype npu_hw_gemm_dtype(const npu_hw *hw, npu_dtype w, npu_dtype a);
+/* Compute datatype of flash attention's matmuls: 16-bit (bf16, mapped), whatever the KV datatype. */
+npu_dtype npu_hw_attn_dtype(const npu_hw *hw);
 /* true when `want` runs as a narrower type (integer-only NPU quantizing floating-point work). */
 bool npu_hw_dtype_converted(const npu_hw *hw, npu_dtype want);
 double npu_hw_vec_flops(const npu_hw *hw);               /* = hw->vec_flops, fp32 FLOP/s */

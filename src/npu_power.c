@@ -40,7 +40,7 @@ static void kernel_energy(const npu_hw *hw, const npu_kernel *k, const npu_kcost
     const npu_energy *e = &hw->energy;
     double pj = 0;
     if (k->kind == NPU_KK_GEMM || k->kind == NPU_KK_ATTN) {
-        npu_dtype cdt = k->kind == NPU_KK_GEMM ? npu_hw_gemm_dtype(hw, k->wdt, k->adt) : hw->compute_dtype[NPU_BF16];
+        npu_dtype cdt = k->kind == NPU_KK_GEMM ? npu_hw_gemm_dtype(hw, k->wdt, k->adt) : npu_hw_attn_dtype(hw);
         double tm = c->tile_m > 0 ? c->tile_m : 128, tn = c->tile_n > 0 ? c->tile_n : 128;
         double sram_bits = k->flops * (tm + tn) * npu_dtype_bytes(cdt) / (2.0 * tm * tn) * 8.0;
         pj = k->flops * e->pj_per_flop[cdt] + sram_bits * e->pj_per_sram_bit;
