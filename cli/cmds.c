@@ -138,7 +138,7 @@ const cli_cmd cli_cmd_run = {
 /* ---- op gemm | attention | copy ---- */
 
 static int print_op(const cli_args *a, const npu_hw *hw, const npu_kernel *k) {
-    npu_kcost c = npu_cost_kernel(hw, k, NPU_STANDALONE);
+    npu_kcost c = npu_power_op(hw, k);
     if (cli_has(a, O_JSON)) npu_report_print_json(stdout, npu_report_op_json(hw, k, &c));
     else npu_report_op_table(stdout, hw, k, &c);
     return 0;
