@@ -1,6 +1,7 @@
 /* cmd_plan — `npusim plan`: rank the parallel plans of a model on N chips. */
 #include "cmds.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,13 +47,13 @@ int cmd_plan(int argc, char **argv) {
     npu_hw hw;
     if (npu_model_load(ms, &m) || npu_hw_load(hs, &hw)) return cli_fail();
     npu_plan_eval *ev = calloc(PLAN_MAX, sizeof *ev);
-    int ne = 0;
-    if (!ev || npu_planner_run(&m, &hw, &c, ev, PLAN_MAX, &ne)) {
+    npu_planner_result pr;
+    if (!ev || npu_planner_run(&m, &hw, &c, ev, PLAN_MAX, &pr)) {
         free(ev);
         return cli_fail();
     }
-    int feasible = 0;
-    while (feasible < ne && ev[feasible].feasible) feasible++;
+    int ne = pr.n, feasible = pr.n_feasible;
+    ttft_ms = isfinite(pr.max_ttft_s) ? pr.max_ttft_s * 1e3 : 0;
     char ps[64];
     if (cli_get(o, n, "json")) {
         cJSON *j = cJSON_CreateObject();
@@ -62,8 +63,10 @@ int cmd_plan(int argc, char **argv) {
         cJSON_AddNumberToObject(j, "input", (double)c.input);
         cJSON_AddNumberToObject(j, "output", (double)c.output);
         cJSON_AddNumberToObject(j, "max_ttft_ms", ttft_ms);
+        cJSON_AddBoolToObject(j, "max_ttft_default", pr.ttft_default);
         cJSON_AddNumberToObject(j, "max_tpot_ms", tpot_ms);
         cJSON_AddNumberToObject(j, "feasible", feasible);
+        cJSON_AddNumberToObject(j, "rejected", pr.n_rejected);
         cJSON *arr = cJSON_AddArrayToObject(j, "plans");
         for (int i = 0; i < ne; i++) {
             const npu_plan_eval *e = &ev[i];
@@ -89,9 +92,11 @@ int cmd_plan(int argc, char **argv) {
         npu_report_print_json(stdout, j);
     } else {
         printf("npusim plan: %s on %d x %s, input %ld, output %ld", m.name, c.chips, hw.name, c.input, c.output);
-        if (ttft_ms > 0) printf(", TTFT <= %g ms", ttft_ms);
+        if (ttft_ms > 0) printf(", TTFT <= %g ms%s", ttft_ms, pr.ttft_default ? " (default; --max-ttft sets it)" : "");
         if (tpot_ms > 0) printf(", TPOT <= %g ms", tpot_ms);
-        printf("\n%d of %d plans feasible; ranked by output tokens/s per chip (static batch per replica)\n\n", feasible, ne);
+        printf("\n%d of %d plans feasible", feasible, ne);
+        if (feasible > top) printf(", the best %ld shown", top);
+        printf("; ranked by output tokens/s per chip (static batch per replica)\n\n");
         if (feasible) {
             printf("  %-4s %-20s %6s %10s %9s %12s %10s %8s %6s  %s\n", "rank", "plan", "batch", "TTFT ms", "TPOT ms",
                    "tok/s", "tok/s/chip", "GB/chip", "comm", "why");

@@ -41,27 +41,22 @@ double npu_serve_kv_transfer_s(const npu_hw *src, const npu_hw *dst, double byte
 
 static int pool_chips(const npu_pool *p) { return npu_plan_replica_chips(p->step.plan); }
 
-int npu_serve_kv_capacity(const npu_pool *p, double kv_mem_frac, long step_tokens, long *tokens) {
-    npu_run_cfg rc = {.phase = NPU_RUN_PREFILL, .batch = 1, .seq = step_tokens > 0 ? step_tokens : 1,
-                      .stack = p->step.stack, .wdt = p->step.wdt, .adt = p->step.adt, .kvdt = p->step.kvdt,
-                      .plan = p->step.plan};
-    npu_mem_plan mp;
-    npu_mem_plan_make(p->model, p->hw, &rc, &mp); /* only its weight and activation figures are used */
-    /* per chip: what the weights and one step's activations leave, times the KV
-     * fraction (as npu_run's offline phase); every chip of the replica holds its
-     * share of every sequence, except under attention data parallelism (ep > tp),
-     * where each group of tp chips holds its own sequences */
-    int chips = pool_chips(p);
+int npu_serve_kv_capacity(const npu_pool *p, double kv_mem_frac, double step_tokens, double step_seqs,
+                          long *tokens) {
+    /* npu_plan_kv_capacity: what the weights leave, times the KV fraction, less
+     * the activations of one step (npu_run's offline phase sizes its batch with
+     * the same function); every chip of the replica holds its share of every
+     * sequence, except under attention data parallelism (ep > tp), where each
+     * group of tp chips holds its own sequences */
     npu_plan pl = npu_plan_norm(p->step.plan);
-    int attn_dp = pl.ep > pl.tp ? pl.ep / pl.tp : 1;
-    double avail_B = (p->hw->mem_bytes - mp.weights_B) * kv_mem_frac - mp.act_B;
-    double per_tok_B = npu_plan_kv_bytes_per_token(p->model, pl, p->step.kvdt);
-    if (avail_B < per_tok_B * 1024) {
+    double act_B = npu_plan_act_bytes(p->model, pl, step_tokens / pl.cp, step_seqs);
+    *tokens = npu_plan_kv_capacity(p->model, p->hw, pl, p->step.wdt, p->step.kvdt, kv_mem_frac, act_B);
+    if (*tokens / npu_plan_attn_dp(pl) < 1024) {
         npu_err("%s (weights %.1f GB per chip) leaves no room for a KV cache on %d x %s (%.1f GB each, %.2f usable)",
-                p->model->name, mp.weights_B / 1e9, chips, p->hw->name, p->hw->mem_bytes / 1e9, kv_mem_frac);
+                p->model->name, npu_plan_weight_bytes(p->model, pl, p->step.wdt) / 1e9, pool_chips(p), p->hw->name,
+                p->hw->mem_bytes / 1e9, kv_mem_frac);
         return -1;
     }
-    *tokens = (long)(avail_B / per_tok_B) * attn_dp;
     return 0;
 }
 
@@ -522,8 +517,9 @@ static bool form_step(sim *s, replica *r, npu_step_shape *sh) {
 
 /* Wall time of an engine step around its kernels: the ONE place to apply an
  * engine runtime model (per-step and per-sequence host time, kernel slowdown). */
-static double engine_step_s(const npu_serve_cfg *c, const npu_step_cost *sc, int seqs) {
-    return npu_engine_step_s(&c->engine, sc->time_s, sc->comm_s, seqs) + c->step_overhead_s;
+static double engine_step_s(const npu_serve_cfg *c, const replica *r, const npu_step_cost *sc, int seqs) {
+    return npu_engine_step_s(&c->engine, sc->time_s, sc->comm_s, npu_comm_overlap(r->pool->hw), seqs) +
+           c->step_overhead_s;
 }
 
 static void try_start(sim *s, replica *r) {
@@ -531,7 +527,7 @@ static void try_start(sim *s, replica *r) {
     npu_step_shape sh;
     if (!form_step(s, r, &sh)) return;
     npu_step_cost sc = npu_steptab_cost(r->tab, &sh);
-    double dt = engine_step_s(s->c, &sc, sh.dec_batch + sh.pf_n);
+    double dt = engine_step_s(s->c, r, &sc, sh.dec_batch + sh.pf_n);
     r->busy = true;
     r->use.busy_s += dt, r->use.steps++, r->use.flops += sc.flops, r->use.bytes += sc.bytes;
     /* sc is one chip; engine time beyond the kernels is spent at idle power */
@@ -769,7 +765,7 @@ static int check_cfg(const npu_serve_cfg *c) {
 
 static int add_pool(sim *s, const npu_pool *p, bool prefill_only, npu_steptab *tab, long budget) {
     long tokens;
-    if (npu_serve_kv_capacity(p, s->c->kv_mem_frac, budget, &tokens)) return -1;
+    if (npu_serve_kv_capacity(p, s->c->kv_mem_frac, (double)budget, 1, &tokens)) return -1;
     long blocks = tokens / s->c->block_size;
     for (int i = 0; i < p->replicas; i++) {
         replica *r = &s->rep[s->n_rep++];

@@ -129,11 +129,13 @@ typedef struct npu_serve_result {
 int npu_serve_run(const npu_serve_cfg *c, npu_serve_result *r);
 void npu_serve_result_free(npu_serve_result *r);
 
-/* KV-cache capacity of one replica, tokens: per chip ((memory - weights) x
- * kv_mem_frac - activations of one max-size step) / KV bytes per token on a chip
- * (times the attention data-parallel groups when ep > tp).
- * -1 + npu_err when the weights do not fit. */
-int npu_serve_kv_capacity(const npu_pool *p, double kv_mem_frac, long step_tokens, long *tokens);
+/* KV-cache capacity of one replica, tokens (npu_plan_kv_capacity): per chip
+ * ((memory - weights) x kv_mem_frac - activations of one step of step_tokens new
+ * tokens over step_seqs sequences) / KV bytes per token on that chip, times the
+ * attention data-parallel groups when ep > tp. -1 + npu_err when fewer than 1024
+ * tokens fit. The simulator reserves one max-size step (its token budget, one sequence). */
+int npu_serve_kv_capacity(const npu_pool *p, double kv_mem_frac, double step_tokens, double step_seqs,
+                          long *tokens);
 
 /* Time to move `bytes` of KV cache from a prefill chip to a decode chip: the
  * slower of the two links (GB/s per direction) plus the larger latency. */

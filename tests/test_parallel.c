@@ -235,8 +235,9 @@ static void test_plan_errors(void **st) {
     assert_int_equal(npu_model_load("llama3-8b", &m), 0); /* 32 heads, 8 KV, 32 layers */
     assert_int_equal(npu_plan_check(&m, (npu_plan){.tp = 3}), -1);
     assert_non_null(strstr(npu_errmsg(), "not divisible by --tp 3"));
-    assert_int_equal(npu_plan_check(&m, (npu_plan){.pp = 5}), -1);
-    assert_non_null(strstr(npu_errmsg(), "layers are not divisible by --pp 5"));
+    assert_int_equal(npu_plan_check(&m, (npu_plan){.pp = 5}), 0); /* uneven stages: 6,7,7,6,6... see test_pp_uneven */
+    assert_int_equal(npu_plan_check(&m, (npu_plan){.pp = 33}), -1);
+    assert_non_null(strstr(npu_errmsg(), "--pp 33 exceeds its 32 layers"));
     assert_int_equal(npu_plan_check(&m, (npu_plan){.ep = 2}), -1);
     assert_non_null(strstr(npu_errmsg(), "mixture-of-experts"));
     assert_int_equal(npu_plan_check(&m, (npu_plan){.tp = 4, .pp = 4}), 0);
@@ -298,8 +299,9 @@ static void test_planner(void **st) {
     npu_planner_cfg c = {.chips = 8, .input = 512, .output = 128, .max_tpot_s = 0.040, .wdt = NPU_FP8,
                          .adt = NPU_FP8, .kvdt = NPU_FP8};
     npu_plan_eval ev[64];
-    int n = 0;
-    assert_int_equal(npu_planner_run(&m, &hw, &c, ev, 64, &n), 0);
+    npu_planner_result pr;
+    assert_int_equal(npu_planner_run(&m, &hw, &c, ev, 64, &pr), 0);
+    int n = pr.n;
     assert_true(n >= 4);
     assert_true(ev[0].feasible);
     for (int i = 0; i < n; i++) {
