@@ -115,6 +115,20 @@ double npu_power_throttle_frac(double cap_w, double idle_w, double ec_j, double 
     return lo;
 }
 
+void npu_power_step_totals(const npu_hw *hw, npu_power_totals *t) {
+    double idle = npu_power_idle_w(hw);
+    double f = npu_power_throttle_frac(hw->tdp_w, idle, t->compute_j, t->other_j, t->time_s - t->cb_s, t->cb_s);
+    t->clock_frac = 1.0;
+    if (f < 1.0 && f > NPU_POWER_MIN_CLOCK) {
+        t->time_s += t->cb_s * (1.0 / f - 1.0);
+        t->compute_j *= f * f;
+        t->clock_frac = f;
+    }
+    t->energy_j = idle * t->time_s + t->compute_j + t->other_j;
+    if (f <= NPU_POWER_MIN_CLOCK && hw->tdp_w > 0 && t->energy_j > hw->tdp_w * t->time_s)
+        t->energy_j = hw->tdp_w * t->time_s; /* memory-bound above the TDP: trust the TDP */
+}
+
 /* Dynamic energy of one run at full clock: arithmetic + SRAM (compute) and DRAM. */
 static void kernel_energy(const npu_hw *hw, const npu_energy *e, const npu_kernel *k, const npu_kcost *c,
                           double *compute_j, double *memory_j) {

@@ -47,6 +47,23 @@ double npu_power_link_j(const npu_hw *hw, double bytes);
  * t(f) = t_fixed_s + t_scaled_s / f; 1 when the cap does not bind (or cap_w <= 0). */
 double npu_power_throttle_frac(double cap_w, double idle_w, double ec_j, double em_j, double t_fixed_s,
                                double t_scaled_s);
+/* A step's totals at full clock, and what the TDP makes of them
+ * (npu_power_step_totals). */
+typedef struct npu_power_totals {
+    double time_s;     /* in: step time at full clock; out: after the throttle */
+    double cb_s;       /* in: time of its compute-bound kernels at full clock */
+    double compute_j;  /* in: arithmetic + SRAM energy at full clock; out: at the step's clock */
+    double other_j;    /* in: the rest of its dynamic energy (DRAM, ...), idle power excluded */
+    double energy_j;   /* out: energy over the step, idle power included */
+    double clock_frac; /* out: clock fraction the TDP forced (1 = none) */
+} npu_power_totals;
+/* The TDP throttle of a whole step from its totals, the rule npu_power_step
+ * applies kernel by kernel: above the TDP the clock drops to f
+ * (npu_power_throttle_frac), compute-bound time stretches by 1/f and arithmetic
+ * energy scales by f^2; when even NPU_POWER_MIN_CLOCK leaves it above, the step
+ * is memory-bound and its power is the TDP (no slowdown). For callers that keep
+ * totals rather than kernels (the serving step tables). */
+void npu_power_step_totals(const npu_hw *hw, npu_power_totals *t);
 /* Called at the end of npu_cost_kernel: sets c->energy_j, c->compute_j and
  * c->clock_frac; with `throttle` (standalone ops) stretches c->time_s when the
  * TDP binds beyond the burst window. */

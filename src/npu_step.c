@@ -248,12 +248,23 @@ static int check_cfg(const npu_model *m, const npu_run_cfg *c) {
         return npu_err("--ctx must be a positive integer below 2^63 - 1"), -1;
     if ((c->phase == NPU_RUN_E2E || c->phase == NPU_RUN_OFFLINE) && (c->input <= 0 || c->output <= 0))
         return npu_err("--input and --output must be positive integers"), -1;
-    if ((c->phase == NPU_RUN_E2E || c->phase == NPU_RUN_OFFLINE) && c->input > LONG_MAX - c->output)
-        return npu_err("--input %ld + --output %ld tokens overflow a 64-bit count", c->input, c->output), -1;
     if (!(c->moe_skew >= 0 && isfinite(c->moe_skew))) return npu_err("--moe-skew must be a finite number >= 0"), -1;
+    bool two = c->phase == NPU_RUN_E2E || c->phase == NPU_RUN_OFFLINE;
+    if (two && c->input > LONG_MAX - c->output) { /* no model holds that: say which limit */
+        if (m->max_seq > 0)
+            npu_err("--input %ld + --output %ld tokens per sequence exceed %s's context window of %d", c->input,
+                    c->output, m->name, m->max_seq);
+        else
+            npu_err("--input %ld + --output %ld tokens overflow a 64-bit count", c->input, c->output);
+        return -1;
+    }
     long need = npu_run_mem_need(c).kv_tokens;
     if (m->max_seq > 0 && need > m->max_seq) {
-        npu_err("%ld tokens per sequence exceed %s's context window of %d", need, m->name, m->max_seq);
+        if (two)
+            npu_err("--input %ld + --output %ld = %ld tokens per sequence exceed %s's context window of %d", c->input,
+                    c->output, need, m->name, m->max_seq);
+        else
+            npu_err("%ld tokens per sequence exceed %s's context window of %d", need, m->name, m->max_seq);
         return -1;
     }
     return npu_plan_check(m, c->plan);

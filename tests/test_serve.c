@@ -99,15 +99,16 @@ static void test_preemption_keeps_invariants(void **st) {
     free_cfg(&c);
 }
 
-/* Little's law on the admission queue: time-averaged queue length = arrival
- * rate x mean wait. Over a whole run that starts and ends empty the two sides
- * are the same integral counted two ways, so they agree to 0.1%. */
+/* Little's law on the admission queue: time-averaged queue length = the rate
+ * requests pass through x mean wait. Over a whole run that starts and ends empty
+ * the two sides are the same integral counted two ways (with the rate = requests
+ * / duration, completion_rate_rps), so they agree to 0.1%. */
 static void test_littles_law(void **st) {
     (void)st;
     npu_serve_cfg c = base_cfg(20000, 50, "lognormal:512,256,4000", "lognormal:128,96,1024");
     npu_serve_result r;
     assert_int_equal(npu_serve_run(&c, &r), 0);
-    double L = r.queue_len_mean, lw = r.arrival_rate_rps * r.queue.mean;
+    double L = r.queue_len_mean, lw = r.completion_rate_rps * r.queue.mean;
     assert_true(L > 0.05); /* a queue forms at this load */
     assert_true(fabs(L - lw) < 1e-3 * L);
     npu_serve_result_free(&r);
