@@ -25,21 +25,56 @@ typedef struct npu_kvcache {
 
 void npu_kvcache_init(npu_kvcache *kv, long total_blocks, int block_tokens);
 
+/* ---- the hot path (every step of every replica): inline ---- */
+
+static inline long npu_kvcache_ceil_div_(long a, long b) { return a <= 0 ? 0 : a / b + (a % b != 0); }
+
 /* Blocks a sequence needs for `tokens` tokens of its own, beyond its shared `prefix`. */
-long npu_kvcache_blocks_for(const npu_kvcache *kv, long tokens, long prefix);
+static inline long npu_kvcache_blocks_for(const npu_kvcache *kv, long tokens, long prefix) {
+    return npu_kvcache_ceil_div_(tokens - prefix, kv->block_tokens);
+}
 /* Blocks that pinning a shared prefix of `prefix` tokens adds (0 when a longer one is pinned). */
-long npu_kvcache_prefix_blocks(const npu_kvcache *kv, long prefix);
+static inline long npu_kvcache_prefix_blocks(const npu_kvcache *kv, long prefix) {
+    if (prefix <= kv->prefix_tokens) return 0;
+    return npu_kvcache_ceil_div_(prefix, kv->block_tokens) - npu_kvcache_ceil_div_(kv->prefix_tokens, kv->block_tokens);
+}
 /* Admission: whether a sequence that will hold `tokens` tokens (its prefix from
  * the shared cache) can enter now, its prefix pinned too. */
-bool npu_kvcache_admits(const npu_kvcache *kv, long tokens, long prefix);
-/* Admit it: pin its prefix and give it the blocks for `tokens` tokens. */
-void npu_kvcache_admit(npu_kvcache *kv, int32_t *held, long tokens, long prefix);
+static inline bool npu_kvcache_admits(const npu_kvcache *kv, long tokens, long prefix) {
+    return npu_kvcache_blocks_for(kv, tokens, prefix) + npu_kvcache_prefix_blocks(kv, prefix) <= kv->free_blocks;
+}
 /* Blocks a held sequence still lacks for `tokens` tokens (0 when it has them). */
-long npu_kvcache_shortfall(const npu_kvcache *kv, int32_t held, long tokens, long prefix);
+static inline long npu_kvcache_shortfall(const npu_kvcache *kv, int32_t held, long tokens, long prefix) {
+    long want = npu_kvcache_blocks_for(kv, tokens, prefix);
+    return want > held ? want - held : 0;
+}
+/* Take `n` blocks; the peak is sampled here, at the moment of allocation (so a
+ * preemption, which follows a moment of full use, is seen at its peak). */
+static inline void npu_kvcache_take_(npu_kvcache *kv, long n) {
+    if (n <= 0) return;
+    kv->free_blocks -= n;
+    if (kv->free_blocks < 0) kv->violations++;
+    long used = kv->total_blocks - kv->free_blocks;
+    if (used > kv->peak_used) kv->peak_used = used;
+}
 /* Grow a sequence to `tokens` tokens (allocation; a violation if none are free). */
-void npu_kvcache_grow(npu_kvcache *kv, int32_t *held, long tokens, long prefix);
+static inline void npu_kvcache_grow(npu_kvcache *kv, int32_t *held, long tokens, long prefix) {
+    long d = npu_kvcache_shortfall(kv, *held, tokens, prefix);
+    npu_kvcache_take_(kv, d);
+    *held += (int32_t)d;
+}
+/* Admit it: pin its prefix and give it the blocks for `tokens` tokens. */
+static inline void npu_kvcache_admit(npu_kvcache *kv, int32_t *held, long tokens, long prefix) {
+    npu_kvcache_take_(kv, npu_kvcache_prefix_blocks(kv, prefix));
+    if (prefix > kv->prefix_tokens) kv->prefix_tokens = prefix;
+    npu_kvcache_grow(kv, held, tokens, prefix);
+}
 /* A sequence ends: its blocks return to the pool. */
-void npu_kvcache_release(npu_kvcache *kv, int32_t *held);
+static inline void npu_kvcache_release(npu_kvcache *kv, int32_t *held) {
+    kv->free_blocks += *held;
+    *held = 0;
+}
+
 /* A sequence is preempted: released and counted. */
 void npu_kvcache_preempt(npu_kvcache *kv, int32_t *held);
 
