@@ -439,6 +439,10 @@ static int check_shape(const npu_model *m, const npu_step_cfg *c) {
         npu_err("in-flight prefill needs a decode step and positive lengths");
         return -1;
     }
+    if ((double)c->batch + c->mix_seqs > INT_MAX) {
+        npu_err("%d decoding + %d prefilling sequences in one step exceed 2^31 - 1", c->batch, c->mix_seqs);
+        return -1;
+    }
     double tokens = (double)c->batch * (c->ctx + c->seq) + (double)c->mix_seqs * (c->mix_ctx + c->mix_len);
     if (tokens > MAX_TOKENS) {
         npu_err("batch %d x %ld tokens = %.3g tokens in one step is beyond the 2^53 the kernel graph counts exactly",

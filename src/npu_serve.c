@@ -749,6 +749,8 @@ static int check_cfg(const npu_serve_cfg *c) {
     if (c->requests > 2000000000L) return npu_err("--requests: at most 2e9"), -1;
     if (c->max_seqs < 1 || c->max_batched_tokens < 1 || c->chunk < 1 || c->block_size < 1)
         return npu_err("--max-seqs, --max-batched-tokens, --chunk and --block-size must be positive"), -1;
+    if (c->max_seqs > 1 << 24 || c->max_batched_tokens > 1L << 30 || c->chunk > 1L << 30 || c->block_size > 1 << 30)
+        return npu_err("--max-seqs (at most 2^24), --max-batched-tokens, --chunk and --block-size (2^30) are too large"), -1;
     if (!(c->kv_mem_frac > 0 && c->kv_mem_frac <= 1)) return npu_err("--kv-mem-frac must be in (0, 1]"), -1;
     if (!(c->prefix_share >= 0 && c->prefix_share < 1)) return npu_err("--prefix-share must be in [0, 1)"), -1;
     if (c->pool.replicas < 1 || (two && c->prefill.replicas < 1))
