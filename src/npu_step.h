@@ -53,9 +53,11 @@ typedef struct npu_run_cfg {
 } npu_run_cfg;
 
 /* A replica of the plan runs `batch` sequences; with pp > 1 they are split into
- * min(batch, pp) micro-batches that flow through the stages. Step times below
- * are the replica's; the graphs and step results are one chip of the last stage
- * running one micro-batch. */
+ * min(batch, pp) micro-batches that flow through the stages (each kind of stage
+ * costed: uneven splits make some slower). Step times below are the replica's,
+ * after the engine hides links.overlap of the collectives (the ideal engine for
+ * prefill, decode and e2e); the graphs and step results are one chip of the last
+ * stage running one micro-batch. */
 typedef struct npu_run_result {
     double latency_s;     /* the step, or for e2e first prefill to last token */
     double tokens_per_s;  /* of one replica. decode: B/step; prefill: B*S/step; e2e: B*O/latency */
@@ -64,7 +66,7 @@ typedef struct npu_run_result {
     int micro_batches;    /* pipeline micro-batches */
     double p2p_s;         /* one stage-to-stage activation transfer */
     double ttft_s;        /* e2e: the prefill step */
-    double tpot_s;        /* e2e: mean decode step */
+    double tpot_s;        /* e2e: mean decode step (long outputs: summed by segments, docs/scale-out.md) */
     npu_graph graph;      /* prefill graph (prefill, e2e), decode graph (decode), mixed step (offline) */
     npu_step_result step; /* its costs */
     npu_graph dgraph;     /* e2e: the decode graph at the first decode step */
