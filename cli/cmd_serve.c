@@ -4,6 +4,7 @@
 #include "args.h"
 #include "cmds.h"
 #include "npusim.h"
+#include "npu_html.h"
 #include "npu_serve.h"
 #include "npu_workload.h"
 
@@ -166,7 +167,7 @@ int cmd_serve(int argc, char **argv) {
         {"input-dist", 1, 0},    {"output-dist", 1, 0}, {"requests", 1, 0},       {"seed", 1, 0},
         {"slo-ttft", 1, 0},      {"slo-tpot", 1, 0},    {"find-max-rate", 0, 0},  {"target-rate", 1, 0},
         {"requests-out", 1, 0},  {"json", 0, 0},         {"pp", 1, 0},             {"ep", 1, 0},
-        {"moe-skew", 1, 0},      CLI_TCO_OPTS,
+        {"moe-skew", 1, 0},      CLI_TCO_OPTS,          {"html", 1, 0} /* issue 14 */,
     };
     int n = (int)NPU_ARRAY_LEN(o), npos;
     const char *pos[1];
@@ -314,7 +315,8 @@ int cmd_serve(int argc, char **argv) {
     progress_bar bar = {.t0_s = wall_s()};
     if (isatty(STDERR_FILENO) && !search) c.progress = show_progress, c.progress_ctx = &bar;
     const char *req_out = cli_get(o, n, "requests-out");
-    c.keep_requests = req_out != NULL;
+    const char *html = cli_get(o, n, "html"); /* issue 14: --json and --html carry latency histograms */
+    c.keep_requests = req_out != NULL || html || cli_get(o, n, "json");
     cJSON *extra = NULL;
     if (cli_get(o, n, "target-rate")) {
         npu_fleet f;
@@ -348,13 +350,22 @@ int cmd_serve(int argc, char **argv) {
         cJSON_Delete(extra);
         goto done;
     }
-    if (cli_get(o, n, "json")) {
+    bool json = cli_get(o, n, "json") != NULL;
+    if (json || html) { /* without --json, the table below still needs extra and tco */
         cJSON *j = result_json(&c, &r);
-        if (extra && cJSON_IsNumber(extra)) cJSON_AddItemToObject(j, "max_rate_rps", extra);
-        else if (extra) cJSON_AddItemToObject(j, "fleet", extra);
-        if (tco) cJSON_AddItemToObject(j, "tco", tco);
-        npu_report_print_json(stdout, j);
-    } else {
+        double max_rate = extra && cJSON_IsNumber(extra) ? extra->valuedouble : 0;
+        if (extra) cJSON_AddItemToObject(j, cJSON_IsNumber(extra) ? "max_rate_rps" : "fleet", json ? extra : cJSON_Duplicate(extra, 1));
+        if (tco) cJSON_AddItemToObject(j, "tco", json ? tco : cJSON_Duplicate(tco, 1));
+        /* issue 14: config, histograms and the latency-throughput curve; the HTML report */
+        if (npu_html_serve_json(j, &c, &r, max_rate) || (html && cli_write_html(html, j, argc, argv))) {
+            cJSON_Delete(j);
+            if (!json) cJSON_Delete(extra), cJSON_Delete(tco);
+            goto done;
+        }
+        if (json) npu_report_print_json(stdout, j);
+        else cJSON_Delete(j);
+    }
+    if (!json) {
         cJSON_Delete(extra);
         print_table(&c, &r);
         if (tco) cli_print_tco(tco);

@@ -38,5 +38,11 @@ void cli_print_tco(const struct cJSON *t); /* human lines of that object */
 /* cmd_comm.c: `npusim op allreduce|allgather|reducescatter|alltoall` (issue 4);
  * argv[2] is the collective's name. */
 int cmd_op_comm(int argc, char **argv);
+/* cmd_report.c (issue 14): `npusim report RESULT -o FILE.html`; the version
+ * string pages show; --html FILE of run and serve: the page of `result` with
+ * the command line argv; -1 + npu_err on a render or write error. */
+int cmd_report(int argc, char **argv);
+const char *cli_version(void);
+int cli_write_html(const char *path, const struct cJSON *result, int argc, char **argv);
 
 #endif

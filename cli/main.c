@@ -32,6 +32,7 @@ static void usage(FILE *out) {
           "  show model|hw NAME\n"
           "  validate PATH... [--hw H] [--verbose] [--json] [--max-mape P]\n"
           "  calibrate --hw BASE --data DIR -o OUT.json [--json]\n"
+          "  report RESULT.json|SWEEP.csv|SWEEP.sqlite -o FILE.html   (HTML report; also --html FILE on run and serve)\n"
           "  serve --model M --hw H [--tp N] [--dtype T] [--replicas R] [--router rr|least-requests|least-kv]\n"
           "      [--scheduler static|continuous|chunked|disagg] [--max-seqs N] [--max-batched-tokens N] [--chunk T]\n"
           "      [--block-size 16] [--kv-mem-frac 0.9] [--prefix-share F] [--step-overhead-us U]\n"
@@ -89,7 +90,7 @@ static int cmd_run(int argc, char **argv) {
                    {"stack", 1, 0}, {"dtype", 1, 0},  {"act-dtype", 1, 0}, {"kv-dtype", 1, 0},
                    {"json", 0, 0},  {"csv", 0, 0},    {"tp", 1, 0},        {"pp", 1, 0},
                    {"ep", 1, 0},    {"dp", 1, 0},     {"cp", 1, 0},        {"moe-skew", 1, 0},
-                   {"engine", 1, 0}, CLI_TCO_OPTS};
+                   {"engine", 1, 0}, CLI_TCO_OPTS, {"html", 1, 0} /* issue 14 */};
     int n = (int)NPU_ARRAY_LEN(o), npos;
     const char *pos[1];
     if (cli_parse(argc, argv, 2, o, n, pos, 0, &npos)) return cli_fail();
@@ -138,6 +139,17 @@ static int cmd_run(int argc, char **argv) {
     if (cli_run_tco(o, n, &hw, &c, r, &tco)) {
         free(r);
         return cli_fail();
+    }
+    const char *html = cli_get(o, n, "html"); /* issue 14: the HTML report of the --json object */
+    if (html) {
+        cJSON *j = npu_report_run_json(&m, &hw, &c, r);
+        int bad = cli_write_html(html, j, argc, argv);
+        cJSON_Delete(j);
+        if (bad) {
+            cJSON_Delete(tco);
+            free(r);
+            return cli_fail();
+        }
     }
     if (cli_get(o, n, "json")) {
         cJSON *j = npu_report_run_json(&m, &hw, &c, r);
@@ -279,7 +291,7 @@ int main(int argc, char **argv) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }
-    static const char *const cmds[] = {"run", "op", "list", "show", "validate", "calibrate", "plan", "serve", "cost"};
+    static const char *const cmds[] = {"run", "op", "list", "show", "validate", "calibrate", "plan", "serve", "cost", "report"};
     int c = cli_pick(argv[1], cmds, (int)NPU_ARRAY_LEN(cmds), "command");
     switch (c) {
     case 0: return cmd_run(argc, argv);
@@ -291,6 +303,7 @@ int main(int argc, char **argv) {
     case 6: return cmd_plan(argc, argv);
     case 7: return cmd_serve(argc, argv);
     case 8: return cmd_cost(argc, argv);
+    case 9: return cmd_report(argc, argv);
     default: return cli_fail();
     }
 }

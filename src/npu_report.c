@@ -96,6 +96,13 @@ cJSON *npu_report_run_json(const npu_model *m, const npu_hw *hw, const npu_run_c
     cJSON_AddNumberToObject(mem, "activations_gb", r->mem.act_B / 1e9);
     cJSON_AddNumberToObject(mem, "total_gb", r->mem.total_B / 1e9);
     cJSON_AddNumberToObject(mem, "capacity_gb", r->mem.capacity_B / 1e9);
+    /* the chip's roof, for the HTML report's roofline (npu_html): dense peak of
+     * the GEMMs' datatype (bf16 when the chip quotes none for it), DRAM bandwidth */
+    npu_dtype pdt = npu_hw_peak_flops(hw, c->adt) > 0 ? c->adt : NPU_BF16;
+    cJSON *pk = cJSON_AddObjectToObject(o, "hw_peaks");
+    cJSON_AddStringToObject(pk, "dtype", npu_dtype_names[pdt]);
+    cJSON_AddNumberToObject(pk, "tflops", npu_hw_peak_flops(hw, pdt) / 1e12);
+    cJSON_AddNumberToObject(pk, "dram_gbps", hw->mem_bw_Bps / 1e9);
     cJSON_AddItemToObject(o, c->phase == NPU_RUN_DECODE ? "decode_step" : c->phase == NPU_RUN_OFFLINE ? "mixed_step" : "prefill_step",
                           step_json(&r->graph, &r->step));
     if ((c->phase == NPU_RUN_E2E && c->output > 1) || c->phase == NPU_RUN_OFFLINE)
