@@ -1129,7 +1129,8 @@ static int sweep_parallel(page *p, const sweep *s, spoint *pt, const bool *keep,
     return 1;
 }
 
-#define SWEEP_MAX_POINTS 20000 /* scatter points kept in a page (all of the front) */
+#define SWEEP_MAX_POINTS 5000  /* scatter points kept in a page (all of the front) */
+#define SWEEP_MAX_FRONT 20000  /* rows up to which a missing front is computed (O(n^2)) */
 #define SWEEP_MAX_LINES 1500   /* parallel-coordinate lines */
 
 static int page_sweep(page *p, const cJSON *r) {
@@ -1155,7 +1156,8 @@ static int page_sweep(page *p, const cJSON *r) {
         workload_label(&s, rv, pt[i].wl, sizeof pt[i].wl);
         failed += !pt[i].ok;
     }
-    if (s.pareto < 0) front_2d(&s, pt, s.nrow);
+    bool own_front = s.pareto < 0 && s.nrow <= SWEEP_MAX_FRONT;
+    if (own_front) front_2d(&s, pt, s.nrow);
     for (long i = 0; i < s.nrow; i++) nfront += pt[i].front, nfeas += pt[i].feasible;
     if (failed == s.nrow) {
         npu_err("report: no sweep row has numbers for both %s and %s", s.name[s.obj[0]], s.name[s.obj[1]]);
@@ -1180,7 +1182,8 @@ static int page_sweep(page *p, const cJSON *r) {
     }
     meta_row(p, "axes", "%s", s.naxis ? buf : "(none found)");
     meta_row(p, "pareto", "%s", s.pareto >= 0 ? "the sweep's 'pareto' column (all its objectives)"
-                                              : "computed here on the two objectives drawn");
+                                : own_front  ? "computed here on the two objectives drawn"
+                                             : "none: no 'pareto' column, and too many rows to compute it here");
     const cJSON *spec = at(r, "spec");
     if (spec) meta_object(p, "spec", spec);
 

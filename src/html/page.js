@@ -38,13 +38,20 @@
       view.run();
       /* Vega logs most spec errors instead of throwing them */
       el.setAttribute("data-status", window.npusimErrorCount() > before ? "error" : "ok");
+      return view.runAsync();
     } catch (e) {
       el.setAttribute("data-status", "error");
       window.npusimError(ch.id + ": " + (e && e.message ? e.message : e));
+      return null;
     }
   }
-  model.charts.forEach(draw);
-  var root = document.documentElement;
-  root.setAttribute("data-height", String(Math.ceil(root.scrollHeight))); /* for full-page screenshots */
-  root.setAttribute("data-rendered", "yes");
+  /* once every chart has rendered: the page's height (for full-page
+   * screenshots) and the mark that the script ran to its end */
+  Promise.all(model.charts.map(draw)).catch(function (e) {
+    window.npusimError("render: " + (e && e.message ? e.message : e));
+  }).then(function () {
+    var root = document.documentElement;
+    root.setAttribute("data-height", String(Math.ceil(root.scrollHeight)));
+    root.setAttribute("data-rendered", "yes");
+  });
 })();
