@@ -765,6 +765,10 @@ static void spec_objectives(sweep *s, const cJSON *spec) {
         bool maximize = true;
         for (size_t i = 0; i < NPU_ARRAY_LEN(default_obj); i++)
             if (best >= 0 && !strcmp(s->name[best], default_obj[i].col)) maximize = default_obj[i].maximize;
+        if (best >= 0) { /* the direction words, outside the column's own name */
+            char *hit = strstr(t, s->name[best]);
+            memset(hit, ' ', best_len);
+        }
         if (strstr(t, "min")) maximize = false;
         if (strstr(t, "max")) maximize = true;
         free(t);
