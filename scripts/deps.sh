@@ -1,9 +1,13 @@
 #!/bin/sh
 # Install the Debian packages npusim needs, only those missing (run as root on
-# Debian; prints what it would need otherwise).
+# Debian; prints what it would need otherwise). `deps.sh test` adds what
+# `make test` needs beyond the build: a headless browser for the HTML report
+# (chromium), zlib for its screenshot checker, jq for expected counts.
 set -e
 need=""
-for p in gcc make libcjson-dev libcmocka-dev; do
+pkgs="gcc make libcjson-dev libcmocka-dev libsqlite3-dev libjs-vega"
+[ "$1" = test ] && pkgs="$pkgs chromium zlib1g-dev jq"
+for p in $pkgs; do
     dpkg -s "$p" >/dev/null 2>&1 || need="$need $p"
 done
 [ -z "$need" ] && exit 0
