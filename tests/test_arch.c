@@ -152,7 +152,7 @@ static void test_kind_defaults(void **st) {
     assert_int_equal(h.eng_k * h.eng_n, 128 * 128); /* 16384 bf16 MAC/cycle per MXU */
     assert_int_equal(h.gemv_granule, 8);            /* 8-row sublanes */
     assert_int_equal(npu_hw_load("gaudi3", &h), 0);
-    assert_int_equal(h.eng_k * h.eng_n, 256 * 256);
+    assert_int_equal(h.eng_m * h.eng_k * h.eng_n, 256 * 256); /* one 256 x 256 MME, output-stationary */
     assert_int_equal(npu_hw_load("apple-m2-ultra-gpu76", &h), 0);
     assert_int_equal(h.eng, NPU_ENGINE_NONE);
     assert_int_equal(h.gemv, NPU_GEMV_VECTOR);
