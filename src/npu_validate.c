@@ -141,7 +141,7 @@ static int load_file(npu_vset *s, const char *path) {
         if (strcmp(buf, headers[k]) == 0) kind = k;
     if (kind < 0) {
         fclose(f);
-        npu_err("%s:1: unrecognised header '%s' (expected one of the formats in shared/validation/README.md, e.g. '%s')",
+        npu_err("%s:1: unrecognised header '%s' (expected one of the formats in data/validation/README.md, e.g. '%s')",
                 path, buf, headers[0]);
         return -1;
     }

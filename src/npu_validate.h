@@ -1,4 +1,4 @@
-/* npu_validate — read measurement CSVs (formats of shared/validation/README.md:
+/* npu_validate — read measurement CSVs (formats of data/validation/README.md:
  * gemm, attention, bandwidth, model, power), predict every row, and summarise
  * the error per file and overall. Also the data source for npu_calib. */
 #ifndef NPU_VALIDATE_H
