@@ -314,6 +314,10 @@ int npu_validate_load(npu_vset *s, const char *path) {
     return rc;
 }
 
+/* Set when a model row's npu_run refused the row (does not fit ...): its
+ * message is the user's error, not a bug of the prediction. */
+static _Thread_local bool run_refused;
+
 /* The Llama-style model of a model.csv row (validation/README.md). */
 static void row_model(const npu_vrow *r, npu_model *m) {
     memset(m, 0, sizeof *m);
@@ -356,6 +360,7 @@ double npu_validate_predict_row(const npu_vrow *r, const npu_hw *hw) {
         npu_run_result *res = npu_xmalloc(sizeof *res);
         double ms = NAN;
         if (npu_run(&m, hw, &c, res) == 0) ms = res->latency_s * 1e3;
+        else run_refused = true;
         free(res);
         return ms;
     }
@@ -397,16 +402,14 @@ int npu_validate_predict(npu_vset *s, const npu_hw *hw_override) {
             }
             hw = &cached;
         }
+        run_refused = false;
         r->predicted = npu_validate_predict_row(r, hw);
         if (!isfinite(r->predicted) || r->predicted <= 0) {
             char m[400];
             npu_strlcpy(m, npu_errmsg(), sizeof m);
-            if (r->kind == NPU_VF_POWER) npu_err("%s:%d: unknown power workload '%s' (known: idle, gemm_bf16_N, copy_XGiB)",
-                                                 s->files[r->file].path, r->line, r->tag);
-            else if (isfinite(r->predicted))
-                npu_err("%s:%d: predicted %g, not a positive figure (a bug: please report it)", s->files[r->file].path,
-                        r->line, r->predicted);
-            else npu_err("%s:%d: cannot predict this row: %s", s->files[r->file].path, r->line, m);
+            if (run_refused) npu_err("%s:%d: cannot predict this row: %s", s->files[r->file].path, r->line, m);
+            else npu_err("%s:%d: predicted %g, not a positive figure (a bug: please report it)", s->files[r->file].path,
+                         r->line, r->predicted);
             return -1;
         }
     }
