@@ -48,6 +48,16 @@ int npu_json_check_keys(const cJSON *obj, const char *const *allowed, const char
     return 0;
 }
 
+int npu_json_check_unique(const cJSON *obj, const char *where) {
+    for (const cJSON *it = obj->child; it; it = it->next)
+        for (const cJSON *b = obj->child; b != it; b = b->next)
+            if (it->string && b->string && strcmp(b->string, it->string) == 0) {
+                npu_err("%s: field '%s' appears twice", where, it->string);
+                return -1;
+            }
+    return 0;
+}
+
 static const cJSON *get(const cJSON *obj, const char *key, bool required, const char *where) {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
     if ((!v || cJSON_IsNull(v)) && required) npu_err("%s: missing field '%s'", where, key);

@@ -15,6 +15,8 @@ cJSON *npu_json_parse(const char *text, const char *origin);
 /* Fail (return -1, npu_err) if `obj` has a key not in the NULL-terminated list,
  * or a key twice (the second would be silently ignored). */
 int npu_json_check_keys(const cJSON *obj, const char *const *allowed, const char *where);
+/* Fail if `obj` has a key twice (files whose unknown keys are allowed: HF configs). */
+int npu_json_check_unique(const cJSON *obj, const char *where);
 
 /* Getters: `required` decides whether a missing key is an error; a present key of
  * the wrong type or range is always an error. Return 0 ok, -1 error. */

@@ -352,6 +352,7 @@ static int from_hf_gpt(const cJSON *r, const char *origin, npu_model *m, const c
 }
 
 static int from_hf(const cJSON *r, const char *origin, npu_model *m) {
+    if (npu_json_check_unique(r, origin)) return -1;
     const cJSON *archs = cJSON_GetObjectItemCaseSensitive(r, "architectures");
     const char *arch = NULL;
     if (cJSON_IsArray(archs) && cJSON_GetArraySize(archs) > 0 && cJSON_IsString(archs->child))
