@@ -4,6 +4,7 @@
 #include "npu_preset.h"
 #include "npu_util.h"
 
+#include <assert.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -495,6 +496,7 @@ double npu_model_attn_params(const npu_model *m) {
 
 /* Parameters in elements. */
 double npu_model_params(const npu_model *m, bool active) {
+    assert(m->layers > 0 && m->moe.dense_layers <= m->layers); /* npu_model_check holds */
     double h = m->hidden;
     double attn = npu_model_attn_params(m);
     double mlp_mats = m->gated_mlp ? 3.0 : 2.0;

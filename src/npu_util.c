@@ -125,6 +125,7 @@ const char *const npu_dtype_names[NPU_DTYPE_COUNT] = {
 };
 
 double npu_dtype_bytes(npu_dtype t) {
+    assert((unsigned)t < NPU_DTYPE_COUNT);
     static const double bytes[NPU_DTYPE_COUNT] = {2, 2, 1, 1, 0.5, 4};
     return bytes[t];
 }

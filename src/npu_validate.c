@@ -5,6 +5,7 @@
 #include "npu_power.h"
 #include "npu_step.h"
 
+#include <assert.h>
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
@@ -384,6 +385,7 @@ double npu_validate_predict_row(const npu_vrow *r, const npu_hw *hw) {
 }
 
 double npu_validate_err_pct(const npu_vrow *r) {
+    assert(r->measured > 0); /* the reader refuses rows without a positive measurement */
     return 100.0 * fabs(r->predicted - r->measured) / r->measured;
 }
 
@@ -422,6 +424,7 @@ void npu_validate_summarise(npu_vset *s) {
     s->max_err_pct = 0;
     for (int f = 0; f < s->n_files; f++) s->files[f].mape_pct = s->files[f].max_err_pct = 0;
     for (int i = 0; i < s->n; i++) {
+        assert(s->rows[i].file >= 0 && s->rows[i].file < s->n_files);
         double e = npu_validate_err_pct(&s->rows[i]);
         npu_vfile *f = &s->files[s->rows[i].file];
         f->mape_pct += e;

@@ -183,6 +183,8 @@ int npu_dist_parse(const char *spec, long min_len, const char *what, npu_dist *d
 }
 
 long npu_dist_sample(const npu_dist *d, npu_rng *r) {
+    assert(d->min_len <= d->max_len && d->max_len <= NPU_MAX_REQUEST_TOKENS);
+    assert(d->kind != NPU_DIST_FILE || d->n_samples > 0);
     double x;
     switch (d->kind) {
     case NPU_DIST_FIXED: return (long)d->a;
@@ -428,6 +430,7 @@ int npu_workload_check(const npu_workload *w) {
 }
 
 double npu_workload_gap_s(const npu_workload *w, npu_rng *r) {
+    assert(w->arrival != NPU_ARRIVE_POISSON || w->rate_rps > 0);
     switch (w->arrival) {
     case NPU_ARRIVE_POISSON: return -log(npu_rng_uniform(r)) / w->rate_rps;
     case NPU_ARRIVE_GAMMA: {
