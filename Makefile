@@ -17,8 +17,16 @@ CLI_OBJ := $(CLI_SRC:cli/%.c=$(BUILD)/obj/cli_%.o)
 TESTS   := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
 PRESETS := presets/memory.json $(sort $(wildcard presets/hw/*.json)) $(sort $(wildcard presets/model/*.json))
 
-.PHONY: all deps demo test unit golden check-accuracy fuzz-replay bench asan fuzz fuzz-build clean
+.PHONY: all deps demo test unit golden check-accuracy fuzz-replay bench asan fuzz fuzz-build clean FORCE
 all: $(BUILD)/npusim
+
+# The version: VERSION, with `git describe` appended when git can tell it (a
+# build without git still works). Rewritten only when it changes.
+$(BUILD)/gen/version.h: VERSION FORCE
+	@mkdir -p $(@D)
+	@g=$$(git describe --always --dirty 2>/dev/null || true); \
+	printf '#define NPUSIM_VERSION "%s"\n#define NPUSIM_GIT "%s"\n' "$$(cat VERSION)" "$$g" >$@.tmp; \
+	if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
 
 $(BUILD)/embed: tools/embed.c
 	@mkdir -p $(@D)
@@ -36,7 +44,7 @@ $(BUILD)/obj/%.o: src/%.c $(wildcard src/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(WARN) $(INC) -c -o $@ $<
 
-$(BUILD)/obj/cli_%.o: cli/%.c $(wildcard src/*.h cli/*.h include/*.h)
+$(BUILD)/obj/cli_%.o: cli/%.c $(wildcard src/*.h cli/*.h include/*.h) $(BUILD)/gen/version.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(WARN) $(INC) -c -o $@ $<
 
@@ -63,7 +71,7 @@ FUZZERS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SEEDS = hw:presets/hw model:presets/model model:tests/data/hf validate:data/validation/h100-sxm
 CLI_LIB_OBJ := $(filter-out $(BUILD)/obj/cli_main.o,$(CLI_OBJ)) $(BUILD)/obj/cli_main_lib.o
 
-$(BUILD)/obj/cli_main_lib.o: cli/main.c $(wildcard src/*.h cli/*.h include/*.h)
+$(BUILD)/obj/cli_main_lib.o: cli/main.c $(wildcard src/*.h cli/*.h include/*.h) $(BUILD)/gen/version.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(WARN) $(INC) -Dmain=npusim_cli_main -c -o $@ $<
 
@@ -95,7 +103,7 @@ $(FB)/obj/presets_gen.o: $(BUILD)/gen/presets_gen.c src/npu_preset.h
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(WARN) $(INC) -c -o $@ $<
 
-$(FB)/obj/cli_%.o: cli/%.c $(wildcard src/*.h cli/*.h include/*.h)
+$(FB)/obj/cli_%.o: cli/%.c $(wildcard src/*.h cli/*.h include/*.h) $(BUILD)/gen/version.h
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(WARN) $(INC) -Dmain=npusim_cli_main -c -o $@ $<
 

@@ -42,14 +42,25 @@ const char *npu_hw_preset_name(int i) {
     return i >= 0 && i < npu_presets_hw_count ? npu_presets_hw[i].name : NULL;
 }
 
-double npu_hw_peak_flops(const npu_hw *hw, npu_dtype t) {
-    return hw->units * hw->clock_mhz * 1e6 * hw->macs_per_cycle[t] * 2.0;
+const char *const npu_hw_kinds[NPU_HW_KINDS] = {"gpu", "npu", "tpu", "mobile", "cpu", "fpga", "soc-gpu", "soc-npu", "lpu", "wafer"};
+
+double npu_hw_peak_flops(const npu_hw *hw, npu_dtype t) { return hw->peak_flops[t]; }
+npu_dtype npu_hw_matrix_dtype(const npu_hw *hw, npu_dtype want) { return hw->compute_dtype[want]; }
+double npu_hw_vec_flops(const npu_hw *hw) { return hw->vec_flops; }
+
+npu_dtype npu_hw_gemm_dtype(const npu_hw *hw, npu_dtype w, npu_dtype a) {
+    return hw->compute_dtype[npu_dtype_bytes(w) >= npu_dtype_bytes(a) ? w : a];
 }
 
-/* The matrix datatype the engines run for a requested input type: the type itself
- * if supported, else the next wider one (int4 -> int8 -> bf16, fp8 -> bf16,
- * fp16 <-> bf16). */
-npu_dtype npu_hw_matrix_dtype(const npu_hw *hw, npu_dtype want) {
+npu_dtype npu_hw_attn_dtype(const npu_hw *hw) { return hw->compute_dtype[NPU_BF16]; }
+
+bool npu_hw_dtype_converted(const npu_hw *hw, npu_dtype want) {
+    return npu_dtype_bytes(hw->compute_dtype[want]) < npu_dtype_bytes(want);
+}
+
+/* The one place a compute datatype is chosen (npu_hw_matrix_dtype documents the rule). */
+static npu_dtype choose_dtype(const npu_hw *hw, npu_dtype want) {
+    if (want == NPU_FP32) return NPU_FP32; /* fp32 matrix MACs or the vector units */
     static const npu_dtype wider[NPU_DTYPE_COUNT] = {
         [NPU_INT4] = NPU_INT8, [NPU_INT8] = NPU_BF16, [NPU_FP8] = NPU_BF16,
         [NPU_FP16] = NPU_BF16, [NPU_BF16] = NPU_FP16, [NPU_FP32] = NPU_FP32,
@@ -66,8 +77,183 @@ npu_dtype npu_hw_matrix_dtype(const npu_hw *hw, npu_dtype want) {
     return NPU_BF16;
 }
 
-double npu_hw_vec_flops(const npu_hw *hw) {
-    return hw->units * hw->clock_mhz * 1e6 * hw->vec_flops_per_cycle;
+/* ---- validation: every number a description can state, with its legal range ---- */
+
+/* Bounds that keep every derived figure finite and physical. Clock: no shipping CMOS
+ * logic runs above ~6 GHz (desktop CPU boost 6.2 GHz), and accelerator engines run
+ * 0.2-3 GHz; below 10 MHz nothing is an accelerator. Units: Cerebras WSE-3 has
+ * 900,000 cores. MACs: the largest engines state 131,072 int8 MAC/cycle/unit (TPU v6e). */
+#define CLOCK_MHZ_MIN 10.0
+#define CLOCK_MHZ_MAX 6500.0
+#define UNITS_MAX 1000000
+#define MACS_MAX 1e7
+#define TILE_MAX 65536
+#define STACKS_MAX 1024
+#define BIG 1e9 /* any other size or rate: finite and far beyond any product */
+
+static int bad(const char *origin, const char *field, double v, const char *why) {
+    npu_err("%s: %s: %g %s", origin, field, v, why);
+    return -1;
+}
+
+static int check_range(const char *origin, const char *field, double v, double lo, double hi, bool lo_open) {
+    if (!(lo_open ? v > lo : v >= lo) || !(v <= hi)) {
+        char why[96];
+        snprintf(why, sizeof why, "is outside %s%g, %g]", lo_open ? "(" : "[", lo, hi);
+        return bad(origin, field, v, why);
+    }
+    return 0;
+}
+
+/* Efficiency parameters: fractions in (0, 1], times and counts >= 0 (a 0 fraction
+ * divides a time by zero). attn_eff is relative to matrix_eff: their product is a
+ * fraction of the peak. */
+static int check_eff(const npu_eff *e, const char *origin) {
+    static const char kind[NPU_EFF_NPARAM] = {'t', 't', 'f', 't', 's', 'f', 'p', 't', 'a', 'f', 'f'};
+    npu_eff c = *e;
+    for (int i = 0; i < NPU_EFF_NPARAM; i++) {
+        double v = *npu_eff_param(&c, i);
+        char field[48];
+        snprintf(field, sizeof field, "efficiency.%s", npu_eff_names[i]);
+        int rc = kind[i] == 't'   ? check_range(origin, field, v, 0, 1e6, false)      /* us */
+                 : kind[i] == 'f' ? check_range(origin, field, v, 0, 1, true)         /* fraction */
+                 : kind[i] == 's' ? check_range(origin, field, v, 0, UNITS_MAX, true) /* fair shares */
+                 : kind[i] == 'p' ? check_range(origin, field, v, 0, 1, false)        /* loss per halving */
+                                  : check_range(origin, field, v, 0, 1.0 / e->matrix_eff, true);
+        if (rc) {
+            if (kind[i] == 'a') {
+                char msg[400];
+                npu_strlcpy(msg, npu_errmsg(), sizeof msg);
+                npu_err("%s (attn_eff x matrix_eff must be a fraction of the peak)", msg);
+            }
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int check_memory(const npu_hw *hw, const char *origin) {
+    const npu_memtech *t = hw->memtech;
+    const npu_memtype *ty = npu_memtech_type(t);
+    if (check_range(origin, "memory.stacks", hw->mem_stacks, 1, STACKS_MAX, false)) return -1;
+    if (!npu_memtech_height_ok(t, hw->mem_height)) {
+        char hs[64] = "";
+        for (int i = 0; i < t->n_heights; i++)
+            snprintf(hs + strlen(hs), sizeof hs - strlen(hs), "%s%d", i ? ", " : "", t->heights[i]);
+        npu_err("%s: memory.height: %d is not a height %s is made in (%s)", origin, hw->mem_height, t->name, hs);
+        return -1;
+    }
+    if (hw->mem_pin_gbps > 0 && (hw->mem_pin_gbps < ty->pin_gbps_min || hw->mem_pin_gbps > ty->pin_gbps_max)) {
+        npu_err("%s: memory.pin_gbps: %g Gb/s is outside what %s runs (%g to %g Gb/s; presets/memory.json)", origin,
+                hw->mem_pin_gbps, ty->type, ty->pin_gbps_min, ty->pin_gbps_max);
+        return -1;
+    }
+    double phys = npu_memtech_capacity_B(t, hw->mem_stacks, hw->mem_height);
+    if (hw->mem_capacity_gb * 1073741824.0 > phys * (1 + 1e-9)) {
+        npu_err("%s: memory.capacity_gb: %g GiB exceeds what %d x %d-high %s holds (%g GiB of %g Gbit dies)", origin,
+                hw->mem_capacity_gb, hw->mem_stacks, hw->mem_height, t->name, phys / 1073741824.0, t->die_gbit);
+        return -1;
+    }
+    return 0;
+}
+
+static int check_fields(const npu_hw *hw, const char *origin) {
+    if (hw->kind[0]) {
+        int k = -1;
+        for (int i = 0; i < NPU_HW_KINDS; i++)
+            if (strcmp(hw->kind, npu_hw_kinds[i]) == 0) k = i;
+        if (k < 0) {
+            const char *c = npu_closest(hw->kind, npu_hw_kinds, NPU_HW_KINDS);
+            npu_err("%s: kind: unknown kind '%s'%s%s%s (gpu, npu, tpu, mobile, cpu, fpga)", origin, hw->kind,
+                    c ? " (did you mean '" : "", c ? c : "", c ? "'?)" : "");
+            return -1;
+        }
+    }
+    if (check_range(origin, "matrix.units", hw->units, 1, UNITS_MAX, false) ||
+        check_range(origin, "matrix.clock_mhz", hw->clock_mhz, CLOCK_MHZ_MIN, CLOCK_MHZ_MAX, false) ||
+        check_range(origin, "matrix.tile_m", hw->tile_m, 1, TILE_MAX, false) ||
+        check_range(origin, "matrix.tile_n", hw->tile_n, 1, TILE_MAX, false) ||
+        check_range(origin, "matrix.tile_k", hw->tile_k, 1, TILE_MAX, false) ||
+        check_range(origin, "matrix.macs_per_cycle.tf32", hw->tf32_macs_per_cycle, 0, MACS_MAX, false) ||
+        check_range(origin, "vector.flops_per_cycle", hw->vec_flops_per_cycle, 0, MACS_MAX, true))
+        return -1;
+    for (int t = 0; t < NPU_DTYPE_COUNT; t++) {
+        char field[48];
+        snprintf(field, sizeof field, "matrix.macs_per_cycle.%s", npu_dtype_names[t]);
+        if (check_range(origin, field, hw->macs_per_cycle[t], 0, MACS_MAX, false)) return -1;
+    }
+    if (hw->macs_per_cycle[NPU_BF16] <= 0 && hw->macs_per_cycle[NPU_FP16] <= 0 && hw->macs_per_cycle[NPU_INT8] <= 0) {
+        npu_err("%s: matrix.macs_per_cycle needs at least one of bf16, fp16, int8", origin);
+        return -1;
+    }
+    for (int i = 0; i < hw->n_sram; i++) {
+        char field[48];
+        const npu_sram *m = &hw->sram[i];
+        snprintf(field, sizeof field, "sram[%d].kb_per_unit", i);
+        if (check_range(origin, field, m->kb_per_unit, 0, BIG, false)) return -1;
+        snprintf(field, sizeof field, "sram[%d].mb", i);
+        if (check_range(origin, field, m->mb, 0, BIG, false)) return -1;
+    }
+    if (hw->tdp_w > 1e6) return bad(origin, "power.tdp_w", hw->tdp_w, "W: above any chip (a wafer-scale engine draws ~25 kW)");
+    if (hw->tdp_w > 0 && hw->idle_w >= hw->tdp_w) {
+        npu_err("%s: power.idle_w: %g W must be below power.tdp_w (%g W)", origin, hw->idle_w, hw->tdp_w);
+        return -1;
+    }
+    if (hw->units_total > 0 && hw->units_total < hw->units) {
+        npu_err("%s: process.units_total: %d physical units cannot be fewer than matrix.units (%d)", origin,
+                hw->units_total, hw->units);
+        return -1;
+    }
+    if (check_range(origin, "process.units_total", hw->units_total, 0, UNITS_MAX, false) ||
+        check_range(origin, "process.dies", hw->dies, 1, 1024, false) ||
+        check_range(origin, "process.die_mm2", hw->die_mm2, 0, 1e5, false) ||
+        check_range(origin, "process.transistors_b", hw->transistors_b, 0, 1e5, false) ||
+        check_range(origin, "links.bandwidth_gbps", hw->link_gbps, 0, BIG, false) ||
+        check_range(origin, "links.link_gbps", hw->link_each_gbps, 0, BIG, false) ||
+        check_range(origin, "links.shared_gbps", hw->link_shared_gbps, 0, BIG, false) ||
+        check_range(origin, "links.latency_us", hw->link_latency_us, 0, 1e6, false) ||
+        check_range(origin, "links.overlap", hw->comm_overlap, 0, 1, false) ||
+        check_range(origin, "links.domain_chips", hw->link_domain, 0, UNITS_MAX, false) ||
+        check_range(origin, "links.links_per_chip", hw->link_count, 0, UNITS_MAX, false) ||
+        check_range(origin, "links.scaleout.bandwidth_gbps", hw->nic_gbps, 0, BIG, false) ||
+        check_range(origin, "links.scaleout.latency_us", hw->nic_latency_us, 0, 1e6, false) ||
+        check_range(origin, "price_usd", hw->price_usd, 0, BIG, false))
+        return -1;
+    return check_eff(&hw->eff, origin);
+}
+
+/* The links section with its defaults (docs/schema.md, docs/collectives.md). */
+static void resolve_fabric(npu_hw *hw, npu_topo topo) {
+    npu_fabric *f = &hw->fabric;
+    memset(f, 0, sizeof *f);
+    f->topo = hw->link_gbps <= 0 && hw->link_each_gbps <= 0 ? NPU_TOPO_NONE : topo;
+    int nd = npu_topo_ndims(f->topo);
+    f->nd = nd;
+    if (nd && hw->link_ndims == nd) {
+        long prod = 1;
+        for (int i = 0; i < nd; i++) f->dims[i] = hw->link_dims[i], prod *= hw->link_dims[i];
+        f->domain = (int)prod;
+    } else if (nd) {
+        static const int dflt[] = {0, 8, 16, 64}; /* ring 8, torus 4x4, 4x4x4 */
+        f->domain = hw->link_domain > 0 ? hw->link_domain : dflt[nd];
+        npu_fabric_split_dims(f->domain, nd, NULL, f->dims);
+    } else {
+        f->domain = hw->link_domain > 0 ? hw->link_domain : f->topo == NPU_TOPO_NONE ? 1 : 8;
+    }
+    f->links = hw->link_count > 0 ? hw->link_count
+               : f->topo == NPU_TOPO_MESH ? (f->domain > 1 ? f->domain - 1 : 1)
+               : nd                       ? 2 * nd
+                                          : 1;
+    f->bw_Bps = hw->link_gbps > 0 ? hw->link_gbps * 1e9 : hw->link_each_gbps * 1e9 * f->links;
+    f->each_Bps = hw->link_each_gbps > 0 ? hw->link_each_gbps * 1e9 : f->bw_Bps / f->links;
+    f->hop_us = hw->link_latency_us;
+    f->wrap_every = hw->link_wrap_every;
+    f->in_switch = hw->link_in_switch && f->topo == NPU_TOPO_SWITCH;
+    f->shared_Bps = f->topo == NPU_TOPO_PCIE ? hw->link_shared_gbps * 1e9 : 0;
+    f->has_nic = hw->nic_gbps > 0;
+    f->nic_Bps = hw->nic_gbps * 1e9;
+    f->nic_hop_us = hw->nic_latency_us;
+    f->overlap = hw->comm_overlap;
 }
 
 int npu_hw_finish(npu_hw *hw, const char *origin) {
@@ -78,6 +264,21 @@ int npu_hw_finish(npu_hw *hw, const char *origin) {
         npu_err("%s: memory.technology: %s", origin, msg);
         return -1;
     }
+    npu_topo topo;
+    if (npu_topo_parse(hw->link_topology, &topo)) {
+        char msg[512];
+        npu_strlcpy(msg, npu_errmsg(), sizeof msg);
+        npu_err("%s: links.topology: %s", origin, msg);
+        return -1;
+    }
+    if (hw->mem_height <= 0) { /* the lowest height the technology makes that holds the stated capacity */
+        const npu_memtech *t = hw->memtech;
+        hw->mem_height = t->heights[t->n_heights - 1];
+        for (int i = t->n_heights - 1; i >= 0; i--)
+            if (npu_memtech_capacity_B(t, hw->mem_stacks, t->heights[i]) >= hw->mem_capacity_gb * 1073741824.0)
+                hw->mem_height = t->heights[i];
+    }
+    if (check_fields(hw, origin) || check_memory(hw, origin)) return -1;
     hw->mem_bw_Bps = npu_memtech_bandwidth_Bps(hw->memtech, hw->mem_stacks, hw->mem_pin_gbps);
     /* device-memory "GB" are binary: DRAM dies hold 2^n bits, and an "80 GB" H100
      * reports 81,559 MiB in nvidia-smi (85.5e9 bytes) */
@@ -93,15 +294,16 @@ int npu_hw_finish(npu_hw *hw, const char *origin) {
         if (hw->sram[i].kb_per_unit > 0 && hw->smem_bytes_per_unit == 0)
             hw->smem_bytes_per_unit = hw->sram[i].kb_per_unit * 1e3;
     }
-    if (hw->units <= 0 || hw->clock_mhz <= 0) {
-        npu_err("%s: matrix.units and matrix.clock_mhz must be positive", origin);
-        return -1;
+    double per_mac = hw->units * hw->clock_mhz * 1e6 * 2.0; /* FLOP/s per MAC/cycle/unit */
+    hw->vec_flops = hw->units * hw->clock_mhz * 1e6 * hw->vec_flops_per_cycle;
+    for (int t = 0; t < NPU_DTYPE_COUNT; t++) {
+        hw->peak_flops[t] = per_mac * hw->macs_per_cycle[t];
+        hw->compute_dtype[t] = choose_dtype(hw, (npu_dtype)t);
     }
-    if (npu_hw_peak_flops(hw, NPU_BF16) <= 0 && npu_hw_peak_flops(hw, NPU_FP16) <= 0 &&
-        npu_hw_peak_flops(hw, NPU_INT8) <= 0) {
-        npu_err("%s: matrix.macs_per_cycle needs at least one of bf16, fp16, int8", origin);
-        return -1;
-    }
+    if (hw->peak_flops[NPU_FP32] <= 0) hw->peak_flops[NPU_FP32] = hw->vec_flops; /* fp32 GEMMs on the vector units */
+    resolve_fabric(hw, topo);
+    npu_dtype dt = npu_hw_attn_dtype(hw); /* the engines' 16-bit type: what the TDP headroom is sized for */
+    npu_energy_derive(&hw->energy, hw->energy_rel, hw->memtech, hw->tdp_w, hw->idle_w, hw->peak_flops[dt], dt);
     return 0;
 }
 
@@ -121,19 +323,16 @@ static int read_matrix(const cJSON *o, npu_hw *hw, const char *origin) {
         npu_json_str(o, "source", hw->matrix_source, sizeof hw->matrix_source, true, where))
         return -1;
     const cJSON *m = cJSON_GetObjectItemCaseSensitive(o, "macs_per_cycle");
-    static const char *const dts[] = {"bf16", "fp16", "fp8", "int8", "int4", NULL};
+    static const char *const dts[] = {"bf16", "fp16", "fp8", "int8", "int4", "fp32", "tf32", NULL};
     snprintf(where, sizeof where, "%s: matrix.macs_per_cycle", origin);
     if (!m) {
         npu_err("%s: missing field 'macs_per_cycle'", where);
         return -1;
     }
     if (npu_json_check_keys(m, dts, where)) return -1;
-    for (int t = 0; dts[t]; t++) {
-        npu_dtype d;
-        npu_dtype_parse(dts[t], &d);
-        if (npu_json_num(m, dts[t], &hw->macs_per_cycle[d], false, 0, where)) return -1;
-    }
-    return 0;
+    for (int t = 0; t < NPU_DTYPE_COUNT; t++) /* bf16 .. int4, fp32: npu_dtype order */
+        if (npu_json_num(m, npu_dtype_names[t], &hw->macs_per_cycle[t], false, 0, where)) return -1;
+    return npu_json_num(m, "tf32", &hw->tf32_macs_per_cycle, false, 0, where);
 }
 
 static int read_sram(const cJSON *arr, npu_hw *hw, const char *origin) {
@@ -167,7 +366,7 @@ static int read_memory(const cJSON *o, npu_hw *hw, const char *origin) {
                                        "capacity_gb", "source", NULL};
     char where[160];
     snprintf(where, sizeof where, "%s: memory", origin);
-    hw->mem_height = 1;
+    hw->mem_height = 0; /* absent: npu_hw_finish picks the lowest height that holds capacity_gb */
     return npu_json_check_keys(o, keys, where) ||
                    npu_json_str(o, "technology", hw->mem_technology, sizeof hw->mem_technology, true,
                                 where) ||
@@ -210,8 +409,6 @@ static int read_links(const cJSON *o, npu_hw *hw, const char *origin) {
                                      "dims", "wrap_every", "links_per_chip", "link_gbps",
                                      "in_switch_reduction", "shared_gbps", "overlap", "scaleout",
                                      "source", NULL};
-    static const char *const topo[] = {"switch", "mesh", "ring", "torus2d", "torus3d", "pcie", "none"};
-    static const int topo_dims[] = {0, 0, 1, 2, 3, 0, 0};
     char where[160];
     snprintf(where, sizeof where, "%s: links", origin);
     if (npu_json_check_keys(o, lk, where) ||
@@ -228,13 +425,11 @@ static int read_links(const cJSON *o, npu_hw *hw, const char *origin) {
         npu_json_num(o, "overlap", &hw->comm_overlap, false, 0, where) ||
         npu_json_str(o, "source", hw->links_source, sizeof hw->links_source, true, where))
         return -1;
-    int t = -1;
-    for (int i = 0; i < (int)NPU_ARRAY_LEN(topo); i++)
-        if (strcmp(hw->link_topology, topo[i]) == 0) t = i;
-    if (hw->link_topology[0] && t < 0) {
-        const char *c = npu_closest(hw->link_topology, topo, NPU_ARRAY_LEN(topo));
-        npu_err("%s.topology: unknown topology '%s'%s%s%s (switch, mesh, ring, torus2d, torus3d, pcie, none)",
-                where, hw->link_topology, c ? " (did you mean '" : "", c ? c : "", c ? "'?)" : "");
+    npu_topo t;
+    if (npu_topo_parse(hw->link_topology, &t)) {
+        char msg[400];
+        npu_strlcpy(msg, npu_errmsg(), sizeof msg);
+        npu_err("%s.topology: %s", where, msg);
         return -1;
     }
     if (hw->comm_overlap > 1) {
@@ -244,7 +439,7 @@ static int read_links(const cJSON *o, npu_hw *hw, const char *origin) {
     const cJSON *d = cJSON_GetObjectItemCaseSensitive(o, "dims");
     if (d) {
         int n = cJSON_IsArray(d) ? cJSON_GetArraySize(d) : 0;
-        int want = t >= 0 ? topo_dims[t] : 0;
+        int want = npu_topo_ndims(t);
         if (!want || n != want) {
             npu_err("%s.dims: a list of %d extents for topology '%s' (only ring, torus2d, torus3d take dims)",
                     where, want ? want : 0, hw->link_topology[0] ? hw->link_topology : "(none)");
@@ -260,6 +455,10 @@ static int read_links(const cJSON *o, npu_hw *hw, const char *origin) {
             }
             hw->link_dims[i] = (int)e->valuedouble;
             prod *= hw->link_dims[i];
+            if (prod > 1000000) {
+                npu_err("%s.dims: more than 1,000,000 chips in one domain", where);
+                return -1;
+            }
         }
         hw->link_ndims = n;
         if (hw->link_domain && prod != hw->link_domain) {
@@ -397,6 +596,8 @@ cJSON *npu_hw_to_json(const npu_hw *hw) {
     cJSON_AddNumberToObject(m, "clock_mhz", hw->clock_mhz);
     cJSON *mp = cJSON_AddObjectToObject(m, "macs_per_cycle");
     for (int t = 0; t < NPU_FP32; t++) cJSON_AddNumberToObject(mp, npu_dtype_names[t], hw->macs_per_cycle[t]);
+    add_num_if(mp, "fp32", hw->macs_per_cycle[NPU_FP32]);
+    add_num_if(mp, "tf32", hw->tf32_macs_per_cycle);
     cJSON_AddNumberToObject(m, "tile_m", hw->tile_m);
     cJSON_AddNumberToObject(m, "tile_n", hw->tile_n);
     cJSON_AddNumberToObject(m, "tile_k", hw->tile_k);
@@ -474,4 +675,25 @@ cJSON *npu_hw_to_json(const npu_hw *hw) {
         if (hw->eff_source[0]) cJSON_AddStringToObject(e, "source", hw->eff_source);
     }
     return r;
+}
+
+/* ---- comparing descriptions ---- */
+
+int npu_hw_preset_load(const char *name, npu_hw *out) {
+    for (int i = 0; i < npu_presets_hw_count; i++)
+        if (strcmp(npu_presets_hw[i].name, name) == 0) return npu_hw_load(name, out);
+    return -1;
+}
+
+bool npu_hw_same_silicon(const npu_hw *a, const npu_hw *b) {
+    if (a->units != b->units || a->units_total != b->units_total || a->dies != b->dies ||
+        a->vec_flops_per_cycle != b->vec_flops_per_cycle || a->tf32_macs_per_cycle != b->tf32_macs_per_cycle ||
+        a->n_sram != b->n_sram || a->mem_stacks != b->mem_stacks || a->link_gbps != b->link_gbps ||
+        strcmp(a->mem_technology, b->mem_technology) != 0 || strcmp(a->process_node, b->process_node) != 0)
+        return false;
+    for (int t = 0; t < NPU_DTYPE_COUNT; t++)
+        if (a->macs_per_cycle[t] != b->macs_per_cycle[t]) return false;
+    for (int i = 0; i < a->n_sram; i++)
+        if (a->sram[i].kb_per_unit != b->sram[i].kb_per_unit || a->sram[i].mb != b->sram[i].mb) return false;
+    return true;
 }

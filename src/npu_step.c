@@ -12,6 +12,7 @@ void npu_step_eval(const npu_hw *hw, const npu_graph *g, npu_step_result *r) {
     for (int i = 0; i < g->n; i++) {
         const npu_kernel *k = &g->k[i];
         npu_kcost c = npu_cost_kernel(hw, k, NPU_IN_STEP);
+        npu_power_kernel(hw, k, &c); /* its energy at full clock; eval_step applies the TDP */
         r->kc[i] = c;
         double t = c.time_s * k->count;
         r->time_s += t;

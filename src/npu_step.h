@@ -9,16 +9,10 @@
 #include "npu_hw.h"
 #include "npu_model.h"
 
-typedef struct npu_step_result {
-    double time_s;                           /* whole step */
-    double flops, bytes;                     /* count-weighted totals */
-    double kind_time_s[NPU_KK_COUNT];        /* by kernel kind */
-    double bound_time_s[NPU_BOUND_COUNT];    /* by what bounds each kernel */
-    int launches;                            /* device kernels per step */
-    npu_kcost kc[NPU_GRAPH_MAX];             /* per graph entry, one run */
-} npu_step_result;
+/* npu_step_result (the costs of one step's kernels) is defined in npu_cost.h. */
 
-/* Cost every kernel of `g` (each entry once, weighted by its count). */
+/* Cost every kernel of `g` (each entry once, weighted by its count) and its
+ * energy at full clock (npu_power_kernel); no TDP throttle (npu_power_step). */
 void npu_step_eval(const npu_hw *hw, const npu_graph *g, npu_step_result *r);
 
 /* Memory of the fullest chip of the plan (one chip: the whole model). */

@@ -50,6 +50,7 @@ static npu_step_cost core_part(const npu_steptab *t, part_kind part, long n, int
         npu_kernel k = npu_kernel_attention_reshape(tk, (int)((n + adp - 1) / adp), q, kv, q > 1);
         k.bytes += t->attn_extra_B_per_tok[a] * (double)k.batch * q;
         npu_kcost kc = npu_cost_kernel(&t->hw, &k, NPU_IN_STEP);
+        npu_power_kernel(&t->hw, &k, &kc);
         double idle = npu_power_idle_w(&t->hw);
         c.time_s = kc.time_s * tk->count;
         c.flops = k.flops * tk->count;
@@ -160,17 +161,8 @@ static void add(npu_step_cost *a, npu_step_cost b) {
  * its power at full clock exceeds the TDP the clock drops to f, compute-bound
  * kernels take 1/f longer and arithmetic costs f^2. */
 static npu_step_cost finish(const npu_steptab *t, npu_step_cost c) {
-    double idle = npu_power_idle_w(&t->hw);
-    double f = npu_power_throttle_frac(t->hw.tdp_w, idle, c.compute_j, c.other_j, c.time_s - c.cb_s, c.cb_s);
-    c.clock_frac = 1.0;
-    if (f < 1.0 && f > NPU_POWER_MIN_CLOCK) {
-        c.time_s += c.cb_s * (1.0 / f - 1.0);
-        c.compute_j *= f * f;
-        c.clock_frac = f;
-    }
-    c.energy_j = idle * c.time_s + c.compute_j + c.other_j;
-    if (f <= NPU_POWER_MIN_CLOCK && t->hw.tdp_w > 0 && c.energy_j > t->hw.tdp_w * c.time_s)
-        c.energy_j = t->hw.tdp_w * c.time_s; /* memory-bound above the TDP: trust the TDP */
+    npu_power_sum p = npu_power_step_totals(&t->hw, c.time_s, c.cb_s, c.compute_j, c.other_j);
+    c.time_s = p.time_s, c.compute_j = p.compute_j, c.energy_j = p.energy_j, c.clock_frac = p.clock_frac;
     return c;
 }
 

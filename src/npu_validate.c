@@ -336,7 +336,7 @@ double npu_validate_predict_row(const npu_vrow *r, const npu_hw *hw) {
         npu_dtype t = NPU_BF16;
         npu_dtype_parse(r->tag, &t);
         npu_kernel k = npu_kernel_gemm("gemm", r->v[0], r->v[1], r->v[2], t, t);
-        return npu_cost_kernel(hw, &k, NPU_STANDALONE).time_s * 1e3;
+        return npu_power_op(hw, &k).time_s * 1e3;
     }
     case NPU_VF_ATTN: {
         bool prefill = strcmp(r->tag, "prefill") == 0;
@@ -344,12 +344,12 @@ double npu_validate_predict_row(const npu_vrow *r, const npu_hw *hw) {
                                                       r->v[4], r->v[6] != 0, NPU_BF16, NPU_BF16)
                                : npu_kernel_attention((int)r->v[0], (int)r->v[1], (int)r->v[2], (int)r->v[3], 1,
                                                       r->v[5], false, NPU_BF16, NPU_BF16);
-        return npu_cost_kernel(hw, &k, NPU_STANDALONE).time_s * 1e3;
+        return npu_power_op(hw, &k).time_s * 1e3;
     }
     case NPU_VF_BW: {
         double bytes = (double)r->v[0];
         npu_kernel k = npu_kernel_memory(r->tag, NPU_KK_MEMORY, bytes, strcmp(r->tag, "read_sum") ? 0 : bytes / 2);
-        return npu_cost_kernel(hw, &k, NPU_STANDALONE).time_s * 1e3;
+        return npu_power_op(hw, &k).time_s * 1e3;
     }
     case NPU_VF_MODEL: {
         npu_model m;

@@ -22,11 +22,13 @@ double npu_rng_normal(npu_rng *r);                         /* standard normal */
 double npu_rng_gamma(npu_rng *r, double shape, double scale); /* mean shape*scale */
 
 /* The longest prompt or output of one request the workload readers accept:
- * 2^29 tokens, 50x the longest context of any published model (10M), and small
- * enough that a request's prompt + output (2^30) fits the 32-bit token counters
- * of the serving simulator with room to spare. Longer is an error naming the
- * spec or the file and line, never a wrapped or truncated length. */
-#define NPU_MAX_REQUEST_TOKENS (1L << 29)
+ * 10M tokens, the bound the command line puts on every sequence length
+ * (--input, --seq, --ctx: one bound for the same quantity everywhere), about
+ * the longest context of any published model (Llama 4 Scout, 10,485,760), and
+ * far inside the serving simulator's 32-bit token counters (prompt + output
+ * <= 2e7). Longer is an error naming the spec or the file and line, never a
+ * wrapped or truncated length. */
+#define NPU_MAX_REQUEST_TOKENS 10000000L
 /* Latest arrival time a trace may hold, s: 1e9 s (32 years) keeps microsecond
  * resolution in a double (2^53 us = 285 years). */
 #define NPU_MAX_ARRIVAL_S 1e9

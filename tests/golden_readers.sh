@@ -27,14 +27,15 @@ expect_err "raw bytes escaped" 'unknown field .\\x01\\x1b\[31m' $NPUSIM show mod
 check "no raw escape byte on stderr" "$(tr -d '\n' <"$T/err" | tr -dc '\001-\037' | wc -c) == 0"
 head -c 64 /dev/urandom >"$T/rand.bin"; printf '\000' >>"$T/rand.bin"
 expect_err "binary file" "rand.bin: binary file" $NPUSIM show hw "$T/rand.bin"
-S="serve --model llama3.2-1b --hw h100-sxm --input 8 --output 8"
+S="serve --model llama3.2-1b --hw h100-sxm"
 printf '{"arrival_s":0,"input_tokens":1,"output_tokens":1}\n[1,2,3]\n' >"$T/arr.jsonl"
 expect_err "JSONL line not an object" "arr.jsonl line 2: expected a JSON object" $NPUSIM $S --trace "$T/arr.jsonl"
 printf 'arrival_s,input_tokens,output_tokens\n0,1e300,1\n' >"$T/big.csv"
 expect_err "trace length 1e300" "big.csv line 2: input tokens" $NPUSIM $S --trace "$T/big.csv"
 printf 'arrival_s,input_tokens,output_tokens\n0,4294967297,1\n' >"$T/wrap.csv"
 expect_err "trace length 2^32+1" "wrap.csv line 2: input tokens" $NPUSIM $S --trace "$T/wrap.csv"
-expect_err "length spec 1e300" "'1e300' must be an integer" $NPUSIM serve --model llama3.2-1b --hw h100-sxm --rate 1 --input 1e300 --output 8
+expect_err "length spec 1e300" "uniform needs LO,HI" $NPUSIM serve --model llama3.2-1b --hw h100-sxm --rate 1 --input uniform:1,1e300 --output 8
+expect_err "length spec MAX beyond 10M" "lognormal needs" $NPUSIM serve --model llama3.2-1b --hw h100-sxm --rate 1 --input lognormal:100,50,99999999999 --output 8
 printf 'hw,workload,watts,ms\nh100-sxm,gemm_bf16_99999999999999999999,600,1\n' >"$T/p.csv"
 expect_err "power workload overflow" "p.csv:2: unknown power workload" $NPUSIM validate "$T/p.csv"
 printf 'hw,dtype,m,n,k,ms,shape_name\nh100-sxm,bf16,1e300,1,1,0.1,x\n' >"$T/g.csv"

@@ -32,8 +32,8 @@ for f in deepseek-v3 qwen3-30b-a3b mixtral-8x7b; do
 done
 # MLA's cache: deepseek-v3 holds 61 x 576 values per token (70,272 bytes in bf16)
 $NPUSIM run --model deepseek-v3 --hw h200-sxm --phase decode --batch 1000 --ctx 999 --ep 8 --dtype fp8 --kv-dtype bf16 --json >"$T/ds.json"
-kv=$(json_num2 "$T/ds.json" kv_cache_gb)
-check "deepseek-v3 KV per chip = 125 seqs x 1000 x 70272 B ($kv GB)" "($kv - 125 * 1000 * 70272 / 1e9)^2 < 1e-6"
+kv=$(json_num2 "$T/ds.json" kv_cache_gib)
+check "deepseek-v3 KV per chip = 125 seqs x 1000 x 70272 B ($kv GiB)" "($kv - 125 * 1000 * 70272 / 1073741824)^2 < 1e-6"
 
 # --- offline (in-flight batching steady state) ---
 expect_ok "offline" $NPUSIM run --model llama3.1-8b --hw h100-sxm --phase offline --input 128 --output 128 --dtype fp8 --json
