@@ -108,6 +108,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         free(text);
         return 0;
     }
+    static int show = -1; /* FUZZ_SHOW_ARGV=1: print the command line (run.sh names findings by it) */
+    if (show < 0) show = getenv("FUZZ_SHOW_ARGV") != NULL;
+    if (show) {
+        fprintf(stderr, "FUZZ ARGV:");
+        for (int i = 1; i < argc; i++) fprintf(stderr, " %s", argv[i]);
+        fprintf(stderr, "\n");
+    }
     fflush(stdout);
     if (ftruncate(1, 0) || lseek(1, 0, SEEK_SET) < 0) abort();
     int rc = npusim_cli_main(argc, argv);

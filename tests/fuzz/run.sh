@@ -31,13 +31,17 @@ words --model --hw --phase --batch --seq --ctx --input --output --tp --pp --ep -
 # name a finding: its FUZZ FINDING line (figures cut), or the sanitizer's kind and
 # the first frame in the project's code
 name_finding() { # harness, input
-    timeout 60 "$B/fuzz_$1" -timeout=10 -rss_limit_mb=2560 "$2" >"$B/logs/replay.txt" 2>&1
+    FUZZ_SHOW_ARGV=1 timeout 60 "$B/fuzz_$1" -timeout=10 -rss_limit_mb=2560 "$2" >"$B/logs/replay.txt" 2>&1
     f=$(grep -m1 "FUZZ FINDING" "$B/logs/replay.txt" | sed 's/ = .*//; s/: exit status .*/: exit status/; s/printed figure: *\([a-z_ ]*[a-z]\).*/printed figure: \1/')
     [ -n "$f" ] && { echo "$f"; return; }
     k=$(grep -m1 -oE "runtime error: [a-z -]*|ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer): [a-z -]*" "$B/logs/replay.txt")
     w=$(grep -m1 -oE " in [A-Za-z_0-9]+ [^ ]*(src|cli)/[a-z_]+\.c:[0-9]+" "$B/logs/replay.txt" | sed 's|.*/\(src\|cli\)/|\1/|')
     fn=$(grep -m1 -oE " in [A-Za-z_0-9]+ [^ ]*(src|cli)/[a-z_]+\.c" "$B/logs/replay.txt" | awk '{print $2}')
-    echo "${k:-$(tail -1 "$B/logs/replay.txt")} in $fn $w"
+    # the CLI's command and flags (values dropped) tell slow runs apart
+    a=$(sed -n 's/^FUZZ ARGV: *//p' "$B/logs/replay.txt" | head -1 | awk '{ s = $1; for (i = 2; i <= NF; i++) if ($i ~ /^--/) s = s " " $i; print s }')
+    ms=$(sed -n 's/^Executed .* in \([0-9]*\) ms$/\1/p' "$B/logs/replay.txt")
+    if [ -z "$k" ] && [ "${ms:-0}" -ge 10000 ]; then k="slow: ${ms} ms"; fi
+    echo "${k:-$(tail -1 "$B/logs/replay.txt")} in ${fn:-?} ${w:-}${a:+ (npusim $a)}"
 }
 fail=0
 for h in "$@"; do
