@@ -1,113 +1,408 @@
-/* args — option parsing for the npusim CLI. */
+/* args — the table-driven parser and help of the npusim command line (the
+ * table itself is opts.c, the commands cmds.c). */
 #include "args.h"
 #include "npu_util.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-int cli_parse(int argc, char **argv, int first, cli_opt *opts, int n_opts, const char **pos,
-              int max_pos, int *n_pos) {
-    *n_pos = 0;
-    for (int i = first; i < argc; i++) {
-        const char *a = argv[i];
-        if (strncmp(a, "--", 2) != 0 || a[2] == '\0') {
-            if (a[0] == '-' && a[1] != '\0' && strcmp(a, "-") != 0 && strcmp(a, "-o") != 0) {
-                npu_err("unknown option '%s' (options are --name)", a);
-                return -1;
-            }
-            if (strcmp(a, "-o") == 0) a = "--output-file";
-            else {
-                if (*n_pos >= max_pos) {
-                    npu_err("unexpected argument '%s'", a);
-                    return -1;
-                }
-                pos[(*n_pos)++] = a;
-                continue;
-            }
+const char *cli_quote(const char *s, char *buf, size_t cap) {
+    size_t n = 0;
+    assert(cap >= 8);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (n + 8 >= cap || p - (const unsigned char *)s >= 60) {
+            memcpy(buf + n, "...", 4);
+            return buf;
         }
-        const char *name = a + 2;
-        char key[64];
-        const char *eq = strchr(name, '=');
-        const char *inline_val = NULL;
-        if (eq) {
-            size_t n = (size_t)(eq - name) < sizeof key - 1 ? (size_t)(eq - name) : sizeof key - 1;
-            memcpy(key, name, n);
-            key[n] = '\0';
-            name = key;
-            inline_val = eq + 1;
-        }
-        cli_opt *o = NULL;
-        for (int j = 0; j < n_opts; j++)
-            if (strcmp(opts[j].name, name) == 0) o = &opts[j];
-        if (!o) {
-            const char *names[64];
-            int n = n_opts < 64 ? n_opts : 64;
-            for (int j = 0; j < n; j++) names[j] = opts[j].name;
-            const char *c = npu_closest(name, names, (size_t)n);
-            npu_err("unknown option '--%s'%s%s%s", name, c ? " (did you mean '--" : "", c ? c : "",
-                    c ? "'?)" : "");
-            return -1;
-        }
-        if (o->takes_value) {
-            if (inline_val) o->value = inline_val;
-            else if (i + 1 < argc) o->value = argv[++i];
-            else {
-                npu_err("option '--%s' needs a value", o->name);
-                return -1;
-            }
-        } else {
-            o->value = "1";
-        }
+        if (*p >= 0x20 && *p < 0x7f) buf[n++] = (char)*p;
+        else n += (size_t)snprintf(buf + n, cap - n, "\\x%02x", *p);
     }
+    buf[n] = '\0';
+    return buf;
+}
+
+/* A number as help and errors print it: integers in full, others with %g. */
+static const char *num_text(double v, char *buf, size_t cap) {
+    if (v == floor(v) && fabs(v) < 1e15) snprintf(buf, cap, "%.0f", v);
+    else snprintf(buf, cap, "%g", v);
+    return buf;
+}
+
+/* Bounds of a row as text: "1..1000000", "(0, 1]". */
+static const char *bounds_text(const cli_opt *o, char *buf, size_t cap) {
+    char a[32], b[32];
+    if (o->type == CLI_INT) snprintf(buf, cap, "%lld..%lld", o->imin, o->imax);
+    else if (o->type == CLI_SIZE) snprintf(buf, cap, "%s..%s", num_text(o->dmin, a, sizeof a), "2^50");
+    else
+        snprintf(buf, cap, "%c%s, %s%c", o->flags & CLI_OPEN_MIN ? '(' : '[', num_text(o->dmin, a, sizeof a),
+                 num_text(o->dmax, b, sizeof b), o->flags & CLI_OPEN_MAX ? ')' : ']');
+    return buf;
+}
+
+static bool enum_ok(unsigned mask, int i) { return mask == 0 || (mask >> i & 1u); }
+
+/* "a|b|c" of the values a command takes */
+static void enum_list(const cli_opt *o, unsigned mask, char *buf, size_t cap) {
+    size_t n = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < o->n_names && n < cap; i++)
+        if (enum_ok(mask, i)) n += (size_t)snprintf(buf + n, cap - n, "%s%s", n ? "|" : "", o->names[i]);
+}
+
+static int bad_value(const cli_opt *o, const char *s, const char *what) {
+    char q[80];
+    npu_err("option '--%s': '%s' %s", o->name, cli_quote(s, q, sizeof q), what);
+    return -1;
+}
+
+static int out_of_bounds(const cli_opt *o, const char *s) {
+    char q[80], b[80];
+    npu_err("option '--%s': %s is out of range (%s %s)", o->name, cli_quote(s, q, sizeof q),
+            o->type == CLI_INT ? "an integer in" : "a number in", bounds_text(o, b, sizeof b));
+    return -1;
+}
+
+static int parse_int(const cli_opt *o, const char *s, long long *out) {
+    const char *p = s + (*s == '-' || *s == '+');
+    if (*p < '0' || *p > '9') return bad_value(o, s, "is not an integer");
+    for (const char *q = p; *q; q++)
+        if (*q < '0' || *q > '9') return bad_value(o, s, "is not an integer");
+    errno = 0;
+    long long v = strtoll(s, NULL, 10);
+    if (errno == ERANGE || v < o->imin || v > o->imax) return out_of_bounds(o, s);
+    *out = v;
     return 0;
 }
 
-const char *cli_get(const cli_opt *opts, int n_opts, const char *name) {
-    for (int i = 0; i < n_opts; i++)
-        if (strcmp(opts[i].name, name) == 0) return opts[i].value;
+/* A finite decimal number: sign, digits, one '.', an exponent; no nan, inf or
+ * hex. 0 = read, 1 = not a number, 2 = overflow (underflow reads as ~0). */
+static int parse_double(const char *s, double *out) {
+    const char *p = s + (*s == '-' || *s == '+');
+    if (!((*p >= '0' && *p <= '9') || (*p == '.' && p[1] >= '0' && p[1] <= '9'))) return 1;
+    if (s[strspn(s, "0123456789.eE+-")] != '\0') return 1;
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || *end != '\0') return 1;
+    if ((errno == ERANGE && fabs(v) > 1) || !isfinite(v)) return 2;
+    *out = v;
+    return 0;
+}
+
+static bool in_bounds(const cli_opt *o, double v) {
+    if (o->flags & CLI_OPEN_MIN ? v <= o->dmin : v < o->dmin) return false;
+    if (o->flags & CLI_OPEN_MAX ? v >= o->dmax : v > o->dmax) return false;
+    return true;
+}
+
+static int parse_num(const cli_opt *o, const char *s, double *out) {
+    double v;
+    int st = parse_double(s, &v);
+    if (st == 1) return bad_value(o, s, "is not a number");
+    if (st == 2 || !in_bounds(o, v)) return out_of_bounds(o, s);
+    *out = v;
+    return 0;
+}
+
+/* One size: "4096", "1.5e9", "64M" (binary suffixes). */
+static int parse_size(const cli_opt *o, const char *s, double *out) {
+    static const char suf[] = "KMGTP";
+    char num[64];
+    size_t n = strlen(s);
+    double scale = 1;
+    const char *p = n ? strchr(suf, s[n - 1] >= 'a' && s[n - 1] <= 'z' ? s[n - 1] - 32 : s[n - 1]) : NULL;
+    if (p && *p) {
+        scale = pow(1024.0, (double)(p - suf + 1));
+        n--;
+    }
+    if (n == 0 || n >= sizeof num)
+        return bad_value(o, s, "is not a size (a number of bytes, optionally with K, M, G, T or P = 2^10..2^50)");
+    memcpy(num, s, n);
+    num[n] = '\0';
+    double v;
+    int st = parse_double(num, &v);
+    if (st == 1)
+        return bad_value(o, s, "is not a size (a number of bytes, optionally with K, M, G, T or P = 2^10..2^50)");
+    v *= scale;
+    if (st == 2 || !isfinite(v) || v < o->dmin || v > o->dmax) {
+        char q[80];
+        npu_err("option '--%s': %s must be a positive size of at most 1P (2^50 bytes)", o->name,
+                cli_quote(s, q, sizeof q));
+        return -1;
+    }
+    if (v != floor(v)) return bad_value(o, s, "is not a whole number of bytes");
+    *out = v;
+    return 0;
+}
+
+static int parse_enum(const cli_opt *o, unsigned mask, const char *s, long long *out) {
+    const char *ok[32];
+    int idx[32], n = 0;
+    assert(o->n_names <= 32 && "enum masks are 32 bits");
+    for (int i = 0; i < o->n_names && n < 32; i++)
+        if (enum_ok(mask, i)) ok[n] = o->names[i], idx[n++] = i;
+    for (int i = 0; i < n; i++)
+        if (strcmp(s, ok[i]) == 0) return *out = idx[i], 0;
+    char q[80], list[200];
+    enum_list(o, mask, list, sizeof list);
+    const char *c = npu_closest(s, ok, (size_t)n);
+    npu_err("option '--%s': unknown value '%s'%s%s%s; one of %s", o->name, cli_quote(s, q, sizeof q),
+            c ? " (did you mean '" : "", c ? c : "", c ? "'?)" : "", list);
+    return -1;
+}
+
+/* Reads text s into v as row o (used with mask and flags `uf` of one command). */
+static int parse_value(const cli_opt *o, unsigned mask, unsigned uf, const char *s, cli_val *v) {
+    v->s = s;
+    switch (o->type) {
+    case CLI_FLAG: v->i = 1; return 0;
+    case CLI_INT:
+        if ((uf & CLI_DIST) && strchr(s, ':')) return v->i = 0, 0; /* the library parses distributions */
+        return parse_int(o, s, &v->i);
+    case CLI_NUM: return parse_num(o, s, &v->d);
+    case CLI_SIZE: {
+        const char *dots = (uf & CLI_RANGE) ? strstr(s, "..") : NULL;
+        if (!dots) {
+            if (parse_size(o, s, &v->d)) return -1;
+            v->d2 = v->d;
+            return 0;
+        }
+        char lo[64];
+        size_t n = (size_t)(dots - s);
+        if (n >= sizeof lo) return bad_value(o, s, "is not a size range FROM..TO");
+        memcpy(lo, s, n);
+        lo[n] = '\0';
+        if (parse_size(o, lo, &v->d) || parse_size(o, dots + 2, &v->d2)) return -1;
+        if (v->d2 < v->d) return bad_value(o, s, "is a range that ends below its start");
+        return 0;
+    }
+    case CLI_ENUM: return parse_enum(o, mask, s, &v->i);
+    case CLI_DTYPE: {
+        npu_dtype t;
+        char q[80];
+        if (strcmp(cli_quote(s, q, sizeof q), s) != 0) return bad_value(o, s, "is not a datatype");
+        if (npu_dtype_parse(s, &t)) {
+            char m[300];
+            npu_strlcpy(m, npu_errmsg(), sizeof m);
+            npu_err("option '--%s': %s", o->name, m);
+            return -1;
+        }
+        v->i = t;
+        return 0;
+    }
+    case CLI_STR:
+        if (!*s) return bad_value(o, s, "is empty");
+        return 0;
+    default: assert(!"bad option type"); return -1;
+    }
+}
+
+static const cli_use *find_use(const cli_cmd *c, const char *name, size_t len, char short_name) {
+    for (int i = 0; i < c->n_opts; i++) {
+        const cli_use *u = &c->opts[i];
+        const cli_opt *o = &cli_opts[u->id];
+        if (short_name) {
+            if (o->short_name == short_name) return u;
+            continue;
+        }
+        if (strlen(o->name) == len && strncmp(o->name, name, len) == 0) return u;
+        if (u->alias && strlen(u->alias) == len && strncmp(u->alias, name, len) == 0) return u;
+    }
     return NULL;
 }
 
-int cli_double(const cli_opt *opts, int n, const char *name, double *out, bool required, double min) {
-    const char *v = cli_get(opts, n, name);
-    if (!v) {
-        if (required) npu_err("missing required option '--%s'", name);
-        return required ? -1 : 0;
+static int unknown_option(const cli_cmd *c, const char *arg, size_t len) {
+    char key[64], q[80];
+    if (len >= sizeof key) len = sizeof key - 1;
+    memcpy(key, arg, len);
+    key[len] = '\0';
+    const char *names[CLI_O_COUNT];
+    int n = 0;
+    for (int i = 0; i < c->n_opts && n < CLI_O_COUNT; i++) names[n++] = cli_opts[c->opts[i].id].name;
+    for (int i = 0; i < CLI_O_COUNT; i++)
+        if (strcmp(cli_opts[i].name, key) == 0) {
+            npu_err("'%s' has no option '--%s' (npusim help %s)", c->name, cli_quote(key, q, sizeof q), c->name);
+            return -1;
+        }
+    const char *best = npu_closest(key, names, (size_t)n);
+    npu_err("unknown option '--%s'%s%s%s", cli_quote(key, q, sizeof q), best ? " (did you mean '--" : "",
+            best ? best : "", best ? "'?)" : "");
+    return -1;
+}
+
+/* The default of an option not given: the command's, else the row's. */
+static int apply_default(const cli_use *u, cli_val *v) {
+    const cli_opt *o = &cli_opts[u->id];
+    const char *d = u->def ? u->def : o->def;
+    if (!d) return 0;
+    int rc = parse_value(o, u->mask, u->flags, d, v);
+    assert(rc == 0 && "a default in the option table does not parse");
+    v->set = false;
+    return rc;
+}
+
+int cli_args_parse(const cli_cmd *cmd, int argc, char *const *argv, cli_args *a) {
+    memset(a, 0, sizeof *a);
+    a->cmd = cmd;
+    for (int i = 0; i < cmd->n_opts; i++) {
+        assert(!a->declared[cmd->opts[i].id] && "an option declared twice by one command");
+        a->declared[cmd->opts[i].id] = true;
+        a->use_flags[cmd->opts[i].id] = cmd->opts[i].flags;
     }
-    char *end;
-    errno = 0;
-    double d = strtod(v, &end);
-    if (errno || end == v || *end != '\0' || !isfinite(d)) {
-        npu_err("option '--%s': '%s' is not a number", name, v);
+    for (int i = 0; i < argc && strcmp(argv[i], "--") != 0; i++) /* help wins over any error */
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) return 1;
+    bool only_pos = false;
+    for (int i = 0; i < argc; i++) {
+        const char *s = argv[i];
+        char q[80];
+        if (only_pos || s[0] != '-' || s[1] == '\0') { /* positional ("-" is one too) */
+            if (a->n_pos >= cmd->max_pos || a->n_pos >= CLI_MAX_POS) {
+                npu_err("%s: unexpected argument '%s'%s", cmd->name, cli_quote(s, q, sizeof q),
+                        cmd->max_pos ? "" : " (it takes only --options)");
+                return -1;
+            }
+            a->pos[a->n_pos++] = s;
+            continue;
+        }
+        if (strcmp(s, "--") == 0) {
+            only_pos = true;
+            continue;
+        }
+        const cli_use *u;
+        const char *inline_val = NULL;
+        if (s[1] != '-') { /* -x */
+            if (s[2] != '\0' || !(u = find_use(cmd, NULL, 0, s[1]))) {
+                npu_err("unknown option '%s' (options are --name)", cli_quote(s, q, sizeof q));
+                return -1;
+            }
+        } else {
+            const char *name = s + 2, *eq = strchr(name, '=');
+            size_t len = eq ? (size_t)(eq - name) : strlen(name);
+            if (eq) inline_val = eq + 1;
+            if (!(u = find_use(cmd, name, len, 0))) return unknown_option(cmd, name, len);
+        }
+        const cli_opt *o = &cli_opts[u->id];
+        cli_val *v = &a->v[u->id];
+        if (v->set && !(o->flags & CLI_REPEAT)) {
+            npu_err("option '--%s' is given twice", o->name);
+            return -1;
+        }
+        const char *val = "1";
+        if (o->type == CLI_FLAG) {
+            if (inline_val) {
+                npu_err("option '--%s' takes no value", o->name);
+                return -1;
+            }
+        } else if (inline_val) val = inline_val;
+        else if (i + 1 < argc && !(argv[i + 1][0] == '-' && argv[i + 1][1] == '-' && argv[i + 1][2])) val = argv[++i];
+        else {
+            npu_err("option '--%s' needs a value (%s)", o->name, o->meta ? o->meta : "");
+            return -1;
+        }
+        if (parse_value(o, u->mask, u->flags, val, v)) return -1;
+        v->set = true;
+        if (o->flags & CLI_REPEAT) {
+            if (a->n_rep >= CLI_MAX_REP) {
+                npu_err("option '--%s': at most %d times", o->name, CLI_MAX_REP);
+                return -1;
+            }
+            a->rep_id[a->n_rep] = u->id;
+            a->rep[a->n_rep++] = val;
+        }
+    }
+    for (int i = 0; i < cmd->n_opts; i++) {
+        const cli_use *u = &cmd->opts[i];
+        if (a->v[u->id].set) continue;
+        if (u->flags & CLI_REQ) {
+            npu_err("%s needs --%s", cmd->name, cli_opts[u->id].name);
+            return -1;
+        }
+        apply_default(u, &a->v[u->id]);
+    }
+    if (a->n_pos < cmd->min_pos) {
+        npu_err("%s needs %s", cmd->name, cmd->args ? cmd->args : "arguments");
         return -1;
     }
-    if (d < min) {
-        npu_err("option '--%s': %s must be at least %g", name, v, min);
-        return -1;
-    }
-    *out = d;
     return 0;
 }
 
-int cli_long(const cli_opt *opts, int n, const char *name, long *out, bool required, long min) {
-    const char *v = cli_get(opts, n, name);
-    if (!v) {
-        if (required) npu_err("missing required option '--%s'", name);
-        return required ? -1 : 0;
+int cli_rep(const cli_args *a, cli_id id, const char **out, int cap) {
+    assert(id >= 0 && id < CLI_O_COUNT && a->declared[id] && "reading an option the command does not declare");
+    int n = 0;
+    for (int i = 0; i < a->n_rep; i++)
+        if (a->rep_id[i] == id) {
+            if (n < cap) out[n] = a->rep[i];
+            n++;
+        }
+    return n;
+}
+
+const cli_val *cli_val_of(const cli_args *a, cli_id id) {
+    assert(id >= 0 && id < CLI_O_COUNT && a->declared[id] && "reading an option the command does not declare");
+    return &a->v[id];
+}
+bool cli_has(const cli_args *a, cli_id id) { return cli_val_of(a, id)->set; }
+long long cli_int(const cli_args *a, cli_id id) { return cli_val_of(a, id)->i; }
+double cli_num(const cli_args *a, cli_id id) { return cli_val_of(a, id)->d; }
+const char *cli_str(const cli_args *a, cli_id id) { return cli_val_of(a, id)->s; }
+
+/* ---- help ---- */
+
+/* Two lines per option: the name and what it is; then its type and bounds,
+ * whether it is required or its default, and the command's note. */
+static void help_option(FILE *out, const cli_use *u) {
+    const cli_opt *o = &cli_opts[u->id];
+    char head[64], list[200], b[80], d[40], more[400] = "";
+    size_t n = 0;
+#define MORE(...) (n += (size_t)snprintf(more + n, n < sizeof more ? sizeof more - n : 0, __VA_ARGS__))
+    snprintf(head, sizeof head, "--%s%s%s", o->name, o->type == CLI_FLAG ? "" : " ", o->type == CLI_FLAG ? "" : o->meta);
+    if (o->short_name) snprintf(head + strlen(head), sizeof head - strlen(head), ", -%c", o->short_name);
+    if (u->alias) snprintf(head + strlen(head), sizeof head - strlen(head), ", --%s", u->alias);
+    switch (o->type) {
+    case CLI_INT:
+        MORE("integer %s", bounds_text(o, b, sizeof b));
+        if (u->flags & CLI_DIST) MORE(" or a distribution");
+        break;
+    case CLI_NUM: MORE("number in %s", bounds_text(o, b, sizeof b)); break;
+    case CLI_SIZE:
+        MORE("bytes, 1..2^50; suffixes K M G T P = 2^10..2^50%s", u->flags & CLI_RANGE ? "; or FROM..TO" : "");
+        break;
+    case CLI_ENUM: enum_list(o, u->mask, list, sizeof list), MORE("%s", list); break;
+    case CLI_DTYPE:
+        for (int i = 0; i < NPU_DTYPE_COUNT; i++) MORE("%s%s", i ? "|" : "", npu_dtype_names[i]);
+        break;
+    default: break;
     }
-    char *end;
-    errno = 0;
-    long l = strtol(v, &end, 10);
-    if (errno || end == v || *end != '\0') {
-        npu_err("option '--%s': '%s' is not an integer", name, v);
-        return -1;
+    const char *def = u->def ? u->def : o->def;
+    if (u->flags & CLI_REQ) MORE("%srequired", n ? "; " : "");
+    else if (def) MORE("%sdefault %s", n ? "; " : "", def);
+    else if (o->lib_def) {
+        double v = o->lib_def();
+        MORE("%sdefault %s", n ? "; " : "", o->type == CLI_ENUM ? o->names[(int)v] : num_text(v, d, sizeof d));
     }
-    if (l < min) {
-        npu_err("option '--%s': %s must be at least %ld", name, v, min);
-        return -1;
-    }
-    *out = l;
-    return 0;
+    if (u->note) MORE("%s%s", n ? "; " : "", u->note);
+#undef MORE
+    fprintf(out, "  %-26s %s\n", head, o->help);
+    if (more[0]) fprintf(out, "  %-26s %s\n", "", more);
+}
+
+void cli_help(FILE *out, const cli_cmd *c) {
+    fprintf(out, "usage: npusim %s%s%s%s\n\n%s\n", c->name, c->args ? " " : "", c->args ? c->args : "",
+            c->n_opts ? " [options]" : "", c->summary);
+    if (c->details) fprintf(out, "\n%s\n", c->details);
+    if (c->n_opts) fputs("\noptions:\n", out);
+    for (int i = 0; i < c->n_opts; i++) help_option(out, &c->opts[i]);
+    fputs("  --help, -h                 this help\n", out);
+}
+
+void cli_help_commands(FILE *out) {
+    fputs("usage: npusim COMMAND [options]     (npusim help COMMAND, npusim COMMAND --help)\n\ncommands:\n", out);
+    for (int i = 0; i < cli_n_cmds; i++) fprintf(out, "  %-18s %s\n", cli_cmds[i]->name, cli_cmds[i]->summary);
+    fputs("\nM and H are a preset name (npusim list) or a JSON file; models also load from a\n"
+          "HuggingFace config.json. Sizes take binary suffixes (1K = 1024 bytes). Bad input prints\n"
+          "one line on stderr and exits 2. npusim --version prints the version. Docs: README.md, docs/.\n",
+          out);
 }

@@ -1,4 +1,4 @@
-/* cmd_comm — `npusim op allreduce|allgather|reducescatter|alltoall|sendrecv
+/* cmd_comm — `npusim op allreduce|allgather|reducescatter|alltoall
  * --hw H --chips N --bytes X [--json]`: one collective, or a sweep
  * (`--bytes 1K..8G`, doubling, like nccl-tests), through npu_comm_op. */
 #include "args.h"
@@ -11,28 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A byte count: a plain number (1e9, 4096) or one with a binary suffix
- * K/M/G/T (x 1024^k, as nccl-tests reads -b/-e). */
-static int parse_bytes(const char *s, double *out) {
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s) goto bad;
-    static const char suf[] = "KMGT";
-    if (*end) {
-        const char *p = strchr(suf, *end >= 'a' ? *end - 32 : *end);
-        if (!p || !*p || end[1] != '\0') goto bad;
-        v *= pow(1024.0, (double)(p - suf + 1));
-    }
-    if (!isfinite(v) || v <= 0) {
-        npu_err("option '--bytes': '%s' must be a positive size", s);
-        return -1;
-    }
-    *out = v;
-    return 0;
-bad:
-    npu_err("option '--bytes': '%s' is not a size (a number, optionally with K, M, G or T, or FROM..TO)", s);
-    return -1;
+static void print_head(npu_coll op, int chips, const npu_hw *hw) {
+    int d = npu_comm_domain_chips(hw);
+    printf("npusim op %s on %d x %s (scale-up domain %d chip%s)\n\n", npu_coll_names[op], chips, hw->name, d, cli_s(d));
 }
 
 static cJSON *row_json(npu_coll op, const npu_hw *hw, int chips, double bytes, const npu_comm_cost *c) {
@@ -53,75 +34,39 @@ static cJSON *row_json(npu_coll op, const npu_hw *hw, int chips, double bytes, c
     return o;
 }
 
-int cmd_op_comm(int argc, char **argv) {
+static int cmd_op_comm(const cli_args *a) {
     npu_coll op;
-    if (argc < 3 || npu_coll_parse(argv[2], &op)) return cli_fail();
-    cli_opt o[] = {{"hw", 1, 0}, {"chips", 1, 0}, {"bytes", 1, 0}, {"json", 0, 0}};
-    int n = (int)NPU_ARRAY_LEN(o), npos;
-    const char *pos[1];
-    if (cli_parse(argc, argv, 3, o, n, pos, 0, &npos)) return cli_fail();
-    const char *hs = cli_get(o, n, "hw");
-    if (!hs) {
-        npu_err("op %s needs --hw", npu_coll_names[op]);
-        return cli_fail();
-    }
-    long chips;
-    if (cli_long(o, n, "chips", &chips, true, 2)) return cli_fail();
-    if (chips > 1000000) {
-        npu_err("option '--chips': %ld is more than 1000000", chips);
-        return cli_fail();
-    }
-    const char *bs = cli_get(o, n, "bytes");
-    if (!bs) {
-        npu_err("missing required option '--bytes'");
-        return cli_fail();
-    }
-    double lo, hi;
-    const char *dots = strstr(bs, "..");
-    if (dots) {
-        char a[64];
-        size_t len = (size_t)(dots - bs);
-        if (len >= sizeof a) len = sizeof a - 1;
-        memcpy(a, bs, len);
-        a[len] = '\0';
-        if (parse_bytes(a, &lo) || parse_bytes(dots + 2, &hi)) return cli_fail();
-        if (hi < lo) {
-            npu_err("option '--bytes': range '%s' ends below its start", bs);
-            return cli_fail();
-        }
-    } else {
-        if (parse_bytes(bs, &lo)) return cli_fail();
-        hi = lo;
-    }
+    if (npu_coll_parse(a->cmd->name + 3, &op)) return cli_fail(); /* "op allreduce" */
+    int chips = (int)cli_int(a, O_CHIPS);
+    double lo = cli_num(a, O_BYTES), hi = cli_val_of(a, O_BYTES)->d2;
+    bool range = strstr(cli_str(a, O_BYTES), "..") != NULL;
     npu_hw hw;
-    if (npu_hw_load(hs, &hw) || npu_comm_check(&hw, (int)chips)) return cli_fail();
-    bool json = cli_get(o, n, "json") != NULL;
-    if (!dots) {
-        npu_comm_cost c = npu_comm_op(&hw, op, (int)chips, lo);
+    if (npu_hw_load(cli_str(a, O_HW), &hw) || npu_comm_check(&hw, chips)) return cli_fail();
+    bool json = cli_has(a, O_JSON);
+    if (!range) {
+        npu_comm_cost c = npu_comm_op(&hw, op, chips, lo);
         if (json) {
-            npu_report_print_json(stdout, row_json(op, &hw, (int)chips, lo, &c));
+            npu_report_print_json(stdout, row_json(op, &hw, chips, lo, &c));
             return 0;
         }
-        printf("npusim op %s on %d x %s (scale-up domain %d chips)\n\n", npu_coll_names[op], (int)chips, hw.name,
-               npu_comm_domain_chips(&hw));
+        print_head(op, chips, &hw);
         printf("  size         %14.0f bytes\n", lo);
         printf("  latency      %14.4f ms  (%s)\n", c.time_s * 1e3, c.algo);
         printf("  alpha        %14.2f us  (launch + per-step latency)\n", c.latency_s * 1e6);
         printf("  beta         %14.2f us  (bytes / achievable bandwidth)\n", c.transfer_s * 1e6);
         printf("  algbw        %14.2f GB/s\n", c.algbw_Bps / 1e9);
         printf("  busbw        %14.2f GB/s  (bus factor %.4g)\n", c.busbw_Bps / 1e9,
-               npu_comm_bus_factor(op, (int)chips));
+               npu_comm_bus_factor(op, chips));
         return 0;
     }
     cJSON *rows = json ? cJSON_CreateArray() : NULL;
     if (!json) {
-        printf("npusim op %s on %d x %s (scale-up domain %d chips)\n\n", npu_coll_names[op], (int)chips, hw.name,
-               npu_comm_domain_chips(&hw));
+        print_head(op, chips, &hw);
         printf("%14s %12s %10s %10s  %s\n", "size(B)", "time(us)", "algbw", "busbw", "algorithm");
     }
     for (double b = lo; b <= hi * (1 + 1e-12); b *= 2) {
-        npu_comm_cost c = npu_comm_op(&hw, op, (int)chips, b);
-        if (json) cJSON_AddItemToArray(rows, row_json(op, &hw, (int)chips, b, &c));
+        npu_comm_cost c = npu_comm_op(&hw, op, chips, b);
+        if (json) cJSON_AddItemToArray(rows, row_json(op, &hw, chips, b, &c));
         else
             printf("%14.0f %12.2f %10.2f %10.2f  %s\n", b, c.time_s * 1e6, c.algbw_Bps / 1e9, c.busbw_Bps / 1e9,
                    c.algo);
@@ -136,3 +81,16 @@ int cmd_op_comm(int argc, char **argv) {
     }
     return 0;
 }
+
+static const cli_use comm_opts[] = {
+    {O_HW, CLI_REQ}, {O_CHIPS, CLI_REQ, .note = "at least 2"},
+    {O_BYTES, CLI_REQ | CLI_RANGE, .note = "buffer size per chip, as nccl-tests counts it"}, {O_JSON},
+};
+#define COMM_CMD(var, op, what)                                                                               \
+    const cli_cmd var = {"op " op, NULL, 0, 0, what " over the chip's links (docs/collectives.md)",           \
+                         "A size range FROM..TO prints one row per doubling, like nccl-tests.", comm_opts,    \
+                         (int)NPU_ARRAY_LEN(comm_opts), cmd_op_comm}
+COMM_CMD(cli_cmd_op_allreduce, "allreduce", "time one all-reduce");
+COMM_CMD(cli_cmd_op_allgather, "allgather", "time one all-gather");
+COMM_CMD(cli_cmd_op_reducescatter, "reducescatter", "time one reduce-scatter");
+COMM_CMD(cli_cmd_op_alltoall, "alltoall", "time one all-to-all");

@@ -1,7 +1,7 @@
 /* cmd_cost — `npusim cost` (die area, yield, unit cost) and `npusim list process` (issue 6). */
 #include "args.h"
 #include "cmds.h"
-#include "cli_sets.h" /* issue 13: --set */
+#include "cli_sets.h" /* --set (issue 13) */
 #include "npu_econ.h"
 #include "npusim.h"
 
@@ -65,16 +65,18 @@ static void cost_table(const npu_hw *hw, const npu_process *p, const npu_econ_cf
            "  memory PHY %.0f, links %.0f, I/O %.0f, die-to-die %.0f, uncore %.0f = %.0f\n",
            a->mac_mm2, a->vector_mm2, a->unit_ctrl_mm2, a->unit_sram_mm2, a->shared_sram_mm2, a->mem_phy_mm2,
            a->link_phy_mm2, a->io_mm2, a->d2d_mm2, a->uncore_mm2, a->total_mm2);
-    printf("  estimated die    %10.0f mm2", u->estimated_die_area_mm2);
-    if (hw->die_mm2 > 0) printf("   (published %.0f mm2, %+.1f%%)", hw->die_mm2 / u->dies,
+    printf("  estimated die    %10.1f mm2", u->estimated_die_area_mm2);
+    if (hw->die_mm2 > 0) printf("   (published %.1f mm2, %+.1f%%)", hw->die_mm2 / u->dies,
                                 100 * (u->estimated_die_area_mm2 - hw->die_mm2 / u->dies) / (hw->die_mm2 / u->dies));
-    printf("\n  costed die       %10.0f mm2 (%s; reticle limit %.0f mm2)\n\n", u->die_area_mm2, u->area_basis, p->reticle_mm2);
+    /* one decimal: a die just under the reticle must not read as equal to it */
+    printf("\n  costed die       %10.1f mm2 (%s; reticle limit %.1f mm2)\n\n", u->die_area_mm2, u->area_basis,
+           p->reticle_mm2);
     printf("  wafer            %10.0f USD, D0 %.3f /cm2, %s yield\n", p->wafer_usd, p->d0_per_cm2,
            npu_yield_model_names[c->yield_model]);
     printf("  dies per wafer   %10.0f\n  die yield        %10.1f %% (%d of %d units enabled)\n", u->dies_per_wafer,
            100 * u->die_yield, hw->units, a->units_total);
     printf("  good die         %10.0f USD   x %d = %.0f USD\n", u->die_cost_usd, u->dies, u->dies_cost_usd);
-    printf("  memory           %10.0f USD   (%.0f GB %s at %.2f USD/GB)\n", u->hbm_cost_usd, u->mem_gb,
+    printf("  memory           %10.0f USD   (%.0f GiB %s at %.2f USD/GiB)\n", u->hbm_cost_usd, u->mem_gb,
            hw->memtech->name, u->mem_usd_per_gb);
     printf("  package          %10.0f USD   (%s", u->package_cost_usd, npu_pkg_names[u->package]);
     if (u->interposer_mm2 > 0) printf(", interposer %.0f mm2", u->interposer_mm2);
@@ -86,50 +88,37 @@ static void cost_table(const npu_hw *hw, const npu_process *p, const npu_econ_cf
     printf("\nconfidence: %s. Sources: docs/economics.md\n", p->confidence);
 }
 
-int cmd_cost(int argc, char **argv) {
-    cli_sets sets; /* issue 13: --set PATH=VALUE, taken out before parsing */
-    if (cli_sets_take(&argc, argv, &sets)) return cli_fail();
-    cli_opt o[] = {{"hw", 1, 0},          {"process", 1, 0}, {"volume", 1, 0},        {"yield-model", 1, 0},
-                   {"alpha", 1, 0},       {"d0", 1, 0},      {"wafer-usd", 1, 0},     {"package", 1, 0},
-                   {"nre-usd", 1, 0},     {"estimate-area", 0, 0}, {"json", 0, 0}};
-    int n = (int)NPU_ARRAY_LEN(o), npos;
-    const char *pos[1];
-    if (cli_parse(argc, argv, 2, o, n, pos, 0, &npos)) return cli_fail();
-    const char *hs = cli_get(o, n, "hw"), *ps = cli_get(o, n, "process"), *s;
-    if (!hs) {
-        npu_err("cost needs --hw");
-        return cli_fail();
-    }
+static int cmd_cost(const cli_args *a) {
     npu_econ_cfg c;
     npu_econ_cfg_default(&c);
-    if ((s = cli_get(o, n, "yield-model"))) {
-        int m = cli_pick(s, npu_yield_model_names, NPU_YIELD_COUNT, "yield model");
-        if (m < 0) return cli_fail();
-        c.yield_model = (npu_yield_model)m;
-    }
-    if ((s = cli_get(o, n, "package"))) {
-        int m = cli_pick(s, npu_pkg_names, NPU_PKG_COUNT, "package");
-        if (m < 0) return cli_fail();
-        c.package = (npu_pkg)m;
-    }
-    double d0 = -1, wafer = 0;
-    if (cli_double(o, n, "volume", &c.volume, false, 1) || cli_double(o, n, "alpha", &c.alpha, false, 0.01) ||
-        cli_double(o, n, "d0", &d0, false, 0) || cli_double(o, n, "wafer-usd", &wafer, false, 1) ||
-        cli_double(o, n, "nre-usd", &c.nre_usd, false, 0))
-        return cli_fail();
-    c.estimate_area = cli_get(o, n, "estimate-area") != NULL;
+    if (cli_has(a, O_YIELD_MODEL)) c.yield_model = (npu_yield_model)cli_int(a, O_YIELD_MODEL);
+    if (cli_has(a, O_PACKAGE)) c.package = (npu_pkg)cli_int(a, O_PACKAGE);
+    if (cli_has(a, O_VOLUME)) c.volume = cli_num(a, O_VOLUME);
+    if (cli_has(a, O_ALPHA)) c.alpha = cli_num(a, O_ALPHA);
+    if (cli_has(a, O_NRE_USD)) c.nre_usd = cli_num(a, O_NRE_USD); /* a given 0 means no NRE */
+    c.estimate_area = cli_has(a, O_ESTIMATE_AREA);
     npu_hw hw;
     npu_process p;
-    if (npu_hw_load(hs, &hw) || cli_sets_apply(&sets, &hw, NULL, NULL)) return cli_fail();
+    if (npu_hw_load(cli_str(a, O_HW), &hw) || cli_sets_apply(a, &hw, NULL, NULL)) return cli_fail();
+    const char *ps = cli_str(a, O_PROCESS);
     if (ps ? npu_process_load(ps, &p) : npu_process_of_hw(hw.process_node, &p)) return cli_fail();
-    if (d0 >= 0) p.d0_per_cm2 = d0;
-    if (wafer > 0) p.wafer_usd = wafer;
+    if (cli_has(a, O_D0)) p.d0_per_cm2 = cli_num(a, O_D0);
+    if (cli_has(a, O_WAFER_USD)) p.wafer_usd = cli_num(a, O_WAFER_USD);
     npu_unit_cost u;
     if (npu_econ_unit_cost(&hw, &p, &c, &u)) return cli_fail();
-    if (cli_get(o, n, "json")) npu_report_print_json(stdout, cost_json(&hw, &p, &c, &u));
+    if (cli_has(a, O_JSON)) npu_report_print_json(stdout, cost_json(&hw, &p, &c, &u));
     else cost_table(&hw, &p, &c, &u);
     return 0;
 }
+
+static const cli_use cost_opts[] = {
+    {O_HW, CLI_REQ}, {O_PROCESS}, {O_VOLUME}, {O_YIELD_MODEL}, {O_ALPHA}, {O_D0}, {O_WAFER_USD}, {O_PACKAGE},
+    {O_NRE_USD}, {O_ESTIMATE_AREA}, {O_JSON}, {O_SET, .note = "hw.* paths"},
+};
+const cli_cmd cli_cmd_cost = {
+    "cost", NULL, 0, 0, "die area, yield and unit cost of a chip on a process",
+    "Areas in mm2, money in USD, memory in GiB. Sources and confidence tags: docs/economics.md.", cost_opts,
+    (int)NPU_ARRAY_LEN(cost_opts), cmd_cost};
 
 int cmd_list_process(void) {
     printf("%-14s %-15s %4s %9s %8s %8s %6s %8s %7s %6s  %s\n", "process", "foundry", "year", "MTr/mm2", "bitcell",
@@ -144,28 +133,22 @@ int cmd_list_process(void) {
     return 0;
 }
 
-/* ---- run --tco ---- */
+/* ---- --tco on run and serve ---- */
 
-int cli_run_tco(const cli_opt *o, int n, const npu_hw *hw, const npu_run_cfg *c, const npu_run_result *r,
-                cJSON **out) {
-    /* tokens the run produces: generated tokens (decode, e2e, offline) or prompt tokens (prefill), by one replica */
-    return cli_tco(o, n, hw, r->power_w, r->chips, r->tokens_per_s, c->phase == NPU_RUN_PREFILL ? "prompt" : "output", out);
-}
-
-int cli_tco(const cli_opt *o, int n, const npu_hw *hw, double power_w, int chips, double tps, const char *tokens,
+int cli_tco(const cli_args *a, const npu_hw *hw, double power_w, int chips, double tps, const char *tokens,
             cJSON **out) {
     *out = NULL;
-    static const char *const opts[] = {"tco", "chip-price", "pue", "usd-per-kwh", "lifetime-years", "server-overhead"};
+    static const cli_id ids[] = {O_TCO, O_CHIP_PRICE, O_PUE, O_USD_PER_KWH, O_LIFETIME_YEARS, O_SERVER_OVERHEAD};
     bool any = false;
-    for (size_t i = 0; i < NPU_ARRAY_LEN(opts); i++) any |= cli_get(o, n, opts[i]) != NULL;
+    for (size_t i = 0; i < NPU_ARRAY_LEN(ids); i++) any |= cli_has(a, ids[i]);
     if (!any) return 0;
     npu_tco_cfg t;
     npu_tco_cfg_default(&t);
-    if (cli_double(o, n, "chip-price", &t.chip_price_usd, false, 1) || cli_double(o, n, "pue", &t.pue, false, 1) ||
-        cli_double(o, n, "usd-per-kwh", &t.usd_per_kwh, false, 0) ||
-        cli_double(o, n, "lifetime-years", &t.lifetime_years, false, 0.01) ||
-        cli_double(o, n, "server-overhead", &t.server_overhead, false, 0))
-        return -1;
+    if (cli_has(a, O_CHIP_PRICE)) t.chip_price_usd = cli_num(a, O_CHIP_PRICE);
+    if (cli_has(a, O_PUE)) t.pue = cli_num(a, O_PUE);
+    if (cli_has(a, O_USD_PER_KWH)) t.usd_per_kwh = cli_num(a, O_USD_PER_KWH);
+    if (cli_has(a, O_LIFETIME_YEARS)) t.lifetime_years = cli_num(a, O_LIFETIME_YEARS);
+    if (cli_has(a, O_SERVER_OVERHEAD)) t.server_overhead = cli_num(a, O_SERVER_OVERHEAD);
     npu_tco tc;
     if (npu_tco_usd_per_hour(hw, &t, power_w, &tc)) return -1;
     cJSON *j = cJSON_CreateObject();
@@ -189,12 +172,13 @@ int cli_tco(const cli_opt *o, int n, const npu_hw *hw, double power_w, int chips
 
 static double jnum(const cJSON *o, const char *k) { return cJSON_GetObjectItemCaseSensitive(o, k)->valuedouble; }
 
-void cli_print_tco(const cJSON *t) {
-    printf("\ntotal cost of ownership (%s price %.0f USD, server +%.0f%%, PUE %.2f, %.3f USD/kWh, %.1f years):\n",
-           cJSON_GetObjectItemCaseSensitive(t, "price_basis")->valuestring, jnum(t, "chip_price_usd"),
-           100 * jnum(t, "server_overhead"), jnum(t, "pue"), jnum(t, "usd_per_kwh"), jnum(t, "lifetime_years"));
-    printf("  per chip       %12.3f USD/hour (capex %.3f + power %.3f)\n", jnum(t, "usd_per_hour_per_chip"),
-           jnum(t, "capex_usd_per_hour"), jnum(t, "power_usd_per_hour"));
-    printf("  per token      %12.4f USD per million %s tokens (%.0f chip%s)\n", jnum(t, "usd_per_million_tokens"),
-           cJSON_GetObjectItemCaseSensitive(t, "tokens")->valuestring, jnum(t, "chips"), jnum(t, "chips") > 1 ? "s" : "");
+void cli_print_tco(FILE *out, const cJSON *t) {
+    double chips = jnum(t, "chips");
+    fprintf(out, "\ntotal cost of ownership (%s price %.0f USD, server +%.0f%%, PUE %.2f, %.3f USD/kWh, %.1f years):\n",
+            cJSON_GetObjectItemCaseSensitive(t, "price_basis")->valuestring, jnum(t, "chip_price_usd"),
+            100 * jnum(t, "server_overhead"), jnum(t, "pue"), jnum(t, "usd_per_kwh"), jnum(t, "lifetime_years"));
+    fprintf(out, "  per chip       %12.3f USD/hour (capex %.3f + power %.3f)\n", jnum(t, "usd_per_hour_per_chip"),
+            jnum(t, "capex_usd_per_hour"), jnum(t, "power_usd_per_hour"));
+    fprintf(out, "  per token      %12.4f USD per million %s tokens (%.0f chip%s)\n", jnum(t, "usd_per_million_tokens"),
+            cJSON_GetObjectItemCaseSensitive(t, "tokens")->valuestring, chips, cli_s((long)chips));
 }

@@ -1,7 +1,9 @@
 /* cmd_plan — `npusim plan`: rank the parallel plans of a model on N chips. */
+#include "args.h"
 #include "cmds.h"
-#include "cli_sets.h" /* issue 13: --set */
+#include "cli_sets.h" /* --set (issue 13) */
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,52 +14,80 @@ static void plan_str(npu_plan p, char *buf, size_t cap) {
     snprintf(buf, cap, "tp%d pp%d ep%d dp%d", p.tp, p.pp, p.ep, p.dp);
 }
 
-int cmd_plan(int argc, char **argv) {
-    cli_sets sets; /* issue 13: --set PATH=VALUE, taken out before parsing */
-    if (cli_sets_take(&argc, argv, &sets)) return cli_fail();
-    cli_opt o[] = {{"model", 1, 0},    {"hw", 1, 0},       {"chips", 1, 0},    {"input", 1, 0},
-                   {"output", 1, 0},   {"max-ttft", 1, 0}, {"max-tpot", 1, 0}, {"dtype", 1, 0},
-                   {"act-dtype", 1, 0}, {"kv-dtype", 1, 0}, {"stack", 1, 0},    {"max-batch", 1, 0},
-                   {"moe-skew", 1, 0}, {"top", 1, 0},      {"json", 0, 0}};
-    int n = (int)NPU_ARRAY_LEN(o), npos;
-    const char *pos[1];
-    if (cli_parse(argc, argv, 2, o, n, pos, 0, &npos)) return cli_fail();
-    const char *ms = cli_get(o, n, "model"), *hs = cli_get(o, n, "hw");
-    if (!ms || !hs || !cli_get(o, n, "chips")) {
-        npu_err("plan needs --model, --hw and --chips");
-        return cli_fail();
+/* The table: the bounds in force, honest counts, the top feasible plans, the rejected ones. */
+static void print_table(const npu_model *m, const npu_hw *hw, const npu_planner_cfg *c, const npu_planner_result *pr,
+                        const npu_plan_eval *ev, int ne, long top) {
+    int feasible = 0, shown = 0, best = -1;
+    for (int i = 0; i < ne; i++)
+        if (ev[i].feasible) feasible++, best = best < 0 ? i : best;
+    printf("npusim plan: %s on %d x %s, input %ld, output %ld\n", m->name, c->chips, hw->name, c->input, c->output);
+    if (isfinite(pr->max_ttft_s) && pr->max_ttft_s > 0)
+        printf("bounds: TTFT <= %g ms%s", pr->max_ttft_s * 1e3,
+               pr->ttft_default ? " (the default; --max-ttft MS sets another, 0 none)" : "");
+    else printf("bounds: no TTFT bound");
+    if (c->max_tpot_s > 0) printf(", TPOT <= %g ms\n", c->max_tpot_s * 1e3);
+    else printf(", no TPOT bound\n");
+    printf("%d of %d plan%s feasible; ranked by output tokens/s per chip (static batch per replica)", feasible, ne,
+           cli_s(ne));
+    shown = feasible < top ? feasible : (int)top;
+    if (shown < feasible) printf("; showing the top %d (--top K for more)", shown);
+    printf("\n\n");
+    char ps[64];
+    if (shown) {
+        printf("  %-4s %-20s %6s %10s %9s %12s %10s %9s %6s  %s\n", "rank", "plan", "batch", "TTFT ms", "TPOT ms",
+               "tok/s", "tok/s/chip", "GiB/chip", "comm", "why");
+        for (int i = 0, rank = 0; i < ne && rank < shown; i++) {
+            const npu_plan_eval *e = &ev[i];
+            if (!e->feasible) continue;
+            plan_str(e->plan, ps, sizeof ps);
+            char why[260];
+            if (rank == 0) snprintf(why, sizeof why, "best; %s", e->why);
+            else snprintf(why, sizeof why, "%.0f%% below best; %s",
+                          100 * (1 - e->tokens_per_s_per_chip / ev[best].tokens_per_s_per_chip), e->why);
+            printf("  %-4d %-20s %6d %10.1f %9.2f %12.1f %10.1f %9.1f %5.0f%%  %s\n", ++rank, ps, e->batch,
+                   e->ttft_s * 1e3, e->tpot_s * 1e3, e->tokens_per_s, e->tokens_per_s_per_chip, e->mem_gb * 1e9 / CLI_GIB,
+                   100 * e->comm_share, why);
+        }
     }
-    npu_planner_cfg c = {.input = 1024, .output = 256};
-    long chips = 0, maxb = 0, top = 8;
-    double ttft_ms = 0, tpot_ms = 0;
-    if (cli_long(o, n, "chips", &chips, true, 1) || cli_long(o, n, "input", &c.input, false, 1) ||
-        cli_long(o, n, "output", &c.output, false, 1) || cli_double(o, n, "max-ttft", &ttft_ms, false, 0) ||
-        cli_double(o, n, "max-tpot", &tpot_ms, false, 0) || cli_long(o, n, "max-batch", &maxb, false, 1) ||
-        cli_long(o, n, "top", &top, false, 1) || cli_double(o, n, "moe-skew", &c.moe_skew, false, 0))
-        return cli_fail();
-    if (chips > 4096 || maxb > 1000000) {
-        npu_err(chips > 4096 ? "option '--chips': at most 4096" : "option '--max-batch': at most 1000000");
-        return cli_fail();
+    if (feasible < ne) {
+        printf("\nrejected (%d):\n", ne - feasible);
+        for (int i = 0; i < ne; i++) {
+            if (ev[i].feasible) continue;
+            plan_str(ev[i].plan, ps, sizeof ps);
+            printf("  %-20s %s\n", ps, ev[i].why);
+        }
     }
-    c.chips = (int)chips, c.max_batch = (int)maxb;
-    c.max_ttft_s = ttft_ms / 1e3, c.max_tpot_s = tpot_ms / 1e3;
-    const char *st = cli_get(o, n, "stack");
-    int sk = st ? cli_pick(st, npu_stack_names, 2, "stack") : NPU_STACK_FUSED;
-    if (sk < 0 || cli_dtypes(o, n, &c.wdt, &c.adt, &c.kvdt)) return cli_fail();
-    c.stack = (npu_stack)sk;
+}
+
+static int cmd_plan(const cli_args *a) {
+    npu_planner_cfg c = {0}; /* the planner's defaults: no bound until it states one */
+    c.chips = (int)cli_int(a, O_CHIPS);
+    c.input = (long)cli_int(a, O_INPUT), c.output = (long)cli_int(a, O_OUTPUT);
+    c.max_batch = (int)cli_int(a, O_MAX_BATCH);
+    c.moe_skew = cli_num(a, O_MOE_SKEW);
+    c.stack = (npu_stack)cli_int(a, O_STACK);
+    cli_dtypes(a, &c.wdt, &c.adt, &c.kvdt);
+    /* a given bound replaces the planner's (0 = none); the table and JSON print the bound in force */
+    if (cli_has(a, O_MAX_TTFT)) {
+        double ms = cli_num(a, O_MAX_TTFT);
+        c.max_ttft_s = ms > 0 ? ms / 1e3 : INFINITY; /* 0 = no bound; absent = the planner's default */
+    }
+    c.max_tpot_s = cli_num(a, O_MAX_TPOT) / 1e3;
+    long top = (long)cli_int(a, O_TOP);
     npu_model m;
     npu_hw hw;
-    if (npu_model_load(ms, &m) || npu_hw_load(hs, &hw) || cli_sets_apply(&sets, &hw, &m, NULL)) return cli_fail();
+    if (npu_model_load(cli_str(a, O_MODEL), &m) || npu_hw_load(cli_str(a, O_HW), &hw) ||
+        cli_sets_apply(a, &hw, &m, NULL))
+        return cli_fail();
     npu_plan_eval *ev = calloc(PLAN_MAX, sizeof *ev);
-    int ne = 0;
-    if (!ev || npu_planner_run(&m, &hw, &c, ev, PLAN_MAX, &ne)) {
+    npu_planner_result pr;
+    if (!ev || npu_planner_run(&m, &hw, &c, ev, PLAN_MAX, &pr)) {
         free(ev);
         return cli_fail();
     }
-    int feasible = 0;
-    while (feasible < ne && ev[feasible].feasible) feasible++;
-    char ps[64];
-    if (cli_get(o, n, "json")) {
+    int ne = pr.n, feasible = pr.n_feasible;
+    double ttft_ms = isfinite(pr.max_ttft_s) ? pr.max_ttft_s * 1e3 : 0, tpot_ms = c.max_tpot_s * 1e3;
+    if (cli_has(a, O_JSON)) {
         cJSON *j = cJSON_CreateObject();
         cJSON_AddStringToObject(j, "model", m.name);
         cJSON_AddStringToObject(j, "hw", hw.name);
@@ -65,13 +95,15 @@ int cmd_plan(int argc, char **argv) {
         cJSON_AddNumberToObject(j, "input", (double)c.input);
         cJSON_AddNumberToObject(j, "output", (double)c.output);
         cJSON_AddNumberToObject(j, "max_ttft_ms", ttft_ms);
+        cJSON_AddBoolToObject(j, "max_ttft_default", pr.ttft_default);
         cJSON_AddNumberToObject(j, "max_tpot_ms", tpot_ms);
         cJSON_AddNumberToObject(j, "feasible", feasible);
+        cJSON_AddNumberToObject(j, "rejected", pr.n_rejected);
         cJSON *arr = cJSON_AddArrayToObject(j, "plans");
-        for (int i = 0; i < ne; i++) {
+        for (int i = 0, rank = 0; i < ne; i++) {
             const npu_plan_eval *e = &ev[i];
             cJSON *x = cJSON_CreateObject();
-            cJSON_AddNumberToObject(x, "rank", e->feasible ? i + 1 : 0);
+            cJSON_AddNumberToObject(x, "rank", e->feasible ? ++rank : 0);
             cJSON_AddNumberToObject(x, "tp", e->plan.tp);
             cJSON_AddNumberToObject(x, "pp", e->plan.pp);
             cJSON_AddNumberToObject(x, "ep", e->plan.ep);
@@ -91,33 +123,20 @@ int cmd_plan(int argc, char **argv) {
         }
         npu_report_print_json(stdout, j);
     } else {
-        printf("npusim plan: %s on %d x %s, input %ld, output %ld", m.name, c.chips, hw.name, c.input, c.output);
-        if (ttft_ms > 0) printf(", TTFT <= %g ms", ttft_ms);
-        if (tpot_ms > 0) printf(", TPOT <= %g ms", tpot_ms);
-        printf("\n%d of %d plans feasible; ranked by output tokens/s per chip (static batch per replica)\n\n", feasible, ne);
-        if (feasible) {
-            printf("  %-4s %-20s %6s %10s %9s %12s %10s %8s %6s  %s\n", "rank", "plan", "batch", "TTFT ms", "TPOT ms",
-                   "tok/s", "tok/s/chip", "GB/chip", "comm", "why");
-            for (int i = 0; i < feasible && i < top; i++) {
-                const npu_plan_eval *e = &ev[i];
-                plan_str(e->plan, ps, sizeof ps);
-                char why[260];
-                if (i == 0) snprintf(why, sizeof why, "best; %s", e->why);
-                else snprintf(why, sizeof why, "%.0f%% below best; %s",
-                              100 * (1 - e->tokens_per_s_per_chip / ev[0].tokens_per_s_per_chip), e->why);
-                printf("  %-4d %-20s %6d %10.1f %9.2f %12.1f %10.1f %8.1f %5.0f%%  %s\n", i + 1, ps, e->batch,
-                       e->ttft_s * 1e3, e->tpot_s * 1e3, e->tokens_per_s, e->tokens_per_s_per_chip, e->mem_gb,
-                       100 * e->comm_share, why);
-            }
-        }
-        if (feasible < ne) {
-            printf("\nrejected:\n");
-            for (int i = feasible; i < ne; i++) {
-                plan_str(ev[i].plan, ps, sizeof ps);
-                printf("  %-20s %s\n", ps, ev[i].why);
-            }
-        }
+        print_table(&m, &hw, &c, &pr, ev, ne, top);
     }
     free(ev);
     return 0;
 }
+
+static const cli_use plan_opts[] = {
+    {O_MODEL, CLI_REQ}, {O_HW, CLI_REQ}, {O_CHIPS, CLI_REQ}, {O_INPUT, .def = "1024"}, {O_OUTPUT, .def = "256"},
+    {O_MAX_TTFT, .note = "default: the planner's stated bound (2000 ms); 0 = none"}, {O_MAX_TPOT}, CLI_USE_DTYPES, {O_STACK}, {O_MAX_BATCH}, {O_MOE_SKEW},
+    {O_TOP, .def = "8", .note = "feasible plans in the table; --json lists all"}, {O_JSON}, {O_SET, .note = "hw.* and model.* paths"},
+};
+const cli_cmd cli_cmd_plan = {
+    "plan", NULL, 0, 0, "rank the parallel plans of a model on N chips",
+    "Every split of the chips into tp x pp x ep x dp is tried at the largest batch per replica that\n"
+    "fits in memory and meets the latency bounds, and ranked by output tokens/s per chip. Memory is\n"
+    "in GiB per chip (JSON: memory_gb_per_chip in GB).",
+    plan_opts, (int)NPU_ARRAY_LEN(plan_opts), cmd_plan};

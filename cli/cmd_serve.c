@@ -3,7 +3,8 @@
  * the fleet sizing) and prints a table, or JSON with --json. */
 #include "args.h"
 #include "cmds.h"
-#include "cli_sets.h" /* issue 13: --set */
+#include "cli_sets.h" /* --set (issue 13) */
+#include "npu_html.h"
 #include "npusim.h"
 #include "npu_serve.h"
 #include "npu_workload.h"
@@ -108,31 +109,59 @@ static cJSON *result_json(const npu_serve_cfg *c, const npu_serve_result *r) {
     return j;
 }
 
-static void print_lat(const char *name, const npu_lat *l) {
-    printf("  %-10s mean %9.2f  p50 %9.2f  p90 %9.2f  p99 %9.2f  ms\n", name, l->mean * 1e3, l->p50 * 1e3,
+static void print_lat(FILE *out, const char *name, const npu_lat *l) {
+    fprintf(out, "  %-10s mean %9.2f  p50 %9.2f  p90 %9.2f  p99 %9.2f  ms\n", name, l->mean * 1e3, l->p50 * 1e3,
            l->p90 * 1e3, l->p99 * 1e3);
 }
 
-static void print_table(const npu_serve_cfg *c, const npu_serve_result *r) {
-    printf("serve: %s on %s, %s scheduler, %d replica%s (%d chips), %s arrivals\n", c->pool.model->name,
-           c->pool.hw->name, npu_sched_names[c->sched], r->n_replicas, r->n_replicas == 1 ? "" : "s", r->chips,
-           npu_arrival_names[c->wl.arrival]);
-    printf("  requests   %ld completed, %ld rejected%s%s\n", r->requests, r->rejected, r->rejected ? ": " : "",
-           r->rejected ? r->reject_reason : "");
-    printf("  duration   %.3f s simulated, %ld steps, %ld preemptions\n", r->duration_s, r->steps, r->preemptions);
-    printf("  throughput %.1f output tok/s, %.3f req/s; goodput %.3f req/s\n", r->throughput_tok_s,
-           r->throughput_req_s, r->goodput_req_s);
-    printf("  energy     %.1f W per chip on average; %.4g J per request, %.4g J per output token\n", r->power_w,
-           r->requests ? r->energy_j / r->requests : 0, r->tokens_out ? r->energy_j / r->tokens_out : 0);
-    print_lat("TTFT", &r->ttft);
-    print_lat("TPOT", &r->tpot);
-    print_lat("E2E", &r->e2e);
-    print_lat("queue", &r->queue);
-    printf("  queue len  mean %.2f  max %.0f\n", r->queue_len_mean, r->queue_len_max);
-    printf("  KV cache   %ld tokens per replica; use mean %.1f%%  max %.1f%%\n", r->kv_tokens_per_replica,
-           r->kv_use_mean * 100, r->kv_use_max * 100);
+/* Chips and replicas of one pool of a result (prefill or the rest). */
+static void pool_use(const npu_serve_result *r, bool prefill, int *replicas, int *chips) {
+    *replicas = *chips = 0;
+    for (int i = 0; i < r->n_replicas; i++)
+        if (r->use[i].prefill_pool == prefill) ++*replicas, *chips += r->use[i].chips;
 }
 
+static void print_pool(FILE *out, const char *what, const npu_pool *p, int replicas, int chips) {
+    const npu_plan *pl = &p->step.plan;
+    fprintf(out, "  %-10s %d replica%s of %s (tp %d, pp %d, ep %d), %d chip%s\n", what, replicas, cli_s(replicas),
+            p->hw->name, pl->tp ? pl->tp : 1, pl->pp ? pl->pp : 1, pl->ep ? pl->ep : 1, chips, cli_s(chips));
+}
+
+static void print_table(FILE *out, const npu_serve_cfg *c, const npu_serve_result *r) {
+    if (c->sched == NPU_SCHED_DISAGG) {
+        int pr, pc, dr, dc;
+        pool_use(r, true, &pr, &pc);
+        pool_use(r, false, &dr, &dc);
+        if (pr + dr == 0) { /* no replica ran: say what the configuration asked for */
+            pr = c->prefill.replicas, pc = pr * npu_plan_replica_chips(npu_plan_norm(c->prefill.step.plan));
+            dr = c->pool.replicas, dc = dr * npu_plan_replica_chips(npu_plan_norm(c->pool.step.plan));
+        }
+        fprintf(out, "serve: %s, disagg scheduler, %d chip%s, %s arrivals\n", c->pool.model->name, pc + dc,
+                cli_s(pc + dc), npu_arrival_names[c->wl.arrival]);
+        print_pool(out, "prefill", &c->prefill, pr, pc);
+        print_pool(out, "decode", &c->pool, dr, dc);
+    } else
+        fprintf(out, "serve: %s on %s, %s scheduler, %d replica%s (%d chip%s), %s arrivals\n", c->pool.model->name,
+                c->pool.hw->name, npu_sched_names[c->sched], r->n_replicas, cli_s(r->n_replicas), r->chips,
+                cli_s(r->chips), npu_arrival_names[c->wl.arrival]);
+    fprintf(out, "  requests   %ld completed, %ld rejected%s%s\n", r->requests, r->rejected, r->rejected ? ": " : "",
+            r->rejected ? r->reject_reason : "");
+    fprintf(out, "  duration   %.3f s simulated, %ld step%s, %ld preemption%s\n", r->duration_s, r->steps,
+            cli_s(r->steps), r->preemptions, cli_s(r->preemptions));
+    fprintf(out, "  throughput %.1f output tok/s, %.3f req/s; goodput %.3f req/s\n", r->throughput_tok_s,
+            r->throughput_req_s, r->goodput_req_s);
+    fprintf(out, "  energy     %.1f W per chip on average; %.4g J per request, %.4g J per output token\n", r->power_w,
+            r->requests ? r->energy_j / r->requests : 0, r->tokens_out ? r->energy_j / r->tokens_out : 0);
+    print_lat(out, "TTFT", &r->ttft);
+    print_lat(out, "TPOT", &r->tpot);
+    print_lat(out, "E2E", &r->e2e);
+    print_lat(out, "queue", &r->queue);
+    fprintf(out, "  queue len  mean %.2f  max %.0f\n", r->queue_len_mean, r->queue_len_max);
+    fprintf(out, "  KV cache   %ld tokens per replica; use mean %.1f%%  max %.1f%%\n", r->kv_tokens_per_replica,
+            r->kv_use_mean * 100, r->kv_use_max * 100);
+}
+
+/* --requests-out: one CSV row per request; "-" is stdout (the summary then goes to stderr). */
 static int write_requests(const char *path, const npu_serve_result *r) {
     FILE *f = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
     if (!f) {
@@ -144,7 +173,8 @@ static int write_requests(const char *path, const npu_serve_result *r) {
     for (long i = 0; i < r->n_req; i++) {
         const npu_req_rec *q = &r->req[i];
         double tpot = q->output >= 2 && q->status == NPU_REQ_DONE ? (q->finish_s - q->first_s) / (q->output - 1) : 0;
-        fprintf(f, "%ld,%.6f,%d,%d,%d,%s,%.3f,%.3f,%.3f,%.3f,%d\n", i, q->arrival_s, q->input, q->output, q->replica,
+        fprintf(f, "%ld,%.6f,%lld,%lld,%d,%s,%.3f,%.3f,%.3f,%.3f,%d\n", i, q->arrival_s, (long long)q->input,
+                (long long)q->output, q->replica,
                 st[q->status], (q->first_s - q->arrival_s) * 1e3, tpot * 1e3, (q->finish_s - q->arrival_s) * 1e3,
                 q->queue_s * 1e3, q->preemptions);
     }
@@ -155,171 +185,105 @@ static int write_requests(const char *path, const npu_serve_result *r) {
     return 0;
 }
 
-int cmd_serve(int argc, char **argv) {
-    cli_sets sets; /* issue 13: --set PATH=VALUE, taken out before parsing */
-    if (cli_sets_take(&argc, argv, &sets)) return cli_fail();
-    cli_opt o[] = {
-        {"model", 1, 0},         {"hw", 1, 0},          {"tp", 1, 0},             {"dtype", 1, 0},
-        {"act-dtype", 1, 0},     {"kv-dtype", 1, 0},    {"stack", 1, 0},          {"replicas", 1, 0},
-        {"router", 1, 0},        {"scheduler", 1, 0},   {"max-seqs", 1, 0},       {"max-batched-tokens", 1, 0},
-        {"chunk", 1, 0},         {"block-size", 1, 0},  {"kv-mem-frac", 1, 0},    {"prefix-share", 1, 0},
-        {"step-overhead-us", 1, 0}, {"engine", 1, 0}, {"prefill-hw", 1, 0}, {"prefill-tp", 1, 0},   {"prefill-replicas", 1, 0},
-        {"decode-replicas", 1, 0}, {"rate", 1, 0},      {"arrival", 1, 0},        {"burstiness", 1, 0},
-        {"concurrency", 1, 0},   {"trace", 1, 0},       {"input", 1, 0},          {"output", 1, 0},
-        {"input-dist", 1, 0},    {"output-dist", 1, 0}, {"requests", 1, 0},       {"seed", 1, 0},
-        {"slo-ttft", 1, 0},      {"slo-tpot", 1, 0},    {"find-max-rate", 0, 0},  {"target-rate", 1, 0},
-        {"requests-out", 1, 0},  {"json", 0, 0},         {"pp", 1, 0},             {"ep", 1, 0},
-        {"moe-skew", 1, 0},      CLI_TCO_OPTS,
-    };
-    int n = (int)NPU_ARRAY_LEN(o), npos;
-    const char *pos[1];
-    if (cli_parse(argc, argv, 2, o, n, pos, 0, &npos)) return cli_fail();
-    const char *ms = cli_get(o, n, "model"), *hs = cli_get(o, n, "hw");
-    if (!ms || !hs) {
-        npu_err("serve needs --model and --hw");
-        return cli_fail();
+/* The arrival process the options ask for; -1 + npu_err when they disagree. */
+static int pick_arrival(const cli_args *a, npu_serve_cfg *c) {
+    bool rate = cli_has(a, O_RATE), conc = cli_has(a, O_CONCURRENCY), trace = cli_has(a, O_TRACE);
+    bool search = cli_has(a, O_FIND_MAX_RATE) || cli_has(a, O_TARGET_RATE);
+    int ak = cli_has(a, O_ARRIVAL) ? (int)cli_int(a, O_ARRIVAL) : -1;
+    if (rate + conc + trace > 1) return npu_err("give only one of --rate, --concurrency and --trace"), -1;
+    if (ak == NPU_ARRIVE_OFFLINE && (rate || conc || trace))
+        return npu_err("--arrival offline sends every request at time 0: drop --rate/--concurrency/--trace"), -1;
+    if (ak >= 0 && ak != NPU_ARRIVE_OFFLINE && (conc || trace))
+        return npu_err("--arrival %s takes --rate, not --concurrency or --trace", npu_arrival_names[ak]), -1;
+    if (trace) c->wl.arrival = NPU_ARRIVE_TRACE;
+    else if (conc) c->wl.arrival = NPU_ARRIVE_CLOSED;
+    else if (ak == NPU_ARRIVE_OFFLINE) c->wl.arrival = NPU_ARRIVE_OFFLINE;
+    else if (rate || search) c->wl.arrival = ak == NPU_ARRIVE_GAMMA ? NPU_ARRIVE_GAMMA : NPU_ARRIVE_POISSON;
+    else
+        return npu_err("serve needs an arrival process: --rate R, --concurrency C, --trace FILE or --arrival offline"),
+               -1;
+    c->wl.rate_rps = rate ? cli_num(a, O_RATE) : 0;
+    c->wl.burstiness_cv = cli_num(a, O_BURSTINESS);
+    c->wl.concurrency = (int)cli_int(a, O_CONCURRENCY);
+    return 0;
+}
+
+/* Everything but the descriptions: scheduler, limits, SLOs, the step of a replica. */
+static int read_cfg(const cli_args *a, npu_serve_cfg *c) {
+    npu_serve_defaults(c);
+    if (cli_has(a, O_SCHEDULER)) c->sched = (npu_sched)cli_int(a, O_SCHEDULER);
+    if (cli_has(a, O_ROUTER)) c->route = (npu_route)cli_int(a, O_ROUTER);
+    if (cli_has(a, O_MAX_SEQS)) c->max_seqs = (int)cli_int(a, O_MAX_SEQS);
+    if (cli_has(a, O_MAX_BATCHED_TOKENS)) c->max_batched_tokens = (long)cli_int(a, O_MAX_BATCHED_TOKENS);
+    if (cli_has(a, O_CHUNK)) c->chunk = (long)cli_int(a, O_CHUNK);
+    if (cli_has(a, O_BLOCK_SIZE)) c->block_size = (int)cli_int(a, O_BLOCK_SIZE);
+    if (cli_has(a, O_KV_MEM_FRAC)) c->kv_mem_frac = cli_num(a, O_KV_MEM_FRAC);
+    if (cli_has(a, O_REQUESTS)) c->requests = (long)cli_int(a, O_REQUESTS);
+    if (cli_has(a, O_SEED)) c->seed = (uint64_t)cli_int(a, O_SEED);
+    c->prefix_share = cli_num(a, O_PREFIX_SHARE);
+    c->step_overhead_s = cli_num(a, O_STEP_OVERHEAD_US) * 1e-6;
+    c->slo_ttft_s = cli_num(a, O_SLO_TTFT) * 1e-3, c->slo_tpot_s = cli_num(a, O_SLO_TPOT) * 1e-3;
+    if (cli_engine(a, &c->engine)) return -1;
+    bool disagg = c->sched == NPU_SCHED_DISAGG;
+    if (!disagg && (cli_has(a, O_PREFILL_HW) || cli_has(a, O_PREFILL_REPLICAS) || cli_has(a, O_PREFILL_TP) ||
+                    cli_has(a, O_DECODE_REPLICAS)))
+        return npu_err("--prefill-hw, --prefill-tp, --prefill-replicas and --decode-replicas need --scheduler disagg"),
+               -1;
+    return pick_arrival(a, c);
+}
+
+/* Request lengths: a trace gives them, else --input and --output (numbers or distributions). */
+static int read_lengths(const cli_args *a, npu_serve_cfg *c, npu_trace *trace) {
+    if (c->wl.arrival == NPU_ARRIVE_TRACE) {
+        if (cli_has(a, O_INPUT) || cli_has(a, O_OUTPUT)) return npu_err("--trace gives the lengths: drop --input/--output"), -1;
+        if (npu_trace_load(cli_str(a, O_TRACE), trace)) return -1;
+        c->wl.trace = trace;
+        if (!cli_has(a, O_REQUESTS)) c->requests = (long)trace->n;
+        return 0;
     }
+    if (!cli_has(a, O_INPUT) || !cli_has(a, O_OUTPUT))
+        return npu_err("serve needs prompt and output lengths: --input I --output O (or distributions)"), -1;
+    return npu_dist_parse(cli_str(a, O_INPUT), 1, "--input", &c->wl.input) ||
+                   npu_dist_parse(cli_str(a, O_OUTPUT), 0, "--output", &c->wl.output)
+               ? -1
+               : 0;
+}
+
+static int cmd_serve(const cli_args *a) {
     npu_serve_cfg c;
-    npu_serve_defaults(&c);
-    const char *v;
-    if ((v = cli_get(o, n, "scheduler"))) {
-        int k = cli_pick(v, npu_sched_names, NPU_SCHED_COUNT, "scheduler");
-        if (k < 0) return cli_fail();
-        c.sched = (npu_sched)k;
-    }
-    if ((v = cli_get(o, n, "router"))) {
-        int k = cli_pick(v, npu_route_names, NPU_ROUTE_COUNT, "router");
-        if (k < 0) return cli_fail();
-        c.route = (npu_route)k;
-    }
-    npu_step_cfg step = {.stack = NPU_STACK_FUSED};
-    if ((v = cli_get(o, n, "stack"))) {
-        int k = cli_pick(v, npu_stack_names, 2, "stack");
-        if (k < 0) return cli_fail();
-        step.stack = (npu_stack)k;
-    }
-    if (cli_dtypes(o, n, &step.wdt, &step.adt, &step.kvdt)) return cli_fail();
-    long tp = 1, ptp = 0, replicas = 1, prep = 1, drep = 0;
-    long requests = 1000, seed = 1, max_seqs = c.max_seqs, block = c.block_size, conc = 0;
-    double rate = 0, cv = 1, slo_ttft = 0, slo_tpot = 0, target = 0, ovh_us = 0;
-    if (cli_long(o, n, "tp", &tp, false, 1) || cli_long(o, n, "prefill-tp", &ptp, false, 1) ||
-        cli_long(o, n, "replicas", &replicas, false, 1) || cli_long(o, n, "prefill-replicas", &prep, false, 1) ||
-        cli_long(o, n, "decode-replicas", &drep, false, 1) || cli_long(o, n, "requests", &requests, false, 1) ||
-        cli_long(o, n, "seed", &seed, false, 0) || cli_long(o, n, "max-seqs", &max_seqs, false, 1) ||
-        cli_long(o, n, "max-batched-tokens", &c.max_batched_tokens, false, 1) ||
-        cli_long(o, n, "chunk", &c.chunk, false, 1) || cli_long(o, n, "block-size", &block, false, 1) ||
-        cli_long(o, n, "concurrency", &conc, false, 1) || cli_double(o, n, "kv-mem-frac", &c.kv_mem_frac, false, 0) ||
-        cli_double(o, n, "prefix-share", &c.prefix_share, false, 0) ||
-        cli_double(o, n, "step-overhead-us", &ovh_us, false, 0) || cli_double(o, n, "rate", &rate, false, 0) ||
-        cli_double(o, n, "burstiness", &cv, false, 0) || cli_double(o, n, "slo-ttft", &slo_ttft, false, 0) ||
-        cli_double(o, n, "slo-tpot", &slo_tpot, false, 0) || cli_double(o, n, "target-rate", &target, false, 0))
-        return cli_fail();
-    if (tp > 1024 || ptp > 1024 || replicas > 30000 || prep > 30000 || drep > 30000 || max_seqs > 1000000 ||
-        block > 1000000 || conc > 100000000) {
-        npu_err("a count option is too large (tp <= 1024, replicas <= 30000, max-seqs <= 1e6, concurrency <= 1e8)");
-        return cli_fail();
-    }
-    if (cli_get(o, n, "kv-mem-frac") && !(c.kv_mem_frac > 0 && c.kv_mem_frac <= 1)) {
-        npu_err("option '--kv-mem-frac': must be in (0, 1]");
-        return cli_fail();
-    }
-    if (c.prefix_share >= 1) {
-        npu_err("option '--prefix-share': must be below 1");
-        return cli_fail();
-    }
-    if (cli_get(o, n, "rate") && !(rate > 0)) {
-        npu_err("option '--rate': must be positive");
-        return cli_fail();
-    }
-    if (cli_get(o, n, "burstiness") && !(cv > 0)) {
-        npu_err("option '--burstiness': must be positive");
-        return cli_fail();
-    }
-    c.max_seqs = (int)max_seqs, c.block_size = (int)block, c.requests = requests, c.seed = (uint64_t)seed;
-    c.step_overhead_s = ovh_us * 1e-6;
-    const char *eng = cli_get(o, n, "engine");
-    if (eng && npu_engine_find(eng, &c.engine)) return cli_fail();
-    c.slo_ttft_s = slo_ttft * 1e-3, c.slo_tpot_s = slo_tpot * 1e-3;
-    step.plan.tp = (int)tp;
-    long pp = 1, ep = 1;
-    if (cli_long(o, n, "pp", &pp, false, 1) || cli_long(o, n, "ep", &ep, false, 1) ||
-        cli_double(o, n, "moe-skew", &step.moe_skew, false, 0))
-        return cli_fail();
-    step.plan.pp = (int)pp, step.plan.ep = (int)ep;
-    bool disagg = c.sched == NPU_SCHED_DISAGG;
-    if (!disagg && (cli_get(o, n, "prefill-hw") || cli_get(o, n, "prefill-replicas") || cli_get(o, n, "prefill-tp") ||
-                    cli_get(o, n, "decode-replicas"))) {
-        npu_err("--prefill-hw, --prefill-tp, --prefill-replicas and --decode-replicas need --scheduler disagg");
-        return cli_fail();
-    }
-    /* arrivals */
-    int kinds = !!cli_get(o, n, "rate") + !!cli_get(o, n, "concurrency") + !!cli_get(o, n, "trace");
-    const char *arr = cli_get(o, n, "arrival");
-    int ak = -1;
-    if (arr && (ak = cli_pick(arr, npu_arrival_names, NPU_ARRIVE_COUNT, "arrival")) < 0) return cli_fail();
-    bool search = cli_get(o, n, "find-max-rate") || cli_get(o, n, "target-rate");
-    if (kinds > 1) {
-        npu_err("give only one of --rate, --concurrency and --trace");
-        return cli_fail();
-    }
-    if (cli_get(o, n, "trace")) c.wl.arrival = NPU_ARRIVE_TRACE;
-    else if (cli_get(o, n, "concurrency")) c.wl.arrival = NPU_ARRIVE_CLOSED;
-    else if (ak == NPU_ARRIVE_OFFLINE) c.wl.arrival = NPU_ARRIVE_OFFLINE;
-    else if (cli_get(o, n, "rate") || search) c.wl.arrival = ak == NPU_ARRIVE_GAMMA ? NPU_ARRIVE_GAMMA : NPU_ARRIVE_POISSON;
-    else {
-        npu_err("serve needs an arrival process: --rate R, --concurrency C, --trace FILE or --arrival offline");
-        return cli_fail();
-    }
-    if (ak >= 0 && ak != (int)c.wl.arrival && !(ak == NPU_ARRIVE_POISSON && c.wl.arrival == NPU_ARRIVE_POISSON)) {
-        npu_err("--arrival %s does not go with the other arrival options (poisson and gamma take --rate; "
-                "offline takes none)", arr);
-        return cli_fail();
-    }
-    if (ak == NPU_ARRIVE_OFFLINE && kinds) {
-        npu_err("--arrival offline sends every request at time 0: drop --rate/--concurrency/--trace");
-        return cli_fail();
-    }
-    c.wl.rate_rps = rate, c.wl.burstiness_cv = cv, c.wl.concurrency = (int)conc;
     npu_trace trace = {0};
-    int rc = 2;
+    npu_serve_result r = {0};
     npu_model m, pm;
     npu_hw hw, phw;
-    npu_serve_result r = {0};
-    if (c.wl.arrival == NPU_ARRIVE_TRACE) {
-        if (npu_trace_load(cli_get(o, n, "trace"), &trace)) return cli_fail();
-        c.wl.trace = &trace;
-        if (!cli_get(o, n, "requests")) c.requests = (long)trace.n;
-        if (cli_get(o, n, "input") || cli_get(o, n, "output") || cli_get(o, n, "input-dist") || cli_get(o, n, "output-dist")) {
-            npu_err("--trace gives the lengths: drop --input/--output");
-            goto done;
-        }
-    } else {
-        const char *is = cli_get(o, n, "input-dist") ? cli_get(o, n, "input-dist") : cli_get(o, n, "input");
-        const char *os = cli_get(o, n, "output-dist") ? cli_get(o, n, "output-dist") : cli_get(o, n, "output");
-        if (!is || !os) {
-            npu_err("serve needs prompt and output lengths: --input I --output O (or distributions)");
-            goto done;
-        }
-        if (npu_dist_parse(is, 1, "--input", &c.wl.input) || npu_dist_parse(os, 0, "--output", &c.wl.output))
-            goto done;
-    }
-    if (npu_model_load(ms, &m) || npu_hw_load(hs, &hw) || cli_sets_apply(&sets, &hw, &m, &c.engine)) goto done;
-    c.pool = (npu_pool){.model = &m, .hw = &hw, .step = step, .replicas = (int)(disagg && drep ? drep : replicas)};
+    int rc = 2;
+    if (read_cfg(a, &c) || read_lengths(a, &c, &trace)) goto done;
+    npu_step_cfg step = {.stack = (npu_stack)cli_int(a, O_STACK), .moe_skew = cli_num(a, O_MOE_SKEW)};
+    cli_dtypes(a, &step.wdt, &step.adt, &step.kvdt);
+    step.plan = (npu_plan){.tp = (int)cli_int(a, O_TP), .pp = (int)cli_int(a, O_PP), .ep = (int)cli_int(a, O_EP)};
+    bool disagg = c.sched == NPU_SCHED_DISAGG;
+    if (npu_model_load(cli_str(a, O_MODEL), &m) || npu_hw_load(cli_str(a, O_HW), &hw) ||
+        cli_sets_apply(a, &hw, &m, &c.engine))
+        goto done;
+    int replicas = (int)cli_int(a, disagg && cli_has(a, O_DECODE_REPLICAS) ? O_DECODE_REPLICAS : O_REPLICAS);
+    c.pool = (npu_pool){.model = &m, .hw = &hw, .step = step, .replicas = replicas};
     if (disagg) {
         pm = m;
-        const char *ph = cli_get(o, n, "prefill-hw");
-        if (ph ? npu_hw_load(ph, &phw) : (phw = hw, 0)) goto done;
+        if (cli_has(a, O_PREFILL_HW) ? npu_hw_load(cli_str(a, O_PREFILL_HW), &phw) : (phw = hw, 0)) goto done;
         npu_step_cfg ps = step;
-        ps.plan.tp = (int)(ptp ? ptp : tp);
-        ps.plan.pp = (int)pp, ps.plan.ep = (int)ep;
-        c.prefill = (npu_pool){.model = &pm, .hw = &phw, .step = ps, .replicas = (int)prep};
+        if (cli_has(a, O_PREFILL_TP)) ps.plan.tp = (int)cli_int(a, O_PREFILL_TP);
+        c.prefill = (npu_pool){.model = &pm, .hw = &phw, .step = ps, .replicas = (int)cli_int(a, O_PREFILL_REPLICAS)};
     }
+    bool search = cli_has(a, O_FIND_MAX_RATE) || cli_has(a, O_TARGET_RATE), json = cli_has(a, O_JSON);
     progress_bar bar = {.t0_s = wall_s()};
     if (isatty(STDERR_FILENO) && !search) c.progress = show_progress, c.progress_ctx = &bar;
-    const char *req_out = cli_get(o, n, "requests-out");
-    c.keep_requests = req_out != NULL;
+    const char *req_out = cli_str(a, O_REQUESTS_OUT);
+    const char *html = cli_str(a, O_HTML); /* --json and --html carry latency histograms */
+    c.keep_requests = req_out != NULL || html || json;
+    FILE *out = req_out && strcmp(req_out, "-") == 0 ? stderr : stdout; /* the summary */
     cJSON *extra = NULL;
-    if (cli_get(o, n, "target-rate")) {
+    char line[200] = "";
+    if (cli_has(a, O_TARGET_RATE)) {
+        double target = cli_num(a, O_TARGET_RATE);
         npu_fleet f;
         if (npu_serve_fleet(&c, target, &f)) goto done;
         r = f.run;
@@ -329,38 +293,48 @@ int cmd_serve(int argc, char **argv) {
         cJSON_AddNumberToObject(extra, "copies", f.copies);
         cJSON_AddNumberToObject(extra, "chips", f.chips);
         c.wl.arrival = NPU_ARRIVE_POISSON, c.wl.rate_rps = target;
-        if (!cli_get(o, n, "json"))
-            printf("fleet: %d copies of the deployment (%d chips) serve %.3g req/s within the SLOs "
-                   "(one copy: up to %.3g req/s)\n", f.copies, f.chips, target, f.max_rate_per_copy_rps);
-    } else if (cli_get(o, n, "find-max-rate")) {
+        snprintf(line, sizeof line,
+                 "fleet: %d %s of the deployment (%d chip%s) serve %.3g req/s within the SLOs (one copy: up to %.3g "
+                 "req/s)\n", f.copies, f.copies == 1 ? "copy" : "copies", f.chips, cli_s(f.chips), target,
+                 f.max_rate_per_copy_rps);
+    } else if (cli_has(a, O_FIND_MAX_RATE)) {
         double best;
         if (npu_serve_find_max_rate(&c, &best, &r)) goto done;
         extra = cJSON_CreateNumber(best);
         c.wl.arrival = NPU_ARRIVE_POISSON, c.wl.rate_rps = best;
-        if (!cli_get(o, n, "json")) printf("max rate within the SLOs: %.4g req/s (Poisson)\n", best);
-    } else {
-        if (npu_serve_run(&c, &r)) {
-            if (bar.shown) fputs("\r\033[K", stderr);
-            goto done;
-        }
+        snprintf(line, sizeof line, "max rate within the SLOs: %.4g req/s (Poisson)\n", best);
+    } else if (npu_serve_run(&c, &r)) {
+        if (bar.shown) fputs("\r\033[K", stderr);
+        goto done;
     }
     if (bar.shown) fputs("\r\033[K", stderr);
-    if (req_out && r.req && write_requests(req_out, &r)) goto done;
     cJSON *tco = NULL; /* NULL without --tco */
-    if (cli_tco(o, n, c.pool.hw, r.power_w, r.chips, r.throughput_tok_s, "output", &tco)) {
+    if ((req_out && r.req && write_requests(req_out, &r)) ||
+        cli_tco(a, c.pool.hw, r.power_w, r.chips, r.throughput_tok_s, "output", &tco)) {
         cJSON_Delete(extra);
         goto done;
     }
-    if (cli_get(o, n, "json")) {
+    if (json || html) { /* without --json, the table below still needs extra and tco */
         cJSON *j = result_json(&c, &r);
-        if (extra && cJSON_IsNumber(extra)) cJSON_AddItemToObject(j, "max_rate_rps", extra);
-        else if (extra) cJSON_AddItemToObject(j, "fleet", extra);
-        if (tco) cJSON_AddItemToObject(j, "tco", tco);
-        npu_report_print_json(stdout, j);
-    } else {
+        double max_rate = extra && cJSON_IsNumber(extra) ? extra->valuedouble : 0;
+        if (extra)
+            cJSON_AddItemToObject(j, cJSON_IsNumber(extra) ? "max_rate_rps" : "fleet",
+                                  json ? extra : cJSON_Duplicate(extra, 1));
+        if (tco) cJSON_AddItemToObject(j, "tco", json ? tco : cJSON_Duplicate(tco, 1));
+        /* config, histograms and the latency-throughput curve (npu_html); the HTML report */
+        if (npu_html_serve_json(j, &c, &r, max_rate) || (html && cli_write_html(html, j))) {
+            cJSON_Delete(j);
+            if (!json) cJSON_Delete(extra), cJSON_Delete(tco);
+            goto done;
+        }
+        if (json) npu_report_print_json(out, j);
+        else cJSON_Delete(j);
+    }
+    if (!json) {
         cJSON_Delete(extra);
-        print_table(&c, &r);
-        if (tco) cli_print_tco(tco);
+        fputs(line, out);
+        print_table(out, &c, &r);
+        if (tco) cli_print_tco(out, tco);
         cJSON_Delete(tco);
     }
     rc = 0;
@@ -370,3 +344,24 @@ done:
     npu_trace_free(&trace);
     return rc == 0 ? 0 : cli_fail();
 }
+
+static const cli_use serve_opts[] = {
+    {O_MODEL, CLI_REQ}, {O_HW, CLI_REQ}, {O_TP}, {O_PP}, {O_EP}, CLI_USE_DTYPES, {O_STACK}, {O_MOE_SKEW},
+    {O_ENGINE}, {O_REPLICAS}, {O_ROUTER}, {O_SCHEDULER}, {O_MAX_SEQS}, {O_MAX_BATCHED_TOKENS}, {O_CHUNK},
+    {O_BLOCK_SIZE}, {O_KV_MEM_FRAC}, {O_PREFIX_SHARE}, {O_STEP_OVERHEAD_US},
+    {O_PREFILL_HW, .note = "with --scheduler disagg"}, {O_PREFILL_TP, .note = "with --scheduler disagg"}, {O_PREFILL_REPLICAS, .note = "with --scheduler disagg"},
+    {O_DECODE_REPLICAS, .note = "with --scheduler disagg"},
+    {O_RATE}, {O_ARRIVAL, .mask = 1u << NPU_ARRIVE_POISSON | 1u << NPU_ARRIVE_GAMMA | 1u << NPU_ARRIVE_OFFLINE,
+                .note = "default: poisson with --rate"},
+    {O_BURSTINESS, .note = "gamma"}, {O_CONCURRENCY}, {O_TRACE},
+    {O_INPUT, CLI_DIST, .note = "required unless --trace", .alias = "input-dist"},
+    {O_OUTPUT, CLI_DIST, .note = "required unless --trace", .alias = "output-dist"},
+    {O_REQUESTS}, {O_SEED}, {O_SLO_TTFT}, {O_SLO_TPOT}, {O_FIND_MAX_RATE}, {O_TARGET_RATE}, {O_REQUESTS_OUT},
+    {O_JSON}, {O_HTML}, CLI_USE_TCO, {O_SET, .note = "the edited chip is also the prefill pool's unless --prefill-hw"},
+};
+const cli_cmd cli_cmd_serve = {
+    "serve", NULL, 0, 0, "simulate serving a request stream on replicas of a deployment",
+    "One arrival process: --rate (poisson or gamma), --concurrency (closed loop), --trace, or\n"
+    "--arrival offline. Lengths are numbers or distributions: uniform:LO,HI, normal:MEAN,SD[,MAX],\n"
+    "lognormal:MEAN,SD[,MAX], file:PATH. Schedulers, SLOs and capacity planning: docs/serving.md.",
+    serve_opts, (int)NPU_ARRAY_LEN(serve_opts), cmd_serve};

@@ -239,28 +239,17 @@ static int run_mpi(const npu_sweep *s, npu_sweep_out *out, const unsigned char *
 }
 #endif
 
-int cmd_sweep(int argc, char **argv) {
-    cli_opt o[] = {{"out", 1, 0}, {"jobs", 1, 0}, {"resume", 0, 0}, {"top", 1, 0}, {"commit-every", 1, 0},
-                   {"count", 0, 0}, {"paths", 0, 0}, {"quiet", 0, 0}};
-    int n = (int)NPU_ARRAY_LEN(o), npos;
-    const char *pos[1];
-    if (cli_parse(argc, argv, 2, o, n, pos, 1, &npos)) return cli_fail();
-    if (cli_get(o, n, "paths")) return list_paths();
-    if (npos < 1) {
+static int cmd_sweep(const cli_args *a) {
+    if (cli_has(a, O_PATHS)) return list_paths();
+    if (a->n_pos < 1) {
         npu_err("sweep needs a spec file: npusim sweep SPEC.json [--out x.csv|x.sqlite] (docs/sweep.md)");
         return cli_fail();
     }
-    long jobs = 0, top = 0, every = 0;
-    if (cli_long(o, n, "jobs", &jobs, false, 1) || cli_long(o, n, "top", &top, false, 1) ||
-        cli_long(o, n, "commit-every", &every, false, 1))
-        return cli_fail();
-    if (jobs > 1024 || every > 10000000) {
-        npu_err(jobs > 1024 ? "option '--jobs': at most 1024" : "option '--commit-every': at most 1e7 points");
-        return cli_fail();
-    }
+    long jobs = cli_has(a, O_JOBS) ? (long)cli_int(a, O_JOBS) : 0, top = cli_has(a, O_TOP) ? (long)cli_int(a, O_TOP) : 0;
+    long every = cli_has(a, O_COMMIT_EVERY) ? (long)cli_int(a, O_COMMIT_EVERY) : 0;
     int rank = 0, size = 1;
 #ifdef NPU_MPI
-    MPI_Init(&argc, &argv);
+    MPI_Init(NULL, NULL);
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
     if (!jobs) { /* share the node's cores among its ranks */
@@ -274,17 +263,17 @@ int cmd_sweep(int argc, char **argv) {
 #define SWEEP_EXIT(code) (code)
 #endif
     npu_sweep *s;
-    if (npu_sweep_load(pos[0], &s)) return SWEEP_EXIT(rank == 0 ? cli_fail() : 2);
-    if (cli_get(o, n, "count")) {
+    if (npu_sweep_load(a->pos[0], &s)) return SWEEP_EXIT(rank == 0 ? cli_fail() : 2);
+    if (cli_has(a, O_COUNT)) {
         if (rank == 0)
             printf("%ld points x %d rows per point = %ld rows, %d columns\n", npu_sweep_points(s),
                    npu_sweep_rows_per_point(s), npu_sweep_points(s) * npu_sweep_rows_per_point(s), npu_sweep_ncols(s));
         npu_sweep_free(s);
         return SWEEP_EXIT(0);
     }
-    const char *path = cli_get(o, n, "out");
+    const char *path = cli_str(a, O_OUT);
     if (!path && !top) path = "-";
-    bool resume = cli_get(o, n, "resume") != NULL;
+    bool resume = cli_has(a, O_RESUME);
     npu_sweep_out *out = NULL;
     const unsigned char *done = NULL;
     long n_done = 0;
@@ -312,7 +301,7 @@ int cmd_sweep(int argc, char **argv) {
         npu_sweep_free(s);
         return SWEEP_EXIT(rank == 0 ? cli_fail() : 2);
     }
-    progress pg = {.t0 = wall_s(), .start_done = n_done, .on = rank == 0 && isatty(STDERR_FILENO) && !cli_get(o, n, "quiet")};
+    progress pg = {.t0 = wall_s(), .start_done = n_done, .on = rank == 0 && isatty(STDERR_FILENO) && !cli_has(a, O_QUIET)};
     long block = every;
     if (!block) {
         block = 16384 / npu_sweep_rows_per_point(s);
@@ -348,3 +337,18 @@ int cmd_sweep(int argc, char **argv) {
     if (rc) return SWEEP_EXIT(cli_fail());
     return SWEEP_EXIT(0);
 }
+
+static const cli_use sweep_opts[] = {
+    {O_OUT, .note = "default: CSV on stdout, or nothing with --top"},
+    {O_JOBS}, {O_RESUME, .note = "SQLite output only"},
+    {O_TOP, .note = "print the K best Pareto-front rows of each workload (by the first objective)"},
+    {O_COMMIT_EVERY}, {O_COUNT}, {O_PATHS}, {O_QUIET},
+};
+const cli_cmd cli_cmd_sweep = {
+    "sweep", "SPEC.json", 0, 1, "evaluate a design space: chips x models x workloads x plans, with Pareto fronts",
+    "The spec names a base (hw, model, engine, datatypes), axes over any --set path (lists or\n"
+    "{from, to, step|factor} ranges), workloads (run phases, serving scenarios with SLOs), plans (or\n"
+    "\"auto\"), objectives and constraints; a grid or a random / Latin-hypercube sample. One row per\n"
+    "point, workload and plan to CSV or SQLite; a killed SQLite sweep continues with --resume.\n"
+    "build/npusim-mpi (make mpi) splits the points over MPI ranks. Spec format: docs/sweep.md.",
+    sweep_opts, (int)NPU_ARRAY_LEN(sweep_opts), cmd_sweep};

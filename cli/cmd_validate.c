@@ -24,28 +24,19 @@ static void row_label(const npu_vrow *r, char *buf, size_t cap) {
     }
 }
 
-int cmd_validate(int argc, char **argv) {
-    cli_opt o[] = {{"hw", 1, 0}, {"verbose", 0, 0}, {"json", 0, 0}, {"max-mape", 1, 0}};
-    int n = (int)NPU_ARRAY_LEN(o), npos;
-    const char *pos[64];
-    if (cli_parse(argc, argv, 2, o, n, pos, 64, &npos)) return cli_fail();
-    if (npos == 0) {
-        npu_err("validate needs at least one CSV file or directory");
-        return cli_fail();
-    }
-    double max_mape = -1;
-    if (cli_double(o, n, "max-mape", &max_mape, false, 0)) return cli_fail();
+static int cmd_validate(const cli_args *a) {
+    double max_mape = cli_has(a, O_MAX_MAPE) ? cli_num(a, O_MAX_MAPE) : -1;
     npu_hw hw, *over = NULL;
-    const char *hs = cli_get(o, n, "hw");
+    const char *hs = cli_str(a, O_HW);
     if (hs) {
         if (npu_hw_load(hs, &hw)) return cli_fail();
         over = &hw;
     }
     npu_vset s = {0};
-    for (int i = 0; i < npos; i++)
-        if (npu_validate_load(&s, pos[i])) return npu_validate_free(&s), cli_fail();
+    for (int i = 0; i < a->n_pos; i++)
+        if (npu_validate_load(&s, a->pos[i])) return npu_validate_free(&s), cli_fail();
     if (npu_validate_predict(&s, over)) return npu_validate_free(&s), cli_fail();
-    bool json = cli_get(o, n, "json") != NULL, verbose = cli_get(o, n, "verbose") != NULL;
+    bool json = cli_has(a, O_JSON), verbose = cli_has(a, O_VERBOSE);
     if (json) {
         cJSON *j = cJSON_CreateObject();
         cJSON_AddNumberToObject(j, "mape_pct", s.mape_pct);
@@ -101,25 +92,16 @@ int cmd_validate(int argc, char **argv) {
     return rc;
 }
 
-int cmd_calibrate(int argc, char **argv) {
-    cli_opt o[] = {{"hw", 1, 0}, {"data", 1, 0}, {"output-file", 1, 0}, {"json", 0, 0}, {"evals", 1, 0}};
-    int n = (int)NPU_ARRAY_LEN(o), npos;
-    const char *pos[1];
-    if (cli_parse(argc, argv, 2, o, n, pos, 0, &npos)) return cli_fail();
-    const char *hs = cli_get(o, n, "hw"), *ds = cli_get(o, n, "data"), *out = cli_get(o, n, "output-file");
-    if (!hs || !ds || !out) {
-        npu_err("calibrate needs --hw BASE, --data DIR and -o OUT.json");
-        return cli_fail();
-    }
-    long evals = 4000;
-    if (cli_long(o, n, "evals", &evals, false, 10)) return cli_fail();
+static int cmd_calibrate(const cli_args *a) {
+    const char *hs = cli_str(a, O_HW), *ds = cli_str(a, O_DATA), *out = cli_str(a, O_OUTPUT_FILE);
+    int evals = (int)cli_int(a, O_EVALS);
     npu_hw hw;
     if (npu_hw_load(hs, &hw)) return cli_fail();
     npu_vset s = {0};
     if (npu_validate_load(&s, ds)) return npu_validate_free(&s), cli_fail();
     npu_calib_result cr;
     fprintf(stderr, "npusim: fitting %d efficiency parameters to %d rows...\n", NPU_EFF_NPARAM, s.n);
-    npu_calib_fit(&hw, &s, (int)evals, &cr);
+    npu_calib_fit(&hw, &s, evals, &cr);
     FILE *f = fopen(out, "w");
     if (!f) {
         npu_err("%s: cannot write", out);
@@ -128,7 +110,7 @@ int cmd_calibrate(int argc, char **argv) {
     }
     npu_report_print_json(f, npu_hw_to_json(&hw));
     fclose(f);
-    if (cli_get(o, n, "json")) {
+    if (cli_has(a, O_JSON)) {
         cJSON *j = cJSON_CreateObject();
         cJSON_AddNumberToObject(j, "mape_before_pct", cr.mape_before_pct);
         cJSON_AddNumberToObject(j, "mape_after_pct", cr.mape_after_pct);
@@ -145,3 +127,20 @@ int cmd_calibrate(int argc, char **argv) {
     npu_validate_free(&s);
     return 0;
 }
+
+static const cli_use validate_opts[] = {
+    {O_HW, .note = "predict every row on this chip instead of the rows' own"}, {O_VERBOSE}, {O_JSON}, {O_MAX_MAPE},
+};
+const cli_cmd cli_cmd_validate = {
+    "validate", "PATH...", 1, CLI_MAX_POS, "predict measurement CSVs (files or directories) and print the errors",
+    "Exit status 1 when --max-mape is given and the overall MAPE is above it. CSV formats: docs/calibration.md.",
+    validate_opts, (int)NPU_ARRAY_LEN(validate_opts), cmd_validate};
+
+static const cli_use calibrate_opts[] = {
+    {O_HW, CLI_REQ, .note = "the description to start from"}, {O_DATA, CLI_REQ},
+    {O_OUTPUT_FILE, CLI_REQ, .note = "the calibrated description"}, {O_EVALS}, {O_JSON},
+};
+const cli_cmd cli_cmd_calibrate = {
+    "calibrate", NULL, 0, 0, "fit a chip's efficiency parameters to measurements",
+    "Writes the description with the fitted efficiency block; docs/calibration.md.", calibrate_opts,
+    (int)NPU_ARRAY_LEN(calibrate_opts), cmd_calibrate};

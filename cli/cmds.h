@@ -1,43 +1,53 @@
-/* cmds — subcommands implemented outside main.c. */
+/* cmds — the commands of the npusim CLI. Each is a cli_cmd (args.h) defined
+ * beside its code: a use list of rows of the option table, a summary and a
+ * function that gets the parsed values. */
 #ifndef NPUSIM_CMDS_H
 #define NPUSIM_CMDS_H
 
 #include "args.h"
 #include "npusim.h"
 
+/* Option groups several commands take; put them in a cli_use list. */
+#define CLI_USE_DTYPES {O_DTYPE}, {O_ACT_DTYPE}, {O_KV_DTYPE}
+#define CLI_USE_PLAN {O_TP}, {O_PP}, {O_EP}, {O_DP}, {O_CP}
+#define CLI_USE_TCO {O_TCO}, {O_CHIP_PRICE}, {O_PUE}, {O_USD_PER_KWH}, {O_LIFETIME_YEARS}, {O_SERVER_OVERHEAD}
+
 int cli_fail(void); /* print npu_errmsg() on stderr, return exit status 2 */
 /* Index of `s` in names[0..n); -1 + npu_err naming the closest ("unknown <what> ..."). */
 int cli_pick(const char *s, const char *const *names, int n, const char *what);
-/* --dtype, --act-dtype, --kv-dtype with run's defaults: fp8/int8 run W8A8, int4 is
+/* --dtype, --act-dtype, --kv-dtype with their defaults: fp8/int8 run W8A8, int4 is
  * weight-only (W4A16), the KV cache is 16-bit unless given. */
-int cli_dtypes(const cli_opt *o, int n, npu_dtype *w, npu_dtype *a, npu_dtype *kv);
-/* --tp --pp --ep --dp --cp into a plan (absent = 1); -1 + npu_err on bad values. */
-int cli_plan(const cli_opt *o, int n, npu_plan *p);
-int cmd_validate(int argc, char **argv);
-int cmd_calibrate(int argc, char **argv);
-int cmd_plan(int argc, char **argv);     /* cmd_plan.c: deployment planner (issue 4) */
-int cmd_serve(int argc, char **argv);    /* cmd_serve.c: serving simulation (issue 5) */
-int cmd_cost(int argc, char **argv);     /* cmd_cost.c: die area, yield, unit cost (issue 6) */
-int cmd_list_process(void);              /* cmd_cost.c: `npusim list process` */
-int cmd_sweep(int argc, char **argv);    /* cmd_sweep.c: design-space sweeps (issue 13) */
-/* cmd_cost.c: the --tco figures of `run` ($/hour per chip, $ per million output
- * tokens) as a JSON object in *out (NULL when no TCO option is given); -1 +
- * npu_err on a bad option or an unknown price. */
-struct cli_opt;
-struct npu_hw;
-struct npu_run_cfg;
-struct npu_run_result;
-struct cJSON;
-int cli_run_tco(const struct cli_opt *o, int n, const struct npu_hw *hw, const struct npu_run_cfg *c,
-                const struct npu_run_result *r, struct cJSON **out);
-/* The same object for `chips` chips drawing power_w each and producing tps tokens/s. */
-int cli_tco(const struct cli_opt *o, int n, const struct npu_hw *hw, double power_w, int chips, double tps,
-            const char *tokens, struct cJSON **out);
-void cli_print_tco(const struct cJSON *t); /* human lines of that object */
-#define CLI_TCO_OPTS {"tco", 0, 0}, {"chip-price", 1, 0}, {"pue", 1, 0}, {"usd-per-kwh", 1, 0}, \
-                     {"lifetime-years", 1, 0}, {"server-overhead", 1, 0}
-/* cmd_comm.c: `npusim op allreduce|allgather|reducescatter|alltoall` (issue 4);
- * argv[2] is the collective's name. */
-int cmd_op_comm(int argc, char **argv);
+void cli_dtypes(const cli_args *a, npu_dtype *w, npu_dtype *act, npu_dtype *kv);
+void cli_plan(const cli_args *a, npu_plan *p); /* --tp --pp --ep --dp --cp */
+/* --engine into *e; 0, or -1 + npu_err */
+int cli_engine(const cli_args *a, npu_engine *e);
+const char *cli_s(long n); /* "s" unless n is 1: "%d chip%s" */
+/* Memory sizes in tables are GiB (2^30 bytes, as capacities are sold);
+ * traffic and bandwidth are GB (1e9). */
+#define CLI_GIB 1073741824.0
+
+extern const cli_cmd cli_cmd_run, cli_cmd_plan, cli_cmd_cost, cli_cmd_serve, cli_cmd_validate,
+    cli_cmd_calibrate, cli_cmd_list, cli_cmd_show, cli_cmd_op_gemm, cli_cmd_op_attention, cli_cmd_op_copy,
+    cli_cmd_op_allreduce, cli_cmd_op_allgather, cli_cmd_op_reducescatter, cli_cmd_op_alltoall,
+    cli_cmd_sweep; /* cmd_sweep.c: design-space sweeps (issue 13) */
+
+int cmd_list_process(void); /* cmd_cost.c: `npusim list process` */
+
+/* cmd_report.c (issue 14): `npusim report`, and --html FILE of run and serve: the
+ * page of `result` (a --json object) with the command line that made it; -1 +
+ * npu_err on a render or write error. */
+extern const cli_cmd cli_cmd_report;
+const char *cli_version(void); /* "0.x.y (git ...)" */
+int cli_write_html(const char *path, const cJSON *result);
+/* the command line of this process, for reports (set by cli_main) */
+extern int cli_argc;
+extern char **cli_argv;
+
+/* cmd_cost.c: the TCO figures ($/hour per chip, $ per million tokens) of
+ * `chips` chips drawing power_w each and producing tps tokens/s, as a JSON
+ * object in *out (NULL when no TCO option is given); -1 + npu_err. */
+int cli_tco(const cli_args *a, const npu_hw *hw, double power_w, int chips, double tps, const char *tokens,
+            cJSON **out);
+void cli_print_tco(FILE *out, const cJSON *t); /* human lines of that object */
 
 #endif

@@ -64,10 +64,10 @@ void npu_area_estimate(const npu_hw *hw, const npu_process *p, npu_area *a) {
         a->shared_sram_mm2 += sram_mm2(hw->sram[i].mb * 1e6 * spare_scale, p);
     }
     double bits = (double)hw->mem_stacks * (hw->memtech ? hw->memtech->bus_bits : 0);
-    const char *type = hw->memtech ? hw->memtech->type : "";
-    double per_bit = strncmp(type, "hbm", 3) == 0    ? HBM_PHY_MM2_PER_BIT
-                     : strncmp(type, "gddr", 4) == 0 ? GDDR_PHY_MM2_PER_BIT
-                                                     : LPDDR_PHY_MM2_PER_BIT;
+    static const double phy_mm2_per_bit[NPU_MEM_FAMILY_COUNT] = {
+        [NPU_MEM_HBM] = HBM_PHY_MM2_PER_BIT, [NPU_MEM_GDDR] = GDDR_PHY_MM2_PER_BIT,
+        [NPU_MEM_LPDDR] = LPDDR_PHY_MM2_PER_BIT};
+    double per_bit = hw->memtech ? phy_mm2_per_bit[npu_memtech_type(hw->memtech)->family] : LPDDR_PHY_MM2_PER_BIT;
     a->mem_phy_mm2 = bits * per_bit * analog;
     a->link_phy_mm2 = hw->link_gbps * LINK_MM2_PER_GBPS * analog;
     a->io_mm2 = IO_FIXED_MM2 * analog;
@@ -82,7 +82,7 @@ void npu_area_estimate(const npu_hw *hw, const npu_process *p, npu_area *a) {
 
 int npu_area_check_reticle(const npu_hw *hw, const npu_process *p, double die_mm2) {
     if (die_mm2 > p->reticle_mm2) {
-        npu_err("%s: one die of %.0f mm2 exceeds the %.0f mm2 reticle limit of %s; split it into chiplets "
+        npu_err("%s: one die of %.1f mm2 exceeds the %.1f mm2 reticle limit of %s; split it into chiplets "
                 "(process.dies, now %d)",
                 hw->name, die_mm2, p->reticle_mm2, p->name, hw->dies > 0 ? hw->dies : 1);
         return -1;

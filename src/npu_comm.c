@@ -26,11 +26,10 @@ const npu_comm_params npu_comm_default = {
     .nic_eff = 0.94,     /* 46-48 GB/s per 400 Gb/s NDR NIC (nccl-tests #290) */
 };
 
-enum { T_SWITCH, T_MESH, T_RING, T_TORUS2D, T_TORUS3D, T_PCIE, T_NONE };
-
-/* The links section resolved to numbers, defaults filled in (no allocation). */
+/* The chip's resolved fabric (npu_hw.fabric) plus the learned latencies that fill
+ * its gaps; comm_op adjusts its copy for the single-chip-domain case. */
 typedef struct fabric {
-    int topo;
+    npu_topo topo;
     int domain;        /* chips per scale-up domain */
     int dims[3], nd;   /* torus extents */
     int wrap_every;
@@ -44,74 +43,34 @@ typedef struct fabric {
     double copy_Bps;   /* DRAM streaming bandwidth for a staging copy */
 } fabric;
 
-static int topo_of(const char *s) {
-    static const char *const names[] = {"switch", "mesh", "ring", "torus2d", "torus3d", "pcie", "none"};
-    if (!s[0]) return T_SWITCH;
-    for (int i = 0; i < 7; i++)
-        if (strcmp(s, names[i]) == 0) return i;
-    return T_SWITCH;
-}
-
-/* Spread the prime factors of n over nd extents, each at most cap[i] (or
- * unbounded when cap is NULL), smallest extent first. 0 if n does not fit. */
-static int split_dims(int n, int nd, const int *cap, int *e) {
-    for (int i = 0; i < nd; i++) e[i] = 1;
-    int primes[32], np = 0, r = n;
-    for (int p = 2; (long)p * p <= r && np < 31; p++)
-        while (r % p == 0 && np < 31) primes[np++] = p, r /= p;
-    if (r > 1) primes[np++] = r;
-    for (int k = np - 1; k >= 0; k--) { /* largest factor first */
-        int best = -1;
-        for (int i = 0; i < nd; i++)
-            if ((!cap || (long)e[i] * primes[k] <= cap[i]) && (best < 0 || e[i] < e[best])) best = i;
-        if (best < 0) return 0;
-        e[best] *= primes[k];
-    }
-    return 1;
-}
-
 static void resolve(const npu_hw *hw, const npu_comm_params *p, fabric *f) {
-    memset(f, 0, sizeof *f);
-    f->topo = topo_of(hw->link_topology);
-    if (hw->link_gbps <= 0 && hw->link_each_gbps <= 0) f->topo = T_NONE;
-    int nd = f->topo == T_RING ? 1 : f->topo == T_TORUS2D ? 2 : f->topo == T_TORUS3D ? 3 : 0;
-    f->nd = nd;
-    if (nd && hw->link_ndims == nd) {
-        long prod = 1;
-        for (int i = 0; i < nd; i++) f->dims[i] = hw->link_dims[i], prod *= hw->link_dims[i];
-        f->domain = (int)prod;
-    } else if (nd) {
-        static const int dflt[] = {0, 8, 16, 64}; /* ring 8, torus 4x4, 4x4x4 */
-        f->domain = hw->link_domain > 0 ? hw->link_domain : dflt[nd];
-        split_dims(f->domain, nd, NULL, f->dims);
-    } else {
-        f->domain = hw->link_domain > 0 ? hw->link_domain : f->topo == T_NONE ? 1 : 8;
-    }
-    int count = hw->link_count > 0 ? hw->link_count
-                : f->topo == T_MESH  ? (f->domain > 1 ? f->domain - 1 : 1)
-                : nd                 ? 2 * nd
-                                     : 1;
-    f->bw_Bps = hw->link_gbps > 0 ? hw->link_gbps * 1e9 : hw->link_each_gbps * 1e9 * count;
-    f->each_Bps = hw->link_each_gbps > 0 ? hw->link_each_gbps * 1e9 : f->bw_Bps / count;
-    double hop_us = hw->link_latency_us > 0 ? hw->link_latency_us : f->topo == T_PCIE ? p->pcie_hop_us : p->hop_us;
-    f->hop_s = hop_us * 1e-6;
-    f->wrap_every = hw->link_wrap_every;
-    f->in_switch = hw->link_in_switch && f->topo == T_SWITCH;
-    f->shared_Bps = f->topo == T_PCIE ? hw->link_shared_gbps * 1e9 : 0;
-    f->has_nic = hw->nic_gbps > 0;
-    f->nic_Bps = hw->nic_gbps * 1e9;
-    f->nic_hop_s = (hw->nic_latency_us > 0 ? hw->nic_latency_us : p->nic_hop_us) * 1e-6;
+    const npu_fabric *x = &hw->fabric;
+    f->topo = x->topo;
+    f->domain = x->domain;
+    f->nd = x->nd;
+    for (int i = 0; i < 3; i++) f->dims[i] = x->dims[i];
+    f->wrap_every = x->wrap_every;
+    f->bw_Bps = x->bw_Bps;
+    f->each_Bps = x->each_Bps;
+    f->hop_s = (x->hop_us > 0 ? x->hop_us : x->topo == NPU_TOPO_PCIE ? p->pcie_hop_us : p->hop_us) * 1e-6;
+    f->in_switch = x->in_switch;
+    f->shared_Bps = x->shared_Bps;
+    f->has_nic = x->has_nic;
+    f->nic_Bps = x->nic_Bps;
+    f->nic_hop_s = (x->nic_hop_us > 0 ? x->nic_hop_us : p->nic_hop_us) * 1e-6;
     f->copy_Bps = hw->mem_bw_Bps * (hw->eff.mem_eff > 0 ? hw->eff.mem_eff : 1);
     if (f->copy_Bps <= 0) f->copy_Bps = 1e12;
 }
 
-/* Best-so-far accumulator: latency (alpha) and transfer (beta) parts. */
-static void consider(npu_comm_cost *best, const char *algo, double lat_s, double xfer_s) {
+/* Best-so-far accumulator: latency (alpha) and transfer (beta) parts, and the
+ * bytes one chip sends over links (incl. what it forwards) under that algorithm. */
+static void consider(npu_comm_cost *best, const char *algo, double lat_s, double xfer_s, double sent_B) {
     double t = lat_s + xfer_s;
     if (!best->algo || t < best->time_s) {
         best->time_s = t;
         best->latency_s = lat_s;
         best->transfer_s = xfer_s;
+        best->sent_B = sent_B;
         best->algo = algo;
     }
 }
@@ -135,7 +94,7 @@ typedef struct slice {
 static slice torus_slice(const fabric *f, int n) {
     slice s = {0};
     int e[3] = {1, 1, 1}, nd = f->nd;
-    if (!split_dims(n, nd, f->dims, e)) { /* does not tile: a snake path through the slice */
+    if (!npu_fabric_split_dims(n, nd, f->dims, e)) { /* does not tile: a snake path through the slice */
         nd = 1;
         e[0] = n;
     }
@@ -155,11 +114,11 @@ static slice torus_slice(const fabric *f, int n) {
 /* Per-chip achievable rate of a ring of n chips inside one domain. */
 static double ring_rate(const fabric *f, const npu_comm_params *p, int n) {
     switch (f->topo) {
-    case T_MESH: return fmin(f->bw_Bps, f->each_Bps * (n - 1)) * p->link_eff;
-    case T_RING:
-    case T_TORUS2D:
-    case T_TORUS3D: return torus_slice(f, n).ring_Bps * p->link_eff;
-    case T_PCIE: return (f->shared_Bps > 0 ? fmin(f->bw_Bps, f->shared_Bps) : f->bw_Bps) * p->link_eff;
+    case NPU_TOPO_MESH: return fmin(f->bw_Bps, f->each_Bps * (n - 1)) * p->link_eff;
+    case NPU_TOPO_RING:
+    case NPU_TOPO_TORUS2D:
+    case NPU_TOPO_TORUS3D: return torus_slice(f, n).ring_Bps * p->link_eff;
+    case NPU_TOPO_PCIE: return (f->shared_Bps > 0 ? fmin(f->bw_Bps, f->shared_Bps) : f->bw_Bps) * p->link_eff;
     default: return f->bw_Bps * p->link_eff;
     }
 }
@@ -168,7 +127,7 @@ static double ring_rate(const fabric *f, const npu_comm_params *p, int n) {
  * all-gather/reduce-scatter/all-to-all): on PCIe about half of all the traffic
  * crosses the host bridge, so n chips share it. */
 static double direct_rate(const fabric *f, const npu_comm_params *p, int n) {
-    if (f->topo == T_PCIE && f->shared_Bps > 0) return fmin(f->bw_Bps, f->shared_Bps / n) * p->link_eff;
+    if (f->topo == NPU_TOPO_PCIE && f->shared_Bps > 0) return fmin(f->bw_Bps, f->shared_Bps / n) * p->link_eff;
     return ring_rate(f, p, n);
 }
 
@@ -180,46 +139,46 @@ static npu_comm_cost flat(const fabric *f, const npu_comm_params *p, npu_coll op
         c.algo = "none";
         return c;
     }
-    if (f->topo == T_RING || f->topo == T_TORUS2D || f->topo == T_TORUS3D) {
+    if (f->topo == NPU_TOPO_RING || f->topo == NPU_TOPO_TORUS2D || f->topo == NPU_TOPO_TORUS3D) {
         slice s = torus_slice(f, n);
         double r = s.ring_Bps * p->link_eff;
-        const char *dor = f->topo == T_RING ? "ring" : "torus-rings";
+        const char *dor = f->topo == NPU_TOPO_RING ? "ring" : "torus-rings";
         switch (op) {
-        case NPU_COLL_ALLREDUCE: consider(&c, dor, 2 * s.steps * h, 2 * (nn - 1) / nn * B / r); break;
+        case NPU_COLL_ALLREDUCE: consider(&c, dor, 2 * s.steps * h, 2 * (nn - 1) / nn * B / r, 2 * (nn - 1) / nn * B); break;
         case NPU_COLL_ALLGATHER:
-        case NPU_COLL_REDUCESCATTER: consider(&c, dor, s.steps * h, (nn - 1) / nn * B / r); break;
+        case NPU_COLL_REDUCESCATTER: consider(&c, dor, s.steps * h, (nn - 1) / nn * B / r, (nn - 1) / nn * B); break;
         case NPU_COLL_ALLTOALL:
-            consider(&c, "torus-direct", s.steps * h, B * s.mean_hops / (s.a2a_Bps * p->link_eff));
+            consider(&c, "torus-direct", s.steps * h, B * s.mean_hops / (s.a2a_Bps * p->link_eff), B * s.mean_hops);
             break;
-        default: consider(&c, "p2p", h, B / (f->each_Bps * p->link_eff)); break;
+        default: consider(&c, "p2p", h, B / (f->each_Bps * p->link_eff), B); break;
         }
         return c;
     }
     double r = ring_rate(f, p, n);
-    bool direct = f->topo == T_SWITCH || f->topo == T_MESH; /* every chip reaches every other in one hop */
+    bool direct = f->topo == NPU_TOPO_SWITCH || f->topo == NPU_TOPO_MESH; /* every chip reaches every other in one hop */
     double copy = 2 * B / f->copy_Bps; /* one-/two-shot stage the input into a registered buffer */
     switch (op) {
     case NPU_COLL_ALLREDUCE:
-        consider(&c, "ring", 2 * (nn - 1) * h, 2 * (nn - 1) / nn * B / r);
-        consider(&c, "tree", 2 * log2_ceil(n) * h, 2 * B / r);
+        consider(&c, "ring", 2 * (nn - 1) * h, 2 * (nn - 1) / nn * B / r, 2 * (nn - 1) / nn * B);
+        consider(&c, "tree", 2 * log2_ceil(n) * h, 2 * B / r, 2 * B);
         if (direct) {
-            consider(&c, "one-shot", 2 * h, (nn - 1) * B / r + copy);
-            consider(&c, "two-shot", 3 * h, 2 * (nn - 1) / nn * B / r + copy);
+            consider(&c, "one-shot", 2 * h, (nn - 1) * B / r + copy, (nn - 1) * B);
+            consider(&c, "two-shot", 3 * h, 2 * (nn - 1) / nn * B / r + copy, 2 * (nn - 1) / nn * B);
         }
         if (f->in_switch)
-            consider(&c, "nvls", 2 * h, (nn + 1) / nn * B / (f->bw_Bps * p->switch_eff));
+            consider(&c, "nvls", 2 * h, (nn + 1) / nn * B / (f->bw_Bps * p->switch_eff), (nn + 1) / nn * B);
         break;
     case NPU_COLL_ALLGATHER:
     case NPU_COLL_REDUCESCATTER:
-        consider(&c, "ring", (nn - 1) * h, (nn - 1) / nn * B / r);
-        if (direct) consider(&c, "direct", 2 * h, (nn - 1) / nn * B / r + copy / nn);
+        consider(&c, "ring", (nn - 1) * h, (nn - 1) / nn * B / r, (nn - 1) / nn * B);
+        if (direct) consider(&c, "direct", 2 * h, (nn - 1) / nn * B / r + copy / nn, (nn - 1) / nn * B);
         break;
-    case NPU_COLL_ALLTOALL: consider(&c, "direct", 2 * h, (nn - 1) / nn * B / direct_rate(f, p, n)); break;
+    case NPU_COLL_ALLTOALL: consider(&c, "direct", 2 * h, (nn - 1) / nn * B / direct_rate(f, p, n), (nn - 1) / nn * B); break;
     default: {
-        double pair = f->topo == T_MESH ? f->each_Bps : f->topo == T_PCIE && f->shared_Bps > 0
+        double pair = f->topo == NPU_TOPO_MESH ? f->each_Bps : f->topo == NPU_TOPO_PCIE && f->shared_Bps > 0
                                                             ? fmin(f->bw_Bps, f->shared_Bps)
                                                             : f->bw_Bps;
-        consider(&c, "p2p", h, B / (pair * p->link_eff));
+        consider(&c, "p2p", h, B / (pair * p->link_eff), B);
     }
     }
     return c;
@@ -237,30 +196,31 @@ static npu_comm_cost multi(const fabric *f, const npu_comm_params *p, npu_coll o
     double Bg = B / gg;
     switch (op) {
     case NPU_COLL_ALLREDUCE: {
-        consider(&c, "ring", 2 * (nn - 1) * hmax, 2 * (nn - 1) / nn * B / rr);
-        consider(&c, "tree", 2 * log2_ceil(m) * f->nic_hop_s + 2 * log2_ceil(g) * f->hop_s, 2 * B / rr);
+        consider(&c, "ring", 2 * (nn - 1) * hmax, 2 * (nn - 1) / nn * B / rr, 2 * (nn - 1) / nn * B);
+        consider(&c, "tree", 2 * log2_ceil(m) * f->nic_hop_s + 2 * log2_ceil(g) * f->hop_s, 2 * B / rr, 2 * B);
         npu_comm_cost rs = flat(f, p, NPU_COLL_REDUCESCATTER, g, B), ag = flat(f, p, NPU_COLL_ALLGATHER, g, B);
         double ring_l = 2 * (mm - 1) * f->nic_hop_s, ring_x = 2 * (mm - 1) / mm * Bg / nic;
         double tree_l = 2 * log2_ceil(m) * f->nic_hop_s, tree_x = 2 * Bg / nic;
         bool use_ring = ring_l + ring_x <= tree_l + tree_x;
         consider(&c, "hierarchical", rs.latency_s + ag.latency_s + (use_ring ? ring_l : tree_l),
-                 rs.transfer_s + ag.transfer_s + (use_ring ? ring_x : tree_x));
+                 rs.transfer_s + ag.transfer_s + (use_ring ? ring_x : tree_x),
+                 rs.sent_B + ag.sent_B + (use_ring ? 2 * (mm - 1) / mm : 2.0) * Bg);
         break;
     }
     case NPU_COLL_ALLGATHER:
     case NPU_COLL_REDUCESCATTER: {
-        consider(&c, "ring", (nn - 1) * hmax, (nn - 1) / nn * B / rr);
+        consider(&c, "ring", (nn - 1) * hmax, (nn - 1) / nn * B / rr, (nn - 1) / nn * B);
         npu_comm_cost in = flat(f, p, op, g, B);
         consider(&c, "hierarchical", in.latency_s + (mm - 1) * f->nic_hop_s,
-                 in.transfer_s + (mm - 1) / mm * Bg / nic);
+                 in.transfer_s + (mm - 1) / mm * Bg / nic, in.sent_B + (mm - 1) / mm * Bg);
         break;
     }
     case NPU_COLL_ALLTOALL: {
         double intra = (gg - 1) / nn * B / ring_rate(f, p, g), inter = (nn - gg) / nn * B / nic;
-        consider(&c, "direct", 2 * hmax, fmax(intra, inter));
+        consider(&c, "direct", 2 * hmax, fmax(intra, inter), (nn - 1) / nn * B);
         break;
     }
-    default: consider(&c, "p2p", f->nic_hop_s, B / nic); break;
+    default: consider(&c, "p2p", f->nic_hop_s, B / nic, B); break;
     }
     return c;
 }
@@ -270,13 +230,13 @@ static npu_comm_cost comm_op(const npu_hw *hw, const npu_comm_params *p, npu_col
     if (chips <= 1 || !(bytes > 0) || op < 0 || op >= NPU_COLL_COUNT) return c;
     fabric f;
     resolve(hw, p, &f);
-    if (f.topo == T_NONE && !(f.has_nic && chips > f.domain)) {
+    if (f.topo == NPU_TOPO_NONE && !(f.has_nic && chips > f.domain)) {
         c.time_s = c.latency_s = HUGE_VAL;
         return c;
     }
-    if (chips > f.domain && f.has_nic && f.topo != T_NONE) c = multi(&f, p, op, chips, bytes);
-    else if (f.topo == T_NONE) { /* single-chip domains joined only by NICs */
-        f.topo = T_SWITCH, f.bw_Bps = f.each_Bps = f.nic_Bps * p->nic_eff / p->link_eff;
+    if (chips > f.domain && f.has_nic && f.topo != NPU_TOPO_NONE) c = multi(&f, p, op, chips, bytes);
+    else if (f.topo == NPU_TOPO_NONE) { /* single-chip domains joined only by NICs */
+        f.topo = NPU_TOPO_SWITCH, f.bw_Bps = f.each_Bps = f.nic_Bps * p->nic_eff / p->link_eff;
         f.hop_s = f.nic_hop_s, f.domain = chips;
         c = flat(&f, p, op, chips, bytes);
     } else {
@@ -300,13 +260,9 @@ double npu_comm_bus_factor(npu_coll op, int chips) {
     return op == NPU_COLL_ALLREDUCE ? 2.0 * (n - 1) / n : op == NPU_COLL_SENDRECV ? 1.0 : (n - 1) / n;
 }
 
-int npu_comm_domain_chips(const npu_hw *hw) {
-    fabric f;
-    resolve(hw, &npu_comm_default, &f);
-    return f.domain;
-}
+int npu_comm_domain_chips(const npu_hw *hw) { return hw->fabric.domain; }
 
-double npu_comm_overlap(const npu_hw *hw) { return hw->comm_overlap; }
+double npu_comm_overlap(const npu_hw *hw) { return hw->fabric.overlap; }
 
 int npu_comm_check(const npu_hw *hw, int chips) {
     fabric f;
@@ -315,11 +271,11 @@ int npu_comm_check(const npu_hw *hw, int chips) {
         npu_err("a collective needs at least 2 chips (got %d)", chips);
         return -1;
     }
-    if (f.topo == T_NONE && !f.has_nic) {
+    if (f.topo == NPU_TOPO_NONE && !f.has_nic) {
         npu_err("hardware '%s' has no chip-to-chip links (links.topology none, no scaleout)", hw->name);
         return -1;
     }
-    if (chips > f.domain && !f.has_nic && f.topo != T_NONE) {
+    if (chips > f.domain && !f.has_nic && f.topo != NPU_TOPO_NONE) {
         npu_err("hardware '%s': %d chips exceed its scale-up domain of %d and it has no links.scaleout", hw->name,
                 chips, f.domain);
         return -1;

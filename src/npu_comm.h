@@ -27,6 +27,7 @@ typedef struct npu_comm_cost {
     double time_s;     /* wall time of the collective */
     double latency_s;  /* fixed part: per-step link/launch latencies */
     double transfer_s; /* size-dependent part */
+    double sent_B;     /* bytes one chip sends over its links (scale-up or NICs), incl. forwarded ones */
     double algbw_Bps;  /* size / time */
     double busbw_Bps;  /* algbw x bus factor */
     const char *algo;  /* static name of the algorithm chosen: "ring", "tree", "one-shot", ... */
@@ -47,8 +48,9 @@ int npu_comm_check(const npu_hw *hw, int chips);
 /* Chips in one scale-up domain (links.domain_chips or its default by topology):
  * a planner keeps TP inside it; beyond it collectives go hierarchical over NICs. */
 int npu_comm_domain_chips(const npu_hw *hw);
-/* Fraction (0..1) of collective time the serving engine overlaps with compute
- * (links.overlap; default 0: TensorRT-LLM does not overlap its TP all-reduce).
+/* Fraction [0, 1] of collective time the serving engine overlaps with compute
+ * (links.overlap as parsed and validated by npu_hw; default 0: TensorRT-LLM does
+ * not overlap its TP all-reduce). The engine (npu_step) applies it.
  * Exposed time in a step = time_s x (1 - overlap). */
 double npu_comm_overlap(const npu_hw *hw);
 /* Parse a collective name ("allreduce", ... as npu_coll_names); -1 + npu_err. */

@@ -20,6 +20,8 @@ extern const char *const npu_bound_names[NPU_BOUND_COUNT];
  * kernel_us) or as a standalone timed op (one launch_us, as a benchmark sees it). */
 typedef enum { NPU_IN_STEP = 0, NPU_STANDALONE } npu_cost_ctx;
 
+/* The cost of one kernel run. npu_cost_kernel fills the time fields; npu_power
+ * (npu_power_kernel, npu_power_standalone) fills the energy ones. */
 typedef struct npu_kcost {
     double time_s;     /* wall time of one run */
     double compute_s;  /* matrix/vector engine time alone */
@@ -27,12 +29,27 @@ typedef struct npu_kcost {
     double overhead_s; /* launch and fixed costs */
     npu_bound bound;
     int tile_m, tile_n, split_k; /* GEMM tiling chosen (0 for other kinds) */
+    double link_bytes; /* collectives: bytes this chip sends over its links per run (npu_comm_cost.sent_B) */
     double energy_j;   /* energy of one run: static + dynamic (npu_power) */
     double compute_j;  /* its arithmetic + SRAM part (scales with clock^2 under DVFS) */
     double clock_frac; /* clock the TDP allows, fraction of full (1 = not throttled) */
 } npu_kcost;
 
-/* Hot path: called for every kernel of every step evaluated. */
+/* Hot path: called for every kernel of every step evaluated. Time only: the
+ * energy fields stay 0 (npu_power turns costed kernels into energy, and a
+ * standalone op's TDP throttle is npu_power_standalone). Never fails; always
+ * finite for a finished description (npu_hw_finish). */
 npu_kcost npu_cost_kernel(const npu_hw *hw, const npu_kernel *k, npu_cost_ctx ctx);
+
+/* The costs of one step's kernels: per graph entry (one run each) and the
+ * count-weighted sums. Filled by npu_step_eval; npu_power_step applies the TDP. */
+typedef struct npu_step_result {
+    double time_s;                           /* whole step */
+    double flops, bytes;                     /* count-weighted totals */
+    double kind_time_s[NPU_KK_COUNT];        /* by kernel kind */
+    double bound_time_s[NPU_BOUND_COUNT];    /* by what bounds each kernel */
+    int launches;                            /* device kernels per step */
+    npu_kcost kc[NPU_GRAPH_MAX];             /* per graph entry, one run */
+} npu_step_result;
 
 #endif

@@ -3,6 +3,7 @@
 #include "npu_econ.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 const char *const npu_yield_model_names[NPU_YIELD_COUNT] = {"negbin", "poisson", "murphy", "seeds"};
@@ -39,6 +40,7 @@ void npu_econ_cfg_default(npu_econ_cfg *c) {
     c->scribe_mm = 0.2; /* [V] chiplet-actuary scribe lane */
     c->package = NPU_PKG_AUTO;
     c->volume = 1e5;
+    c->nre_usd = -1; /* the process's */
 }
 
 double npu_dies_per_wafer(double die_mm2, double wafer_mm, double edge_mm, double scribe_mm) {
@@ -74,46 +76,97 @@ double npu_yield_harvest(npu_yield_model m, double fixed_mm2, double unit_mm2, i
     return npu_yield(m, fixed_mm2, d0_per_cm2, alpha) * (sum < 1 ? sum : 1);
 }
 
-/* Main-memory price, $/GB, by type [E]; no credible public $/GB exists (hw_specs.md B1). */
+/* Main-memory price, $/GB: the type's (memory.json "types", [E]: no credible public
+ * $/GB exists, hw_specs.md B1), with two stacking rules. */
 static double mem_usd_per_gb(const npu_memtech *t, int height) {
-    static const struct { const char *type; double usd; } by_type[] = {
-        {"hbm4", 20.0},  /* [E] HBM4 premium over HBM3E */
-        {"hbm3e", 15.0}, /* [E] B200: ~$2,900 for 192 GB (siliconanalysts.com); "$15/GB 2025" (web3.okx post) */
-        {"hbm3", 17.5},  /* [E] H100: ~$1,400 for 80 GB (siliconanalysts.com cost bridge) */
-        {"hbm2e", 12.0}, /* [E] */
-        {"hbm2", 10.0},  /* [E] */
-        {"gddr7", 4.5},  /* [E] */
-        {"gddr6", 3.0},  /* [E] GDDR6/6X */
-        {"lpddr", 3.0},  /* [E] "$1.5-2 DDR5" (asiatechfeed) plus a mobile premium */
-    };
-    double usd = 10.0;
-    for (size_t i = 0; i < sizeof by_type / sizeof by_type[0]; i++)
-        if (strncmp(t->type, by_type[i].type, strlen(by_type[i].type)) == 0) {
-            usd = by_type[i].usd;
-            break;
-        }
-    if (strncmp(t->type, "hbm", 3) == 0) {
+    double usd = npu_memtech_type(t)->usd_per_gb;
+    if (npu_memtech_type(t)->family == NPU_MEM_HBM) {
         if (height >= 12) usd *= 1.10; /* taller stacks: lower stacking yield [E] */
         if (strcmp(t->vendor, "Samsung") == 0) usd *= 0.95; /* reported to undercut SK hynix [E] */
     }
     return usd;
 }
 
+/* Limits of the cost inputs. D0: early risk production runs ~0.5-1 defects/cm2
+ * (TSMC N5 at HVM start 0.10-0.11, anandtech.com/show/16028); 10 is an order of
+ * magnitude beyond anything that ships. A die yielding under 0.1% is never built. */
+#define D0_MAX NPU_ECON_D0_MAX
+#define YIELD_MIN 1e-3
+
+static int out_of(const char *what, double v, double lo, double hi) {
+    if (v >= lo && v <= hi) return 0;
+    npu_err("%s: %g is outside [%g, %g]", what, v, lo, hi);
+    return -1;
+}
+
+static int check_inputs(const npu_process *p, const npu_econ_cfg *c) {
+    if (c->yield_model < 0 || c->yield_model >= NPU_YIELD_COUNT) {
+        npu_err("yield model %d: one of negbin, poisson, murphy, seeds", (int)c->yield_model);
+        return -1;
+    }
+    if (c->package < 0 || c->package >= NPU_PKG_COUNT) {
+        npu_err("package %d: one of auto, organic, cowos-s, cowos-l", (int)c->package);
+        return -1;
+    }
+    char what[96];
+    snprintf(what, sizeof what, "process %s: d0_per_cm2 (defect density, /cm2)", p->name);
+    if (out_of(what, p->d0_per_cm2, 0, D0_MAX)) return -1;
+    snprintf(what, sizeof what, "process %s: wafer_usd", p->name);
+    if (out_of(what, p->wafer_usd, 1, 1e7)) return -1;
+    snprintf(what, sizeof what, "process %s: logic_mtr_mm2", p->name);
+    if (out_of(what, p->logic_mtr_mm2, 1e-3, 1e5)) return -1;
+    snprintf(what, sizeof what, "process %s: sram_bitcell_um2", p->name);
+    if (out_of(what, p->sram_bitcell_um2, 1e-6, 10)) return -1;
+    snprintf(what, sizeof what, "process %s: reticle_mm2", p->name);
+    if (out_of(what, p->reticle_mm2, 1, 1e5)) return -1;
+    snprintf(what, sizeof what, "process %s: mask_nre_usd", p->name);
+    if (out_of(what, p->mask_nre_usd, 0, 1e12)) return -1;
+    return out_of("alpha (yield clustering)", c->alpha, 0.01, 1e4) ||
+                   out_of("wafer diameter, mm", c->wafer_mm, 25, 1000) ||
+                   out_of("wafer edge exclusion, mm", c->edge_mm, 0, c->wafer_mm / 4) ||
+                   out_of("scribe lane, mm", c->scribe_mm, 0, 10) || out_of("volume", c->volume, 1, 1e12) ||
+                   (c->nre_usd >= 0 && out_of("NRE, USD", c->nre_usd, 0, 1e12))
+               ? -1
+               : 0;
+}
+
+/* The die area to cost (npu_econ.h; docs/economics.md "Which die area"). */
+static int costed_area(const npu_hw *hw, const npu_process *p, const npu_econ_cfg *c, npu_unit_cost *r) {
+    r->die_area_mm2 = r->estimated_die_area_mm2;
+    r->area_basis = "estimate";
+    if (c->estimate_area) return 0;
+    /* the chip as published: the built-in preset of this name, else this description */
+    npu_hw ref;
+    bool preset = npu_hw_preset_load(hw->name, &ref) == 0;
+    if (!preset) ref = *hw;
+    bool same = npu_hw_same_silicon(hw, &ref);
+    double anchor = same ? hw->die_mm2 : ref.die_mm2; /* an edited copy's die_mm2 is the preset's, stale */
+    const npu_process *own = npu_process_lookup(ref.process_node);
+    if (anchor <= 0 || !own) return 0;
+    if (same && strcmp(own->name, p->name) == 0) {
+        r->die_area_mm2 = anchor / r->dies;
+        r->area_basis = "published";
+        return 0;
+    }
+    npu_area a_ref;
+    npu_area_estimate(&ref, own, &a_ref);
+    r->die_area_mm2 = anchor * (r->area.total_mm2 / a_ref.total_mm2) / r->dies;
+    r->area_basis = "published, scaled";
+    return 0;
+}
+
 int npu_econ_unit_cost(const npu_hw *hw, const npu_process *p, const npu_econ_cfg *c, npu_unit_cost *r) {
     memset(r, 0, sizeof *r);
     if (!hw->memtech) {
-        npu_err("%s: no memory technology", hw->name);
+        npu_err("%s: memory.technology none (SRAM only): the unit-cost model prices DRAM and its package; "
+                "it has no rule for a chip without DRAM", hw->name);
         return -1;
     }
+    if (check_inputs(p, c)) return -1;
     npu_area_estimate(hw, p, &r->area);
     r->dies = r->area.dies;
     r->estimated_die_area_mm2 = r->area.die_mm2;
-    /* the published area applies only on the chip's own process */
-    const npu_process *own = npu_process_lookup(hw->process_node);
-    bool published = !c->estimate_area && hw->die_mm2 > 0 && own && strcmp(own->name, p->name) == 0;
-    r->die_area_mm2 = published ? hw->die_mm2 / r->dies : r->estimated_die_area_mm2;
-    r->area_basis = published ? "published" : "estimate";
-    if (npu_area_check_reticle(hw, p, r->die_area_mm2)) return -1;
+    if (costed_area(hw, p, c, r) || npu_area_check_reticle(hw, p, r->die_area_mm2)) return -1;
     /* yield: the units' share of the die may hold spare units */
     int spares = r->area.units_total - hw->units;
     double scale = r->die_area_mm2 / r->area.die_mm2; /* published/estimated */
@@ -128,6 +181,12 @@ int npu_econ_unit_cost(const npu_hw *hw, const npu_process *p, const npu_econ_cf
         npu_err("%s: a %.0f mm2 die does not fit on a %.0f mm wafer", hw->name, r->die_area_mm2, c->wafer_mm);
         return -1;
     }
+    if (!(r->die_yield >= YIELD_MIN)) {
+        npu_err("%s: die yield %.2g%% (a %.1f mm2 die at D0 %g/cm2, %s): below 0.1%%, no product is built so; "
+                "check d0", hw->name, 100 * r->die_yield, r->die_area_mm2, p->d0_per_cm2,
+                npu_yield_model_names[c->yield_model]);
+        return -1;
+    }
     r->die_cost_usd = p->wafer_usd / (r->dies_per_wafer * r->die_yield);
     r->dies_cost_usd = r->die_cost_usd * r->dies;
     /* memory */
@@ -136,13 +195,24 @@ int npu_econ_unit_cost(const npu_hw *hw, const npu_process *p, const npu_econ_cf
     r->mem_gb = (phys > hw->mem_bytes ? phys : hw->mem_bytes) / 1073741824.0; /* marketed GB are GiB */
     r->mem_usd_per_gb = mem_usd_per_gb(t, hw->mem_height);
     r->hbm_cost_usd = r->mem_gb * r->mem_usd_per_gb;
-    /* package */
-    bool hbm = strncmp(t->type, "hbm", 3) == 0;
+    /* package: HBM stacks sit beside the die on a silicon interposer (CoWoS-S) or
+     * bridges in an RDL interposer (CoWoS-L); an organic substrate cannot route
+     * their 1024-2048-bit interfaces */
+    bool hbm = npu_memtech_type(t)->family == NPU_MEM_HBM;
     double silicon = r->die_area_mm2 * r->dies;
+    double ip = INTERPOSER_SPACING * (silicon + (hbm ? hw->mem_stacks : 0) * HBM_FOOTPRINT_MM2);
     npu_pkg pk = c->package;
-    if (pk == NPU_PKG_AUTO) {
-        double ip = INTERPOSER_SPACING * (silicon + hw->mem_stacks * HBM_FOOTPRINT_MM2);
-        pk = !hbm ? NPU_PKG_ORGANIC : ip <= COWOS_S_MAX_MM2 ? NPU_PKG_COWOS_S : NPU_PKG_COWOS_L;
+    if (pk == NPU_PKG_AUTO) pk = !hbm ? NPU_PKG_ORGANIC : ip <= COWOS_S_MAX_MM2 ? NPU_PKG_COWOS_S : NPU_PKG_COWOS_L;
+    if (pk == NPU_PKG_ORGANIC && hbm) {
+        npu_err("%s: package organic cannot carry HBM (%d %s stacks): their wide interfaces need a silicon "
+                "interposer or bridge beside the die; use cowos-s or cowos-l",
+                hw->name, hw->mem_stacks, t->name);
+        return -1;
+    }
+    if (pk == NPU_PKG_COWOS_S && ip > COWOS_S_MAX_MM2) {
+        npu_err("%s: package cowos-s: an interposer of %.0f mm2 exceeds CoWoS-S's %.0f mm2 (3.3 reticles); use cowos-l",
+                hw->name, ip, (double)COWOS_S_MAX_MM2);
+        return -1;
     }
     r->package = pk;
     int stacks_on_package = hbm ? hw->mem_stacks : 0;
@@ -166,7 +236,7 @@ int npu_econ_unit_cost(const npu_hw *hw, const npu_process *p, const npu_econ_cf
     /* a failed assembly scraps its known-good dies and stacks too */
     r->package_cost_usd = direct / y + (r->dies_cost_usd + r->hbm_cost_usd) * (1 / y - 1);
     r->test_cost_usd = TEST_FRAC * (r->dies_cost_usd + r->hbm_cost_usd + r->package_cost_usd);
-    r->nre_usd = c->nre_usd > 0 ? c->nre_usd : p->mask_nre_usd;
+    r->nre_usd = c->nre_usd >= 0 ? c->nre_usd : p->mask_nre_usd;
     r->nre_per_unit_usd = c->volume > 0 ? r->nre_usd / c->volume : 0;
     r->unit_cost_usd = r->dies_cost_usd + r->hbm_cost_usd + r->package_cost_usd + r->test_cost_usd + r->nre_per_unit_usd;
     r->board_cost_usd = BOARD_USD + BOARD_USD_PER_W * hw->tdp_w;
@@ -187,6 +257,12 @@ void npu_tco_cfg_default(npu_tco_cfg *c) {
 
 int npu_tco_usd_per_hour(const npu_hw *hw, const npu_tco_cfg *cfg, double avg_power_w, npu_tco *out) {
     memset(out, 0, sizeof *out);
+    if (out_of("chip price, USD", cfg->chip_price_usd, 0, 1e9) || out_of("margin", cfg->margin, 0.01, 1e3) ||
+        out_of("server overhead", cfg->server_overhead, 0, 1e3) ||
+        out_of("host power fraction", cfg->host_power_frac, 0, 1e3) || out_of("PUE", cfg->pue, 1, 10) ||
+        out_of("USD per kWh", cfg->usd_per_kwh, 0, 1e3) || out_of("lifetime, years", cfg->lifetime_years, 0.01, 100) ||
+        out_of("average power, W", avg_power_w, 0, 1e7))
+        return -1;
     if (cfg->chip_price_usd > 0) {
         out->chip_price_usd = cfg->chip_price_usd;
         out->price_basis = "option";

@@ -29,22 +29,26 @@ double npu_yield(npu_yield_model m, double area_mm2, double d0_per_cm2, double a
 double npu_yield_harvest(npu_yield_model m, double fixed_mm2, double unit_mm2, int units, int spares,
                          double d0_per_cm2, double alpha);
 
+/* Largest defect density the cost model accepts, defects/cm2: early risk production
+ * runs ~0.5-1; beyond 10 nothing ships (npu_econ.c). */
+#define NPU_ECON_D0_MAX 10.0
+
 typedef struct npu_econ_cfg {
     npu_yield_model yield_model; /* default negative binomial */
     double alpha;                /* clustering, default 10 (logic, chiplet-actuary) */
     double wafer_mm, edge_mm, scribe_mm; /* 300, 5, 0.2 */
     npu_pkg package;             /* default auto: HBM -> CoWoS-S (CoWoS-L above 3.3 reticles), else organic */
     double volume;               /* units the NRE is spread over, default 100,000 */
-    double nre_usd;              /* 0 = the process's mask + tape-out NRE */
-    bool estimate_area;          /* true: the area model even when die_mm2 is published */
+    double nre_usd;              /* USD; negative (the default) = the process's mask + tape-out NRE; 0 is legal */
+    bool estimate_area;          /* true: the area model alone, even when a die area is published */
 } npu_econ_cfg;
 void npu_econ_cfg_default(npu_econ_cfg *c);
 
 typedef struct npu_unit_cost {
     npu_area area;
-    double estimated_die_area_mm2; /* one die, from the area model */
-    double die_area_mm2;           /* one die, as costed: published die_mm2 / dies, or the estimate */
-    const char *area_basis;        /* "published" | "estimate" */
+    double estimated_die_area_mm2; /* one die, from the area model on the costed process */
+    double die_area_mm2;           /* one die, as costed (area_basis says how) */
+    const char *area_basis;        /* "published" | "published, scaled" | "estimate" (docs/economics.md) */
     int dies;
     double dies_per_wafer, die_yield;
     double die_cost_usd;           /* one known-good die (wafer / good dies per wafer) */
@@ -61,7 +65,15 @@ typedef struct npu_unit_cost {
     double board_cost_usd;         /* board/module: VRMs, PCB, connectors */
 } npu_unit_cost;
 
-/* -1 + npu_err: reticle limit exceeded, no memory technology. */
+/* Unit cost of `hw` built on process `p`. The die area costed (docs/economics.md
+ * "Which die area"): the published area when the chip is exactly as published
+ * (the built-in preset of its name, or a user file of another name: its own
+ * die_mm2) on its own process; after an edit or on another process, the
+ * published area scaled by the area model's ratio estimate(this chip, p) /
+ * estimate(as published, own process); the area model alone when no area is
+ * published or estimate_area is set. -1 + npu_err: an input outside its range
+ * (d0, alpha, wafer, volume, NRE, yield model), a package that cannot carry the
+ * memory (HBM on organic), a die over the reticle, a yield below 0.1%. */
 int npu_econ_unit_cost(const npu_hw *hw, const npu_process *p, const npu_econ_cfg *c, npu_unit_cost *out);
 
 /* ---- total cost of ownership ---- */
@@ -85,7 +97,8 @@ typedef struct npu_tco {
 } npu_tco;
 
 /* $/hour of one chip drawing avg_power_w on average. -1 + npu_err when no price
- * can be found (no --chip-price, no preset price, unknown process). */
+ * can be found (no --chip-price, no preset price, unknown process) or a parameter
+ * is outside its range (negative, non-finite, zero lifetime or margin, PUE < 1). */
 int npu_tco_usd_per_hour(const npu_hw *hw, const npu_tco_cfg *cfg, double avg_power_w, npu_tco *out);
 /* $ per million tokens for `chips` chips at usd_per_hour_per_chip producing tokens_per_s. */
 double npu_tco_usd_per_mtok(double usd_per_hour_per_chip, int chips, double tokens_per_s);

@@ -5,6 +5,7 @@
 #include "npu_process.h"
 
 #include <assert.h>
+#include <limits.h>
 #include <errno.h>
 #include <math.h>
 #include <stddef.h>
@@ -48,6 +49,10 @@ typedef enum {
 #define S_TOPO 0x20000u  /* links.topology: a known name, consistent with dims */
 #define S_DOMAIN 0x40000u/* links.domain_chips: consistent with dims */
 #define F_UNSET0 0x80000u /* 0 means "not given": no value in output columns */
+#define S_PEAK 0x100000u  /* side effect: the stated peak_tflops no longer describe the engines */
+#define F_ENGINE 0x200000u/* needs a matrix.engine section */
+#define F_GEMV 0x400000u  /* needs a matrix.gemv section */
+#define S_CLK 0x800000u   /* side effect: SRAM bandwidths stated beside bytes_per_cycle follow the cycles */
 
 struct npu_ov_field {
     const char *path;  /* full path; sram fields: "hw.sram[].key" */
@@ -66,7 +71,7 @@ struct npu_ov_field {
 #define FSZ(T, f) sizeof(((T *)0)->f)
 #define HWF(p, s, k, ty, f, mn, mx, fl, h) {"hw." p, NPU_OV_HW, ty, offsetof(npu_hw, f), FSZ(npu_hw, f), 0, mn, mx, s, k, fl, NULL, 0, h}
 #define SRF(k, ty, f, fl, h) {"hw.sram[]." k, NPU_OV_HW, ty, offsetof(npu_sram, f), FSZ(npu_sram, f), 0, 0, 0, "sram", k, F_SRAM | (fl), NULL, 0, h}
-#define MDF(p, s, k, ty, f, mn, fl, h) {"model." p, NPU_OV_MODEL, ty, offsetof(npu_model, f), FSZ(npu_model, f), 0, mn, 0, s, k, fl, NULL, 0, h}
+#define MDF(p, s, k, ty, f, mn, mx, fl, h) {"model." p, NPU_OV_MODEL, ty, offsetof(npu_model, f), FSZ(npu_model, f), 0, mn, mx, s, k, fl, NULL, 0, h}
 #define MDE(p, k, f, nm, h) {"model." p, NPU_OV_MODEL, T_ENUM, offsetof(npu_model, f), FSZ(npu_model, f), 0, 0, 0, "", k, 0, nm, (int)NPU_ARRAY_LEN(nm), h}
 #define ENF(k, f, mn, h) {"engine." k, NPU_OV_ENGINE, T_NUM, offsetof(npu_engine, f), FSZ(npu_engine, f), 0, mn, 0, "", k, 0, NULL, 0, h}
 #define WLF(k, ty, f, mn, mx, fl, h) {"workload." k, NPU_OV_WORKLOAD, ty, offsetof(npu_wl, f), FSZ(npu_wl, f), 0, mn, mx, "", k, fl, NULL, 0, h}
@@ -77,28 +82,40 @@ struct npu_ov_field {
 static const char *const norm_names[] = {"rmsnorm", "layernorm"};
 static const char *const act_names[] = {"silu", "gelu", "relu"};
 static const char *const pos_names[] = {"rope", "learned", "alibi", "none"};
-static const char *const topo_names[] = {"switch", "mesh", "ring", "torus2d", "torus3d", "pcie", "none"};
-static const int topo_dims[] = {0, 0, 1, 2, 3, 0, 0};
 
 const char *const npu_wl_phase_names[NPU_WL_PHASES] = {"prefill", "decode", "e2e", "offline", "serve"};
 
 #define AP (F_AREA | F_PRODUCT)
 static const npu_ov_field table[] = {
     {"hw", NPU_OV_HW, T_LOAD, 0, 0, 0, 0, 0, "", "hw", 0, NULL, 0, "the whole chip: a preset name or a JSON file"},
-    HWF("matrix.units", "matrix", "units", T_INT, units, 1, 0, AP | S_UNITS, "matrix units (SMs, cores, PEs)"),
-    HWF("matrix.clock_mhz", "matrix", "clock_mhz", T_NUM, clock_mhz, 1, 0, F_PRODUCT, "clock of the dense peaks, MHz"),
-    HWF("matrix.macs_per_cycle.bf16", "matrix.macs_per_cycle", "bf16", T_NUM, macs_per_cycle[NPU_BF16], 0, 0, AP, "dense bf16 MAC/cycle/unit"),
-    HWF("matrix.macs_per_cycle.fp16", "matrix.macs_per_cycle", "fp16", T_NUM, macs_per_cycle[NPU_FP16], 0, 0, AP, "dense fp16 MAC/cycle/unit"),
-    HWF("matrix.macs_per_cycle.fp8", "matrix.macs_per_cycle", "fp8", T_NUM, macs_per_cycle[NPU_FP8], 0, 0, AP, "dense fp8 MAC/cycle/unit"),
-    HWF("matrix.macs_per_cycle.int8", "matrix.macs_per_cycle", "int8", T_NUM, macs_per_cycle[NPU_INT8], 0, 0, AP, "dense int8 MAC/cycle/unit"),
-    HWF("matrix.macs_per_cycle.int4", "matrix.macs_per_cycle", "int4", T_NUM, macs_per_cycle[NPU_INT4], 0, 0, AP, "dense int4 MAC/cycle/unit"),
+    HWF("matrix.units", "matrix", "units", T_INT, units, 1, 0, AP | S_UNITS | S_PEAK | S_CLK, "matrix units (SMs, cores, PEs)"),
+    HWF("matrix.clock_mhz", "matrix", "clock_mhz", T_NUM, clock_mhz, 1, 0, F_PRODUCT | S_PEAK | S_CLK, "clock of the dense peaks, MHz"),
+    HWF("matrix.macs_per_cycle.bf16", "matrix.macs_per_cycle", "bf16", T_NUM, macs_per_cycle[NPU_BF16], 0, 0, AP | S_PEAK, "dense bf16 MAC/cycle/unit"),
+    HWF("matrix.macs_per_cycle.fp16", "matrix.macs_per_cycle", "fp16", T_NUM, macs_per_cycle[NPU_FP16], 0, 0, AP | S_PEAK, "dense fp16 MAC/cycle/unit"),
+    HWF("matrix.macs_per_cycle.fp8", "matrix.macs_per_cycle", "fp8", T_NUM, macs_per_cycle[NPU_FP8], 0, 0, AP | S_PEAK, "dense fp8 MAC/cycle/unit"),
+    HWF("matrix.macs_per_cycle.int8", "matrix.macs_per_cycle", "int8", T_NUM, macs_per_cycle[NPU_INT8], 0, 0, AP | S_PEAK, "dense int8 MAC/cycle/unit"),
+    HWF("matrix.macs_per_cycle.int4", "matrix.macs_per_cycle", "int4", T_NUM, macs_per_cycle[NPU_INT4], 0, 0, AP | S_PEAK, "dense int4 MAC/cycle/unit"),
+    HWF("matrix.macs_per_cycle.fp32", "matrix.macs_per_cycle", "fp32", T_NUM, macs_per_cycle[NPU_FP32], 0, 0, AP | S_PEAK, "dense fp32 matrix MAC/cycle/unit"),
+    HWF("matrix.engine.per_unit", "matrix.engine", "per_unit", T_INT, engine.per_unit, 1, 0, AP | F_ENGINE, "matrix engines per unit"),
+    HWF("matrix.engine.m", "matrix.engine", "m", T_INT, engine.m, 1, 0, AP | F_ENGINE, "mma instruction tile M"),
+    HWF("matrix.engine.n", "matrix.engine", "n", T_INT, engine.n, 1, 0, AP | F_ENGINE, "mma instruction tile N"),
+    HWF("matrix.engine.k", "matrix.engine", "k", T_INT, engine.k, 1, 0, AP | F_ENGINE, "mma instruction tile K"),
+    HWF("matrix.engine.rows", "matrix.engine", "rows", T_INT, engine.rows, 1, 0, AP | F_ENGINE, "systolic array rows"),
+    HWF("matrix.engine.cols", "matrix.engine", "cols", T_INT, engine.cols, 1, 0, AP | F_ENGINE, "systolic array columns"),
+    HWF("matrix.gemv.granule", "matrix.gemv", "granule", T_INT, gemv_desc.granule, 1, 0, F_PRODUCT | F_GEMV, "rows M pads to on the engine"),
+    HWF("matrix.gemv.max_rows", "matrix.gemv", "max_rows", T_INT, gemv_desc.max_rows, 1, 0, F_PRODUCT | F_GEMV, "largest M of the vector/dedicated GEMV path"),
     HWF("matrix.tile_m", "matrix", "tile_m", T_INT, tile_m, 1, 0, F_PRODUCT, "output tile rows per unit"),
     HWF("matrix.tile_n", "matrix", "tile_n", T_INT, tile_n, 1, 0, F_PRODUCT, "output tile columns per unit"),
     HWF("matrix.tile_k", "matrix", "tile_k", T_INT, tile_k, 1, 0, F_PRODUCT, "tile depth"),
-    HWF("vector.flops_per_cycle", "vector", "flops_per_cycle", T_NUM, vec_flops_per_cycle, 0, 0, AP | S_VEC, "fp32 vector FLOP/cycle/unit (0 = 256)"),
+    HWF("vector.flops_per_cycle", "vector", "flops_per_cycle", T_NUM, vec_flops_per_cycle, 0, 0, AP | S_VEC | S_PEAK, "fp32 vector FLOP/cycle/unit (0 = 256)"),
+    HWF("vector.units", "vector", "units", T_INT, vec_units, 1, 0, AP | S_PEAK, "vector units on the chip"),
+    HWF("vector.clock_mhz", "vector", "clock_mhz", T_NUM, vec_clock_mhz, 1, 0, F_PRODUCT | S_PEAK, "vector clock, MHz"),
+    HWF("vector.width_bits", "vector", "width_bits", T_INT, vec_width_bits, 1, 0, AP, "SIMD width per vector unit, bits"),
     SRF("kb_per_unit", T_NUM, kb_per_unit, AP, "SRAM level N: KB per matrix unit"),
     SRF("mb", T_NUM, mb, AP, "SRAM level N: MB shared by the chip"),
     SRF("bandwidth_gbps", T_NUM, bandwidth_gbps, F_PRODUCT, "SRAM level N: GB/s"),
+    SRF("bytes_per_cycle", T_NUM, bytes_per_cycle, F_PRODUCT, "SRAM level N: bytes per cycle (per unit, or per chip if shared)"),
+    SRF("feeds_matrix", T_BOOL, feeds_matrix, F_PRODUCT, "SRAM level N feeds the matrix engines"),
     HWF("memory.technology", "memory", "technology", T_STR, mem_technology, 0, 0, AP | S_TECH, "memory technology (npusim list memory); resets pin_gbps and capacity_gb"),
     HWF("memory.stacks", "memory", "stacks", T_INT, mem_stacks, 1, 0, AP | S_CAP, "HBM stacks or DRAM devices; resets capacity_gb"),
     HWF("memory.height", "memory", "height", T_INT, mem_height, 1, 0, F_PRODUCT | S_CAP, "dies per stack; resets capacity_gb"),
@@ -130,33 +147,33 @@ static const npu_ov_field table[] = {
     EFF("attn_eff", attn_eff), EFF("vec_eff", vec_eff), EFF("gemm_mem_eff", gemm_mem_eff),
 
     {"model", NPU_OV_MODEL, T_LOAD, 0, 0, 0, 0, 0, "", "model", 0, NULL, 0, "the whole model: a preset name, JSON or HF config.json"},
-    MDF("layers", "", "layers", T_INT, layers, 1, 0, "decoder layers (HF: num_hidden_layers)"),
-    MDF("hidden", "", "hidden", T_INT, hidden, 1, 0, "hidden size"),
-    MDF("heads", "", "heads", T_INT, heads, 1, 0, "attention heads"),
-    MDF("kv_heads", "", "kv_heads", T_INT, kv_heads, 1, 0, "key/value heads"),
-    MDF("head_dim", "", "head_dim", T_INT, head_dim, 1, 0, "head width"),
-    MDF("ffn", "", "ffn", T_INT, ffn, 1, 0, "MLP intermediate size"),
-    MDF("vocab", "", "vocab", T_INT, vocab, 1, 0, "vocabulary"),
-    MDF("max_seq", "", "max_seq", T_INT, max_seq, 1, 0, "context window"),
-    MDF("sliding_window", "", "sliding_window", T_INT, sliding_window, 0, 0, "sliding window (0 = full attention)"),
-    MDF("gated_mlp", "", "gated_mlp", T_BOOL, gated_mlp, 0, 0, "gate*up MLP"),
-    MDF("tied_embeddings", "", "tied_embeddings", T_BOOL, tied_embeddings, 0, 0, "lm_head shares the embedding"),
-    MDF("attn_bias", "", "attn_bias", T_BOOL, attn_bias, 0, 0, "bias on q/k/v"),
-    MDF("mlp_bias", "", "mlp_bias", T_BOOL, mlp_bias, 0, 0, "bias in the MLP"),
-    MDF("parallel_block", "", "parallel_block", T_BOOL, parallel_block, 0, 0, "attention and MLP in parallel"),
+    MDF("layers", "", "layers", T_INT, layers, 1, NPU_MODEL_MAX_LAYERS, 0, "decoder layers (HF: num_hidden_layers)"),
+    MDF("hidden", "", "hidden", T_INT, hidden, 1, NPU_MODEL_MAX_HIDDEN, 0, "hidden size"),
+    MDF("heads", "", "heads", T_INT, heads, 1, NPU_MODEL_MAX_HEADS, 0, "attention heads"),
+    MDF("kv_heads", "", "kv_heads", T_INT, kv_heads, 1, NPU_MODEL_MAX_HEADS, 0, "key/value heads"),
+    MDF("head_dim", "", "head_dim", T_INT, head_dim, 1, NPU_MODEL_MAX_HEAD_DIM, 0, "head width"),
+    MDF("ffn", "", "ffn", T_INT, ffn, 1, NPU_MODEL_MAX_FFN, 0, "MLP intermediate size"),
+    MDF("vocab", "", "vocab", T_INT, vocab, 1, NPU_MODEL_MAX_VOCAB, 0, "vocabulary"),
+    MDF("max_seq", "", "max_seq", T_INT, max_seq, 1, NPU_MODEL_MAX_SEQ, 0, "context window"),
+    MDF("sliding_window", "", "sliding_window", T_INT, sliding_window, 0, NPU_MODEL_MAX_SEQ, 0, "sliding window (0 = full attention)"),
+    MDF("gated_mlp", "", "gated_mlp", T_BOOL, gated_mlp, 0, 0, 0, "gate*up MLP"),
+    MDF("tied_embeddings", "", "tied_embeddings", T_BOOL, tied_embeddings, 0, 0, 0, "lm_head shares the embedding"),
+    MDF("attn_bias", "", "attn_bias", T_BOOL, attn_bias, 0, 0, 0, "bias on q/k/v"),
+    MDF("mlp_bias", "", "mlp_bias", T_BOOL, mlp_bias, 0, 0, 0, "bias in the MLP"),
+    MDF("parallel_block", "", "parallel_block", T_BOOL, parallel_block, 0, 0, 0, "attention and MLP in parallel"),
     MDE("norm", "norm", norm, norm_names, "rmsnorm|layernorm"),
     MDE("activation", "activation", act, act_names, "silu|gelu|relu"),
     MDE("position", "position", pos, pos_names, "rope|learned|alibi|none"),
-    MDF("moe.experts", "moe", "experts", T_INT, moe.experts, 1, F_MOE, "routed experts"),
-    MDF("moe.top_k", "moe", "top_k", T_INT, moe.top_k, 1, F_MOE, "experts per token"),
-    MDF("moe.shared_experts", "moe", "shared_experts", T_INT, moe.shared_experts, 0, F_MOE, "always-active experts"),
-    MDF("moe.expert_ffn", "moe", "expert_ffn", T_INT, moe.expert_ffn, 1, F_MOE, "expert intermediate size"),
-    MDF("moe.dense_layers", "moe", "dense_layers", T_INT, moe.dense_layers, 0, F_MOE, "leading dense layers"),
-    MDF("mla.q_lora_rank", "mla", "q_lora_rank", T_INT, mla.q_lora_rank, 0, F_MLA, "MLA query rank"),
-    MDF("mla.kv_lora_rank", "mla", "kv_lora_rank", T_INT, mla.kv_lora_rank, 1, F_MLA, "MLA cached latent width"),
-    MDF("mla.qk_nope_head_dim", "mla", "qk_nope_head_dim", T_INT, mla.qk_nope_dim, 1, F_MLA, "MLA non-rotary q/k width"),
-    MDF("mla.qk_rope_head_dim", "mla", "qk_rope_head_dim", T_INT, mla.qk_rope_dim, 1, F_MLA, "MLA rotary width"),
-    MDF("mla.v_head_dim", "mla", "v_head_dim", T_INT, mla.v_head_dim, 1, F_MLA, "MLA value width"),
+    MDF("moe.experts", "moe", "experts", T_INT, moe.experts, 1, NPU_MODEL_MAX_EXPERTS, F_MOE, "routed experts"),
+    MDF("moe.top_k", "moe", "top_k", T_INT, moe.top_k, 1, NPU_MODEL_MAX_EXPERTS, F_MOE, "experts per token"),
+    MDF("moe.shared_experts", "moe", "shared_experts", T_INT, moe.shared_experts, 0, NPU_MODEL_MAX_SHARED, F_MOE, "always-active experts"),
+    MDF("moe.expert_ffn", "moe", "expert_ffn", T_INT, moe.expert_ffn, 1, NPU_MODEL_MAX_FFN, F_MOE, "expert intermediate size"),
+    MDF("moe.dense_layers", "moe", "dense_layers", T_INT, moe.dense_layers, 0, NPU_MODEL_MAX_LAYERS, F_MOE, "leading dense layers"),
+    MDF("mla.q_lora_rank", "mla", "q_lora_rank", T_INT, mla.q_lora_rank, 0, NPU_MODEL_MAX_LORA, F_MLA, "MLA query rank"),
+    MDF("mla.kv_lora_rank", "mla", "kv_lora_rank", T_INT, mla.kv_lora_rank, 1, NPU_MODEL_MAX_LORA, F_MLA, "MLA cached latent width"),
+    MDF("mla.qk_nope_head_dim", "mla", "qk_nope_head_dim", T_INT, mla.qk_nope_dim, 1, NPU_MODEL_MAX_HEAD_DIM, F_MLA, "MLA non-rotary q/k width"),
+    MDF("mla.qk_rope_head_dim", "mla", "qk_rope_head_dim", T_INT, mla.qk_rope_dim, 1, NPU_MODEL_MAX_HEAD_DIM, F_MLA, "MLA rotary width"),
+    MDF("mla.v_head_dim", "mla", "v_head_dim", T_INT, mla.v_head_dim, 1, NPU_MODEL_MAX_HEAD_DIM, F_MLA, "MLA value width"),
 
     {"engine", NPU_OV_ENGINE, T_LOAD, 0, 0, 0, 0, 0, "", "engine", 0, NULL, 0, "engine profile: trtllm|mlperf|ideal"},
     ENF("kernel_scale", kernel_scale, 0.01, "engine kernel time / isolated kernel time"),
@@ -497,6 +514,12 @@ static int precheck(const npu_ov *o, const npu_ov_target *t, const char *origin)
         npu_err("%s: %s describes no %s section to edit", origin, hw->name, missing);
         return -1;
     }
+    if ((f->flags & F_ENGINE) && !hw->engine.type[0]) missing = "matrix.engine";
+    if ((f->flags & F_GEMV) && !hw->gemv_desc.path[0]) missing = "matrix.gemv";
+    if (missing) {
+        npu_err("%s: %s describes no %s section to edit", origin, hw->name, missing);
+        return -1;
+    }
     if ((f->flags & F_MOE) && t->model->moe.experts <= 0) {
         npu_err("%s: %s is a dense model (no moe section to edit)", origin, t->model->name);
         return -1;
@@ -531,7 +554,25 @@ static void side_effects(const npu_ov *o, const npu_ov_target *t) {
             if (n + 10 >= sizeof hw->description) n = sizeof hw->description - 10;
             memcpy(hw->description + n, " (edited)", 10);
         }
-        if (fl & S_TECH) hw->mem_pin_gbps = 0, hw->mem_capacity_gb = 0;
+        if (fl & S_TECH) {
+            hw->mem_pin_gbps = 0, hw->mem_capacity_gb = 0;
+            /* keep the stack height when the new technology makes it, else the reader's default */
+            const npu_memtech *mt = o->is_str ? npu_memtech_find(o->str) : NULL;
+            if (mt && !npu_memtech_height_ok(mt, hw->mem_height)) hw->mem_height = mt->heights[0]; /* its lowest */
+        }
+        if (fl & S_CLK) /* bytes_per_cycle x units x clock is the bandwidth: drop a stated GB/s beside it */
+            for (int i = 0; i < hw->n_sram; i++)
+                if (hw->sram[i].bytes_per_cycle > 0) hw->sram[i].bandwidth_gbps = 0;
+        if (fl & F_SRAM) { /* a level's bandwidth is stated once: GB/s or bytes per cycle */
+            int i = sram_index(o, hw, "");
+            if (i >= 0 && strcmp(o->f->key, "bandwidth_gbps") == 0) hw->sram[i].bytes_per_cycle = 0;
+            if (i >= 0 && strcmp(o->f->key, "bytes_per_cycle") == 0) hw->sram[i].bandwidth_gbps = 0;
+        }
+        if (fl & S_PEAK) {
+            memset(hw->peak_tflops, 0, sizeof hw->peak_tflops);
+            memset(hw->xpeak_tflops, 0, sizeof hw->xpeak_tflops);
+            hw->tf32_peak_tflops = 0;
+        }
         if (fl & S_CAP) hw->mem_capacity_gb = 0;
         if ((fl & S_UNITS) && !o->is_str && o->num >= 1 && o->num <= 2e9 && hw->units_total > hw->units)
             hw->units_total = (int)lround(o->num * hw->units_total / hw->units);
@@ -576,15 +617,21 @@ static int set_value(const npu_ov *o, const npu_ov_target *t, const npu_ov *all,
             return -1;
         }
         double v = o->num;
+        /* npu_json_num_range / npu_json_int_range: the bound, the fraction, the top */
         if (v < f->min) {
             npu_err("%s: field '%s' is %g, must be at least %g", WHERE(), key, v, f->min);
             return -1;
         }
-        if (f->type != T_NUM && (v != floor(v) || v > 2e9)) {
-            npu_err("%s: field '%s' must be an integer", WHERE(), key);
+        if (f->type != T_NUM && v != floor(v)) {
+            npu_err("%s: field '%s' is %g, must be an integer", WHERE(), key, v);
             return -1;
         }
-        if (f->max > 0 && ((f->flags & F_MAXX) ? v >= f->max : v > f->max)) {
+        double top = f->max > 0 ? f->max : f->type == T_INT ? INT_MAX : f->type == T_LONG ? 9e15 : 0;
+        if (f->type != T_NUM && v > top) {
+            npu_err("%s: field '%s' is %.17g, must be at most %.0f", WHERE(), key, v, top);
+            return -1;
+        }
+        if (f->type == T_NUM && f->max > 0 && ((f->flags & F_MAXX) ? v >= f->max : v > f->max)) {
             npu_err("%s: field '%s' is %g, must be %s %g", WHERE(), key, v, (f->flags & F_MAXX) ? "below" : "at most", f->max);
             return -1;
         }
@@ -611,13 +658,11 @@ static int set_value(const npu_ov *o, const npu_ov_target *t, const npu_ov *all,
             return -1;
         }
         if (f->flags & S_TOPO) {
-            int k = -1;
-            for (int i = 0; i < (int)NPU_ARRAY_LEN(topo_names); i++)
-                if (strcmp(o->str, topo_names[i]) == 0) k = i;
-            if (o->str[0] && k < 0) {
-                const char *c = npu_closest(o->str, topo_names, NPU_ARRAY_LEN(topo_names));
-                npu_err("%s.topology: unknown topology '%s'%s%s%s (switch, mesh, ring, torus2d, torus3d, pcie, none)",
-                        WHERE(), o->str, c ? " (did you mean '" : "", c ? c : "", c ? "'?)" : "");
+            npu_topo tp;
+            if (npu_topo_parse(o->str, &tp)) {
+                char m[400];
+                npu_strlcpy(m, npu_errmsg(), sizeof m);
+                npu_err("%s.topology: %s", WHERE(), m);
                 return -1;
             }
         }
@@ -732,10 +777,8 @@ static int validate(const npu_ov *o, int n, const npu_ov_target *t) {
         if (!links && npu_hw_finish(hw, "") == 0) goto model;
         origin_of(o, n, NPU_OV_HW, origin, sizeof origin);
         if (links) {
-            int k = -1;
-            for (int i = 0; i < (int)NPU_ARRAY_LEN(topo_names); i++)
-                if (strcmp(hw->link_topology, topo_names[i]) == 0) k = i;
-            int want = k >= 0 ? topo_dims[k] : 0;
+            npu_topo tp;
+            int want = npu_topo_parse(hw->link_topology, &tp) == 0 ? npu_topo_ndims(tp) : 0;
             if (hw->link_ndims && (!want || hw->link_ndims != want)) {
                 npu_err("%s: links.dims: a list of %d extents for topology '%s' (only ring, torus2d, torus3d take dims)",
                         origin, want, hw->link_topology[0] ? hw->link_topology : "(none)");
@@ -760,7 +803,8 @@ model:
 
 static bool needs_precheck(const npu_ov *o, const npu_ov_target *t) {
     unsigned fl = o->f->flags;
-    return !dom_base(o->f, t) || (fl & (F_LINKS | F_SCALEOUT | F_POWER | F_PROCESS | F_MOE | F_MLA | F_SRAM | S_NODE));
+    return !dom_base(o->f, t) ||
+           (fl & (F_LINKS | F_SCALEOUT | F_POWER | F_PROCESS | F_MOE | F_MLA | F_SRAM | S_NODE | F_ENGINE | F_GEMV));
 }
 
 int npu_ov_apply(const npu_ov *o, int n, npu_ov_target *t) {

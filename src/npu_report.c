@@ -1,8 +1,14 @@
-/* npu_report — presentation only: no model logic here. */
+/* npu_report — presentation only: no model logic here.
+ *
+ * Units: memory capacities and plans in GiB (2^30 bytes: what vendors call the
+ * "80 GB" of an H100, and what DRAM dies hold), labelled GiB in text and `_gib`
+ * in JSON; traffic stays in bytes (`dram_bytes`) and bandwidth in GB/s (1e9). */
 #include "npu_report.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+#define GIB 1073741824.0
 
 void npu_report_print_json(FILE *out, cJSON *j) {
     char *s = cJSON_Print(j);
@@ -11,7 +17,7 @@ void npu_report_print_json(FILE *out, cJSON *j) {
     cJSON_Delete(j);
 }
 
-static cJSON *step_json(const npu_graph *g, const npu_step_result *s) {
+static cJSON *step_json(const npu_hw *hw, const npu_graph *g, const npu_step_result *s) {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "time_ms", s->time_s * 1e3);
     cJSON_AddNumberToObject(o, "flops", s->flops);
@@ -35,11 +41,15 @@ static cJSON *step_json(const npu_graph *g, const npu_step_result *s) {
             cJSON_AddNumberToObject(e, "n", (double)k->n);
             cJSON_AddNumberToObject(e, "k", (double)k->k);
             if (k->groups > 1) cJSON_AddNumberToObject(e, "groups", k->groups);
+            cJSON_AddStringToObject(e, "compute_dtype", npu_dtype_names[npu_hw_gemm_dtype(hw, k->wdt, k->adt)]);
         }
+        if (k->kind == NPU_KK_COMM) cJSON_AddNumberToObject(e, "link_bytes", c->link_bytes);
         cJSON_AddNumberToObject(e, "flops", k->flops);
         cJSON_AddNumberToObject(e, "dram_bytes", k->bytes);
         cJSON_AddNumberToObject(e, "time_us", c->time_s * 1e6);
         cJSON_AddNumberToObject(e, "total_time_us", c->time_s * 1e6 * k->count);
+        cJSON_AddNumberToObject(e, "energy_j", c->energy_j);
+        cJSON_AddNumberToObject(e, "total_energy_j", c->energy_j * k->count);
         cJSON_AddStringToObject(e, "bound", npu_bound_names[c->bound]);
         cJSON_AddItemToArray(ks, e);
     }
@@ -91,15 +101,26 @@ cJSON *npu_report_run_json(const npu_model *m, const npu_hw *hw, const npu_run_c
         cJSON_AddNumberToObject(o, "tpot_ms", r->tpot_s * 1e3);
     }
     cJSON *mem = cJSON_AddObjectToObject(o, "memory");
-    cJSON_AddNumberToObject(mem, "weights_gb", r->mem.weights_B / 1e9);
-    cJSON_AddNumberToObject(mem, "kv_cache_gb", r->mem.kv_B / 1e9);
-    cJSON_AddNumberToObject(mem, "activations_gb", r->mem.act_B / 1e9);
-    cJSON_AddNumberToObject(mem, "total_gb", r->mem.total_B / 1e9);
-    cJSON_AddNumberToObject(mem, "capacity_gb", r->mem.capacity_B / 1e9);
+    cJSON_AddNumberToObject(mem, "weights_gib", r->mem.weights_B / GIB);
+    cJSON_AddNumberToObject(mem, "kv_cache_gib", r->mem.kv_B / GIB);
+    cJSON_AddNumberToObject(mem, "activations_gib", r->mem.act_B / GIB);
+    cJSON_AddNumberToObject(mem, "total_gib", r->mem.total_B / GIB);
+    cJSON_AddNumberToObject(mem, "capacity_gib", r->mem.capacity_B / GIB);
+    /* explicit datatype conversion: an integer-only NPU quantizes floating-point work */
+    npu_dtype want = npu_dtype_bytes(c->wdt) >= npu_dtype_bytes(c->adt) ? c->wdt : c->adt;
+    cJSON_AddStringToObject(o, "compute_dtype", npu_dtype_names[npu_hw_gemm_dtype(hw, c->wdt, c->adt)]);
+    cJSON_AddBoolToObject(o, "dtype_converted", npu_hw_dtype_converted(hw, want));
+    /* the chip's roof, for the HTML report's roofline (npu_html): dense peak of
+     * the GEMMs' datatype (bf16 when the chip quotes none for it), DRAM bandwidth */
+    npu_dtype pdt = npu_hw_peak_flops(hw, c->adt) > 0 ? c->adt : NPU_BF16;
+    cJSON *pk = cJSON_AddObjectToObject(o, "hw_peaks");
+    cJSON_AddStringToObject(pk, "dtype", npu_dtype_names[pdt]);
+    cJSON_AddNumberToObject(pk, "tflops", npu_hw_peak_flops(hw, pdt) / 1e12);
+    cJSON_AddNumberToObject(pk, "dram_gbps", hw->mem_bw_Bps / 1e9);
     cJSON_AddItemToObject(o, c->phase == NPU_RUN_DECODE ? "decode_step" : c->phase == NPU_RUN_OFFLINE ? "mixed_step" : "prefill_step",
-                          step_json(&r->graph, &r->step));
+                          step_json(hw, &r->graph, &r->step));
     if ((c->phase == NPU_RUN_E2E && c->output > 1) || c->phase == NPU_RUN_OFFLINE)
-        cJSON_AddItemToObject(o, "decode_step", step_json(&r->dgraph, &r->dstep));
+        cJSON_AddItemToObject(o, "decode_step", step_json(hw, &r->dgraph, &r->dstep));
     /* power (npu_power; docs/economics.md) */
     cJSON_AddNumberToObject(o, "power_w", r->power_w);
     cJSON_AddNumberToObject(o, "energy_j", r->energy_j);
@@ -157,9 +178,13 @@ void npu_report_run_table(FILE *out, const npu_model *m, const npu_hw *hw, const
                 r->ttft_s * 1e3, r->tpot_s * 1e3);
     fprintf(out, "  power          %12.1f W per chip (%.4g J per token%s)\n", r->power_w, r->energy_j_per_token,
             r->clock_frac < 1 ? ", TDP-throttled" : "");
-    fprintf(out, "\nmemory plan (fullest chip): weights %.2f GB + KV cache %.2f GB + activations %.2f GB = %.2f GB of %.1f GB (%.0f%%)\n",
-            r->mem.weights_B / 1e9, r->mem.kv_B / 1e9, r->mem.act_B / 1e9, r->mem.total_B / 1e9,
-            r->mem.capacity_B / 1e9, 100 * r->mem.total_B / r->mem.capacity_B);
+    npu_dtype want = npu_dtype_bytes(c->wdt) >= npu_dtype_bytes(c->adt) ? c->wdt : c->adt;
+    if (npu_hw_dtype_converted(hw, want))
+        fprintf(out, "  note           %s has no %s matrix datatype: GEMMs run as %s (quantized, as its compiler does)\n",
+                hw->name, npu_dtype_names[want], npu_dtype_names[npu_hw_matrix_dtype(hw, want)]);
+    fprintf(out, "\nmemory plan (fullest chip): weights %.2f GiB + KV cache %.2f GiB + activations %.2f GiB = %.2f GiB of %.1f GiB (%.0f%%)\n",
+            r->mem.weights_B / GIB, r->mem.kv_B / GIB, r->mem.act_B / GIB, r->mem.total_B / GIB,
+            r->mem.capacity_B / GIB, 100 * r->mem.total_B / r->mem.capacity_B);
     step_table(out, c->phase == NPU_RUN_DECODE ? "decode step" : c->phase == NPU_RUN_OFFLINE ? "step with prompts admitted" : "prefill step",
                &r->graph, &r->step);
     if (c->phase == NPU_RUN_E2E && c->output > 1)
@@ -168,16 +193,16 @@ void npu_report_run_table(FILE *out, const npu_model *m, const npu_hw *hw, const
 }
 
 void npu_report_run_csv(FILE *out, const npu_run_result *r) {
-    fprintf(out, "step,name,kind,count,launches,flops,dram_bytes,time_us,total_us,bound\n");
+    fprintf(out, "step,name,kind,count,launches,flops,dram_bytes,time_us,total_us,bound,energy_j\n");
     for (int pass = 0; pass < 2; pass++) {
         const npu_graph *g = pass ? &r->dgraph : &r->graph;
         const npu_step_result *s = pass ? &r->dstep : &r->step;
         for (int j = 0; j < g->n; j++) {
             const npu_kernel *k = &g->k[j];
-            fprintf(out, "%s,%s,%s,%d,%d,%.6g,%.6g,%.4f,%.4f,%s\n", pass ? "decode" : "first",
+            fprintf(out, "%s,%s,%s,%d,%d,%.6g,%.6g,%.4f,%.4f,%s,%.6g\n", pass ? "decode" : "first",
                     k->name, npu_kkind_names[k->kind], k->count, k->launches, k->flops, k->bytes,
                     s->kc[j].time_s * 1e6, s->kc[j].time_s * 1e6 * k->count,
-                    npu_bound_names[s->kc[j].bound]);
+                    npu_bound_names[s->kc[j].bound], s->kc[j].energy_j);
         }
     }
 }

@@ -648,9 +648,10 @@ static int read_tco(npu_sweep *s, const cJSON *t, const cJSON *e) {
     }
     if (e) {
         snprintf(where, sizeof where, "%s: econ", s->origin);
-        static const char *const keys[] = {"volume", "nre_usd", NULL};
+        static const char *const keys[] = {"volume", "nre_usd", "estimate_area", NULL};
         if (npu_json_check_keys(e, keys, where) || npu_json_num(e, "volume", &s->econ.volume, false, 1, where) ||
-            npu_json_num(e, "nre_usd", &s->econ.nre_usd, false, 0, where))
+            npu_json_num(e, "nre_usd", &s->econ.nre_usd, false, 0, where) ||
+            npu_json_bool(e, "estimate_area", &s->econ.estimate_area, false, where))
             return -1;
     }
     return 0;
@@ -962,15 +963,18 @@ static void cost_chip(const npu_sweep *s, npu_sweep_ctx *c, const npu_hw *hw, do
         npu_process tmp;
         npu_process_of_hw(hw->process_node, &tmp); /* the error naming the closest process */
         set_reason(err, cap, npu_errmsg());
-    } else if (npu_econ_unit_cost(hw, p, &s->econ, &u)) {
-        set_reason(err, cap, npu_errmsg());
-        npu_area a;
-        npu_area_estimate(hw, p, &a);
-        *die_mm2 = hw->die_mm2 > 0 ? hw->die_mm2 / a.dies : a.die_mm2; /* own process (p is the chip's) */
-        if (reticle_bad && *die_mm2 > p->reticle_mm2) *reticle_bad = true;
-    } else {
+    } else if (npu_econ_unit_cost(hw, p, &s->econ, &u) == 0) {
         *die_mm2 = u.die_area_mm2;
         *unit_cost = u.unit_cost_usd;
+    } else {
+        set_reason(err, cap, npu_errmsg());
+        /* the die it would have (the same rule), to report it and tell a reticle breach */
+        npu_process big = *p;
+        big.reticle_mm2 = 1e5;
+        if (npu_econ_unit_cost(hw, &big, &s->econ, &u) == 0) {
+            *die_mm2 = u.die_area_mm2;
+            if (reticle_bad && *die_mm2 > p->reticle_mm2) *reticle_bad = true;
+        }
     }
     if (s->price == PRICE_FIXED) *price = s->fixed_price;
     else if (s->price == PRICE_PRESET && hw->price_usd > 0) *price = hw->price_usd;
@@ -1063,8 +1067,9 @@ static int auto_plan(const npu_sweep *s, npu_sweep_ctx *c, const npu_wl *w, npu_
     default: pc.input = dist_mean(w->input_spec, w->input), pc.output = dist_mean(w->output_spec, w->output);
     }
     if (pc.output < 1) pc.output = 1;
-    int n = 0;
-    if (npu_planner_run(&c->model, &c->hw, &pc, c->pe, PLAN_MAX, &n)) return -1;
+    npu_planner_result pr;
+    if (npu_planner_run(&c->model, &c->hw, &pc, c->pe, PLAN_MAX, &pr)) return -1;
+    int n = pr.n;
     if (n == 0 || !c->pe[0].feasible) {
         npu_err("no feasible plan on %d chips%s%s", w->chips, n ? ": " : "", n ? c->pe[0].why : "");
         return -1;
@@ -1098,8 +1103,9 @@ static void eval_run(const npu_sweep *s, npu_sweep_ctx *c, const npu_wl *w, npu_
         set_reason(r->reason, sizeof r->reason, npu_errmsg());
         npu_run_cfg one = rc;
         if (one.batch <= 0) one.batch = 1;
+        npu_mem_need need = npu_run_mem_need(&one);
         npu_mem_plan mp;
-        r->m[NPU_SM_FITS] = npu_mem_plan_make(&c->model, &c->hw, &one, &mp) == 0;
+        r->m[NPU_SM_FITS] = npu_mem_plan_make(&c->model, &c->hw, plan, &need, &mp) == 0;
         r->m[NPU_SM_MEM_GB] = mp.total_B / 1e9;
         return;
     }
@@ -1170,9 +1176,10 @@ static void eval_serve(const npu_sweep *s, npu_sweep_ctx *c, const npu_wl *w, np
         npu_dist_free(&sc.wl.input);
         return;
     }
+    /* as the simulator sizes its caches: room for one step of its token budget */
     long budget = sc.sched == NPU_SCHED_CHUNKED ? sc.chunk : sc.max_batched_tokens, tok;
-    bool fits = npu_serve_kv_capacity(&sc.pool, sc.kv_mem_frac, budget, &tok) == 0 &&
-                (!disagg || npu_serve_kv_capacity(&sc.prefill, sc.kv_mem_frac, budget, &tok) == 0);
+    bool fits = npu_serve_kv_capacity(&sc.pool, sc.kv_mem_frac, (double)budget, 1, &tok) == 0 &&
+                (!disagg || npu_serve_kv_capacity(&sc.prefill, sc.kv_mem_frac, (double)budget, 1, &tok) == 0);
     r->m[NPU_SM_FITS] = fits;
     npu_serve_result x = {0};
     double rate = w->rate_rps;

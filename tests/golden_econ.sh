@@ -27,14 +27,16 @@ expect_grep "cost table unit cost" "unit cost" "$T/out"
 expect_ok "cost on another process" $NPUSIM cost --hw h100-sxm --process tsmc-n3 --json
 a3=$(json_num "$T/out" estimated_die_area_mm2)
 check "N3 die smaller than N4 die" "$a3 < $area"
-expect_grep "other process is estimated" '"area_basis":	"estimate"' "$T/out"
+expect_grep "other process scales the published area" '"area_basis":	"published, scaled"' "$T/out"
+d3=$(json_num "$T/out" die_area_mm2)
+check "N3 die = published 814 x the model's N3/N4 ratio ($d3)" "($d3 - 814 * $a3 / $area)^2 < 1e-6"
 expect_ok "cost volume" $NPUSIM cost --hw h100-sxm --volume 1000 --json
 u2=$(json_num "$T/out" unit_cost_usd)
 check "small volume costs more (NRE)" "$u2 > $u + 1000"
 expect_ok "cost samsung chip" $NPUSIM cost --hw rebel-quad --json
 expect_ok "cost poisson" $NPUSIM cost --hw rngd --yield-model poisson --json
 cat >"$T/proc.json" <<'JSON'
-{ "name": "my-node", "foundry": "Acme", "logic_mtr_mm2": 100, "sram_bitcell_um2": 0.03,
+{ "name": "my-node", "foundry": "Acme", "logic_mtr_mm2": 140, "sram_bitcell_um2": 0.03,
   "wafer_usd": 8000, "d0_per_cm2": 0.1, "source": "test" }
 JSON
 expect_ok "cost process file" $NPUSIM cost --hw rngd --process "$T/proc.json" --json

@@ -32,8 +32,8 @@ for f in deepseek-v3 qwen3-30b-a3b mixtral-8x7b; do
 done
 # MLA's cache: deepseek-v3 holds 61 x 576 values per token (70,272 bytes in bf16)
 $NPUSIM run --model deepseek-v3 --hw h200-sxm --phase decode --batch 1000 --ctx 999 --ep 8 --dtype fp8 --kv-dtype bf16 --json >"$T/ds.json"
-kv=$(json_num2 "$T/ds.json" kv_cache_gb)
-check "deepseek-v3 KV per chip = 125 seqs x 1000 x 70272 B ($kv GB)" "($kv - 125 * 1000 * 70272 / 1e9)^2 < 1e-6"
+kv=$(json_num2 "$T/ds.json" kv_cache_gib)
+check "deepseek-v3 KV per chip = 125 seqs x 1000 x 70272 B ($kv GiB)" "($kv - 125 * 1000 * 70272 / 1073741824)^2 < 1e-6"
 
 # --- offline (in-flight batching steady state) ---
 expect_ok "offline" $NPUSIM run --model llama3.1-8b --hw h100-sxm --phase offline --input 128 --output 128 --dtype fp8 --json
@@ -46,12 +46,12 @@ grep -q "^  1 " "$T/out" && ok || bad "plan prints a ranked table"
 grep -q "best" "$T/out" && ok || bad "plan says why the best wins"
 expect_ok "plan json" $NPUSIM plan --model deepseek-v3 --hw h200-sxm --chips 8 --dtype fp8 --json
 grep -q '"feasible":	true' "$T/out" && ok || bad "plan json has a feasible plan"
-grep -q 'not divisible by --pp' "$T/out" && ok || bad "plan json says why a plan is rejected"
+grep -q 'does not fit' "$T/out" && ok || bad "plan json says why a plan is rejected"
 expect_ok "plan moe" $NPUSIM plan --model mixtral-8x22b --hw h100-sxm --chips 8 --input 512 --output 128 --max-ttft 5000
 
 # --- impossible plans: one line, exit 2, the reason ---
 expect_err "tp not dividing heads" "not divisible by --tp 3" $NPUSIM run --model llama3-8b --hw h100-sxm --phase decode --batch 1 --ctx 10 --tp 3
-expect_err "pp not dividing layers" "not divisible by --pp 3" $NPUSIM run --model llama3-8b --hw h100-sxm --phase decode --batch 1 --ctx 10 --pp 3
+expect_err "pp beyond the layers" "--pp 33 exceeds its 32 layers" $NPUSIM run --model llama3-8b --hw h100-sxm --phase decode --batch 1 --ctx 10 --pp 33
 expect_err "ep on a dense model" "mixture-of-experts" $NPUSIM run --model llama3-8b --hw h100-sxm --phase decode --batch 1 --ctx 10 --ep 2
 expect_err "ep not dividing experts" "experts are not divisible by --ep 3" $NPUSIM run --model mixtral-8x7b --hw h100-sxm --phase decode --batch 1 --ctx 10 --ep 3
 expect_err "does not fit per chip" "per chip" $NPUSIM run --model llama3.1-405b --hw h100-sxm --phase decode --batch 1 --ctx 10 --tp 2

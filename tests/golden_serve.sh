@@ -10,7 +10,8 @@ json_sub() { awk -v o="\"$2\":" -v k="\"$3\":" '$1 == o { inside = 1; next }
 
 
 S="$NPUSIM serve --model llama3-8b --hw h100-sxm"
-W="--input lognormal:512,256,4000 --output lognormal:128,96,1500 --requests 2000"
+L="--input lognormal:512,256,4000 --output lognormal:128,96,1500"
+W="$L --requests 2000"
 
 # --- the summary contract ---
 expect_ok "serve json" $S --rate 20 $W --seed 3 --json
@@ -93,11 +94,11 @@ expect_ok "serve json for csv" $S --rate 20 $W --json
 check "CSV outputs sum to tokens_out" "$sum == $(json_num "$T/out" tokens_out)"
 
 # --- capacity planning ---
-expect_ok "find max rate" $S $W --requests 600 --slo-ttft 200 --slo-tpot 40 --find-max-rate --json
+expect_ok "find max rate" $S $L --requests 600 --slo-ttft 200 --slo-tpot 40 --find-max-rate --json
 mr=$(json_num "$T/out" max_rate_rps)
 check "max rate found" "$mr > 5 && $mr < 200"
 check "run at max rate meets p99 TTFT" "$(json_sub "$T/out" ttft_ms p99) <= 200"
-expect_ok "fleet" $S $W --requests 400 --slo-ttft 200 --slo-tpot 40 --target-rate 100 --json
+expect_ok "fleet" $S $L --requests 400 --slo-ttft 200 --slo-tpot 40 --target-rate 100 --json
 copies=$(json_sub "$T/out" fleet copies); chips=$(json_sub "$T/out" fleet chips); per=$(json_sub "$T/out" fleet max_rate_per_copy_rps)
 check "fleet: copies x per-copy rate covers the target" "$copies >= 1 && $copies * $per >= 100 * 0.97 && $chips == $copies"
 

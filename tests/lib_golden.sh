@@ -15,13 +15,15 @@ json_num() { sed -n "s/^\t\"$2\":[[:space:]]*\([-0-9.e+]*\),*$/\1/p" "$1" | head
 json_num2() { sed -n "s/^\t\t\"$2\":[[:space:]]*\([-0-9.e+]*\),*$/\1/p" "$1" | head -1; }
 json_str() { sed -n "s/^\t\"$2\":[[:space:]]*\"\([^\"]*\)\",*$/\1/p" "$1" | head -1; }
 
+# Every command runs under a time limit: a hang is a failure (exit 124), not a stuck test.
+LIMIT=${GOLDEN_TIMEOUT:-300}
 expect_ok() { # name, command...: exit 0; output in $T/out, $T/err
     name=$1; shift
-    if "$@" >"$T/out" 2>"$T/err"; then ok; else bad "$name: exit $? $(head -c 300 "$T/err")"; fi
+    if timeout $LIMIT "$@" >"$T/out" 2>"$T/err"; then ok; else bad "$name: exit $? $(head -c 300 "$T/err")"; fi
 }
 expect_err() { # name, stderr substring, command...: exit 2 with exactly one line on stderr
     name=$1; want=$2; shift 2
-    "$@" >"$T/out" 2>"$T/err"; rc=$?
+    timeout $LIMIT "$@" >"$T/out" 2>"$T/err"; rc=$?
     lines=$(wc -l <"$T/err")
     if [ $rc -eq 2 ] && [ "$lines" -eq 1 ] && grep -q -- "$want" "$T/err"; then ok
     else bad "$name: rc=$rc lines=$lines stderr=$(cat "$T/err")"; fi

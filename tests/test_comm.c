@@ -10,13 +10,13 @@
 #include <stdio.h>
 #include <string.h>
 
-/* A made-up chip: 1 HBM3 stack at 8 Gb/s/pin = 1024 GB/s, links given by `links`. */
+/* A made-up chip: 1 HBM3E stack at 8 Gb/s/pin = 1024 GB/s, links given by `links`. */
 static int make_hw(const char *links, npu_hw *hw) {
     char text[4096];
     snprintf(text, sizeof text,
              "{\"name\": \"madeup\", \"matrix\": {\"units\": 1, \"clock_mhz\": 1000, "
              "\"macs_per_cycle\": {\"bf16\": 1024}, \"source\": \"test\"}, "
-             "\"memory\": {\"technology\": \"hbm3\", \"stacks\": 1, \"pin_gbps\": 8, \"source\": \"test\"}, "
+             "\"memory\": {\"technology\": \"hbm3e-skhynix\", \"stacks\": 1, \"pin_gbps\": 8, \"source\": \"test\"}, "
              "\"links\": %s}",
              links);
     cJSON *j = npu_json_parse(text, "madeup");
@@ -152,6 +152,7 @@ static void test_bus_factor(void **st) {
 
 static void scale_links(npu_hw *hw, double f) {
     hw->link_gbps *= f, hw->link_each_gbps *= f, hw->nic_gbps *= f, hw->link_shared_gbps *= f;
+    assert_int_equal(npu_hw_finish(hw, "scaled"), 0); /* the fabric is derived: finish again */
 }
 
 /* Over every preset with links: more bytes never faster; more bandwidth never
@@ -261,12 +262,70 @@ static void test_links_schema(void **st) {
     assert_non_null(strstr(npu_errmsg(), "allreduce"));
 }
 
+/* Bytes each chip sends over its links (what npu_power charges pJ/bit for), by
+ * the algorithm chosen, hand-computed:
+ *   ring all-reduce, 4 chips, 1e9 B: 2 x 3/4 x 1e9 = 1.5e9
+ *   ring all-gather, 4 chips: 3/4 x 1e9 = 0.75e9
+ *   one-shot all-reduce, 8 chips, 1 KiB: 7 x 1024 = 7168
+ *   nvls, 8 chips, 1e12 B: 9/8 x 1e12
+ *   hierarchical all-reduce, domain 4 x 2 nodes, 1e9 B: RS 3/4 x 1e9 + AG 3/4 x 1e9
+ *     + inter ring 2 x 1/2 x 2.5e8 = 1.75e9 */
+static void test_sent_bytes_hand(void **st) {
+    (void)st;
+    npu_hw hw;
+    assert_int_equal(make_hw("{\"bandwidth_gbps\": 100, \"latency_us\": 1, \"topology\": \"ring\", "
+                             "\"dims\": [4], \"source\": \"t\"}",
+                             &hw),
+                     0);
+    near(npu_comm_op(&hw, NPU_COLL_ALLREDUCE, 4, 1e9).sent_B, 1.5e9, 1e-12);
+    near(npu_comm_op(&hw, NPU_COLL_ALLGATHER, 4, 1e9).sent_B, 0.75e9, 1e-12);
+    assert_true(npu_comm_op(&hw, NPU_COLL_ALLREDUCE, 1, 1e9).sent_B == 0); /* one chip sends nothing */
+    assert_int_equal(make_hw("{\"bandwidth_gbps\": 100, \"latency_us\": 1, \"topology\": \"switch\", \"source\": \"t\"}",
+                             &hw),
+                     0);
+    npu_comm_cost c = npu_comm_op(&hw, NPU_COLL_ALLREDUCE, 8, 1024);
+    assert_string_equal(c.algo, "one-shot");
+    near(c.sent_B, 7168, 1e-12);
+    assert_int_equal(make_hw("{\"bandwidth_gbps\": 450, \"topology\": \"switch\", \"in_switch_reduction\": true, "
+                             "\"source\": \"t\"}",
+                             &hw),
+                     0);
+    c = npu_comm_op(&hw, NPU_COLL_ALLREDUCE, 8, 1e12);
+    assert_string_equal(c.algo, "nvls");
+    near(c.sent_B, 9.0 / 8 * 1e12, 1e-12);
+    assert_int_equal(make_hw("{\"bandwidth_gbps\": 100, \"latency_us\": 1, \"topology\": \"switch\", "
+                             "\"domain_chips\": 4, \"scaleout\": {\"bandwidth_gbps\": 10, \"latency_us\": 10, "
+                             "\"source\": \"t\"}, \"source\": \"t\"}",
+                             &hw),
+                     0);
+    c = npu_comm_op(&hw, NPU_COLL_ALLREDUCE, 8, 1e9);
+    assert_string_equal(c.algo, "hierarchical");
+    near(c.sent_B, 1.75e9, 1e-12);
+}
+
+/* links.overlap is parsed once into the fabric and validated in [0, 1]; the
+ * topology is an enum there, from the one table of names. */
+static void test_fabric_overlap(void **st) {
+    (void)st;
+    npu_hw hw;
+    assert_int_equal(make_hw("{\"bandwidth_gbps\": 1, \"overlap\": 0.4, \"topology\": \"mesh\", \"source\": \"t\"}", &hw), 0);
+    assert_true(hw.fabric.overlap == 0.4 && npu_comm_overlap(&hw) == 0.4);
+    assert_int_equal(hw.fabric.topo, NPU_TOPO_MESH);
+    hw.comm_overlap = 1.2; /* an edited description is validated when finished again */
+    assert_int_equal(npu_hw_finish(&hw, "edit"), -1);
+    assert_non_null(strstr(npu_errmsg(), "overlap"));
+    hw.comm_overlap = 1.0;
+    assert_int_equal(npu_hw_finish(&hw, "edit"), 0);
+    assert_true(npu_comm_overlap(&hw) == 1.0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ring_allreduce_hand), cmocka_unit_test(test_pcie_hand), cmocka_unit_test(test_switch_choice_hand),
         cmocka_unit_test(test_nvls_hand),           cmocka_unit_test(test_torus_hand),
         cmocka_unit_test(test_bus_factor),          cmocka_unit_test(test_monotonic),
         cmocka_unit_test(test_multinode),           cmocka_unit_test(test_links_schema),
+        cmocka_unit_test(test_sent_bytes_hand),     cmocka_unit_test(test_fabric_overlap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

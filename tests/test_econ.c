@@ -171,16 +171,17 @@ static void test_energy_adds_up(void **st) {
     for (int i = 0; i < r.graph.n; i++) sum += r.step.kc[i].energy_j * r.graph.k[i].count;
     assert_float_equal(sum, r.prefill_energy_j, 1e-6 * sum);
     /* each kernel: static over its time + arithmetic + DRAM; DRAM part = bytes x 8 x pJ/bit */
-    npu_energy e;
-    npu_power_energy(&h, &e);
+    const npu_energy e = h.energy;
     npu_kernel k = npu_kernel_memory("copy", NPU_KK_MEMORY, 1e9, 0);
     npu_kcost kc = npu_cost_kernel(&h, &k, NPU_IN_STEP);
+    assert_true(kc.energy_j == 0); /* cost gives time only */
+    npu_power_kernel(&h, &k, &kc);
     assert_float_equal(kc.energy_j, e.idle_w * kc.time_s + 1e9 * 8 * e.pj_per_dram_bit * 1e-12, 1e-12);
     /* H100: 15.16 pJ/bit board level (power.csv fit: (497.7 - 131.3) W / 3.02 TB/s / 8) */
     assert_float_equal(e.pj_per_dram_bit, 15.16, 0.01);
     /* a 16k^3 bf16 GEMM is throttled: the clock drops and it gets slower */
     npu_kernel g = npu_kernel_gemm("g", 16384, 16384, 16384, NPU_BF16, NPU_BF16);
-    npu_kcost gs = npu_cost_kernel(&h, &g, NPU_STANDALONE), gi = npu_cost_kernel(&h, &g, NPU_IN_STEP);
+    npu_kcost gs = npu_power_op(&h, &g), gi = npu_cost_kernel(&h, &g, NPU_IN_STEP);
     assert_true(gs.clock_frac < 1 && gs.time_s > gi.time_s);
     double t;
     double w = npu_power_sustained_w(&h, &g, &t);
@@ -211,12 +212,279 @@ static void test_tco(void **st) {
     assert_non_null(strstr(npu_errmsg(), "--chip-price"));
 }
 
+/* ---- issue 10 ---- */
+
+static double area_on(const npu_hw *h, const char *proc, const npu_econ_cfg *c, const char **basis) {
+    npu_unit_cost u;
+    const npu_process *p = npu_process_find(proc);
+    assert_non_null(p);
+    assert_int_equal(npu_econ_unit_cost(h, p, c, &u), 0);
+    if (basis) *basis = u.area_basis;
+    return u.die_area_mm2 * u.dies;
+}
+
+/* Which die area is costed. Before issue 10 the L40S came out at 554 mm2 and
+ * cheaper on TSMC N5 than its published 609 mm2 on its own, denser N4 (one path
+ * published, the other the estimate), and an H100 with a sixth HBM stack kept
+ * the published 814 mm2. */
+static void test_costed_area_rule(void **st) {
+    (void)st;
+    npu_econ_cfg c;
+    npu_econ_cfg_default(&c);
+    const char *basis;
+    for (int i = 0; i < npu_hw_preset_count(); i++) {
+        npu_hw h;
+        assert_int_equal(npu_hw_load(npu_hw_preset_name(i), &h), 0);
+        const npu_process *own = npu_process_lookup(h.process_node);
+        if (h.die_mm2 <= 0 || !own || h.sram_main) continue; /* SRAM-only chips: no unit-cost rule (npusim cost says so) */
+        /* as published, on its own process: the published area */
+        assert_float_equal(area_on(&h, own->name, &c, &basis), h.die_mm2, 1e-9 * h.die_mm2);
+        assert_string_equal(basis, "published");
+        /* on another process: the published area x the model's ratio of the two estimates */
+        npu_area e_own, e_n3;
+        npu_area_estimate(&h, own, &e_own);
+        npu_area_estimate(&h, npu_process_find("tsmc-n3"), &e_n3);
+        double n3 = area_on(&h, "tsmc-n3", &c, &basis);
+        assert_float_equal(n3, h.die_mm2 * e_n3.total_mm2 / e_own.total_mm2, 1e-9 * n3);
+        assert_string_equal(basis, "published, scaled");
+        /* a less dense process never gives a smaller die than the chip's own */
+        const npu_process *n5 = npu_process_find("tsmc-n5");
+        if (n5->logic_mtr_mm2 < own->logic_mtr_mm2 && n5->sram_bitcell_um2 >= own->sram_bitcell_um2)
+            assert_true(area_on(&h, "tsmc-n5", &c, NULL) >= h.die_mm2 * (1 - 1e-12));
+    }
+    /* an edited die under the preset's name: scaled from the published area */
+    npu_hw h, e;
+    assert_int_equal(npu_hw_load("h100-sxm", &h), 0);
+    e = h;
+    e.mem_stacks = 6, e.mem_capacity_gb = 0;
+    assert_int_equal(npu_hw_finish(&e, "edit"), 0);
+    npu_area a_h, a_e;
+    npu_area_estimate(&h, npu_process_find("tsmc-n4"), &a_h);
+    npu_area_estimate(&e, npu_process_find("tsmc-n4"), &a_e);
+    double ea = area_on(&e, "tsmc-n4", &c, &basis);
+    assert_true(ea > 814);
+    assert_float_equal(ea, 814 * a_e.total_mm2 / a_h.total_mm2, 1e-9 * ea);
+    assert_string_equal(basis, "published, scaled");
+    /* a user's chip of its own name keeps its stated die_mm2 on its own process */
+    npu_hw u = e;
+    strcpy(u.name, "my-h100-6stack");
+    u.die_mm2 = 850;
+    assert_float_equal(area_on(&u, "tsmc-n4", &c, &basis), 850, 1e-9);
+    assert_string_equal(basis, "published");
+    /* --estimate-area: the model alone */
+    c.estimate_area = true;
+    assert_float_equal(area_on(&h, "tsmc-n4", &c, &basis), a_h.total_mm2, 1e-9);
+    assert_string_equal(basis, "estimate");
+}
+
+/* HBM on an organic substrate cost $278 before; it cannot be built. */
+static void test_package_rules(void **st) {
+    (void)st;
+    npu_hw h;
+    npu_process p;
+    load("h100-sxm", &h, &p);
+    npu_econ_cfg c;
+    npu_econ_cfg_default(&c);
+    npu_unit_cost u;
+    c.package = NPU_PKG_ORGANIC;
+    assert_int_equal(npu_econ_unit_cost(&h, &p, &c, &u), -1);
+    assert_non_null(strstr(npu_errmsg(), "interposer"));
+    c.package = NPU_PKG_COWOS_L;
+    assert_int_equal(npu_econ_unit_cost(&h, &p, &c, &u), 0);
+    assert_int_equal(u.package, NPU_PKG_COWOS_L);
+    /* a GDDR chip may go organic */
+    load("l40s", &h, &p);
+    c.package = NPU_PKG_ORGANIC;
+    assert_int_equal(npu_econ_unit_cost(&h, &p, &c, &u), 0);
+    /* MI300X's interposer (12 dies, 8 stacks) is beyond CoWoS-S */
+    load("mi300x", &h, &p);
+    c.package = NPU_PKG_COWOS_S;
+    assert_int_equal(npu_econ_unit_cost(&h, &p, &c, &u), -1);
+    assert_non_null(strstr(npu_errmsg(), "cowos-l"));
+}
+
+/* --nre-usd 0 was read as "the process's $54.2M". */
+static void test_nre_zero(void **st) {
+    (void)st;
+    npu_hw h;
+    npu_process p;
+    load("h100-sxm", &h, &p);
+    npu_econ_cfg c;
+    npu_econ_cfg_default(&c);
+    npu_unit_cost u, z;
+    assert_int_equal(npu_econ_unit_cost(&h, &p, &c, &u), 0);
+    assert_float_equal(u.nre_usd, 54.2e6, 1);
+    c.nre_usd = 0;
+    assert_int_equal(npu_econ_unit_cost(&h, &p, &c, &z), 0);
+    assert_true(z.nre_usd == 0 && z.nre_per_unit_usd == 0);
+    assert_float_equal(u.unit_cost_usd - z.unit_cost_usd, 54.2e6 / 1e5, 1e-6);
+}
+
+/* Absurd yield inputs printed null or 1e283 USD; now they are errors, and every
+ * legal combination gives a finite, positive cost. */
+static void test_cost_inputs(void **st) {
+    (void)st;
+    npu_hw h;
+    npu_process p;
+    load("h100-sxm", &h, &p);
+    npu_econ_cfg c;
+    npu_econ_cfg_default(&c);
+    npu_unit_cost u;
+    npu_process q = p;
+    q.d0_per_cm2 = 100;
+    assert_int_equal(npu_econ_unit_cost(&h, &q, &c, &u), -1);
+    assert_non_null(strstr(npu_errmsg(), "d0"));
+    q.d0_per_cm2 = 8; /* legal, but an 814 mm2 die yields ~1e-9: never built */
+    assert_int_equal(npu_econ_unit_cost(&h, &q, &c, &u), -1);
+    assert_non_null(strstr(npu_errmsg(), "yield"));
+    c.alpha = 0;
+    assert_int_equal(npu_econ_unit_cost(&h, &p, &c, &u), -1);
+    npu_econ_cfg_default(&c);
+    c.volume = 0;
+    assert_int_equal(npu_econ_unit_cost(&h, &p, &c, &u), -1);
+    npu_econ_cfg_default(&c);
+    c.yield_model = NPU_YIELD_COUNT;
+    assert_int_equal(npu_econ_unit_cost(&h, &p, &c, &u), -1);
+    for (int m = 0; m < NPU_YIELD_COUNT; m++)
+        for (double d0 = 0; d0 <= 1.0; d0 += 0.05) {
+            npu_econ_cfg_default(&c);
+            c.yield_model = (npu_yield_model)m;
+            q = p;
+            q.d0_per_cm2 = d0;
+            int rc = npu_econ_unit_cost(&h, &q, &c, &u);
+            if (rc == 0) assert_true(isfinite(u.unit_cost_usd) && u.unit_cost_usd > 0 && u.die_yield >= 1e-3);
+            else assert_non_null(strstr(npu_errmsg(), "yield"));
+        }
+}
+
+/* "858 mm2 exceeds the 858 mm2 limit": the message shows the difference. */
+static void test_reticle_message(void **st) {
+    (void)st;
+    npu_hw h;
+    npu_process p;
+    load("h100-sxm", &h, &p);
+    assert_int_equal(npu_area_check_reticle(&h, &p, 858.3), -1);
+    assert_non_null(strstr(npu_errmsg(), "858.3 mm2"));
+    assert_non_null(strstr(npu_errmsg(), "858.0 mm2"));
+    assert_int_equal(npu_area_check_reticle(&h, &p, 858.0), 0);
+}
+
+/* A TP 8 step's collectives got 0 J. Each kernel carries idle power x time plus
+ * the bytes it sends x pJ/bit; the step's energy is the sum of its kernels'. */
+static void test_collective_energy(void **st) {
+    (void)st;
+    npu_hw h;
+    npu_process p;
+    load("h100-sxm", &h, &p);
+    npu_model m;
+    assert_int_equal(npu_model_load("llama3-70b", &m), 0);
+    npu_step_cfg s = {.phase = NPU_PHASE_DECODE, .batch = 8, .seq = 1, .ctx = 1000, .wdt = NPU_BF16, .adt = NPU_BF16,
+                      .kvdt = NPU_BF16, .plan = {.tp = 8}};
+    npu_graph g;
+    npu_step_result r;
+    assert_int_equal(npu_graph_build(&m, &s, &g), 0);
+    npu_step_eval(&h, &g, &r);
+    int comm = 0;
+    double sum = 0;
+    for (int i = 0; i < g.n; i++) {
+        const npu_kcost *c = &r.kc[i];
+        assert_true(c->energy_j > 0);
+        sum += c->energy_j * g.k[i].count;
+        if (g.k[i].kind != NPU_KK_COMM) continue;
+        comm++;
+        npu_comm_cost cc = npu_comm_op(&h, g.k[i].coll, g.k[i].chips, g.k[i].comm_bytes);
+        assert_true(c->link_bytes == cc.sent_B && cc.sent_B >= g.k[i].comm_bytes * 7 / 8);
+        assert_float_equal(c->energy_j, h.energy.idle_w * c->time_s + npu_power_link_j(&h, c->link_bytes),
+                           1e-12 * c->energy_j);
+    }
+    assert_true(comm >= 2);
+    double f;
+    double e = npu_power_step(&h, &g, &r, &f);
+    assert_float_equal(e, sum, 1e-9 * e); /* not throttled: decode is memory-bound */
+}
+
+/* The step throttle has one home: npu_power_step (kernel by kernel) and
+ * npu_power_step_totals (what the serving step table calls) agree. */
+static void test_step_throttle_one_rule(void **st) {
+    (void)st;
+    npu_hw h;
+    npu_process p;
+    load("h100-sxm", &h, &p);
+    npu_model m;
+    assert_int_equal(npu_model_load("llama3-8b", &m), 0);
+    npu_step_cfg s = {.phase = NPU_PHASE_PREFILL, .batch = 16, .seq = 4096, .wdt = NPU_BF16, .adt = NPU_BF16,
+                      .kvdt = NPU_BF16};
+    npu_graph g;
+    npu_step_result r;
+    assert_int_equal(npu_graph_build(&m, &s, &g), 0);
+    npu_step_eval(&h, &g, &r);
+    double ec = 0, em = 0, cb = 0, t = r.time_s;
+    for (int i = 0; i < g.n; i++) {
+        const npu_kcost *c = &r.kc[i];
+        ec += c->compute_j * g.k[i].count;
+        em += (c->energy_j - c->compute_j - h.energy.idle_w * c->time_s) * g.k[i].count;
+        if (c->bound == NPU_BOUND_COMPUTE) cb += c->time_s * g.k[i].count;
+    }
+    npu_power_sum sum = npu_power_step_totals(&h, t, cb, ec, em);
+    double f;
+    double e = npu_power_step(&h, &g, &r, &f);
+    assert_true(f < 1); /* a long bf16 prefill binds the 700 W TDP */
+    assert_float_equal(f, sum.clock_frac, 1e-15);
+    assert_float_equal(r.time_s, sum.time_s, 1e-9 * r.time_s);
+    assert_float_equal(e, sum.energy_j, 1e-9 * e);
+}
+
+/* cost gives time only; power turns it into energy; a standalone op's throttle
+ * is npu_power_standalone (what `op` and validation call). */
+static void test_cost_then_power(void **st) {
+    (void)st;
+    npu_hw h;
+    npu_process p;
+    load("h100-sxm", &h, &p);
+    npu_kernel g = npu_kernel_gemm("g", 16384, 16384, 16384, NPU_BF16, NPU_BF16);
+    npu_kcost c = npu_cost_kernel(&h, &g, NPU_STANDALONE);
+    assert_true(c.energy_j == 0 && c.compute_j == 0);
+    double t_full = c.time_s;
+    npu_power_standalone(&h, &g, &c);
+    assert_true(c.clock_frac < 1 && c.time_s > t_full && c.energy_j > 0);
+    npu_kcost d = npu_power_op(&h, &g);
+    assert_true(d.time_s == c.time_s && d.energy_j == c.energy_j);
+    /* inside a step the same kernel keeps full clock until the step is throttled */
+    npu_kcost k = npu_cost_kernel(&h, &g, NPU_IN_STEP);
+    npu_power_kernel(&h, &g, &k);
+    assert_true(k.clock_frac == 1 && k.energy_j > 0);
+}
+
+static void test_tco_inputs(void **st) {
+    (void)st;
+    npu_hw h;
+    npu_process p;
+    load("h100-sxm", &h, &p);
+    npu_tco_cfg c;
+    npu_tco t;
+    npu_tco_cfg_default(&c);
+    c.pue = 0.5;
+    assert_int_equal(npu_tco_usd_per_hour(&h, &c, 500, &t), -1);
+    npu_tco_cfg_default(&c);
+    c.lifetime_years = 0;
+    assert_int_equal(npu_tco_usd_per_hour(&h, &c, 500, &t), -1);
+    npu_tco_cfg_default(&c);
+    assert_int_equal(npu_tco_usd_per_hour(&h, &c, -5, &t), -1);
+    assert_int_equal(npu_tco_usd_per_hour(&h, &c, 500, &t), 0);
+    assert_true(isfinite(t.usd_per_hour) && t.usd_per_hour > 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dies_per_wafer), cmocka_unit_test(test_yield_models),
         cmocka_unit_test(test_process_library), cmocka_unit_test(test_area_and_cost),
         cmocka_unit_test(test_reticle_limit), cmocka_unit_test(test_throttle_math),
         cmocka_unit_test(test_energy_adds_up), cmocka_unit_test(test_tco),
+        cmocka_unit_test(test_costed_area_rule), cmocka_unit_test(test_package_rules),
+        cmocka_unit_test(test_nre_zero), cmocka_unit_test(test_cost_inputs),
+        cmocka_unit_test(test_reticle_message), cmocka_unit_test(test_collective_energy),
+        cmocka_unit_test(test_step_throttle_one_rule), cmocka_unit_test(test_cost_then_power),
+        cmocka_unit_test(test_tco_inputs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

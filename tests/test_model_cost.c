@@ -90,8 +90,16 @@ static void test_more_resources_never_slower(void **st) {
         assert_int_equal(npu_hw_load(npu_hw_preset_name(p), &base), 0);
         for (int which = 0; which < 2; which++) {
             fast = base;
-            if (which == 0) fast.mem_bw_Bps *= 1.7;
-            else fast.clock_mhz *= 1.5;
+            if (which == 0) fast.mem_bw_Bps *= 1.7; /* a derived field, read as is */
+            else {
+                fast.clock_mhz *= 1.5; /* a described field: derive the peaks again */
+                /* a faster clock is another chip: the vendor's stated peaks no longer apply */
+                memset(fast.peak_tflops, 0, sizeof fast.peak_tflops);
+                memset(fast.xpeak_tflops, 0, sizeof fast.xpeak_tflops);
+                fast.tf32_peak_tflops = 0;
+                assert_int_equal(npu_hw_finish(&fast, "fast"), 0);
+                assert_true(fast.peak_flops[NPU_BF16] > base.peak_flops[NPU_BF16] || base.peak_flops[NPU_BF16] == 0);
+            }
             for (int i = 0; i < n; i++) {
                 double t0 = npu_cost_kernel(&base, &ks[i], NPU_STANDALONE).time_s;
                 double t1 = npu_cost_kernel(&fast, &ks[i], NPU_STANDALONE).time_s;
@@ -177,12 +185,35 @@ static void test_e2e_composition(void **st) {
     free(r);
 }
 
+/* Every preset, every datatype pair, every kernel kind: finite, positive time and
+ * finite, non-negative energy (an fp32 GEMM used to fall to the bf16 rate, an
+ * integer-only NPU to whatever type it had, silently). */
+static void test_every_dtype_finite(void **st) {
+    (void)st;
+    for (int p = 0; p < npu_hw_preset_count(); p++) {
+        npu_hw h;
+        assert_int_equal(npu_hw_load(npu_hw_preset_name(p), &h), 0);
+        for (int w = 0; w < NPU_DTYPE_COUNT; w++)
+            for (int a = 0; a < NPU_DTYPE_COUNT; a++) {
+                npu_kernel ks[] = {npu_kernel_gemm("g", 512, 4096, 4096, (npu_dtype)w, (npu_dtype)a),
+                                   npu_kernel_gemm("g", 1, 4096, 4096, (npu_dtype)w, (npu_dtype)a)};
+                for (int i = 0; i < 2; i++) {
+                    npu_kcost c = npu_power_op(&h, &ks[i]);
+                    assert_true(isfinite(c.time_s) && c.time_s > 0);
+                    assert_true(isfinite(c.energy_j) && c.energy_j >= 0 && c.compute_j >= 0);
+                }
+                npu_dtype cdt = npu_hw_gemm_dtype(&h, (npu_dtype)w, (npu_dtype)a);
+                assert_true(h.peak_flops[cdt] > 0);
+            }
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_flops_analytic),       cmocka_unit_test(test_decode_reads_weights),
         cmocka_unit_test(test_more_resources_never_slower), cmocka_unit_test(test_monotonic_sizes),
         cmocka_unit_test(test_fp8_faster),           cmocka_unit_test(test_memory_plan_does_not_fit),
-        cmocka_unit_test(test_e2e_composition),
+        cmocka_unit_test(test_e2e_composition), cmocka_unit_test(test_every_dtype_finite),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
