@@ -12,13 +12,14 @@ TCO="tco chip-price pue usd-per-kwh lifetime-years server-overhead"
 DT="dtype act-dtype kv-dtype"
 opts_of() { # command -> expected options (without dashes)
     case "$1" in
-    run) echo "model hw phase batch seq ctx input output stack $DT tp pp ep dp cp moe-skew engine json csv html $TCO" ;;
-    plan) echo "model hw chips input output max-ttft max-tpot $DT stack max-batch moe-skew top json" ;;
+    run) echo "model hw phase batch seq ctx input output stack $DT tp pp ep dp cp moe-skew engine json csv html $TCO set" ;;
+    plan) echo "model hw chips input output max-ttft max-tpot $DT stack max-batch moe-skew top json set" ;;
     serve) echo "model hw tp pp ep $DT stack moe-skew engine replicas router scheduler max-seqs max-batched-tokens
                  chunk block-size kv-mem-frac prefix-share step-overhead-us prefill-hw prefill-tp prefill-replicas
                  decode-replicas rate arrival burstiness concurrency trace input input-dist output output-dist
-                 requests seed slo-ttft slo-tpot find-max-rate target-rate requests-out json html $TCO" ;;
-    cost) echo "hw process volume yield-model alpha d0 wafer-usd package nre-usd estimate-area json" ;;
+                 requests seed slo-ttft slo-tpot find-max-rate target-rate requests-out json html $TCO set" ;;
+    cost) echo "hw process volume yield-model alpha d0 wafer-usd package nre-usd estimate-area json set" ;;
+    sweep) echo "out jobs resume top commit-every count paths quiet" ;;
     "op gemm") echo "hw m n k dtype act-dtype json" ;;
     "op attention") echo "hw phase batch heads kv-heads head-dim seq ctx kv-dtype json" ;;
     "op copy") echo "hw bytes json" ;;
@@ -29,7 +30,7 @@ opts_of() { # command -> expected options (without dashes)
     list|show) echo "" ;;
     esac
 }
-CMDS="run|plan|serve|cost|op gemm|op attention|op copy|op allreduce|op allgather|op reducescatter|op alltoall|list|show|validate|calibrate|report"
+CMDS="run|plan|serve|cost|op gemm|op attention|op copy|op allreduce|op allgather|op reducescatter|op alltoall|list|show|validate|calibrate|report|sweep"
 IFS_SAVE=$IFS
 IFS='|'
 for c in $CMDS; do
@@ -71,7 +72,7 @@ expect_grep "collective help: sizes" "K M G T P" "$T/out"
 for h in --help help -h; do
     expect_ok "npusim $h" $NPUSIM $h
     for c in run plan serve cost "op gemm" "op attention" "op copy" "op allreduce" "op allgather" \
-             "op reducescatter" "op alltoall" list show validate calibrate; do
+             "op reducescatter" "op alltoall" list show validate calibrate sweep; do
         expect_grep "npusim $h lists $c" "^  $c " "$T/out"
     done
 done
