@@ -1173,8 +1173,20 @@ cJSON *npu_hw_to_json(const npu_hw *hw) {
 /* ---- comparing descriptions ---- */
 
 int npu_hw_preset_load(const char *name, npu_hw *out) {
+    /* presets never change: each thread keeps the last one it finished (npu_econ
+     * looks the preset of every edited chip up: a sweep costs thousands a second) */
+    static _Thread_local int last = -1;
+    static _Thread_local npu_hw cached;
     for (int i = 0; i < npu_presets_hw_count; i++)
-        if (strcmp(npu_presets_hw[i].name, name) == 0) return npu_hw_load(name, out);
+        if (strcmp(npu_presets_hw[i].name, name) == 0) {
+            if (i != last) {
+                last = -1;
+                if (npu_hw_load(name, &cached)) return -1;
+                last = i;
+            }
+            *out = cached;
+            return 0;
+        }
     return -1;
 }
 
