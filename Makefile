@@ -1,5 +1,7 @@
-# npusim — plain Makefile. `make` builds build/npusim and build/libnpusim.a.
-# `make demo` and `make test` first install missing Debian packages (scripts/deps.sh).
+# npusim — plain Makefile. `make` builds build/npusim, build/libnpusim.a and
+# build/libnpusim.so (the C API of include/npusim.h); `make install PREFIX=...`
+# installs them with the header and npusim.pc. `make demo` and `make test`
+# first install missing Debian packages (scripts/deps.sh).
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 WARN    := -std=c11 -Wall -Wextra -Wshadow -Wno-missing-field-initializers -D_DEFAULT_SOURCE
@@ -7,18 +9,29 @@ ifeq ($(CI),true)
 WARN    += -Werror
 endif
 INC     := -Isrc -Iinclude -Icli -Ibuild/gen
-LDLIBS  := -lcjson -lm
+LDLIBS  := -lcjson -lm -pthread
 BUILD   := build
+# Library objects serve the .a and the .so: position-independent, and only the
+# public API (NPUSIM_API in include/npusim.h) visible outside the .so.
+LIBFLAGS := -fPIC -fvisibility=hidden
 
+# The library: src/ and the command layer of cli/ (the option table, its
+# parsers and the commands, which npusim_call runs). The npusim program is
+# cli/main.c and cli/client.c on top of the API.
 SRC     := $(wildcard src/*.c)
-OBJ     := $(SRC:src/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/presets_gen.o
-CLI_SRC := $(wildcard cli/*.c)
+PROG_SRC := cli/main.c cli/client.c
+CMD_SRC := $(filter-out $(PROG_SRC),$(wildcard cli/*.c))
+OBJ     := $(SRC:src/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/presets_gen.o $(CMD_SRC:cli/%.c=$(BUILD)/obj/cli_%.o)
+CLI_SRC := $(PROG_SRC)
 CLI_OBJ := $(CLI_SRC:cli/%.c=$(BUILD)/obj/cli_%.o)
+API_MAJOR := $(shell sed -n 's/^\#define NPUSIM_API_VERSION_MAJOR //p' include/npusim.h)
+API_MINOR := $(shell sed -n 's/^\#define NPUSIM_API_VERSION_MINOR //p' include/npusim.h)
+SONAME  := libnpusim.so.$(API_MAJOR)
 TESTS   := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
 PRESETS := presets/memory.json $(sort $(wildcard presets/hw/*.json)) $(sort $(wildcard presets/model/*.json))
 
-.PHONY: all deps demo test unit golden check-accuracy bench asan clean FORCE
-all: $(BUILD)/npusim
+.PHONY: all deps demo test unit golden check-accuracy api-test python-test bench asan install uninstall clean FORCE
+all: $(BUILD)/npusim $(BUILD)/libnpusim.so
 
 # The version: VERSION, with `git describe` appended when git can tell it (a
 # build without git still works). Rewritten only when it changes.
@@ -38,18 +51,23 @@ $(BUILD)/gen/presets_gen.c: $(BUILD)/embed $(PRESETS)
 
 $(BUILD)/obj/presets_gen.o: $(BUILD)/gen/presets_gen.c src/npu_preset.h
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(WARN) $(INC) -c -o $@ $<
+	$(CC) $(CFLAGS) $(LIBFLAGS) $(WARN) $(INC) -c -o $@ $<
 
-$(BUILD)/obj/%.o: src/%.c $(wildcard src/*.h)
+$(BUILD)/obj/%.o: src/%.c $(wildcard src/*.h cli/*.h include/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(WARN) $(INC) -c -o $@ $<
+	$(CC) $(CFLAGS) $(LIBFLAGS) $(WARN) $(INC) -c -o $@ $<
 
 $(BUILD)/obj/cli_%.o: cli/%.c $(wildcard src/*.h cli/*.h include/*.h) $(BUILD)/gen/version.h
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(WARN) $(INC) -c -o $@ $<
+	$(CC) $(CFLAGS) $(LIBFLAGS) $(WARN) $(INC) -c -o $@ $<
 
 $(BUILD)/libnpusim.a: $(OBJ)
+	@rm -f $@
 	ar rcs $@ $^
+
+# soname libnpusim.so.MAJOR (the API's major version, include/npusim.h)
+$(BUILD)/libnpusim.so: $(OBJ)
+	$(CC) $(CFLAGS) -shared -Wl,-soname,$(SONAME) -Wl,--no-undefined -o $@ $(OBJ) $(LDLIBS)
 
 $(BUILD)/npusim: $(CLI_OBJ) $(BUILD)/libnpusim.a
 	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libnpusim.a $(LDLIBS)
@@ -79,8 +97,55 @@ golden: all
 check-accuracy: all
 	@sh tests/accuracy.sh $(BUILD)/npusim
 
+# The C API as a user gets it: `make install` into a temporary prefix, the
+# example compiled with pkg-config against the installed library and run, the
+# exported symbols (tests/api_install.sh).
+api-test: all
+	@sh tests/api_install.sh $(BUILD)
+
+# The Python package as a user gets it: a venv that sees Debian's pandas,
+# matplotlib and pytest, `pip install ./python` (offline: an in-tree build
+# backend, python/pyproject.toml), then its tests and the example figure.
+PYTHON ?= /usr/bin/python3
+VENV   := $(BUILD)/venv
+PIP    := $(VENV)/bin/pip --disable-pip-version-check --no-input
+python-test: all
+	@rm -rf $(VENV)
+	$(PYTHON) -m venv --system-site-packages $(VENV)
+	$(PIP) install -q ./python
+	cd python && ../$(VENV)/bin/python -m pytest -q -p no:cacheprovider tests
+	$(VENV)/bin/python examples/latency_throughput.py $(BUILD)/latency-throughput.png
+
 test: deps
-	@$(MAKE) --no-print-directory all unit golden check-accuracy
+	@$(MAKE) --no-print-directory all unit golden check-accuracy api-test python-test
+
+# ---- install ----
+PREFIX  ?= /usr/local
+LIBDIR  ?= $(PREFIX)/lib
+INCDIR  ?= $(PREFIX)/include
+BINDIR  ?= $(PREFIX)/bin
+PCDIR   ?= $(LIBDIR)/pkgconfig
+VERSION := $(shell cat VERSION)
+
+$(BUILD)/npusim.pc: VERSION FORCE
+	@printf 'prefix=%s\nlibdir=%s\nincludedir=%s\n\nName: npusim\nDescription: %s\nVersion: %s\nLibs: -L$${libdir} -lnpusim\nLibs.private: -lcjson -lm -pthread\nCflags: -I$${includedir}\n' \
+		'$(PREFIX)' '$(LIBDIR)' '$(INCDIR)' 'predict LLM inference on AI chips from their datasheets (C API)' '$(VERSION)' >$@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+
+install: all $(BUILD)/npusim.pc
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR) $(DESTDIR)$(PCDIR)
+	install -m 755 $(BUILD)/npusim $(DESTDIR)$(BINDIR)/npusim
+	install -m 644 $(BUILD)/libnpusim.a $(DESTDIR)$(LIBDIR)/libnpusim.a
+	install -m 755 $(BUILD)/libnpusim.so $(DESTDIR)$(LIBDIR)/$(SONAME).$(API_MINOR)
+	ln -sf $(SONAME).$(API_MINOR) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libnpusim.so
+	install -m 644 include/npusim.h $(DESTDIR)$(INCDIR)/npusim.h
+	install -m 644 $(BUILD)/npusim.pc $(DESTDIR)$(PCDIR)/npusim.pc
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/npusim $(DESTDIR)$(LIBDIR)/libnpusim.a $(DESTDIR)$(LIBDIR)/libnpusim.so \
+		$(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/$(SONAME).$(API_MINOR) $(DESTDIR)$(INCDIR)/npusim.h \
+		$(DESTDIR)$(PCDIR)/npusim.pc
 
 bench: deps
 	@$(MAKE) --no-print-directory all $(BENCHES)
@@ -89,7 +154,7 @@ bench: deps
 asan: deps
 	@$(MAKE) --no-print-directory clean
 	@$(MAKE) --no-print-directory CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
-		LDLIBS="-lcjson -lm -fsanitize=address,undefined" all unit golden
+		LDLIBS="-lcjson -lm -pthread -fsanitize=address,undefined" all unit golden
 
 clean:
 	rm -rf $(BUILD)
