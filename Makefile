@@ -68,6 +68,7 @@ $(BUILD)/libnpusim.a: $(OBJ)
 # soname libnpusim.so.MAJOR (the API's major version, include/npusim.h)
 $(BUILD)/libnpusim.so: $(OBJ)
 	$(CC) $(CFLAGS) -shared -Wl,-soname,$(SONAME) -Wl,--no-undefined -o $@ $(OBJ) $(LDLIBS)
+	ln -sf libnpusim.so $(BUILD)/$(SONAME)
 
 $(BUILD)/npusim: $(CLI_OBJ) $(BUILD)/libnpusim.a
 	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libnpusim.a $(LDLIBS)

@@ -467,12 +467,19 @@ int cli_args_from_json(const cli_cmd *cmd, cJSON *req, cli_args *a) {
                 npu_err("out of memory");
                 return -1;
             }
+            str->string = j->string, j->string = NULL; /* the key moves with it (`key` stays valid) */
             cJSON_ReplaceItemViaPointer(req, j, str);
             j = str;
         }
         if (o->type == CLI_FLAG && cJSON_IsFalse(j)) continue; /* false = not given */
         const char *txt = json_value_text(cmd, key, o, u->flags, j, a->text[u->id], sizeof a->text[u->id]);
-        if (!txt || parse_value(o, true, u->mask, u->flags, txt, v)) return -1;
+        if (!txt) return -1;
+        if (parse_value(o, true, u->mask, u->flags, txt, v)) {
+            char m[300];
+            npu_strlcpy(m, npu_errmsg(), sizeof m);
+            npu_err("%s: %s", cmd->name, m);
+            return -1;
+        }
         v->set = true;
     }
     bool has_json = a->declared[O_JSON], has_csv = a->declared[O_CSV];

@@ -339,7 +339,7 @@ static int edit_json(cJSON *root, const char *dname, const char *path, const cha
         if (last) {
             cJSON *v = edit_value(where, child, value);
             if (!v) return -1;
-            if (child) cJSON_ReplaceItemViaPointer(node, child, v);
+            if (child) cJSON_ReplaceItemInObjectCaseSensitive(node, seg, v);
             else cJSON_AddItemToObject(node, seg, v);
             return 0;
         }
@@ -355,8 +355,9 @@ static npusim_status set(npusim_ctx *ctx, domain d, void *h, const char *path, c
     if (strncmp(path, dn, dl) == 0 && path[dl] == '.') path += dl + 1; /* "hw.memory.stacks" */
     cJSON *j = to_json(d, h);
     void *edited = calloc(1, obj_size(d));
-    char origin[300], q[80];
-    snprintf(origin, sizeof origin, "%s edited at %s", domain_names[d], cli_quote(path, q, sizeof q));
+    char origin[300], q[80], qv[80];
+    snprintf(origin, sizeof origin, "%s set %s=%s", domain_names[d], cli_quote(path, q, sizeof q),
+             cli_quote(value, qv, sizeof qv));
     int rc = !j || !edited ? (npu_err("out of memory"), -1) : edit_json(j, dn, path, value);
     if (!rc) rc = from_json(d, j, origin, edited);
     cJSON_Delete(j);
