@@ -106,18 +106,21 @@ api-test: all
 
 # The Python package as a user gets it: a venv that sees Debian's pandas,
 # matplotlib and pytest, `pip install ./python` (offline: an in-tree build
-# backend, python/pyproject.toml), then its tests and the example figure.
+# backend, python/pyproject.toml; --no-index proves it needs no index), then
+# its tests (from the repository root, so the installed package is the one
+# imported) and the example figure.
 PYTHON ?= /usr/bin/python3
 VENV   := $(BUILD)/venv
 PIP    := $(VENV)/bin/pip --disable-pip-version-check --no-input
 python-test: all
 	@rm -rf $(VENV)
 	$(PYTHON) -m venv --system-site-packages $(VENV)
-	$(PIP) install -q ./python
-	cd python && ../$(VENV)/bin/python -m pytest -q -p no:cacheprovider tests
+	$(PIP) install -q --no-index ./python
+	NPUSIM_CLI=$(abspath $(BUILD)/npusim) $(VENV)/bin/python -m pytest -q -p no:cacheprovider python/tests
 	$(VENV)/bin/python examples/latency_throughput.py $(BUILD)/latency-throughput.png
 
-test: deps
+test:
+	@sh scripts/deps.sh test
 	@$(MAKE) --no-print-directory all unit golden check-accuracy api-test python-test
 
 # ---- install ----
