@@ -63,13 +63,13 @@ static int cmd_op_comm(const cli_args *a, cli_out *o) {
     cJSON *rows = json ? cJSON_CreateArray() : NULL;
     if (!json) {
         print_head(out, op, chips, &hw);
-        fprintf(out, "%14s %12s %10s %10s  %s\n", "size(B)", "time(us)", "algbw", "busbw", "algorithm");
+        fprintf(out, "%14s %12s %12s %12s  %s\n", "size(B)", "time(us)", "algbw(GB/s)", "busbw(GB/s)", "algorithm");
     }
     for (double b = lo; b <= hi * (1 + 1e-12); b *= 2) {
         npu_comm_cost c = npu_comm_op(&hw, op, chips, b);
         if (json) cJSON_AddItemToArray(rows, row_json(op, &hw, chips, b, &c));
         else
-            fprintf(out, "%14.0f %12.2f %10.2f %10.2f  %s\n", b, c.time_s * 1e6, c.algbw_Bps / 1e9, c.busbw_Bps / 1e9,
+            fprintf(out, "%14.0f %12.2f %12.2f %12.2f  %s\n", b, c.time_s * 1e6, c.algbw_Bps / 1e9, c.busbw_Bps / 1e9,
                    c.algo);
     }
     if (json) {
