@@ -120,9 +120,12 @@ class _Handle:
         return "npusim.%s(%r)" % (self._kind, self.name)
 
     def __del__(self):
-        if getattr(self, "_p", None) and _capi.lib is not None:
-            self._fn("free")(self._p)
-            self._p = None
+        p, self._p = getattr(self, "_p", None), None
+        if p:
+            try:
+                self._fn("free")(p)
+            except Exception:  # interpreter shutdown: the module may be gone already
+                pass
 
 
 class Hw(_Handle):

@@ -65,9 +65,12 @@ class _Ctx:
             raise MemoryError("npusim: out of memory")
 
     def __del__(self):
-        if self.p and lib is not None:
-            lib.npusim_ctx_free(self.p)
-            self.p = None
+        p, self.p = self.p, None
+        if p:
+            try:
+                lib.npusim_ctx_free(p)
+            except Exception:  # interpreter shutdown
+                pass
 
 
 _local = threading.local()

@@ -113,6 +113,11 @@ def test_handles_equal_names():
     assert npusim.run(model=m, hw=h, **opts) == want
     assert npusim.run(model=m, hw=h.to_dict(), **opts) == want  # inline description
     assert npusim.hw(h.to_dict()).to_json() == h.to_json()
+    dis = dict(model="llama3-8b", hw=h, scheduler="disagg", prefill_replicas=2, rate=10, input=1024, output=128,
+               requests=200)
+    assert npusim.serve(prefill_hw=npusim.hw("h200-sxm"), **dis) == npusim.serve(prefill_hw="h200-sxm", **dis)
+    assert npusim.plan(model=m, hw=h, chips=4) == npusim.plan(model="llama3-8b", hw="h100-sxm", chips=4)
+    assert npusim.cost(hw=h) == npusim.cost(hw="h100-sxm")
     e = npusim.engine("mlperf")
     off = dict(model="llama3-8b", hw="h100-sxm", phase="offline", input=512, output=256)
     assert npusim.run(engine=e, **off) == npusim.run(engine="mlperf", **off)
