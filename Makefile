@@ -9,7 +9,7 @@ ifeq ($(CI),true)
 WARN    += -Werror
 endif
 INC     := -Isrc -Iinclude -Icli -Ibuild/gen
-LDLIBS  := -lcjson -lm -pthread
+LDLIBS  := -lcjson -lsqlite3 -lm -pthread
 BUILD   := build
 # Library objects serve the .a and the .so: position-independent, and only the
 # public API (NPUSIM_API in include/npusim.h) visible outside the .so.
@@ -21,7 +21,8 @@ LIBFLAGS := -fPIC -fvisibility=hidden
 SRC     := $(wildcard src/*.c)
 PROG_SRC := cli/main.c cli/client.c
 CMD_SRC := $(filter-out $(PROG_SRC),$(wildcard cli/*.c))
-OBJ     := $(SRC:src/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/presets_gen.o $(CMD_SRC:cli/%.c=$(BUILD)/obj/cli_%.o)
+OBJ     := $(SRC:src/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/presets_gen.o $(BUILD)/obj/html_gen.o \
+           $(CMD_SRC:cli/%.c=$(BUILD)/obj/cli_%.o)
 CLI_SRC := $(PROG_SRC)
 CLI_OBJ := $(CLI_SRC:cli/%.c=$(BUILD)/obj/cli_%.o)
 API_MAJOR := $(shell sed -n 's/^\#define NPUSIM_API_VERSION_MAJOR //p' include/npusim.h)
@@ -30,7 +31,8 @@ SONAME  := libnpusim.so.$(API_MAJOR)
 TESTS   := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
 PRESETS := presets/memory.json $(sort $(wildcard presets/hw/*.json)) $(sort $(wildcard presets/model/*.json))
 
-.PHONY: all deps demo test unit golden check-accuracy api-test python-test bench asan install uninstall clean FORCE
+.PHONY: all deps demo test unit golden check-accuracy browser report-img api-test python-test bench asan install \
+	uninstall clean FORCE
 all: $(BUILD)/npusim $(BUILD)/libnpusim.so
 
 # The version: VERSION, with `git describe` appended when git can tell it (a
@@ -50,6 +52,24 @@ $(BUILD)/gen/presets_gen.c: $(BUILD)/embed $(PRESETS)
 	$(BUILD)/embed $@ presets/memory.json -- $(sort $(wildcard presets/hw/*.json)) -- $(sort $(wildcard presets/model/*.json))
 
 $(BUILD)/obj/presets_gen.o: $(BUILD)/gen/presets_gen.c src/npu_preset.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LIBFLAGS) $(WARN) $(INC) -c -o $@ $<
+
+# The HTML report (src/npu_html.c, issue 14): the page's files and Debian's Vega
+# modules (libjs-vega) embedded at build time; without them reports say so.
+VEGA_DIR    ?= /usr/share/javascript/vega
+HTML_SHIM   := src/html/vega_amd.js src/html/vega_index.js
+HTML_ASSETS := $(filter-out $(HTML_SHIM),$(sort $(wildcard src/html/*.js src/html/*.css src/html/*.json)))
+
+$(BUILD)/embed_web: tools/embed_web.c
+	@mkdir -p $(@D)
+	$(CC) -O1 -o $@ $<
+
+$(BUILD)/gen/html_gen.c: $(BUILD)/embed_web $(HTML_SHIM) $(HTML_ASSETS) $(wildcard $(VEGA_DIR)/vega-*.min.js)
+	@mkdir -p $(@D)
+	$(BUILD)/embed_web $@ $(VEGA_DIR) $(HTML_SHIM) -- $(HTML_ASSETS)
+
+$(BUILD)/obj/html_gen.o: $(BUILD)/gen/html_gen.c src/npu_html_assets.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LIBFLAGS) $(WARN) $(INC) -c -o $@ $<
 
@@ -98,6 +118,20 @@ golden: all
 check-accuracy: all
 	@sh tests/accuracy.sh $(BUILD)/npusim
 
+# The report in a real headless browser (Debian chromium): tests/browser/run.sh.
+BROWSER_TOOLS := $(BUILD)/tests/browser/pagecheck $(BUILD)/tests/browser/pngcheck
+$(BUILD)/tests/browser/%: tests/browser/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(WARN) -o $@ $< -lz
+
+browser: all $(BROWSER_TOOLS)
+	@sh tests/browser/run.sh $(BUILD)/npusim $(BUILD)/tests/browser
+
+# The screenshots docs/ shows (docs/img/report-*.png), from the same pages.
+report-img: all $(BROWSER_TOOLS)
+	@sh tests/browser/run.sh $(BUILD)/npusim $(BUILD)/tests/browser docs/img
+
+
 # The C API as a user gets it: `make install` into a temporary prefix, the
 # example compiled with pkg-config against the installed library and run, the
 # exported symbols (tests/api_install.sh).
@@ -121,7 +155,7 @@ python-test: all
 
 test:
 	@sh scripts/deps.sh test
-	@$(MAKE) --no-print-directory all unit golden check-accuracy api-test python-test
+	@$(MAKE) --no-print-directory all unit golden check-accuracy browser api-test python-test
 
 # ---- install ----
 PREFIX  ?= /usr/local
@@ -132,7 +166,7 @@ PCDIR   ?= $(LIBDIR)/pkgconfig
 VERSION := $(shell cat VERSION)
 
 $(BUILD)/npusim.pc: VERSION FORCE
-	@printf 'prefix=%s\nlibdir=%s\nincludedir=%s\n\nName: npusim\nDescription: %s\nVersion: %s\nLibs: -L$${libdir} -lnpusim\nLibs.private: -lcjson -lm -pthread\nCflags: -I$${includedir}\n' \
+	@printf 'prefix=%s\nlibdir=%s\nincludedir=%s\n\nName: npusim\nDescription: %s\nVersion: %s\nLibs: -L$${libdir} -lnpusim\nLibs.private: -lcjson -lsqlite3 -lm -pthread\nCflags: -I$${includedir}\n' \
 		'$(PREFIX)' '$(LIBDIR)' '$(INCDIR)' 'predict LLM inference on AI chips from their datasheets (C API)' '$(VERSION)' >$@.tmp
 	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
 
@@ -158,7 +192,7 @@ bench: deps
 asan: deps
 	@$(MAKE) --no-print-directory clean
 	@$(MAKE) --no-print-directory CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
-		LDLIBS="-lcjson -lm -pthread -fsanitize=address,undefined" all unit golden
+		LDLIBS="-lcjson -lsqlite3 -lm -pthread -fsanitize=address,undefined" all unit golden
 
 clean:
 	rm -rf $(BUILD)

@@ -550,6 +550,49 @@ cJSON *cli_args_to_json(const cli_args *a) {
     return r;
 }
 
+/* Appends word w to buf (of cap bytes, n used), quoted for a shell unless plain. */
+static size_t shell_word(char *buf, size_t cap, size_t n, const char *w) {
+    bool plain = *w != 0;
+    for (const char *c = w; *c; c++)
+        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.,/=:+@%", *c)) plain = false;
+#define PUT(ch) (n + 1 < cap ? (void)(buf[n++] = (ch)) : (void)n++)
+    PUT(' ');
+    if (plain)
+        for (const char *c = w; *c; c++) PUT(*c);
+    else {
+        PUT('\'');
+        for (const char *c = w; *c; c++)
+            if (*c == '\'') PUT('\''), PUT('\\'), PUT('\''), PUT('\'');
+            else PUT(*c);
+        PUT('\'');
+    }
+#undef PUT
+    if (cap) buf[n < cap ? n : cap - 1] = '\0';
+    return n;
+}
+
+char *cli_args_command(const cli_args *a) {
+    const cli_cmd *cmd = a->cmd;
+    for (size_t cap = 256;; ) { /* twice at most: measure, then write */
+        char *buf = malloc(cap);
+        if (!buf) return NULL;
+        size_t n = (size_t)snprintf(buf, cap, "npusim %s", cmd->name);
+        for (int i = 0; i < cmd->n_opts; i++) {
+            const cli_use *u = &cmd->opts[i];
+            const cli_val *v = &a->v[u->id];
+            if (!v->set) continue;
+            char flag[72];
+            snprintf(flag, sizeof flag, "--%s", cli_opts[u->id].name);
+            n = shell_word(buf, cap, n, flag);
+            if (cli_opts[u->id].type != CLI_FLAG) n = shell_word(buf, cap, n, v->s);
+        }
+        for (int i = 0; i < a->n_pos; i++) n = shell_word(buf, cap, n, a->pos[i]);
+        if (n < cap) return buf;
+        free(buf);
+        cap = n + 1;
+    }
+}
+
 const cli_val *cli_val_of(const cli_args *a, cli_id id) {
     assert(id >= 0 && id < CLI_O_COUNT && a->declared[id] && "reading an option the command does not declare");
     return &a->v[id];

@@ -59,6 +59,8 @@ typedef enum cli_id {
     O_KV_MEM_FRAC, O_PREFIX_SHARE, O_STEP_OVERHEAD_US, O_PREFILL_HW, O_PREFILL_TP, O_PREFILL_REPLICAS,
     O_DECODE_REPLICAS, O_RATE, O_ARRIVAL, O_BURSTINESS, O_CONCURRENCY, O_TRACE, O_REQUESTS, O_SEED,
     O_SLO_TTFT, O_SLO_TPOT, O_FIND_MAX_RATE, O_TARGET_RATE, O_REQUESTS_OUT,
+    /* reports */
+    O_HTML,
     CLI_O_COUNT
 } cli_id;
 
@@ -188,6 +190,12 @@ int cli_args_from_json(const cli_cmd *cmd, struct cJSON *req, cli_args *a);
  * ("table" without them), positional arguments in "args". NULL + npu_err when
  * --json and --csv are both given. Caller deletes. */
 struct cJSON *cli_args_to_json(const cli_args *a);
+
+/* The command line of the options given in `a` (from argv or a request), in
+ * the command's option order, quoted for a POSIX shell: "npusim run --model
+ * llama3-8b ...". For reports that say how they were made. malloc'd; NULL
+ * when out of memory. */
+char *cli_args_command(const cli_args *a);
 
 /* Values of a parsed command; asserts that the command declares the option. */
 bool cli_has(const cli_args *a, cli_id id);        /* given on the command line */

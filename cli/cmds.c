@@ -17,7 +17,7 @@ const cli_cmd *const cli_cmds[] = {
     &cli_cmd_run,          &cli_cmd_plan,          &cli_cmd_serve,         &cli_cmd_cost,
     &cli_cmd_op_gemm,      &cli_cmd_op_attention,  &cli_cmd_op_copy,       &cli_cmd_op_allreduce,
     &cli_cmd_op_allgather, &cli_cmd_op_reducescatter, &cli_cmd_op_alltoall, &cli_cmd_list,
-    &cli_cmd_show,         &cli_cmd_validate,      &cli_cmd_calibrate,
+    &cli_cmd_show,         &cli_cmd_validate,      &cli_cmd_calibrate,     &cli_cmd_report,
 };
 const int cli_n_cmds = (int)NPU_ARRAY_LEN(cli_cmds);
 
@@ -143,6 +143,16 @@ static int cmd_run(const cli_args *a, cli_out *o) {
         free(r);
         return -1;
     }
+    if (cli_has(a, O_HTML)) { /* the HTML report of the --json object (npu_html) */
+        cJSON *j = npu_report_run_json(&m, &hw, &c, r);
+        int bad = cli_write_html(cli_str(a, O_HTML), j, a);
+        cJSON_Delete(j);
+        if (bad) {
+            cJSON_Delete(tco);
+            free(r);
+            return -1;
+        }
+    }
     if (json) {
         cJSON *j = npu_report_run_json(&m, &hw, &c, r);
         if (tco) cJSON_AddItemToObject(j, "tco", tco);
@@ -164,7 +174,7 @@ static const cli_use run_opts[] = {
     {O_SEQ, .note = "--phase prefill"}, {O_CTX, .note = "--phase decode"},
     {O_INPUT, .note = "--phase e2e and offline"}, {O_OUTPUT, .note = "--phase e2e and offline"},
     {O_STACK}, CLI_USE_DTYPES, CLI_USE_PLAN, {O_MOE_SKEW},
-    {O_ENGINE, .note = "--phase offline"}, {O_JSON}, {O_CSV}, CLI_USE_TCO,
+    {O_ENGINE, .note = "--phase offline"}, {O_JSON}, {O_CSV}, CLI_USE_TCO, {O_HTML},
 };
 const cli_cmd cli_cmd_run = {
     "run", NULL, 0, 0, "time a prefill, a decode step, a batch end to end, or the offline steady state",

@@ -38,6 +38,12 @@ extern const cli_cmd cli_cmd_run, cli_cmd_plan, cli_cmd_cost, cli_cmd_serve, cli
 
 int cmd_list_process(FILE *out); /* cmd_cost.c: `npusim list process` */
 
+/* cmd_report.c (issue 14): `npusim report`, and --html FILE of run and serve: the
+ * page of `result` (a --json object) with the command line of the options `a`
+ * holds (cli_args_command); -1 + npu_err on a render or write error. */
+extern const cli_cmd cli_cmd_report;
+int cli_write_html(const char *path, const cJSON *result, const cli_args *a);
+
 /* cmd_cost.c: the TCO figures ($/hour per chip, $ per million tokens) of
  * `chips` chips drawing power_w each and producing tps tokens/s, as a JSON
  * object in *out (NULL when no TCO option is given); -1 + npu_err. */

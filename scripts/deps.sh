@@ -1,13 +1,14 @@
 #!/bin/sh
 # Install the Debian packages npusim needs, only those missing (run as root on
 # Debian; prints what it would need otherwise). `deps.sh test` adds what
-# `make test` needs beyond the build: pkg-config (the installed C library's
-# example), Python's venv module, pytest, pandas and matplotlib (the Python
-# package, its tests and example).
+# `make test` needs beyond the build: a headless browser for the HTML report
+# (chromium), zlib for its screenshot checker, jq for expected counts;
+# pkg-config (the installed C library's example), Python's venv module,
+# pytest, pandas and matplotlib (the Python package, its tests and example).
 set -e
-pkgs="gcc make libcjson-dev libcmocka-dev"
-[ "$1" = test ] && pkgs="$pkgs pkg-config python3 python3-venv python3-pytest python3-pandas python3-matplotlib"
 need=""
+pkgs="gcc make libcjson-dev libcmocka-dev libsqlite3-dev libjs-vega"
+[ "$1" = test ] && pkgs="$pkgs chromium zlib1g-dev jq pkg-config python3 python3-venv python3-pytest python3-pandas python3-matplotlib"
 for p in $pkgs; do
     dpkg -s "$p" >/dev/null 2>&1 || need="$need $p"
 done
