@@ -125,16 +125,16 @@ def test_handles_equal_names():
 
 
 def test_edited_chip_equals_edited_file(tmp_path):
-    h = npusim.hw("h100-sxm").set("memory.stacks", 6).set("memory.capacity_gb", 96).set("matrix.clock_mhz", 1700)
+    h = npusim.hw("h100-sxm").set("memory.stacks", 6).set("memory.capacity_gb", 96).set("sram[1].mb", 60)
     d = h.to_dict()
-    assert (d["memory"]["stacks"], d["memory"]["capacity_gb"], d["matrix"]["clock_mhz"]) == (6, 96, 1700)
+    assert (d["memory"]["stacks"], d["memory"]["capacity_gb"], d["sram"][1]["mb"]) == (6, 96, 60)
     f = tmp_path / "six.json"
     f.write_text(h.to_json())
     opts = dict(model="llama3-8b", phase="decode", batch=64, ctx=4096, dtype="fp8")
     assert npusim.run(hw=h, **opts) == cli_json("run", "--hw", str(f), *argv(opts))
     stock = npusim.run(hw="h100-sxm", **opts)
     assert npusim.run(hw=h, **opts)["latency_ms"] < stock["latency_ms"]
-    c = h.copy().set("memory.capacity_gb", 80).set("memory.stacks", 5).set("matrix.clock_mhz", 1830)
+    c = h.copy().set("memory.capacity_gb", 80).set("memory.stacks", 5).set("sram[1].mb", 50)
     assert npusim.run(hw=c, **opts) == stock  # the copy is independent; back to the stock chip
     assert h.to_dict()["memory"]["stacks"] == 6
     m = npusim.model("llama3-8b").set("model.layers", 16)
@@ -188,6 +188,9 @@ def test_errors_of_fields_and_handles():
         h.set("memory.stackz", 6)
     with pytest.raises(npusim.Error, match="'many' is not a number"):
         h.set("memory.stacks", "many")
+    # validation runs after the edit: a clock that contradicts the stated peaks is refused
+    with pytest.raises(npusim.Error, match="hw set matrix.clock_mhz=1700: .*peak"):
+        h.set("matrix.clock_mhz", 1700)
     assert h.to_dict()["memory"]["stacks"] == 5  # failed edits change nothing
     with pytest.raises(npusim.Error, match="unknown command 'rnu'"):
         npusim.call("rnu")
