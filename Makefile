@@ -1,5 +1,7 @@
-# npusim — plain Makefile. `make` builds build/npusim and build/libnpusim.a.
-# `make demo` and `make test` first install missing Debian packages (scripts/deps.sh).
+# npusim — plain Makefile. `make` builds build/npusim, build/libnpusim.a and
+# build/libnpusim.so (the C API of include/npusim.h); `make install PREFIX=...`
+# installs them with the header and npusim.pc. `make demo` and `make test`
+# first install missing Debian packages (scripts/deps.sh).
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 WARN    := -std=c11 -Wall -Wextra -Wshadow -Wno-missing-field-initializers -D_DEFAULT_SOURCE
@@ -7,19 +9,31 @@ ifeq ($(CI),true)
 WARN    += -Werror
 endif
 INC     := -Isrc -Iinclude -Icli -Ibuild/gen
-LDLIBS  := -lcjson -lsqlite3 -lm -fopenmp
+LDLIBS  := -lcjson -lsqlite3 -lm -pthread -fopenmp
 BUILD   := build
+# Library objects serve the .a and the .so: position-independent, and only the
+# public API (NPUSIM_API in include/npusim.h) visible outside the .so.
+LIBFLAGS := -fPIC -fvisibility=hidden
 
+# The library: src/ and the command layer of cli/ (the option table, its
+# parsers and the commands, which npusim_call runs). The npusim program is
+# cli/main.c and cli/client.c on top of the API.
 SRC     := $(wildcard src/*.c)
-OBJ     := $(SRC:src/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/presets_gen.o $(BUILD)/obj/html_gen.o
-CLI_SRC := $(wildcard cli/*.c)
+PROG_SRC := cli/main.c cli/client.c
+CMD_SRC := $(filter-out $(PROG_SRC),$(wildcard cli/*.c))
+OBJ     := $(SRC:src/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/presets_gen.o $(BUILD)/obj/html_gen.o \
+           $(CMD_SRC:cli/%.c=$(BUILD)/obj/cli_%.o)
+CLI_SRC := $(PROG_SRC)
 CLI_OBJ := $(CLI_SRC:cli/%.c=$(BUILD)/obj/cli_%.o)
+API_MAJOR := $(shell sed -n 's/^\#define NPUSIM_API_VERSION_MAJOR //p' include/npusim.h)
+API_MINOR := $(shell sed -n 's/^\#define NPUSIM_API_VERSION_MINOR //p' include/npusim.h)
+SONAME  := libnpusim.so.$(API_MAJOR)
 TESTS   := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
 PRESETS := presets/memory.json $(sort $(wildcard presets/hw/*.json)) $(sort $(wildcard presets/model/*.json))
 
-.PHONY: all deps demo test unit golden check-accuracy browser report-img fuzz-replay bench asan fuzz fuzz-build clean FORCE \
-	deps-mpi mpi check-mpi
-all: $(BUILD)/npusim
+.PHONY: all deps demo test unit golden check-accuracy browser report-img fuzz-replay api-test python-test bench asan \
+	fuzz fuzz-build install uninstall clean FORCE deps-mpi mpi check-mpi
+all: $(BUILD)/npusim $(BUILD)/libnpusim.so
 
 # The version: VERSION, with `git describe` appended when git can tell it (a
 # build without git still works). Rewritten only when it changes.
@@ -39,7 +53,7 @@ $(BUILD)/gen/presets_gen.c: $(BUILD)/embed $(PRESETS)
 
 $(BUILD)/obj/presets_gen.o: $(BUILD)/gen/presets_gen.c src/npu_preset.h
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(WARN) $(INC) -c -o $@ $<
+	$(CC) $(CFLAGS) $(LIBFLAGS) $(WARN) $(INC) -c -o $@ $<
 
 # The HTML report (src/npu_html.c, issue 14): the page's files and Debian's Vega
 # modules (libjs-vega) embedded at build time; without them reports say so.
@@ -57,25 +71,31 @@ $(BUILD)/gen/html_gen.c: $(BUILD)/embed_web $(HTML_SHIM) $(HTML_ASSETS) $(wildca
 
 $(BUILD)/obj/html_gen.o: $(BUILD)/gen/html_gen.c src/npu_html_assets.h
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(WARN) $(INC) -c -o $@ $<
+	$(CC) $(CFLAGS) $(LIBFLAGS) $(WARN) $(INC) -c -o $@ $<
 
-$(BUILD)/obj/%.o: src/%.c $(wildcard src/*.h)
+$(BUILD)/obj/%.o: src/%.c $(wildcard src/*.h cli/*.h include/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(WARN) $(INC) -c -o $@ $<
+	$(CC) $(CFLAGS) $(LIBFLAGS) $(WARN) $(INC) -c -o $@ $<
+
+$(BUILD)/obj/cli_%.o: cli/%.c $(wildcard src/*.h cli/*.h include/*.h) $(BUILD)/gen/version.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LIBFLAGS) $(WARN) $(INC) -c -o $@ $<
 
 # sweep (issue 13): OpenMP threads in the evaluator only (an explicit rule wins
 # over the pattern); its pragmas sit under _OPENMP, so builds without -fopenmp
 # (the clang fuzz build) run it on one thread and link without the runtime
-$(BUILD)/obj/npu_sweep.o: src/npu_sweep.c $(wildcard src/*.h)
+$(BUILD)/obj/npu_sweep.o: src/npu_sweep.c $(wildcard src/*.h cli/*.h include/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(WARN) -fopenmp $(INC) -c -o $@ $<
-
-$(BUILD)/obj/cli_%.o: cli/%.c $(wildcard src/*.h cli/*.h include/*.h) $(BUILD)/gen/version.h
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(WARN) $(INC) -c -o $@ $<
+	$(CC) $(CFLAGS) $(LIBFLAGS) $(WARN) -fopenmp $(INC) -c -o $@ $<
 
 $(BUILD)/libnpusim.a: $(OBJ)
+	@rm -f $@
 	ar rcs $@ $^
+
+# soname libnpusim.so.MAJOR (the API's major version, include/npusim.h)
+$(BUILD)/libnpusim.so: $(OBJ)
+	$(CC) $(CFLAGS) -shared -Wl,-soname,$(SONAME) -Wl,--no-undefined -o $@ $(OBJ) $(LDLIBS)
+	ln -sf libnpusim.so $(BUILD)/$(SONAME)
 
 $(BUILD)/npusim: $(CLI_OBJ) $(BUILD)/libnpusim.a
 	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libnpusim.a $(LDLIBS)
@@ -118,14 +138,18 @@ FUZZ_CC     ?= clang
 FUZZ_SAN    := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS := -O1 -g $(FUZZ_SAN)
 FB          := $(BUILD)/fuzz
-FUZZ_OBJ    := $(SRC:src/%.c=$(FB)/obj/%.o) $(FB)/obj/presets_gen.o
-FUZZ_CLI    := $(CLI_SRC:cli/%.c=$(FB)/obj/cli_%.o)
+FUZZ_OBJ    := $(SRC:src/%.c=$(FB)/obj/%.o) $(FB)/obj/presets_gen.o $(FB)/obj/html_gen.o
+FUZZ_CLI    := $(CMD_SRC:cli/%.c=$(FB)/obj/cli_%.o) $(CLI_SRC:cli/%.c=$(FB)/obj/cli_%.o)
 
-$(FB)/obj/%.o: src/%.c $(wildcard src/*.h)
+$(FB)/obj/%.o: src/%.c $(wildcard src/*.h cli/*.h include/*.h)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(WARN) $(INC) -c -o $@ $<
 
 $(FB)/obj/presets_gen.o: $(BUILD)/gen/presets_gen.c src/npu_preset.h
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(WARN) $(INC) -c -o $@ $<
+
+$(FB)/obj/html_gen.o: $(BUILD)/gen/html_gen.c src/npu_html_assets.h
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(WARN) $(INC) -c -o $@ $<
 
@@ -150,8 +174,9 @@ fuzz: fuzz-build
 deps:
 	@sh scripts/deps.sh
 
-# sweep over MPI ranks (issue 13): build/npusim-mpi, the CLI with cmd_sweep built
-# by mpicc (Debian OpenMPI); tests/mpi_sweep.sh checks it equals one process
+# sweep over MPI ranks (issue 13): build/npusim-mpi is the npusim program with
+# an MPI build of cli/cmd_sweep.c (Debian OpenMPI's mpicc), which takes the place
+# of the library's at link time; tests/mpi_sweep.sh checks it equals one process
 MPICC ?= mpicc
 deps-mpi:
 	@sh scripts/deps.sh mpi
@@ -163,13 +188,13 @@ $(BUILD)/obj-mpi/cli_cmd_sweep.o: cli/cmd_sweep.c $(wildcard src/*.h cli/*.h inc
 	@mkdir -p $(@D)
 	$(MPICC) $(CFLAGS) $(WARN) -DNPU_MPI $(INC) -c -o $@ $<
 
-$(BUILD)/npusim-mpi: $(filter-out $(BUILD)/obj/cli_cmd_sweep.o,$(CLI_OBJ)) $(BUILD)/obj-mpi/cli_cmd_sweep.o $(BUILD)/libnpusim.a
+$(BUILD)/npusim-mpi: $(CLI_OBJ) $(BUILD)/obj-mpi/cli_cmd_sweep.o $(BUILD)/libnpusim.a
 	$(MPICC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 check-mpi: mpi all
 	@sh tests/mpi_sweep.sh $(BUILD)/npusim $(BUILD)/npusim-mpi
 
-$(FB)/fuzz_%: LDLIBS := -lcjson -lsqlite3 -lm
+$(FB)/fuzz_%: LDLIBS := -lcjson -lsqlite3 -lm -pthread
 
 demo: deps
 	@$(MAKE) --no-print-directory all
@@ -197,9 +222,59 @@ browser: all $(BROWSER_TOOLS)
 report-img: all $(BROWSER_TOOLS)
 	@sh tests/browser/run.sh $(BUILD)/npusim $(BUILD)/tests/browser docs/img
 
+
+# The C API as a user gets it: `make install` into a temporary prefix, the
+# example compiled with pkg-config against the installed library and run, the
+# exported symbols (tests/api_install.sh).
+api-test: all
+	@sh tests/api_install.sh $(BUILD)
+
+# The Python package as a user gets it: a venv that sees Debian's pandas,
+# matplotlib and pytest, `pip install ./python` (offline: an in-tree build
+# backend, python/pyproject.toml; --no-index proves it needs no index), then
+# its tests (from the repository root, so the installed package is the one
+# imported) and the example figure.
+PYTHON ?= /usr/bin/python3
+VENV   := $(BUILD)/venv
+PIP    := $(VENV)/bin/pip --disable-pip-version-check --no-input
+python-test: all
+	@rm -rf $(VENV)
+	$(PYTHON) -m venv --system-site-packages $(VENV)
+	$(PIP) install -q --no-index ./python
+	NPUSIM_CLI=$(abspath $(BUILD)/npusim) $(VENV)/bin/python -m pytest -q -p no:cacheprovider python/tests
+	$(VENV)/bin/python examples/latency_throughput.py $(BUILD)/latency-throughput.png
+
 test:
 	@sh scripts/deps.sh test
-	@$(MAKE) --no-print-directory all unit golden check-accuracy fuzz-replay browser check-mpi
+	@$(MAKE) --no-print-directory all unit golden check-accuracy fuzz-replay browser api-test python-test check-mpi
+
+# ---- install ----
+PREFIX  ?= /usr/local
+LIBDIR  ?= $(PREFIX)/lib
+INCDIR  ?= $(PREFIX)/include
+BINDIR  ?= $(PREFIX)/bin
+PCDIR   ?= $(LIBDIR)/pkgconfig
+VERSION := $(shell cat VERSION)
+
+$(BUILD)/npusim.pc: VERSION FORCE
+	@printf 'prefix=%s\nlibdir=%s\nincludedir=%s\n\nName: npusim\nDescription: %s\nVersion: %s\nLibs: -L$${libdir} -lnpusim\nLibs.private: -lcjson -lsqlite3 -lm -pthread\nCflags: -I$${includedir}\n' \
+		'$(PREFIX)' '$(LIBDIR)' '$(INCDIR)' 'predict LLM inference on AI chips from their datasheets (C API)' '$(VERSION)' >$@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+
+install: all $(BUILD)/npusim.pc
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR) $(DESTDIR)$(PCDIR)
+	install -m 755 $(BUILD)/npusim $(DESTDIR)$(BINDIR)/npusim
+	install -m 644 $(BUILD)/libnpusim.a $(DESTDIR)$(LIBDIR)/libnpusim.a
+	install -m 755 $(BUILD)/libnpusim.so $(DESTDIR)$(LIBDIR)/$(SONAME).$(API_MINOR)
+	ln -sf $(SONAME).$(API_MINOR) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libnpusim.so
+	install -m 644 include/npusim.h $(DESTDIR)$(INCDIR)/npusim.h
+	install -m 644 $(BUILD)/npusim.pc $(DESTDIR)$(PCDIR)/npusim.pc
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/npusim $(DESTDIR)$(LIBDIR)/libnpusim.a $(DESTDIR)$(LIBDIR)/libnpusim.so \
+		$(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/$(SONAME).$(API_MINOR) $(DESTDIR)$(INCDIR)/npusim.h \
+		$(DESTDIR)$(PCDIR)/npusim.pc
 
 bench: deps
 	@$(MAKE) --no-print-directory all $(BENCHES)
@@ -208,7 +283,7 @@ bench: deps
 asan: deps
 	@$(MAKE) --no-print-directory clean
 	@$(MAKE) --no-print-directory CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
-		LDLIBS="-lcjson -lsqlite3 -lm -fopenmp -fsanitize=address,undefined" all unit golden fuzz-replay
+		LDLIBS="-lcjson -lsqlite3 -lm -pthread -fopenmp -fsanitize=address,undefined" all unit golden fuzz-replay
 
 clean:
 	rm -rf $(BUILD)

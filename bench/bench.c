@@ -1,6 +1,6 @@
 /* bench — `make bench`: time of one step evaluation (80-layer model), a whole
  * e2e run, and kernel costing, measured with clock_gettime over many repeats. */
-#include "npusim.h"
+#include "npu_all.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /* bench_comm — `make bench`: cost of one npu_comm_op call (the planner calls it
  * for every collective of every candidate plan; budget ~0.2 us per call). */
-#include "npusim.h"
+#include "npu_all.h"
 
 #include <stdio.h>
 #include <time.h>

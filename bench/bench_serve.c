@@ -2,7 +2,7 @@
  * batching replica (llama3-8b, bf16, one H100, Poisson at 30 req/s, lognormal
  * lengths: near the replica's capacity), timed as a whole `npusim serve`
  * process (target < 10 s on one core) and in-process through the library. */
-#include "npusim.h"
+#include "npu_all.h"
 #include "npu_serve.h"
 
 #include <stdio.h>

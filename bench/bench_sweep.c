@@ -12,7 +12,7 @@
  * Each is timed on 1 thread and on every core. */
 #include "npu_sweep.h"
 #include "npu_sweepio.h"
-#include "npusim.h"
+#include "npu_all.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,7 +56,7 @@ static double run(const npu_sweep *s, int jobs, bool write, double *secs, double
     char db[64];
     snprintf(db, sizeof db, "%s.sqlite", path);
     npu_sweep_out *o = NULL;
-    if (write && npu_sweep_out_open(s, db, false, &o)) {
+    if (write && npu_sweep_out_open(s, db, false, NULL, &o)) {
         fprintf(stderr, "bench_sweep: %s\n", npu_errmsg());
         exit(1);
     }

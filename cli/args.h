@@ -1,4 +1,7 @@
-/* args — the command line of npusim, driven by one option table.
+/* args — the options of npusim's commands, driven by one option table: the
+ * command line (argv) and the library's JSON requests (npusim_call) both read
+ * against it, so a flag and a request field have the same type, bounds and
+ * default.
  *
  * Every option of every command is one row of cli_opts[] (args.c): its name,
  * type, bounds, default and help. A command declares which rows it accepts in
@@ -11,10 +14,16 @@
  *
  * Like Redis's config table, but for argv (README.md "Use" states the conventions).
  *
+ * Layers: the table, the parsers and the commands' code (cmds.c, cmd_*.c)
+ * are compiled into libnpusim (the command layer under include/npusim.h: a
+ * command reads a cli_args and writes its table/CSV/JSON into a cli_out).
+ * The npusim program (client.c, main.c) parses argv into a cli_args, turns
+ * it into a JSON request (cli_args_to_json) and calls the public API.
+ *
  * Growing it: a new flag is one row here (id) and in opts.c, plus one entry in
  * each command's use list. A repeatable flag (`--set PATH=VALUE`) is a row
  * with CLI_REPEAT: the parser appends its values to cli_args.rep instead of
- * rejecting the repeat. Parsed values are typed and keyed by the
+ * rejecting the repeat (a request gives them as an array). Parsed values are typed and keyed by the
  * row's name, so turning a cli_args into the JSON request of a library call
  * (name -> number, string or bool) is one loop over the declared rows. */
 #ifndef NPUSIM_ARGS_H
@@ -72,7 +81,8 @@ typedef enum cli_type {
 /* cli_opt.flags */
 #define CLI_OPEN_MIN 1u /* dmin itself is out of range */
 #define CLI_OPEN_MAX 2u /* dmax itself is out of range */
-#define CLI_REPEAT 4u   /* may be given many times: the values go to cli_args.rep (cli_rep) */
+#define CLI_REPEAT 4u   /* may be given many times (a JSON array in a request): the values go to
+                         * cli_args.rep, read with cli_rep */
 
 typedef struct cli_opt {
     const char *name;  /* without the leading dashes */
@@ -108,6 +118,14 @@ typedef struct cli_use {
 
 typedef struct cli_args cli_args;
 
+/* Where a command writes its result text: a memory stream in the library
+ * (never stdout); progress and notes go through the callback (may be NULL). */
+typedef struct cli_out {
+    FILE *f;
+    void (*progress)(void *user, const char *task, double frac); /* frac < 0: a one-line note */
+    void *progress_user;
+} cli_out;
+
 typedef struct cli_cmd {
     const char *name;     /* "run", "op gemm" */
     const char *args;     /* positional synopsis ("PATH...", "models|hw|memory|process"), or NULL */
@@ -116,7 +134,10 @@ typedef struct cli_cmd {
     const char *details;  /* paragraph after the usage line of `npusim help CMD`, or NULL */
     const cli_use *opts;
     int n_opts;
-    int (*run)(const cli_args *a); /* exit status */
+    /* 0: done; -1 + npu_err: failed (nothing useful in o); 1: done, but a check the
+     * options asked for failed (npu_err says which; validate --max-mape) */
+    int (*run)(const cli_args *a, cli_out *o);
+    bool json_only;       /* prints JSON without --json (show) */
 } cli_cmd;
 
 #define CLI_MAX_POS 64
@@ -129,14 +150,27 @@ typedef struct cli_val {
     double d, d2;    /* CLI_NUM, CLI_SIZE; d2 = end of a FROM..TO range (= d without one) */
 } cli_val;
 
+struct npu_hw;
+struct npu_model;
+struct npu_engine;
+struct cJSON;
+
 struct cli_args {
     const cli_cmd *cmd;
+    bool from_json;                 /* read from a JSON request: errors name fields, not flags */
     bool declared[CLI_O_COUNT];     /* the command accepts it */
     unsigned use_flags[CLI_O_COUNT];
     cli_val v[CLI_O_COUNT];         /* by cli_id */
     const char *pos[CLI_MAX_POS];   /* positional arguments */
     int n_pos;
-    const char *rep[CLI_MAX_REP];   /* values of repeatable options, in order */
+    /* descriptions given as API handles instead of --model / --hw / --engine
+     * (cli_load_model, cli_load_hw, cli_engine use them); set before
+     * cli_args_from_json, which keeps them */
+    const struct npu_model *model_obj;
+    const struct npu_hw *hw_obj;
+    const struct npu_engine *engine_obj;
+    char text[CLI_O_COUNT][48];     /* numbers of a JSON request, as the text the parser reads */
+    const char *rep[CLI_MAX_REP];   /* values of repeatable options (CLI_REPEAT), in order */
     cli_id rep_id[CLI_MAX_REP];
     int n_rep;
 };
@@ -147,6 +181,29 @@ struct cli_args {
  * line naming the flag) on bad input. Never prints or exits; the fuzzing
  * harness calls it. */
 int cli_args_parse(const cli_cmd *cmd, int argc, char *const *argv, cli_args *a);
+
+/* The same from a JSON request object (include/npusim.h states its form):
+ * fields named like the options with '_' for '-', "format" (json, table,
+ * csv; json by default where the command has --json) and "args" (the
+ * positional arguments). Every value goes through the parser of its row (same
+ * types, bounds, enum values, defaults and required options); errors name the
+ * field ("field 'batch': 0 is out of range ..."). A "model", "hw" or
+ * "prefill_hw" given as an object is replaced in `req` by its text (so a->v
+ * points into req: keep it alive while using a). The handle members of *a
+ * are kept and count as given. 0, or -1 + npu_err. */
+int cli_args_from_json(const cli_cmd *cmd, struct cJSON *req, cli_args *a);
+
+/* The request of a parsed command line: the options given (not the defaults,
+ * which the library applies from the same table), "format" from --json/--csv
+ * ("table" without them), positional arguments in "args". NULL + npu_err when
+ * --json and --csv are both given. Caller deletes. */
+struct cJSON *cli_args_to_json(const cli_args *a);
+
+/* The command line of the options given in `a` (from argv or a request), in
+ * the command's option order, quoted for a POSIX shell: "npusim run --model
+ * llama3-8b ...". For reports that say how they were made. malloc'd; NULL
+ * when out of memory. */
+char *cli_args_command(const cli_args *a);
 
 /* Values of a parsed command; asserts that the command declares the option. */
 bool cli_has(const cli_args *a, cli_id id);        /* given on the command line */
@@ -167,7 +224,7 @@ extern const cli_cmd *const cli_cmds[];
 extern const int cli_n_cmds;
 const cli_cmd *cli_cmd_find(const char *name);
 
-/* main() of the CLI (cmds.c): help, version and dispatch; the exit status. */
+/* main() of the CLI (client.c): help, version and dispatch; the exit status. */
 int cli_main(int argc, char **argv);
 
 /* Copy of s for an error line: printable ASCII kept, other bytes as \xNN,

@@ -3,7 +3,7 @@
  * (`--bytes 1K..8G`, doubling, like nccl-tests), through npu_comm_op. */
 #include "args.h"
 #include "cmds.h"
-#include "npusim.h"
+#include "npu_all.h"
 
 #include <errno.h>
 #include <math.h>
@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void print_head(npu_coll op, int chips, const npu_hw *hw) {
+static void print_head(FILE *out, npu_coll op, int chips, const npu_hw *hw) {
     int d = npu_comm_domain_chips(hw);
-    printf("npusim op %s on %d x %s (scale-up domain %d chip%s)\n\n", npu_coll_names[op], chips, hw->name, d, cli_s(d));
+    fprintf(out, "npusim op %s on %d x %s (scale-up domain %d chip%s)\n\n", npu_coll_names[op], chips, hw->name, d, cli_s(d));
 }
 
 static cJSON *row_json(npu_coll op, const npu_hw *hw, int chips, double bytes, const npu_comm_cost *c) {
@@ -34,41 +34,42 @@ static cJSON *row_json(npu_coll op, const npu_hw *hw, int chips, double bytes, c
     return o;
 }
 
-static int cmd_op_comm(const cli_args *a) {
+static int cmd_op_comm(const cli_args *a, cli_out *o) {
+    FILE *out = o->f;
     npu_coll op;
-    if (npu_coll_parse(a->cmd->name + 3, &op)) return cli_fail(); /* "op allreduce" */
+    if (npu_coll_parse(a->cmd->name + 3, &op)) return -1; /* "op allreduce" */
     int chips = (int)cli_int(a, O_CHIPS);
     double lo = cli_num(a, O_BYTES), hi = cli_val_of(a, O_BYTES)->d2;
     bool range = strstr(cli_str(a, O_BYTES), "..") != NULL;
     npu_hw hw;
-    if (npu_hw_load(cli_str(a, O_HW), &hw) || npu_comm_check(&hw, chips)) return cli_fail();
+    if (cli_load_hw(a, O_HW, &hw) || npu_comm_check(&hw, chips)) return -1;
     bool json = cli_has(a, O_JSON);
     if (!range) {
         npu_comm_cost c = npu_comm_op(&hw, op, chips, lo);
         if (json) {
-            npu_report_print_json(stdout, row_json(op, &hw, chips, lo, &c));
+            npu_report_print_json(out, row_json(op, &hw, chips, lo, &c));
             return 0;
         }
-        print_head(op, chips, &hw);
-        printf("  size         %14.0f bytes\n", lo);
-        printf("  latency      %14.4f ms  (%s)\n", c.time_s * 1e3, c.algo);
-        printf("  alpha        %14.2f us  (launch + per-step latency)\n", c.latency_s * 1e6);
-        printf("  beta         %14.2f us  (bytes / achievable bandwidth)\n", c.transfer_s * 1e6);
-        printf("  algbw        %14.2f GB/s\n", c.algbw_Bps / 1e9);
-        printf("  busbw        %14.2f GB/s  (bus factor %.4g)\n", c.busbw_Bps / 1e9,
+        print_head(out, op, chips, &hw);
+        fprintf(out, "  size         %14.0f bytes\n", lo);
+        fprintf(out, "  latency      %14.4f ms  (%s)\n", c.time_s * 1e3, c.algo);
+        fprintf(out, "  alpha        %14.2f us  (launch + per-step latency)\n", c.latency_s * 1e6);
+        fprintf(out, "  beta         %14.2f us  (bytes / achievable bandwidth)\n", c.transfer_s * 1e6);
+        fprintf(out, "  algbw        %14.2f GB/s\n", c.algbw_Bps / 1e9);
+        fprintf(out, "  busbw        %14.2f GB/s  (bus factor %.4g)\n", c.busbw_Bps / 1e9,
                npu_comm_bus_factor(op, chips));
         return 0;
     }
     cJSON *rows = json ? cJSON_CreateArray() : NULL;
     if (!json) {
-        print_head(op, chips, &hw);
-        printf("%14s %12s %10s %10s  %s\n", "size(B)", "time(us)", "algbw", "busbw", "algorithm");
+        print_head(out, op, chips, &hw);
+        fprintf(out, "%14s %12s %12s %12s  %s\n", "size(B)", "time(us)", "algbw(GB/s)", "busbw(GB/s)", "algorithm");
     }
     for (double b = lo; b <= hi * (1 + 1e-12); b *= 2) {
         npu_comm_cost c = npu_comm_op(&hw, op, chips, b);
         if (json) cJSON_AddItemToArray(rows, row_json(op, &hw, chips, b, &c));
         else
-            printf("%14.0f %12.2f %10.2f %10.2f  %s\n", b, c.time_s * 1e6, c.algbw_Bps / 1e9, c.busbw_Bps / 1e9,
+            fprintf(out, "%14.0f %12.2f %12.2f %12.2f  %s\n", b, c.time_s * 1e6, c.algbw_Bps / 1e9, c.busbw_Bps / 1e9,
                    c.algo);
     }
     if (json) {
@@ -77,7 +78,7 @@ static int cmd_op_comm(const cli_args *a) {
         cJSON_AddStringToObject(r, "hw", hw.name);
         cJSON_AddNumberToObject(r, "chips", (double)chips);
         cJSON_AddItemToObject(r, "rows", rows);
-        npu_report_print_json(stdout, r);
+        npu_report_print_json(out, r);
     }
     return 0;
 }

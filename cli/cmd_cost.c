@@ -3,7 +3,7 @@
 #include "cmds.h"
 #include "cli_sets.h" /* --set (issue 13) */
 #include "npu_econ.h"
-#include "npusim.h"
+#include "npu_all.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -58,37 +58,37 @@ static cJSON *cost_json(const npu_hw *hw, const npu_process *p, const npu_econ_c
     return o;
 }
 
-static void cost_table(const npu_hw *hw, const npu_process *p, const npu_econ_cfg *c, const npu_unit_cost *u) {
+static void cost_table(FILE *out, const npu_hw *hw, const npu_process *p, const npu_econ_cfg *c, const npu_unit_cost *u) {
     const npu_area *a = &u->area;
-    printf("npusim cost: %s on %s (%s), %d die%s\n\n", hw->name, p->name, p->foundry, u->dies, u->dies > 1 ? "s" : "");
-    printf("area model (mm2, all dies): matrix %.0f, vector %.0f, unit control %.0f, SRAM %.0f + %.0f,\n"
+    fprintf(out, "npusim cost: %s on %s (%s), %d die%s\n\n", hw->name, p->name, p->foundry, u->dies, u->dies > 1 ? "s" : "");
+    fprintf(out, "area model (mm2, all dies): matrix %.0f, vector %.0f, unit control %.0f, SRAM %.0f + %.0f,\n"
            "  memory PHY %.0f, links %.0f, I/O %.0f, die-to-die %.0f, uncore %.0f = %.0f\n",
            a->mac_mm2, a->vector_mm2, a->unit_ctrl_mm2, a->unit_sram_mm2, a->shared_sram_mm2, a->mem_phy_mm2,
            a->link_phy_mm2, a->io_mm2, a->d2d_mm2, a->uncore_mm2, a->total_mm2);
-    printf("  estimated die    %10.1f mm2", u->estimated_die_area_mm2);
-    if (hw->die_mm2 > 0) printf("   (published %.1f mm2, %+.1f%%)", hw->die_mm2 / u->dies,
+    fprintf(out, "  estimated die    %10.1f mm2", u->estimated_die_area_mm2);
+    if (hw->die_mm2 > 0) fprintf(out, "   (published %.1f mm2, %+.1f%%)", hw->die_mm2 / u->dies,
                                 100 * (u->estimated_die_area_mm2 - hw->die_mm2 / u->dies) / (hw->die_mm2 / u->dies));
     /* one decimal: a die just under the reticle must not read as equal to it */
-    printf("\n  costed die       %10.1f mm2 (%s; reticle limit %.1f mm2)\n\n", u->die_area_mm2, u->area_basis,
+    fprintf(out, "\n  costed die       %10.1f mm2 (%s; reticle limit %.1f mm2)\n\n", u->die_area_mm2, u->area_basis,
            p->reticle_mm2);
-    printf("  wafer            %10.0f USD, D0 %.3f /cm2, %s yield\n", p->wafer_usd, p->d0_per_cm2,
+    fprintf(out, "  wafer            %10.0f USD, D0 %.3f /cm2, %s yield\n", p->wafer_usd, p->d0_per_cm2,
            npu_yield_model_names[c->yield_model]);
-    printf("  dies per wafer   %10.0f\n  die yield        %10.1f %% (%d of %d units enabled)\n", u->dies_per_wafer,
+    fprintf(out, "  dies per wafer   %10.0f\n  die yield        %10.1f %% (%d of %d units enabled)\n", u->dies_per_wafer,
            100 * u->die_yield, hw->units, a->units_total);
-    printf("  good die         %10.0f USD   x %d = %.0f USD\n", u->die_cost_usd, u->dies, u->dies_cost_usd);
-    printf("  memory           %10.0f USD   (%.0f GiB %s at %.2f USD/GiB)\n", u->hbm_cost_usd, u->mem_gb,
+    fprintf(out, "  good die         %10.0f USD   x %d = %.0f USD\n", u->die_cost_usd, u->dies, u->dies_cost_usd);
+    fprintf(out, "  memory           %10.0f USD   (%.0f GiB %s at %.2f USD/GiB)\n", u->hbm_cost_usd, u->mem_gb,
            hw->memtech->name, u->mem_usd_per_gb);
-    printf("  package          %10.0f USD   (%s", u->package_cost_usd, npu_pkg_names[u->package]);
-    if (u->interposer_mm2 > 0) printf(", interposer %.0f mm2", u->interposer_mm2);
-    printf(", assembly yield %.1f %%)\n", 100 * u->assembly_yield);
-    printf("  test             %10.0f USD\n  NRE share        %10.0f USD   (%.1f M USD over %.0f units)\n",
+    fprintf(out, "  package          %10.0f USD   (%s", u->package_cost_usd, npu_pkg_names[u->package]);
+    if (u->interposer_mm2 > 0) fprintf(out, ", interposer %.0f mm2", u->interposer_mm2);
+    fprintf(out, ", assembly yield %.1f %%)\n", 100 * u->assembly_yield);
+    fprintf(out, "  test             %10.0f USD\n  NRE share        %10.0f USD   (%.1f M USD over %.0f units)\n",
            u->test_cost_usd, u->nre_per_unit_usd, u->nre_usd / 1e6, c->volume);
-    printf("  unit cost        %10.0f USD\n  board            %10.0f USD (not in unit cost)\n", u->unit_cost_usd,
+    fprintf(out, "  unit cost        %10.0f USD\n  board            %10.0f USD (not in unit cost)\n", u->unit_cost_usd,
            u->board_cost_usd);
-    printf("\nconfidence: %s. Sources: docs/economics.md\n", p->confidence);
+    fprintf(out, "\nconfidence: %s. Sources: docs/economics.md\n", p->confidence);
 }
 
-static int cmd_cost(const cli_args *a) {
+static int cmd_cost(const cli_args *a, cli_out *o) {
     npu_econ_cfg c;
     npu_econ_cfg_default(&c);
     if (cli_has(a, O_YIELD_MODEL)) c.yield_model = (npu_yield_model)cli_int(a, O_YIELD_MODEL);
@@ -99,15 +99,15 @@ static int cmd_cost(const cli_args *a) {
     c.estimate_area = cli_has(a, O_ESTIMATE_AREA);
     npu_hw hw;
     npu_process p;
-    if (npu_hw_load(cli_str(a, O_HW), &hw) || cli_sets_apply(a, &hw, NULL, NULL)) return cli_fail();
+    if (cli_load_hw(a, O_HW, &hw) || cli_sets_apply(a, &hw, NULL, NULL)) return -1;
     const char *ps = cli_str(a, O_PROCESS);
-    if (ps ? npu_process_load(ps, &p) : npu_process_of_hw(hw.process_node, &p)) return cli_fail();
+    if (ps ? npu_process_load(ps, &p) : npu_process_of_hw(hw.process_node, &p)) return -1;
     if (cli_has(a, O_D0)) p.d0_per_cm2 = cli_num(a, O_D0);
     if (cli_has(a, O_WAFER_USD)) p.wafer_usd = cli_num(a, O_WAFER_USD);
     npu_unit_cost u;
-    if (npu_econ_unit_cost(&hw, &p, &c, &u)) return cli_fail();
-    if (cli_has(a, O_JSON)) npu_report_print_json(stdout, cost_json(&hw, &p, &c, &u));
-    else cost_table(&hw, &p, &c, &u);
+    if (npu_econ_unit_cost(&hw, &p, &c, &u)) return -1;
+    if (cli_has(a, O_JSON)) npu_report_print_json(o->f, cost_json(&hw, &p, &c, &u));
+    else cost_table(o->f, &hw, &p, &c, &u);
     return 0;
 }
 
@@ -120,16 +120,16 @@ const cli_cmd cli_cmd_cost = {
     "Areas in mm2, money in USD, memory in GiB. Sources and confidence tags: docs/economics.md.", cost_opts,
     (int)NPU_ARRAY_LEN(cost_opts), cmd_cost};
 
-int cmd_list_process(void) {
-    printf("%-14s %-15s %4s %9s %8s %8s %6s %8s %7s %6s  %s\n", "process", "foundry", "year", "MTr/mm2", "bitcell",
+int cmd_list_process(FILE *out) {
+    fprintf(out, "%-14s %-15s %4s %9s %8s %8s %6s %8s %7s %6s  %s\n", "process", "foundry", "year", "MTr/mm2", "bitcell",
            "wafer $", "D0/cm2", "reticle", "NRE $M", "energy", "confidence");
     for (int i = 0; i < npu_process_count(); i++) {
         const npu_process *p = npu_process_at(i);
-        printf("%-14s %-15s %4d %9.1f %8.4f %8.0f %6.3f %8.0f %7.1f %6.3f  %s\n", p->name, p->foundry, p->year,
+        fprintf(out, "%-14s %-15s %4d %9.1f %8.4f %8.0f %6.3f %8.0f %7.1f %6.3f  %s\n", p->name, p->foundry, p->year,
                p->logic_mtr_mm2, p->sram_bitcell_um2, p->wafer_usd, p->d0_per_cm2, p->reticle_mm2, p->mask_nre_usd / 1e6,
                p->energy_rel, p->confidence);
     }
-    printf("\nbitcell: HD SRAM um2; energy: switching energy per op vs TSMC N5. Aliases and sources: docs/economics.md\n");
+    fprintf(out, "\nbitcell: HD SRAM um2; energy: switching energy per op vs TSMC N5. Aliases and sources: docs/economics.md\n");
     return 0;
 }
 

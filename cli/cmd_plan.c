@@ -15,26 +15,26 @@ static void plan_str(npu_plan p, char *buf, size_t cap) {
 }
 
 /* The table: the bounds in force, honest counts, the top feasible plans, the rejected ones. */
-static void print_table(const npu_model *m, const npu_hw *hw, const npu_planner_cfg *c, const npu_planner_result *pr,
-                        const npu_plan_eval *ev, int ne, long top) {
+static void print_table(FILE *out, const npu_model *m, const npu_hw *hw, const npu_planner_cfg *c,
+                        const npu_planner_result *pr, const npu_plan_eval *ev, int ne, long top) {
     int feasible = 0, shown = 0, best = -1;
     for (int i = 0; i < ne; i++)
         if (ev[i].feasible) feasible++, best = best < 0 ? i : best;
-    printf("npusim plan: %s on %d x %s, input %ld, output %ld\n", m->name, c->chips, hw->name, c->input, c->output);
+    fprintf(out, "npusim plan: %s on %d x %s, input %ld, output %ld\n", m->name, c->chips, hw->name, c->input, c->output);
     if (isfinite(pr->max_ttft_s) && pr->max_ttft_s > 0)
-        printf("bounds: TTFT <= %g ms%s", pr->max_ttft_s * 1e3,
+        fprintf(out, "bounds: TTFT <= %g ms%s", pr->max_ttft_s * 1e3,
                pr->ttft_default ? " (the default; --max-ttft MS sets another, 0 none)" : "");
-    else printf("bounds: no TTFT bound");
-    if (c->max_tpot_s > 0) printf(", TPOT <= %g ms\n", c->max_tpot_s * 1e3);
-    else printf(", no TPOT bound\n");
-    printf("%d of %d plan%s feasible; ranked by output tokens/s per chip (static batch per replica)", feasible, ne,
+    else fprintf(out, "bounds: no TTFT bound");
+    if (c->max_tpot_s > 0) fprintf(out, ", TPOT <= %g ms\n", c->max_tpot_s * 1e3);
+    else fprintf(out, ", no TPOT bound\n");
+    fprintf(out, "%d of %d plan%s feasible; ranked by output tokens/s per chip (static batch per replica)", feasible, ne,
            cli_s(ne));
     shown = feasible < top ? feasible : (int)top;
-    if (shown < feasible) printf("; showing the top %d (--top K for more)", shown);
-    printf("\n\n");
+    if (shown < feasible) fprintf(out, "; showing the top %d (--top K for more)", shown);
+    fprintf(out, "\n\n");
     char ps[64];
     if (shown) {
-        printf("  %-4s %-20s %6s %10s %9s %12s %10s %9s %6s  %s\n", "rank", "plan", "batch", "TTFT ms", "TPOT ms",
+        fprintf(out, "  %-4s %-20s %6s %10s %9s %12s %10s %9s %6s  %s\n", "rank", "plan", "batch", "TTFT ms", "TPOT ms",
                "tok/s", "tok/s/chip", "GiB/chip", "comm", "why");
         for (int i = 0, rank = 0; i < ne && rank < shown; i++) {
             const npu_plan_eval *e = &ev[i];
@@ -44,22 +44,22 @@ static void print_table(const npu_model *m, const npu_hw *hw, const npu_planner_
             if (rank == 0) snprintf(why, sizeof why, "best; %s", e->why);
             else snprintf(why, sizeof why, "%.0f%% below best; %s",
                           100 * (1 - e->tokens_per_s_per_chip / ev[best].tokens_per_s_per_chip), e->why);
-            printf("  %-4d %-20s %6d %10.1f %9.2f %12.1f %10.1f %9.1f %5.0f%%  %s\n", ++rank, ps, e->batch,
+            fprintf(out, "  %-4d %-20s %6d %10.1f %9.2f %12.1f %10.1f %9.1f %5.0f%%  %s\n", ++rank, ps, e->batch,
                    e->ttft_s * 1e3, e->tpot_s * 1e3, e->tokens_per_s, e->tokens_per_s_per_chip, e->mem_gb * 1e9 / CLI_GIB,
                    100 * e->comm_share, why);
         }
     }
     if (feasible < ne) {
-        printf("\nrejected (%d):\n", ne - feasible);
+        fprintf(out, "\nrejected (%d):\n", ne - feasible);
         for (int i = 0; i < ne; i++) {
             if (ev[i].feasible) continue;
             plan_str(ev[i].plan, ps, sizeof ps);
-            printf("  %-20s %s\n", ps, ev[i].why);
+            fprintf(out, "  %-20s %s\n", ps, ev[i].why);
         }
     }
 }
 
-static int cmd_plan(const cli_args *a) {
+static int cmd_plan(const cli_args *a, cli_out *o) {
     npu_planner_cfg c = {0}; /* the planner's defaults: no bound until it states one */
     c.chips = (int)cli_int(a, O_CHIPS);
     c.input = (long)cli_int(a, O_INPUT), c.output = (long)cli_int(a, O_OUTPUT);
@@ -76,14 +76,13 @@ static int cmd_plan(const cli_args *a) {
     long top = (long)cli_int(a, O_TOP);
     npu_model m;
     npu_hw hw;
-    if (npu_model_load(cli_str(a, O_MODEL), &m) || npu_hw_load(cli_str(a, O_HW), &hw) ||
-        cli_sets_apply(a, &hw, &m, NULL))
-        return cli_fail();
+    if (cli_load_model(a, &m) || cli_load_hw(a, O_HW, &hw) || cli_sets_apply(a, &hw, &m, NULL)) return -1;
     npu_plan_eval *ev = calloc(PLAN_MAX, sizeof *ev);
     npu_planner_result pr;
     if (!ev || npu_planner_run(&m, &hw, &c, ev, PLAN_MAX, &pr)) {
+        if (!ev) npu_err("out of memory");
         free(ev);
-        return cli_fail();
+        return -1;
     }
     int ne = pr.n, feasible = pr.n_feasible;
     double ttft_ms = isfinite(pr.max_ttft_s) ? pr.max_ttft_s * 1e3 : 0, tpot_ms = c.max_tpot_s * 1e3;
@@ -121,9 +120,9 @@ static int cmd_plan(const cli_args *a) {
             cJSON_AddStringToObject(x, "why", e->why);
             cJSON_AddItemToArray(arr, x);
         }
-        npu_report_print_json(stdout, j);
+        npu_report_print_json(o->f, j);
     } else {
-        print_table(&m, &hw, &c, &pr, ev, ne, top);
+        print_table(o->f, &m, &hw, &c, &pr, ev, ne, top);
     }
     free(ev);
     return 0;
@@ -132,7 +131,8 @@ static int cmd_plan(const cli_args *a) {
 static const cli_use plan_opts[] = {
     {O_MODEL, CLI_REQ}, {O_HW, CLI_REQ}, {O_CHIPS, CLI_REQ}, {O_INPUT, .def = "1024"}, {O_OUTPUT, .def = "256"},
     {O_MAX_TTFT, .note = "default: the planner's stated bound (2000 ms); 0 = none"}, {O_MAX_TPOT}, CLI_USE_DTYPES, {O_STACK}, {O_MAX_BATCH}, {O_MOE_SKEW},
-    {O_TOP, .def = "8", .note = "feasible plans in the table; --json lists all"}, {O_JSON}, {O_SET, .note = "hw.* and model.* paths"},
+    {O_TOP, .def = "8", .note = "feasible plans in the table; --json lists all"}, {O_JSON},
+    {O_SET, .note = "hw.* and model.* paths"},
 };
 const cli_cmd cli_cmd_plan = {
     "plan", NULL, 0, 0, "rank the parallel plans of a model on N chips",

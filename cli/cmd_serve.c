@@ -1,11 +1,11 @@
-/* cmd_serve — `npusim serve`: the serving simulation (issue 5). Parses the
+/* cmd_serve — `npusim serve`: the serving simulation (issue 5). Reads the
  * options into an npu_serve_cfg, runs npu_serve_run (or the max-rate search or
- * the fleet sizing) and prints a table, or JSON with --json. */
+ * the fleet sizing) and writes a table, or JSON with --json. */
 #include "args.h"
 #include "cmds.h"
 #include "cli_sets.h" /* --set (issue 13) */
+#include "npu_all.h"
 #include "npu_html.h"
-#include "npusim.h"
 #include "npu_serve.h"
 #include "npu_workload.h"
 
@@ -13,27 +13,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
-typedef struct progress_bar {
-    double t0_s;
-    bool shown;
-} progress_bar;
-
-static double wall_s(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec + t.tv_nsec * 1e-9;
-}
-
-static void show_progress(void *ctx, double frac) {
-    progress_bar *p = ctx;
-    if (!p->shown && wall_s() - p->t0_s < 0.5) return; /* short runs stay silent */
-    p->shown = true;
-    int w = 40, k = (int)(frac * w);
-    fprintf(stderr, "\rserve [%.*s%*s] %3.0f%%", k, "########################################", w - k, "", frac * 100);
-    fflush(stderr);
+/* The serving simulator's progress, to the caller's callback. */
+static void report_progress(void *ctx, double frac) {
+    const cli_out *o = ctx;
+    o->progress(o->progress_user, "serve", frac);
 }
 
 static cJSON *lat_json(const npu_lat *l) {
@@ -161,9 +145,14 @@ static void print_table(FILE *out, const npu_serve_cfg *c, const npu_serve_resul
             r->kv_use_mean * 100, r->kv_use_max * 100);
 }
 
-/* --requests-out: one CSV row per request; "-" is stdout (the summary then goes to stderr). */
+/* --requests-out: one CSV row per request, to a file (the npusim program turns
+ * "-" into a file it copies to stdout, and prints the summary on stderr). */
 static int write_requests(const char *path, const npu_serve_result *r) {
-    FILE *f = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
+    if (strcmp(path, "-") == 0) {
+        npu_err("--requests-out: '-' (standard output) is the command line's; give a file");
+        return -1;
+    }
+    FILE *f = fopen(path, "w");
     if (!f) {
         npu_err("--requests-out: cannot write '%s'", path);
         return -1;
@@ -178,7 +167,7 @@ static int write_requests(const char *path, const npu_serve_result *r) {
                 st[q->status], (q->first_s - q->arrival_s) * 1e3, tpot * 1e3, (q->finish_s - q->arrival_s) * 1e3,
                 q->queue_s * 1e3, q->preemptions);
     }
-    if (f != stdout && fclose(f)) {
+    if (fclose(f)) {
         npu_err("--requests-out: error writing '%s'", path);
         return -1;
     }
@@ -249,7 +238,7 @@ static int read_lengths(const cli_args *a, npu_serve_cfg *c, npu_trace *trace) {
                : 0;
 }
 
-static int cmd_serve(const cli_args *a) {
+static int cmd_serve(const cli_args *a, cli_out *o) {
     npu_serve_cfg c;
     npu_trace trace = {0};
     npu_serve_result r = {0};
@@ -261,25 +250,22 @@ static int cmd_serve(const cli_args *a) {
     cli_dtypes(a, &step.wdt, &step.adt, &step.kvdt);
     step.plan = (npu_plan){.tp = (int)cli_int(a, O_TP), .pp = (int)cli_int(a, O_PP), .ep = (int)cli_int(a, O_EP)};
     bool disagg = c.sched == NPU_SCHED_DISAGG;
-    if (npu_model_load(cli_str(a, O_MODEL), &m) || npu_hw_load(cli_str(a, O_HW), &hw) ||
-        cli_sets_apply(a, &hw, &m, &c.engine))
-        goto done;
+    if (cli_load_model(a, &m) || cli_load_hw(a, O_HW, &hw) || cli_sets_apply(a, &hw, &m, &c.engine)) goto done;
     int replicas = (int)cli_int(a, disagg && cli_has(a, O_DECODE_REPLICAS) ? O_DECODE_REPLICAS : O_REPLICAS);
     c.pool = (npu_pool){.model = &m, .hw = &hw, .step = step, .replicas = replicas};
     if (disagg) {
         pm = m;
-        if (cli_has(a, O_PREFILL_HW) ? npu_hw_load(cli_str(a, O_PREFILL_HW), &phw) : (phw = hw, 0)) goto done;
+        if (cli_has(a, O_PREFILL_HW) ? cli_load_hw(a, O_PREFILL_HW, &phw) : (phw = hw, 0)) goto done;
         npu_step_cfg ps = step;
         if (cli_has(a, O_PREFILL_TP)) ps.plan.tp = (int)cli_int(a, O_PREFILL_TP);
         c.prefill = (npu_pool){.model = &pm, .hw = &phw, .step = ps, .replicas = (int)cli_int(a, O_PREFILL_REPLICAS)};
     }
     bool search = cli_has(a, O_FIND_MAX_RATE) || cli_has(a, O_TARGET_RATE), json = cli_has(a, O_JSON);
-    progress_bar bar = {.t0_s = wall_s()};
-    if (isatty(STDERR_FILENO) && !search) c.progress = show_progress, c.progress_ctx = &bar;
+    if (o->progress && !search) c.progress = report_progress, c.progress_ctx = o;
     const char *req_out = cli_str(a, O_REQUESTS_OUT);
     const char *html = cli_str(a, O_HTML); /* --json and --html carry latency histograms */
     c.keep_requests = req_out != NULL || html || json;
-    FILE *out = req_out && strcmp(req_out, "-") == 0 ? stderr : stdout; /* the summary */
+    FILE *out = o->f; /* the summary */
     cJSON *extra = NULL;
     char line[200] = "";
     if (cli_has(a, O_TARGET_RATE)) {
@@ -303,11 +289,8 @@ static int cmd_serve(const cli_args *a) {
         extra = cJSON_CreateNumber(best);
         c.wl.arrival = NPU_ARRIVE_POISSON, c.wl.rate_rps = best;
         snprintf(line, sizeof line, "max rate within the SLOs: %.4g req/s (Poisson)\n", best);
-    } else if (npu_serve_run(&c, &r)) {
-        if (bar.shown) fputs("\r\033[K", stderr);
+    } else if (npu_serve_run(&c, &r))
         goto done;
-    }
-    if (bar.shown) fputs("\r\033[K", stderr);
     cJSON *tco = NULL; /* NULL without --tco */
     if ((req_out && r.req && write_requests(req_out, &r)) ||
         cli_tco(a, c.pool.hw, r.power_w, r.chips, r.throughput_tok_s, "output", &tco)) {
@@ -322,7 +305,7 @@ static int cmd_serve(const cli_args *a) {
                                   json ? extra : cJSON_Duplicate(extra, 1));
         if (tco) cJSON_AddItemToObject(j, "tco", json ? tco : cJSON_Duplicate(tco, 1));
         /* config, histograms and the latency-throughput curve (npu_html); the HTML report */
-        if (npu_html_serve_json(j, &c, &r, max_rate) || (html && cli_write_html(html, j))) {
+        if (npu_html_serve_json(j, &c, &r, max_rate) || (html && cli_write_html(html, j, a))) {
             cJSON_Delete(j);
             if (!json) cJSON_Delete(extra), cJSON_Delete(tco);
             goto done;
@@ -342,7 +325,7 @@ done:
     npu_serve_result_free(&r);
     npu_dist_free(&c.wl.input), npu_dist_free(&c.wl.output);
     npu_trace_free(&trace);
-    return rc == 0 ? 0 : cli_fail();
+    return rc == 0 ? 0 : -1;
 }
 
 static const cli_use serve_opts[] = {

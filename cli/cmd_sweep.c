@@ -2,7 +2,12 @@
  * Reads the spec (docs/sweep.md), evaluates every point on --jobs threads
  * (OpenMP) — or, built as build/npusim-mpi (make mpi), on MPI ranks that split
  * the points while rank 0 gathers and writes — and writes CSV or SQLite;
- * --top K prints the Pareto front. */
+ * --top K prints the Pareto front. A command of the library's command layer
+ * (its text goes to o->f, progress through o->progress); the npusim program
+ * runs it in-process so that a million CSV rows stream instead of collecting in
+ * a result string, and so that the MPI build's own copy of this file (which
+ * replaces the library's at link time) can drive the ranks. The JSON API's
+ * npusim_sweep (npu_api.c) gives the rows as JSON instead. */
 #include "args.h"
 #include "cmds.h"
 #include "npu_override.h"
@@ -29,31 +34,32 @@ typedef struct progress {
     double t0, last;
     long start_done; /* points already done when this run started (resume) */
     bool on;
-    bool shown;
+    const cli_out *o;
 } progress;
 
+/* points done, rate and ETA, through the caller's progress callback (the
+ * program draws it on stderr when that is a terminal) */
 static void show_progress(void *ctx, long done, long total) {
     progress *p = ctx;
     double now = wall_s();
-    if (!p->on || (now - p->last < 0.25 && done < total)) return;
+    if (!p->on || !p->o->progress || (now - p->last < 0.25 && done < total)) return;
     p->last = now;
-    p->shown = true;
     double el = now - p->t0, rate = el > 0 ? (done - p->start_done) / el : 0;
     double eta = rate > 0 ? (total - done) / rate : 0;
-    fprintf(stderr, "\rsweep: %ld/%ld points (%.1f%%), %.0f points/s, ETA %.0f s   ", done, total,
-            total ? 100.0 * done / total : 100.0, rate, eta);
-    fflush(stderr);
+    char task[160];
+    snprintf(task, sizeof task, "sweep %ld/%ld points, %.0f/s, ETA %.0f s", done, total, rate, eta);
+    p->o->progress(p->o->progress_user, task, total ? (double)done / total : 1.0);
 }
 
-static int list_paths(void) {
+static int list_paths(FILE *f) {
     for (int i = 0; i < npu_ov_path_count(); i++) {
         const char *help;
         const char *p = npu_ov_path_at(i, &help);
-        if (strncmp(p, "hw.sram[]", 9) == 0) printf("hw.sram[N]%-29s %s\n", p + 9, help);
-        else printf("%-39s %s\n", p, help);
+        if (strncmp(p, "hw.sram[]", 9) == 0) fprintf(f, "hw.sram[N]%-29s %s\n", p + 9, help);
+        else fprintf(f, "%-39s %s\n", p, help);
     }
-    printf("\nhw.sram[N].key may also be written hw.sram.LEVEL.key (e.g. hw.sram.l2.mb).\n"
-           "model paths also take the HuggingFace names (model.num_hidden_layers, model.hidden_size, ...).\n");
+    fprintf(f, "\nhw.sram[N].key may also be written hw.sram.LEVEL.key (e.g. hw.sram.l2.mb).\n"
+               "model paths also take the HuggingFace names (model.num_hidden_layers, model.hidden_size, ...).\n");
     return 0;
 }
 
@@ -77,7 +83,7 @@ static void fmt_cell(char *b, size_t cap, double v, const char *s) {
     else snprintf(b, cap, "%.4g", v);
 }
 
-static int print_top(const npu_sweep *s, const int64_t *ids, long n, long k) {
+static int print_top(FILE *f, const npu_sweep *s, const int64_t *ids, long n, long k) {
     int rpp = npu_sweep_rows_per_point(s);
     top_row *t = calloc((size_t)(n > 0 ? n : 1), sizeof *t);
     npu_sweep_row *tmp = calloc((size_t)rpp, sizeof *tmp);
@@ -135,7 +141,7 @@ static int print_top(const npu_sweep *s, const int64_t *ids, long n, long k) {
         long a = i, cnt = 0;
         while (i < n && t[i].r.workload == w) i++, cnt++;
         if (!cnt) {
-            printf("workload %d: no feasible point\n\n", w);
+            fprintf(f, "workload %d: no feasible point\n\n", w);
             continue;
         }
         npu_sweep_row_cells(s, &t[a].r, cells, num, str);
@@ -146,7 +152,7 @@ static int print_top(const npu_sweep *s, const int64_t *ids, long n, long k) {
         }
         bool mx;
         const char *o0 = npu_sweep_objective(s, 0, &mx);
-        printf("workload %d%s%s (%s): Pareto front, %ld point%s; top %ld by %s (%s)\n", w, wn >= 0 && str[wn] ? " " : "",
+        fprintf(f, "workload %d%s%s (%s): Pareto front, %ld point%s; top %ld by %s (%s)\n", w, wn >= 0 && str[wn] ? " " : "",
                wn >= 0 && str[wn] ? str[wn] : "", wp >= 0 && str[wp] ? str[wp] : "?", cnt, cnt == 1 ? "" : "s",
                k < cnt ? k : cnt, o0, mx ? "max" : "min");
         int width[64];
@@ -159,18 +165,18 @@ static int print_top(const npu_sweep *s, const int64_t *ids, long n, long k) {
                 if ((int)strlen(b) > width[j]) width[j] = (int)strlen(b);
             }
         }
-        for (int j = 0; j < ncol; j++) printf("%s%*s", j ? "  " : "  ", width[j], npu_sweep_col_name(s, cols[j]));
-        putchar('\n');
+        for (int j = 0; j < ncol; j++) fprintf(f, "%s%*s", j ? "  " : "  ", width[j], npu_sweep_col_name(s, cols[j]));
+        fputc('\n', f);
         for (long r = a; r < a + cnt && r - a < k; r++) {
             npu_sweep_row_cells(s, &t[r].r, cells, num, str);
             for (int j = 0; j < ncol; j++) {
                 char b[128];
                 fmt_cell(b, sizeof b, num[cols[j]], str[cols[j]]);
-                printf("  %*s", width[j], b);
+                fprintf(f, "  %*s", width[j], b);
             }
-            putchar('\n');
+            fputc('\n', f);
         }
-        putchar('\n');
+        fputc('\n', f);
     }
     free(t), free(tmp), npu_sweep_ctx_free(ctx), npu_sweep_cells_free(cells), free(num), free(str);
     return 0;
@@ -193,8 +199,8 @@ static int run_mpi(const npu_sweep *s, npu_sweep_out *out, const unsigned char *
     if (!ctx || !buf[0] || !buf[1]) rc = -1;
     for (int i = 0; rc == 0 && i < jobs; i++)
         if (!(ctx[i] = npu_sweep_ctx_new(s))) rc = -1;
-    if (rc) {
-        fprintf(stderr, "npusim: sweep: out of memory on rank %d\n", rank);
+    if (rc) { /* a rank without memory cannot take part: stop them all */
+        npu_err("sweep: out of memory on rank %d", rank);
         MPI_Abort(MPI_COMM_WORLD, 2);
     }
     long ndone = 0;
@@ -231,25 +237,26 @@ static int run_mpi(const npu_sweep *s, npu_sweep_out *out, const unsigned char *
     MPI_Waitall(2, req[1], MPI_STATUSES_IGNORE);
     for (int i = 0; ctx && i < jobs; i++) npu_sweep_ctx_free(ctx[i]);
     free(ctx), free(buf[0]), free(buf[1]);
-    if (rc && rank == 0) {
-        fprintf(stderr, "npusim: %s\n", npu_errmsg());
+    if (rc && rank == 0 && size > 1) { /* the others wait for rank 0: stop them (the message is lost with them) */
         MPI_Abort(MPI_COMM_WORLD, 2);
     }
     return rc;
 }
 #endif
 
-static int cmd_sweep(const cli_args *a) {
-    if (cli_has(a, O_PATHS)) return list_paths();
+static int cmd_sweep(const cli_args *a, cli_out *o) {
+    if (cli_has(a, O_PATHS)) return list_paths(o->f);
     if (a->n_pos < 1) {
         npu_err("sweep needs a spec file: npusim sweep SPEC.json [--out x.csv|x.sqlite] (docs/sweep.md)");
-        return cli_fail();
+        return -1;
     }
     long jobs = cli_has(a, O_JOBS) ? (long)cli_int(a, O_JOBS) : 0, top = cli_has(a, O_TOP) ? (long)cli_int(a, O_TOP) : 0;
     long every = cli_has(a, O_COMMIT_EVERY) ? (long)cli_int(a, O_COMMIT_EVERY) : 0;
     int rank = 0, size = 1;
 #ifdef NPU_MPI
-    MPI_Init(NULL, NULL);
+    int inited = 0;
+    MPI_Initialized(&inited);
+    if (!inited) MPI_Init(NULL, NULL);
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
     if (!jobs) { /* share the node's cores among its ranks */
@@ -263,11 +270,11 @@ static int cmd_sweep(const cli_args *a) {
 #define SWEEP_EXIT(code) (code)
 #endif
     npu_sweep *s;
-    if (npu_sweep_load(a->pos[0], &s)) return SWEEP_EXIT(rank == 0 ? cli_fail() : 2);
+    if (npu_sweep_load(a->pos[0], &s)) return SWEEP_EXIT(-1);
     if (cli_has(a, O_COUNT)) {
         if (rank == 0)
-            printf("%ld points x %d rows per point = %ld rows, %d columns\n", npu_sweep_points(s),
-                   npu_sweep_rows_per_point(s), npu_sweep_points(s) * npu_sweep_rows_per_point(s), npu_sweep_ncols(s));
+            fprintf(o->f, "%ld points x %d rows per point = %ld rows, %d columns\n", npu_sweep_points(s),
+                    npu_sweep_rows_per_point(s), npu_sweep_points(s) * npu_sweep_rows_per_point(s), npu_sweep_ncols(s));
         npu_sweep_free(s);
         return SWEEP_EXIT(0);
     }
@@ -279,7 +286,7 @@ static int cmd_sweep(const cli_args *a) {
     long n_done = 0;
     int ok = 1;
     if (rank == 0) {
-        ok = npu_sweep_out_open(s, path, resume, &out) == 0;
+        ok = npu_sweep_out_open(s, path, resume, o->f, &out) == 0;
         if (ok) done = npu_sweep_out_done(out, &n_done);
     }
     unsigned char *done_copy = NULL;
@@ -295,13 +302,15 @@ static int cmd_sweep(const cli_args *a) {
             MPI_Bcast(done_copy, (int)bytes, MPI_BYTE, 0, MPI_COMM_WORLD);
             done = done_copy;
         }
+    } else if (rank != 0) {
+        npu_err("sweep: rank 0 could not open its output");
     }
 #endif
     if (!ok) {
         npu_sweep_free(s);
-        return SWEEP_EXIT(rank == 0 ? cli_fail() : 2);
+        return SWEEP_EXIT(-1);
     }
-    progress pg = {.t0 = wall_s(), .start_done = n_done, .on = rank == 0 && isatty(STDERR_FILENO) && !cli_has(a, O_QUIET)};
+    progress pg = {.t0 = wall_s(), .start_done = n_done, .on = rank == 0 && !cli_has(a, O_QUIET), .o = o};
     long block = every;
     if (!block) {
         block = 16384 / npu_sweep_rows_per_point(s);
@@ -318,24 +327,18 @@ static int cmd_sweep(const cli_args *a) {
     npu_sweep_sink sink = {.ctx = out, .rows = npu_sweep_out_sink};
     rc = npu_sweep_run(s, &so, &sink);
 #endif
-    if (pg.shown) fputs("\r\033[K", stderr);
     if (rank == 0) {
         if (rc == 0) rc = npu_sweep_out_finish(out);
-        if (rc == 0) {
-            long feas, rows = npu_sweep_out_count(out, &feas);
+        if (rc == 0 && top) {
             const int64_t *ids;
             long nf = npu_sweep_out_front(out, &ids);
-            if (pg.on)
-                fprintf(stderr, "sweep: %ld rows (%ld feasible, %ld on the Pareto front) in %.2f s%s%s\n", rows, feas,
-                        nf, wall_s() - pg.t0, path && strcmp(path, "-") ? " -> " : "", path && strcmp(path, "-") ? path : "");
-            if (top) rc = print_top(s, ids, nf, top);
+            rc = print_top(o->f, s, ids, nf, top);
         }
         npu_sweep_out_free(out);
     }
     free(done_copy);
     npu_sweep_free(s);
-    if (rc) return SWEEP_EXIT(cli_fail());
-    return SWEEP_EXIT(0);
+    return SWEEP_EXIT(rc ? -1 : 0);
 }
 
 static const cli_use sweep_opts[] = {
@@ -351,4 +354,4 @@ const cli_cmd cli_cmd_sweep = {
     "\"auto\"), objectives and constraints; a grid or a random / Latin-hypercube sample. One row per\n"
     "point, workload and plan to CSV or SQLite; a killed SQLite sweep continues with --resume.\n"
     "build/npusim-mpi (make mpi) splits the points over MPI ranks. Spec format: docs/sweep.md.",
-    sweep_opts, (int)NPU_ARRAY_LEN(sweep_opts), cmd_sweep};
+    sweep_opts, (int)NPU_ARRAY_LEN(sweep_opts), cmd_sweep, false};

@@ -1,7 +1,7 @@
 /* cmd_validate — `npusim validate` and `npusim calibrate`. */
 #include "args.h"
 #include "cmds.h"
-#include "npusim.h"
+#include "npu_all.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -24,18 +24,18 @@ static void row_label(const npu_vrow *r, char *buf, size_t cap) {
     }
 }
 
-static int cmd_validate(const cli_args *a) {
+static int cmd_validate(const cli_args *a, cli_out *o) {
+    FILE *out = o->f;
     double max_mape = cli_has(a, O_MAX_MAPE) ? cli_num(a, O_MAX_MAPE) : -1;
     npu_hw hw, *over = NULL;
-    const char *hs = cli_str(a, O_HW);
-    if (hs) {
-        if (npu_hw_load(hs, &hw)) return cli_fail();
+    if (cli_str(a, O_HW) || a->hw_obj) {
+        if (cli_load_hw(a, O_HW, &hw)) return -1;
         over = &hw;
     }
     npu_vset s = {0};
     for (int i = 0; i < a->n_pos; i++)
-        if (npu_validate_load(&s, a->pos[i])) return npu_validate_free(&s), cli_fail();
-    if (npu_validate_predict(&s, over)) return npu_validate_free(&s), cli_fail();
+        if (npu_validate_load(&s, a->pos[i])) return npu_validate_free(&s), -1;
+    if (npu_validate_predict(&s, over)) return npu_validate_free(&s), -1;
     bool json = cli_has(a, O_JSON), verbose = cli_has(a, O_VERBOSE);
     if (json) {
         cJSON *j = cJSON_CreateObject();
@@ -67,46 +67,50 @@ static int cmd_validate(const cli_args *a) {
                 cJSON_AddItemToArray(rs, e);
             }
         }
-        npu_report_print_json(stdout, j);
+        npu_report_print_json(out, j);
     } else {
         if (verbose) {
-            printf("%-58s %12s %12s %8s\n", "row", "measured", "predicted", "error");
+            fprintf(out, "%-58s %12s %12s %8s\n", "row", "measured", "predicted", "error");
             for (int i = 0; i < s.n; i++) {
                 char lab[160];
                 row_label(&s.rows[i], lab, sizeof lab);
                 const char *unit = s.rows[i].kind == NPU_VF_POWER ? "W" : "ms";
-                printf("%-58s %10.4f%-2s %10.4f%-2s %+7.1f%%\n", lab, s.rows[i].measured, unit, s.rows[i].predicted, unit,
+                fprintf(out, "%-58s %10.4f%-2s %10.4f%-2s %+7.1f%%\n", lab, s.rows[i].measured, unit, s.rows[i].predicted, unit,
                        100 * (s.rows[i].predicted - s.rows[i].measured) / s.rows[i].measured);
             }
-            putchar('\n');
+            fputc('\n', out);
         }
-        printf("%-50s %-10s %5s %8s %8s\n", "file", "kind", "rows", "MAPE", "max err");
+        fprintf(out, "%-50s %-10s %5s %8s %8s\n", "file", "kind", "rows", "MAPE", "max err");
         for (int f = 0; f < s.n_files; f++)
-            printf("%-50s %-10s %5d %7.2f%% %7.1f%%\n", s.files[f].path, npu_vkind_names[s.files[f].kind], s.files[f].rows,
+            fprintf(out, "%-50s %-10s %5d %7.2f%% %7.1f%%\n", s.files[f].path, npu_vkind_names[s.files[f].kind], s.files[f].rows,
                    s.files[f].mape_pct, s.files[f].max_err_pct);
-        printf("%-50s %-10s %5d %7.2f%% %7.1f%%\n", "overall", "", s.n, s.mape_pct, s.max_err_pct);
+        fprintf(out, "%-50s %-10s %5d %7.2f%% %7.1f%%\n", "overall", "", s.n, s.mape_pct, s.max_err_pct);
     }
     int rc = max_mape >= 0 && s.mape_pct > max_mape ? 1 : 0;
-    if (rc) fprintf(stderr, "npusim: overall MAPE %.2f%% is above --max-mape %g%%\n", s.mape_pct, max_mape);
+    if (rc) npu_err("overall MAPE %.2f%% is above --max-mape %g%%", s.mape_pct, max_mape);
     npu_validate_free(&s);
     return rc;
 }
 
-static int cmd_calibrate(const cli_args *a) {
-    const char *hs = cli_str(a, O_HW), *ds = cli_str(a, O_DATA), *out = cli_str(a, O_OUTPUT_FILE);
+static int cmd_calibrate(const cli_args *a, cli_out *o) {
+    const char *ds = cli_str(a, O_DATA), *out = cli_str(a, O_OUTPUT_FILE);
     int evals = (int)cli_int(a, O_EVALS);
     npu_hw hw;
-    if (npu_hw_load(hs, &hw)) return cli_fail();
+    if (cli_load_hw(a, O_HW, &hw)) return -1;
     npu_vset s = {0};
-    if (npu_validate_load(&s, ds)) return npu_validate_free(&s), cli_fail();
+    if (npu_validate_load(&s, ds)) return npu_validate_free(&s), -1;
     npu_calib_result cr;
-    fprintf(stderr, "npusim: fitting %d efficiency parameters to %d rows...\n", NPU_EFF_NPARAM, s.n);
+    if (o->progress) {
+        char note[120];
+        snprintf(note, sizeof note, "fitting %d efficiency parameters to %d rows...", NPU_EFF_NPARAM, s.n);
+        o->progress(o->progress_user, note, -1);
+    }
     npu_calib_fit(&hw, &s, evals, &cr);
     FILE *f = fopen(out, "w");
     if (!f) {
         npu_err("%s: cannot write", out);
         npu_validate_free(&s);
-        return cli_fail();
+        return -1;
     }
     npu_report_print_json(f, npu_hw_to_json(&hw));
     fclose(f);
@@ -117,12 +121,12 @@ static int cmd_calibrate(const cli_args *a) {
         cJSON_AddNumberToObject(j, "evaluations", cr.evaluations);
         cJSON *p = cJSON_AddObjectToObject(j, "efficiency");
         for (int i = 0; i < NPU_EFF_NPARAM; i++) cJSON_AddNumberToObject(p, npu_eff_names[i], *npu_eff_param(&hw.eff, i));
-        npu_report_print_json(stdout, j);
+        npu_report_print_json(o->f, j);
     } else {
-        printf("fit error (MAPE of timed rows): %.2f%% -> %.2f%% after %d evaluations\n", cr.mape_before_pct,
+        fprintf(o->f, "fit error (MAPE of timed rows): %.2f%% -> %.2f%% after %d evaluations\n", cr.mape_before_pct,
                cr.mape_after_pct, cr.evaluations);
-        for (int i = 0; i < NPU_EFF_NPARAM; i++) printf("  %-14s %10.4f\n", npu_eff_names[i], *npu_eff_param(&hw.eff, i));
-        printf("wrote %s\n", out);
+        for (int i = 0; i < NPU_EFF_NPARAM; i++) fprintf(o->f, "  %-14s %10.4f\n", npu_eff_names[i], *npu_eff_param(&hw.eff, i));
+        fprintf(o->f, "wrote %s\n", out);
     }
     npu_validate_free(&s);
     return 0;

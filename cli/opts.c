@@ -5,7 +5,7 @@
  * library (lib_def) so help cannot drift from them; defaults the CLI applies
  * are text (def) parsed like a given value. */
 #include "args.h"
-#include "npusim.h"
+#include "npu_all.h"
 
 /* Bounds shared by several rows. */
 #define LEN_MAX 10000000LL   /* tokens of one sequence: 10M, above every model's context window */

@@ -4,15 +4,18 @@
 #   deps.sh        what the build needs
 #   deps.sh test   + what `make test` needs beyond the build: a headless browser
 #                  for the HTML report (chromium), zlib for its screenshot
-#                  checker, jq for expected counts
+#                  checker, jq for expected counts; pkg-config (the installed C
+#                  library's example), Python's venv module, pytest, pandas and
+#                  matplotlib (the Python package, its tests and example)
+#                  sqlite3 (the sweep tests read the databases) and OpenMPI (the
+#                  MPI sweep test)
 #   deps.sh fuzz   + what `make fuzz` needs: clang and the compiler-rt runtimes
 #                  that hold libFuzzer and the sanitizers (libclang-rt-N-dev,
 #                  N = clang's major version)
 #   deps.sh mpi    + OpenMPI for build/npusim-mpi (make mpi, issue 13)
-# `make test` needs sqlite3 (the sweep tests read the databases) and OpenMPI.
 set -e
 pkgs="gcc make libcjson-dev libcmocka-dev libsqlite3-dev libjs-vega"
-[ "$1" = test ] && pkgs="$pkgs chromium zlib1g-dev jq sqlite3 openmpi-bin libopenmpi-dev"
+[ "$1" = test ] && pkgs="$pkgs chromium zlib1g-dev jq pkg-config python3 python3-venv python3-pytest python3-pandas python3-matplotlib sqlite3 openmpi-bin libopenmpi-dev"
 [ "$1" = fuzz ] && pkgs="$pkgs clang"
 [ "$1" = mpi ] && pkgs="$pkgs openmpi-bin libopenmpi-dev"
 install() {

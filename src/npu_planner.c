@@ -55,7 +55,7 @@ static void best_batch(const npu_model *m, const npu_hw *hw, const npu_planner_c
     int st = judge(m, hw, c, e->plan, 1, r, why, sizeof why);
     if (st != 0) {
         e->feasible = false;
-        snprintf(e->why, sizeof e->why, "%s at batch 1", st < 0 ? npu_errmsg() : why);
+        snprintf(e->why, sizeof e->why, "%.180s at batch 1", st < 0 ? npu_errmsg() : why);
         return;
     }
     record(e, r, 1, chips);
@@ -87,7 +87,7 @@ static void best_batch(const npu_model *m, const npu_hw *hw, const npu_planner_c
         }
     }
     if (strcmp(limit, "memory") == 0) snprintf(e->why, sizeof e->why, "batch limited by memory at %d", hi);
-    else snprintf(e->why, sizeof e->why, "batch limited by %s at %d", limit, hi);
+    else snprintf(e->why, sizeof e->why, "batch limited by %.160s at %d", limit, hi);
 }
 
 static int cmp_eval(const void *a, const void *b) {

@@ -17,7 +17,8 @@ struct npu_sweep_out {
     const npu_sweep *s;
     out_kind kind;
     char path[1024], part[1100];
-    bool to_stdout;
+    bool to_stdout;  /* "-": CSV to `stream` */
+    FILE *stream;
     /* CSV */
     FILE *f;
     /* SQLite */
@@ -261,13 +262,14 @@ static int open_csv(npu_sweep_out *o, bool resume) {
     return 0;
 }
 
-int npu_sweep_out_open(const npu_sweep *s, const char *path, bool resume, npu_sweep_out **out) {
+int npu_sweep_out_open(const npu_sweep *s, const char *path, bool resume, FILE *stream, npu_sweep_out **out) {
     *out = NULL;
     npu_sweep_out *o = calloc(1, sizeof *o);
     if (!o) return npu_err("out of memory"), -1;
     o->s = s;
     npu_strlcpy(o->path, path ? path : "(no output)", sizeof o->path);
     o->to_stdout = path && strcmp(path, "-") == 0;
+    o->stream = stream ? stream : stdout;
     o->kind = !path ? OUT_NONE
               : ends_with(path, ".sqlite") || ends_with(path, ".sqlite3") || ends_with(path, ".db") ? OUT_SQLITE
                                                                                                   : OUT_CSV;
@@ -390,7 +392,7 @@ static int finish_csv(npu_sweep_out *o) {
     }
     FILE *dst = NULL;
     if (rc == 0) {
-        dst = o->to_stdout ? stdout : fopen(o->path, "w");
+        dst = o->to_stdout ? o->stream : fopen(o->path, "w");
         if (!dst) rc = (npu_err("%s: cannot write: %s", o->path, strerror(errno)), -1);
     }
     if (rc == 0) {
@@ -408,7 +410,7 @@ static int finish_csv(npu_sweep_out *o) {
         }
         if (ferror(o->f)) rc = (npu_err("%s: read error", o->part), -1);
         if (rc == 0 && i != o->n) rc = (npu_err("%s: %ld rows written, %ld read back", o->part, o->n, i), -1);
-        if (dst != stdout ? fclose(dst) != 0 : fflush(dst) != 0) rc = (npu_err("%s: write error", o->path), -1);
+        if (!o->to_stdout ? fclose(dst) != 0 : fflush(dst) != 0) rc = (npu_err("%s: write error", o->path), -1);
     }
     free(fr);
     fclose(o->f);

@@ -1,6 +1,6 @@
 /* npu_sweepio — where a sweep's rows go: a CSV file or a SQLite database.
  *
- * CSV (path ending .csv, or "-" for stdout): one header line, one line per
+ * CSV (path ending .csv, or "-" for a stream the caller gives): one header line, one line per
  * row in id order, empty cells for undefined values. The pareto column (last)
  * is known only when every row is in: rows stream to PATH.part, and finishing
  * rewrites it into PATH with the flags (the objectives of each row are kept in
@@ -20,12 +20,14 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 typedef struct npu_sweep_out npu_sweep_out;
 
-/* -1 + npu_err: cannot create, exists without resume, resume with a different
- * spec, resume on CSV. */
-int npu_sweep_out_open(const npu_sweep *s, const char *path, bool resume, npu_sweep_out **out);
+/* path "-": CSV to `stream` (the library never writes stdout itself); NULL: no
+ * file, only the front (npu_sweep_out_front). -1 + npu_err: cannot create,
+ * exists without resume, resume with a different spec, resume on CSV. */
+int npu_sweep_out_open(const npu_sweep *s, const char *path, bool resume, FILE *stream, npu_sweep_out **out);
 /* Points already stored (resume); NULL when none. */
 const unsigned char *npu_sweep_out_done(const npu_sweep_out *o, long *n_done);
 /* Append rows (in id order for CSV). -1 + npu_err on a write error. */

@@ -1,7 +1,7 @@
 /* Unit tests: the hardware schema as built (matrix engine, operand path, vector
  * units, GEMV path, power scope, SRAM-only memory) -- issue 11. */
 #include "testutil.h"
-#include "npusim.h"
+#include "npu_all.h"
 
 #include <math.h>
 #include <stdio.h>

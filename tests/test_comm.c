@@ -3,7 +3,7 @@
  * docs/collectives.md and the learned constants (base 4.6 us, link efficiency
  * 0.8222, in-switch efficiency 0.686, NIC efficiency 0.94). */
 #include "testutil.h"
-#include "npusim.h"
+#include "npu_all.h"
 #include "npu_json.h"
 
 #include <math.h>

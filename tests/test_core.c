@@ -1,6 +1,6 @@
 /* Unit tests: util, memory technologies, hardware and model descriptions. */
 #include "testutil.h"
-#include "npusim.h"
+#include "npu_all.h"
 
 #include <math.h>
 #include <stdio.h>

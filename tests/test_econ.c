@@ -2,7 +2,7 @@
  * accounting, TDP throttle, TCO. Expected values are hand-computed in comments. */
 #include "npu_econ.h"
 #include "npu_power.h"
-#include "npusim.h"
+#include "npu_all.h"
 #include "testutil.h"
 
 #include <math.h>

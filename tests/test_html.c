@@ -4,7 +4,7 @@
  * when the sweep has none), escaping, and errors naming the missing field.
  * Rendering in a browser is tested by tests/browser/run.sh. */
 #include "testutil.h"
-#include "npusim.h"
+#include "npu_all.h"
 #include "npu_html.h"
 
 #include <math.h>

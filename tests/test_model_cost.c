@@ -1,6 +1,6 @@
 /* Unit tests: kernel graph accounting, cost-model invariants, step and memory plan. */
 #include "testutil.h"
-#include "npusim.h"
+#include "npu_all.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -2,7 +2,7 @@
  * errors, the pipeline and the planner. Expected values are computed here from
  * model fields (or by hand in comments), not by the graph under test. */
 #include "testutil.h"
-#include "npusim.h"
+#include "npu_all.h"
 #include "npu_serve.h"
 
 #include <limits.h>

@@ -3,7 +3,7 @@
  * technology's energy per bit. The expected numbers come from the papers and
  * model cards named beside them, never from the code under test. */
 #include "testutil.h"
-#include "npusim.h"
+#include "npu_all.h"
 #include "npu_json.h"
 #include "npu_memtech.h"
 #include "npu_preset.h"

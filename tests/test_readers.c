@@ -3,7 +3,7 @@
  * the allocator aborts cleanly on out-of-memory (fault injection). */
 #include "testutil.h"
 #include "npu_json.h"
-#include "npusim.h"
+#include "npu_all.h"
 
 #include <limits.h>
 #include <math.h>

@@ -1,7 +1,7 @@
 /* Unit tests: the serving simulator's invariants (issue 5 item 8), the step-time
  * cache against direct prediction, arrivals, length distributions and traces. */
 #include "testutil.h"
-#include "npusim.h"
+#include "npu_all.h"
 #include "npu_serve.h"
 #include "npu_steptab.h"
 #include "npu_workload.h"

@@ -7,7 +7,7 @@
 #include "npu_pareto.h"
 #include "npu_sweep.h"
 #include "npu_sweepio.h"
-#include "npusim.h"
+#include "npu_all.h"
 #include "testutil.h"
 
 #include <math.h>
@@ -796,9 +796,9 @@ static void test_csv_writer(void **st) {
     char path[128];
     snprintf(path, sizeof path, "%s/x.csv", tmpdir);
     npu_sweep_out *o;
-    assert_int_equal(npu_sweep_out_open(s, path, true, &o), -1); /* no resume on CSV */
+    assert_int_equal(npu_sweep_out_open(s, path, true, NULL, &o), -1); /* no resume on CSV */
     assert_non_null(strstr(npu_errmsg(), "SQLite"));
-    assert_int_equal(npu_sweep_out_open(s, path, false, &o), 0);
+    assert_int_equal(npu_sweep_out_open(s, path, false, NULL, &o), 0);
     npu_sweep_opts so = {.jobs = 2, .block_points = 4};
     npu_sweep_sink sink = {o, npu_sweep_out_sink};
     assert_int_equal(npu_sweep_run(s, &so, &sink), 0);
@@ -859,7 +859,7 @@ static void test_sqlite_writer_and_resume(void **st) {
     snprintf(path, sizeof path, "%s/x.sqlite", tmpdir);
     /* a first run that stops after 2 blocks (the sink fails as a kill would) */
     npu_sweep_out *o;
-    assert_int_equal(npu_sweep_out_open(s, path, false, &o), 0);
+    assert_int_equal(npu_sweep_out_open(s, path, false, NULL, &o), 0);
     long dn;
     assert_null(npu_sweep_out_done(o, &dn));
     assert_int_equal(dn, 0);
@@ -871,16 +871,16 @@ static void test_sqlite_writer_and_resume(void **st) {
     npu_sweep_out_free(o); /* no finish: as if killed */
     assert_int_equal(sql_long(path, "SELECT count(*) FROM points"), 10);
     /* without --resume an existing database is refused */
-    assert_int_equal(npu_sweep_out_open(s, path, false, &o), -1);
+    assert_int_equal(npu_sweep_out_open(s, path, false, NULL, &o), -1);
     assert_non_null(strstr(npu_errmsg(), "--resume"));
     /* another spec is refused */
     npu_sweep *other = load_spec("{\"base\":{\"hw\":\"rngd\",\"model\":\"llama3-8b\"},"
                                  "\"workloads\":[{\"phase\":\"decode\",\"batch\":1,\"ctx\":8}]}");
-    assert_int_equal(npu_sweep_out_open(other, path, true, &o), -1);
+    assert_int_equal(npu_sweep_out_open(other, path, true, NULL, &o), -1);
     assert_non_null(strstr(npu_errmsg(), "different spec"));
     npu_sweep_free(other);
     /* resume: the stored points are skipped, the rest written, flags recomputed */
-    assert_int_equal(npu_sweep_out_open(s, path, true, &o), 0);
+    assert_int_equal(npu_sweep_out_open(s, path, true, NULL, &o), 0);
     const unsigned char *done = npu_sweep_out_done(o, &dn);
     assert_int_equal(dn, 5);
     assert_true(npu_sweep_bit(done, 0) && npu_sweep_bit(done, 2) && !npu_sweep_bit(done, 3) && npu_sweep_bit(done, 6));

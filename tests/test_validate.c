@@ -1,6 +1,6 @@
 /* Unit tests: measurement CSV readers and the efficiency fitter. */
 #include "testutil.h"
-#include "npusim.h"
+#include "npu_all.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -9,7 +9,7 @@
 #define NPUSIM_FUZZ_H
 
 #include "npu_json.h"
-#include "npusim.h"
+#include "npu_all.h"
 
 #include <math.h>
 #include <stdint.h>

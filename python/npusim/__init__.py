@@ -1,0 +1,268 @@
+"""npusim -- predict what an AI chip delivers for LLM inference (latency,
+throughput, memory, power, cost) from its datasheet.
+
+A binding of libnpusim's C API (through ctypes; the library ships in the
+package). Every call takes the command line's options as keyword arguments
+(`npusim help run`; '_' for '-') and returns the dict `npusim run --json`
+prints, number for number:
+
+    >>> import npusim
+    >>> r = npusim.run(model="llama3-8b", hw="h100-sxm", phase="decode", batch=16, ctx=2048)
+    >>> r["latency_ms"], r["tokens_per_s"]
+
+Descriptions are names (presets, `npusim list hw`), file paths, dicts
+(inline JSON descriptions) or handles, which load once and edit by path:
+
+    >>> h = npusim.hw("h100-sxm").set("memory.stacks", 6).set("memory.capacity_gb", 96)
+    >>> npusim.run(model="llama3-8b", hw=h, phase="decode", batch=16, ctx=2048)
+
+format="table" or "csv" returns the command line's text instead of a dict.
+Errors raise npusim.Error with the library's one-line message.
+"""
+import json as _json
+
+from . import _capi
+
+__all__ = ["Error", "Hw", "Model", "Engine", "hw", "model", "engine", "run", "serve", "plan", "cost", "sweep",
+           "op", "call", "version", "API_VERSION"]
+
+API_VERSION = _capi.lib.npusim_api_version()
+
+
+def version():
+    """The library's version, as `npusim --version` prints it ("0.6.0 (git ...)")."""
+    return _capi.lib.npusim_version().decode()
+
+
+__version__ = version().split()[0]
+
+
+class Error(Exception):
+    """A call failed. str(e) is the library's message; e.code the npusim_status
+    (1 bad input, 2 a requested check failed, 3 not in this build, 4 out of
+    memory, 5 API misuse); e.result the result text when the call still
+    produced one (a failed check)."""
+
+    def __init__(self, message, code=_capi.ERR_INPUT, result=None):
+        super().__init__(message)
+        self.code = code
+        self.result = result
+
+
+def _raise(status, result=None):
+    raise Error(_capi.lib.npusim_errmsg(_capi.ctx()).decode("utf-8", "replace"), status, result)
+
+
+# ---- handles ----
+
+def _value_text(v):
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return repr(v)
+    if isinstance(v, (dict, list)):
+        return _json.dumps(v)
+    return str(v)
+
+
+class _Handle:
+    _kind = None  # "hw", "model", "engine"
+
+    def __init__(self, spec):
+        """spec: a preset name, a file path, a dict (a JSON description) or
+        JSON text; or another handle of the same kind (a copy)."""
+        self._p = None
+        out = _capi.ctypes.c_void_p()
+        if isinstance(spec, type(self)):
+            st = self._fn("copy")(_capi.ctx(), spec._p, _capi.ctypes.byref(out))
+        else:
+            if isinstance(spec, dict):
+                spec = _json.dumps(spec)
+            if not isinstance(spec, str):
+                raise TypeError("npusim.%s: a name, a path, a dict or JSON text, not %s" % (self._kind, type(spec).__name__))
+            st = self._fn("load")(_capi.ctx(), spec.encode(), _capi.ctypes.byref(out))
+        if st:
+            _raise(st)
+        self._p = out.value
+
+    @classmethod
+    def _fn(cls, verb):
+        return getattr(_capi.lib, "npusim_%s_%s" % (cls._kind, verb))
+
+    def set(self, path, value):
+        """Edit one field by its path in the description's schema
+        ("memory.stacks", "sram[1].mb"); validated as a file is; returns self."""
+        st = self._fn("set")(_capi.ctx(), self._p, str(path).encode(), _value_text(value).encode())
+        if st:
+            _raise(st)
+        return self
+
+    def copy(self):
+        """An independent copy."""
+        return type(self)(self)
+
+    def to_json(self):
+        """The description as JSON text (`npusim show hw` prints the same)."""
+        out = _capi.ctypes.c_void_p()
+        st = self._fn("json")(_capi.ctx(), self._p, _capi.ctypes.byref(out))
+        if st:
+            _raise(st)
+        return _capi.take_string(out)
+
+    def to_dict(self):
+        return _json.loads(self.to_json())
+
+    @property
+    def name(self):
+        return self._fn("name")(self._p).decode()
+
+    def __repr__(self):
+        return "npusim.%s(%r)" % (self._kind, self.name)
+
+    def __del__(self):
+        p, self._p = getattr(self, "_p", None), None
+        if p:
+            try:
+                self._fn("free")(p)
+            except Exception:  # interpreter shutdown: the module may be gone already
+                pass
+
+
+class Hw(_Handle):
+    """A chip (docs/schema.md)."""
+    _kind = "hw"
+
+
+class Model(_Handle):
+    """A model: a preset, an npusim JSON description or a HuggingFace config.json."""
+    _kind = "model"
+
+
+class Engine(_Handle):
+    """A serving engine's runtime: "trtllm", "mlperf", "ideal" or a dict with
+    kernel_scale, comm_scale, step_us, seq_us."""
+    _kind = "engine"
+
+
+def hw(spec):
+    """A chip handle: npusim.hw("h100-sxm").set("memory.stacks", 6)."""
+    return Hw(spec)
+
+
+def model(spec):
+    """A model handle: npusim.model("llama3-8b") or npusim.model("path/to/config.json")."""
+    return Model(spec)
+
+
+def engine(spec):
+    """An engine handle: npusim.engine("mlperf")."""
+    return Engine(spec)
+
+
+# ---- calls ----
+
+_HANDLE_ARGS = {"model": Model, "hw": Hw, "engine": Engine}
+
+
+def _request(opts, handles):
+    """The JSON request of keyword options; handles (of the call's kinds) are
+    taken out into `handles`, other handles are inlined as JSON objects."""
+    req = {}
+    for k, v in opts.items():
+        if v is None:
+            continue
+        if k in handles and isinstance(v, _HANDLE_ARGS[k]):
+            handles[k] = v
+            continue
+        if isinstance(v, (Hw, Model)):  # e.g. prefill_hw=npusim.hw(...)
+            v = v.to_dict()
+        elif isinstance(v, Engine):
+            raise TypeError("npusim: %s= takes an engine name here; pass engine= for an Engine handle" % k)
+        elif isinstance(v, tuple):
+            v = list(v)
+        req[k] = v
+    return req
+
+
+def _finish(st, out, fmt):
+    text = _capi.take_string(out)
+    if st not in (_capi.OK, _capi.ERR_CHECK):
+        _raise(st)
+    if st == _capi.ERR_CHECK:
+        _raise(st, text)
+    if fmt in ("table", "csv"):
+        return text
+    return _json.loads(text)
+
+
+def _invoke(fn, kinds, opts):
+    handles = {k: None for k in kinds}
+    req = _request(opts, handles)
+    out = _capi.ctypes.c_void_p()
+    args = [_capi.ctx()] + [handles[k]._p if handles[k] is not None else None for k in kinds]
+    st = fn(*args, _json.dumps(req).encode(), _capi.ctypes.byref(out))
+    return _finish(st, out, req.get("format"))
+
+
+def run(model=None, hw=None, phase=None, **opts):
+    """Time a prefill, a decode step, a batch end to end or the offline steady
+    state (`npusim run`): the dict of `npusim run --json`."""
+    return _invoke(_capi.lib.npusim_run, ("model", "hw", "engine"), dict(opts, model=model, hw=hw, phase=phase))
+
+
+def serve(model=None, hw=None, **opts):
+    """Simulate serving a request stream (`npusim serve`)."""
+    return _invoke(_capi.lib.npusim_serve, ("model", "hw", "engine"), dict(opts, model=model, hw=hw))
+
+
+def plan(model=None, hw=None, **opts):
+    """Rank the parallel plans of a model on N chips (`npusim plan`)."""
+    return _invoke(_capi.lib.npusim_plan, ("model", "hw"), dict(opts, model=model, hw=hw))
+
+
+def cost(hw=None, **opts):
+    """Die area, yield and unit cost of a chip (`npusim cost`)."""
+    return _invoke(_capi.lib.npusim_cost, ("hw",), dict(opts, hw=hw))
+
+
+def op(kind, **opts):
+    """One kernel or collective (`npusim op KIND`): gemm, attention, copy,
+    allreduce, allgather, reducescatter, alltoall."""
+    return call("op " + kind, **opts)
+
+
+def call(command, **opts):
+    """Any command by name ("validate", "list", "show", ...); positional
+    arguments as args=[...]."""
+    req = _request(opts, {})
+    out = _capi.ctypes.c_void_p()
+    st = _capi.lib.npusim_call(_capi.ctx(), command.encode(), _json.dumps(req).encode(), _capi.ctypes.byref(out))
+    return _finish(st, out, req.get("format") or ("table" if command == "list" else None))
+
+
+def _frame(result):
+    """A sweep result {"columns", "rows"} as a pandas DataFrame, or a list of
+    dicts without pandas."""
+    cols, rows = result["columns"], result["rows"]
+    try:
+        import pandas
+    except ImportError:
+        return [dict(zip(cols, r)) for r in rows]
+    return pandas.DataFrame(rows, columns=cols)
+
+
+def sweep(spec):
+    """A design-space sweep (`npusim sweep SPEC.json`, docs/sweep.md): spec is
+    a dict, JSON text or a path to a spec file. One row per design point and
+    workload: a pandas DataFrame when pandas is importable, else a list of
+    dicts."""
+    if isinstance(spec, dict):
+        text = _json.dumps(spec)
+    elif isinstance(spec, str) and not spec.lstrip().startswith("{"):
+        with open(spec, encoding="utf-8") as f:
+            text = f.read()
+    else:
+        text = spec
+    out = _capi.ctypes.c_void_p()
+    st = _capi.lib.npusim_sweep(_capi.ctx(), text.encode(), _capi.ctypes.byref(out))
+    return _frame(_finish(st, out, None))
