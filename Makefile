@@ -257,7 +257,7 @@ PCDIR   ?= $(LIBDIR)/pkgconfig
 VERSION := $(shell cat VERSION)
 
 $(BUILD)/npusim.pc: VERSION FORCE
-	@printf 'prefix=%s\nlibdir=%s\nincludedir=%s\n\nName: npusim\nDescription: %s\nVersion: %s\nLibs: -L$${libdir} -lnpusim\nLibs.private: -lcjson -lsqlite3 -lm -pthread\nCflags: -I$${includedir}\n' \
+	@printf 'prefix=%s\nlibdir=%s\nincludedir=%s\n\nName: npusim\nDescription: %s\nVersion: %s\nLibs: -L$${libdir} -lnpusim\nLibs.private: -lcjson -lsqlite3 -lm -pthread -lgomp\nCflags: -I$${includedir}\n' \
 		'$(PREFIX)' '$(LIBDIR)' '$(INCDIR)' 'predict LLM inference on AI chips from their datasheets (C API)' '$(VERSION)' >$@.tmp
 	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
 

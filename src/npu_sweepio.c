@@ -269,7 +269,12 @@ int npu_sweep_out_open(const npu_sweep *s, const char *path, bool resume, FILE *
     o->s = s;
     npu_strlcpy(o->path, path ? path : "(no output)", sizeof o->path);
     o->to_stdout = path && strcmp(path, "-") == 0;
-    o->stream = stream ? stream : stdout;
+    o->stream = stream;
+    if (o->to_stdout && !stream) {
+        free(o);
+        npu_err("--out -: no stream to write the CSV to");
+        return -1;
+    }
     o->kind = !path ? OUT_NONE
               : ends_with(path, ".sqlite") || ends_with(path, ".sqlite3") || ends_with(path, ".db") ? OUT_SQLITE
                                                                                                   : OUT_CSV;
