@@ -477,6 +477,17 @@ static int sweep_keep(void *ctx, const npu_sweep_row *rows, long n) {
     return 0;
 }
 
+/* A number that reads back as the same double (cJSON prints 15 digits when they
+ * come within an epsilon): the rows equal the CLI's SQLite bit for bit. */
+static cJSON *exact_number(double v) {
+    char b[40];
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(b, sizeof b, "%.*g", prec, v);
+        if (strtod(b, NULL) == v) break;
+    }
+    return cJSON_CreateRaw(b);
+}
+
 typedef struct sweep_progress {
     npusim_ctx *ctx;
 } sweep_progress;
@@ -534,7 +545,7 @@ npusim_status npusim_sweep(npusim_ctx *ctx, const char *spec, char **result) {
         }
         for (int c = 0; c < nc; c++)
             cJSON_AddItemToArray(r, str[c] ? cJSON_CreateString(str[c]) : isnan(num[c]) ? cJSON_CreateNull()
-                                                                                         : cJSON_CreateNumber(num[c]));
+                                                                                         : exact_number(num[c]));
         cJSON_AddItemToArray(rows, r);
     }
     char *text = cJSON_Print(out);
