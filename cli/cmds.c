@@ -85,6 +85,8 @@ static int cmd_run(const cli_args *a) {
     npu_engine eng;
     if (cli_engine(a, &eng)) return cli_fail();
     c.engine = &eng;
+    npu_spec spec;
+    if (cli_spec(a, &spec)) return cli_fail();
     bool json = cli_has(a, O_JSON), csv = cli_has(a, O_CSV);
     if (json && csv) {
         npu_err("give one of --json and --csv");
@@ -94,7 +96,7 @@ static int cmd_run(const cli_args *a) {
     npu_hw hw;
     if (npu_model_load(cli_str(a, O_MODEL), &m) || npu_hw_load(cli_str(a, O_HW), &hw)) return cli_fail();
     npu_run_result *r = malloc(sizeof *r);
-    if (!r || npu_run(&m, &hw, &c, r)) {
+    if (!r || npu_spec_run(&m, &hw, &c, &spec, r)) {
         free(r);
         return cli_fail();
     }
@@ -107,11 +109,20 @@ static int cmd_run(const cli_args *a) {
     }
     if (json) {
         cJSON *j = npu_report_run_json(&m, &hw, &c, r);
+        if (spec.kind != NPU_SPEC_NONE) { /* speculative decoding (npu_spec_run): what the figures assume */
+            cJSON *sp = cJSON_AddObjectToObject(j, "spec");
+            cJSON_AddStringToObject(sp, "kind", npu_spec_kind_names[spec.kind]);
+            cJSON_AddNumberToObject(sp, "draft_tokens", spec.n);
+            cJSON_AddNumberToObject(sp, "tokens_per_step", npu_spec_tokens_per_step(&spec));
+        }
         if (tco) cJSON_AddItemToObject(j, "tco", tco);
         npu_report_print_json(stdout, j);
     } else {
         if (csv) npu_report_run_csv(stdout, r);
         else npu_report_run_table(stdout, &m, &hw, &c, r);
+        if (spec.kind != NPU_SPEC_NONE && !csv)
+            printf("speculative decoding: %s, %d draft tokens, %.3f tokens per step per sequence\n",
+                   npu_spec_kind_names[spec.kind], spec.n, npu_spec_tokens_per_step(&spec));
         if (tco && !csv) cli_print_tco(stdout, tco);
         cJSON_Delete(tco);
     }
@@ -126,7 +137,8 @@ static const cli_use run_opts[] = {
     {O_SEQ, .note = "--phase prefill"}, {O_CTX, .note = "--phase decode"},
     {O_INPUT, .note = "--phase e2e and offline"}, {O_OUTPUT, .note = "--phase e2e and offline"},
     {O_STACK}, CLI_USE_DTYPES, CLI_USE_PLAN, {O_MOE_SKEW},
-    {O_ENGINE, .note = "--phase offline"}, {O_JSON}, {O_CSV}, CLI_USE_TCO,
+    {O_ENGINE, .note = "--phase offline"}, {O_SPEC}, {O_SPEC_ACCEPT, .note = "with --spec"}, {O_JSON}, {O_CSV},
+    CLI_USE_TCO,
 };
 const cli_cmd cli_cmd_run = {
     "run", NULL, 0, 0, "time a prefill, a decode step, a batch end to end, or the offline steady state",

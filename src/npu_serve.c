@@ -174,6 +174,7 @@ typedef struct sim {
     char reject_reason[160];
     double cutoff_s;           /* admission: only requests that reached the engine by then (sched_ahead) */
     npu_rng rng_spec;          /* speculative acceptance (its own stream: arrivals stay the same) */
+    npu_rng rng_client;        /* closed-loop think times (their own stream) */
     npu_spec_tabs *spec_tab[2];/* by pool */
     double spec_acc, spec_n;   /* accepted drafts, verifications */
     npu_hist itl;              /* gaps between deliveries */
@@ -322,8 +323,16 @@ static void progress(sim *s) {
     }
 }
 
+/* A closed-loop client's delay before it sends: its think time, exponential with
+ * the configured mean (0: none). */
+static double think_s(sim *s) {
+    double m = s->c->client_think_s;
+    return m > 0 ? -m * log(npu_rng_uniform(&s->rng_client)) : 0;
+}
+
 static void next_closed_arrival(sim *s) {
-    if (s->c->wl.arrival == NPU_ARRIVE_CLOSED && s->issued < s->n) ev_push(s, s->now, EV_ARRIVAL, (int32_t)s->issued++);
+    if (s->c->wl.arrival == NPU_ARRIVE_CLOSED && s->issued < s->n)
+        ev_push(s, s->now + think_s(s), EV_ARRIVAL, (int32_t)s->issued++);
 }
 
 static void finish(sim *s, sreq *q) {
@@ -438,8 +447,7 @@ static void deliver(sim *s, sreq *q, int t) {
     if (t > left) t = (int)left;
     if (t <= 0) return;
     q->ctx += t, q->gen += t, s->cnt.tokens_emitted += t;
-    npu_hist_add(&s->itl, s->now - q->last_s);
-    s->itl_tokens += t;
+    if (q - s->rq >= s->c->warmup) npu_hist_add(&s->itl, s->now - q->last_s), s->itl_tokens += t;
     q->last_s = s->now;
     q->chunks++;
 }
@@ -841,9 +849,16 @@ static void summarize_pool(const sim *s, int p, double duration_s, npu_serve_poo
 static void summarize(sim *s, npu_serve_result *r) {
     const npu_serve_cfg *c = s->c;
     double *v = malloc((s->n > 0 ? s->n : 1) * sizeof *v);
-    double t_end = s->t0;
+    /* the measured requests: all but the first `warmup` issued, over the span from
+     * the first one's arrival (the run's start without warm-up) to the last end */
+    long w0 = c->warmup;
+    double t_start = s->t0, t_end = s->t0;
+    if (w0 > 0) {
+        t_start = t_end = s->rq[w0].arrival_s;
+        for (long i = w0; i < s->n; i++) t_start = s->rq[i].arrival_s < t_start ? s->rq[i].arrival_s : t_start;
+    }
     long ok = 0, good = 0;
-    for (long i = 0; i < s->n; i++) {
+    for (long i = w0; i < s->n; i++) {
         sreq *q = &s->rq[i];
         if (q->finish_s > t_end) t_end = q->finish_s;
         if (q->status != NPU_REQ_DONE) {
@@ -858,12 +873,12 @@ static void summarize(sim *s, npu_serve_result *r) {
             good++;
     }
     r->requests = ok;
-    r->duration_s = t_end - s->t0;
+    r->duration_s = t_end - t_start;
     double d = r->duration_s > 0 ? r->duration_s : 1e-12;
     r->throughput_tok_s = r->tokens_out / d;
     r->throughput_req_s = ok / d;
     r->goodput_req_s = good / d;
-    r->completion_rate_rps = s->n / d;
+    r->completion_rate_rps = (s->n - w0) / d;
     /* the offered rate: n - 1 gaps between the first and the last arrival */
     double span = s->last_arrival_s - s->t0;
     r->arrival_rate_rps = s->n > 1 && span > 0 ? (s->n - 1) / span : 0;
@@ -871,7 +886,7 @@ static void summarize(sim *s, npu_serve_result *r) {
     npu_pct pm = c->pct;
     long k = 0;
     double fe = 0, wt = 0, pf = 0, ue = 0;
-    for (long i = 0; i < s->n; i++) {
+    for (long i = w0; i < s->n; i++) {
         sreq *q = &s->rq[i];
         if (q->status != NPU_REQ_DONE) continue;
         v[k++] = q->first_s - q->arrival_s;
@@ -881,15 +896,15 @@ static void summarize(sim *s, npu_serve_result *r) {
     r->ttft = npu_stats_lat_pct(v, k, pm);
     if (k > 0) r->ttft_frontend_s = fe / k, r->ttft_wait_s = wt / k, r->ttft_prefill_s = pf / k, r->user_e2e_tok_s = ue / k;
     k = 0;
-    for (long i = 0; i < s->n; i++)
+    for (long i = w0; i < s->n; i++)
         if (s->rq[i].status == NPU_REQ_DONE) v[k++] = s->rq[i].finish_s - s->rq[i].arrival_s;
     r->e2e = npu_stats_lat_pct(v, k, pm);
     k = 0;
-    for (long i = 0; i < s->n; i++) v[k++] = s->rq[i].wait_s;
+    for (long i = w0; i < s->n; i++) v[k++] = s->rq[i].wait_s;
     r->queue = npu_stats_lat_pct(v, k, pm);
     k = 0;
     double ut = 0;
-    for (long i = 0; i < s->n; i++) {
+    for (long i = w0; i < s->n; i++) {
         sreq *q = &s->rq[i];
         if (q->status == NPU_REQ_DONE && q->output >= 2) {
             v[k++] = (q->finish_s - q->first_s) / (q->output - 1);
@@ -968,9 +983,11 @@ static int check_cfg(const npu_serve_cfg *c) {
     if (w->arrival == NPU_ARRIVE_CLOSED && w->concurrency < 1) return npu_err("--concurrency must be at least 1"), -1;
     if (w->arrival == NPU_ARRIVE_TRACE && (!w->trace || w->trace->n < (size_t)c->requests))
         return npu_err("the trace holds fewer requests than --requests"), -1;
+    if (c->warmup < 0 || c->warmup >= c->requests) return npu_err("--warmup must be below --requests"), -1;
     if (c->multi_step < 1 || c->multi_step > 1024) return npu_err("--multi-step must be in 1..1024"), -1;
     if ((unsigned)c->kv_admit >= NPU_KV_ADMIT_COUNT) return npu_err("unknown KV admission policy %d", (int)c->kv_admit), -1;
     if ((unsigned)c->pct >= NPU_PCT_COUNT) return npu_err("unknown percentile method %d", (int)c->pct), -1;
+    if (!(c->client_think_s >= 0 && c->client_think_s < 1e6)) return npu_err("--client-think-ms must be finite and >= 0"), -1;
     if (!(c->frontend_s >= 0 && c->frontend_s < 1e6 && c->frontend_s_per_token >= 0 && c->frontend_s_per_token < 1e3))
         return npu_err("--frontend-us and --frontend-us-per-token must be finite and >= 0"), -1;
     if (npu_spec_check(&c->spec)) return -1;
@@ -1032,6 +1049,7 @@ static int simulate(const npu_serve_cfg *c, const tabs *tb, npu_serve_result *r)
     s->n = c->requests;
     npu_rng_seed(&s->rng, c->seed);
     npu_rng_seed(&s->rng_spec, c->seed ^ 0x5bd1e9955bd1e995ULL);
+    npu_rng_seed(&s->rng_client, c->seed ^ 0x9e3779b97f4a7c15ULL);
     s->spec_tab[0] = tb->spec[0], s->spec_tab[1] = tb->spec[1];
     s->rq = calloc(s->n, sizeof *s->rq);
     int nrep = c->pool.replicas + (s->ops->two_pools ? c->prefill.replicas : 0);
@@ -1050,7 +1068,7 @@ static int simulate(const npu_serve_cfg *c, const tabs *tb, npu_serve_result *r)
     double t_first = 0;
     if (c->wl.arrival == NPU_ARRIVE_CLOSED) {
         long k = c->wl.concurrency < s->n ? c->wl.concurrency : s->n;
-        for (long i = 0; i < k; i++) ev_push(s, 0, EV_ARRIVAL, (int32_t)s->issued++);
+        for (long i = 0; i < k; i++) ev_push(s, think_s(s), EV_ARRIVAL, (int32_t)s->issued++);
     } else {
         t_first = c->wl.arrival == NPU_ARRIVE_TRACE ? c->wl.trace->rows[0].arrival_s
                   : c->wl.arrival == NPU_ARRIVE_OFFLINE ? 0 : npu_workload_gap_s(&c->wl, &s->rng);
@@ -1118,6 +1136,68 @@ int npu_serve_run(const npu_serve_cfg *c, npu_serve_result *r) {
 void npu_serve_result_free(npu_serve_result *r) {
     free(r->use), free(r->req);
     r->use = NULL, r->req = NULL;
+}
+
+int npu_serve_form_step(const npu_serve_cfg *c, const npu_sched_req *reqs, int n, npu_step_shape *sh, long *tokens) {
+    memset(sh, 0, sizeof *sh);
+    npu_serve_cfg cc = *c;
+    cc.wl.arrival = NPU_ARRIVE_OFFLINE, cc.requests = n > 0 ? n : 1, cc.warmup = 0, cc.pool.replicas = 1;
+    if (check_cfg(&cc)) return -1;
+    if (sched_table[cc.sched].two_pools) return npu_err("npu_serve_form_step: one pool's scheduler, not disagg"), -1;
+    sim *s = calloc(1, sizeof *s);
+    int rc = -1;
+    if (!s) return npu_err("out of memory"), -1;
+    s->c = &cc, s->ops = &sched_table[cc.sched], s->n = n;
+    s->rq = calloc(n > 0 ? n : 1, sizeof *s->rq);
+    s->rep = calloc(1, sizeof *s->rep);
+    if (!s->rq || !s->rep) {
+        npu_err("out of memory");
+        goto out;
+    }
+    if (add_pool(s, &cc.pool, NPU_POOL_DECODE, NULL)) goto out;
+    replica *r = &s->rep[0];
+    for (int i = 0; i < n; i++) {
+        const npu_sched_req *x = &reqs[i];
+        sreq *q = &s->rq[i];
+        q->admit_s = -1, q->input = x->input, q->output = x->output, q->plen = (int32_t)x->input;
+        if (x->input < 1 || x->output < 0 || x->input > INT32_MAX || x->done < 0 || x->done > x->input ||
+            x->gen < 0 || x->gen > x->output || (x->running && x->done == x->input && x->gen < 1)) {
+            npu_err("npu_serve_form_step: request %d has an impossible state", i);
+            goto out;
+        }
+        if (!x->running) {
+            dq_push_back(&r->waiting, i);
+            s->waiting++;
+            continue;
+        }
+        if (r->n_run >= cc.max_seqs) {
+            npu_err("npu_serve_form_step: more running requests than --max-seqs");
+            goto out;
+        }
+        q->done = (int32_t)x->done, q->gen = (int32_t)x->gen, q->admit_s = 0;
+        if (q->done >= q->plen) q->phase = PH_DECODE, q->ctx = (int32_t)(x->input + x->gen - 1);
+        else q->phase = PH_PREFILL;
+        long held = admit_tokens(s, q, q->phase == PH_DECODE ? (long)q->ctx : (long)q->plen);
+        if (!kv_admits(r, q, held)) {
+            npu_err("npu_serve_form_step: the running requests exceed the KV cache");
+            goto out;
+        }
+        kv_admit(s, r, q, held);
+        r->run[r->n_run++] = i;
+        if (cc.sched == NPU_SCHED_STATIC) {
+            r->static_on = 1;
+            if (q->plen > r->static_pad) r->static_pad = q->plen;
+            if (x->gen - 1 > r->static_step) r->static_step = x->gen - 1;
+        }
+    }
+    s->cutoff_s = 0;
+    s->ops->form(s, r, sh);
+    for (int i = 0; i < n; i++) tokens[i] = s->rq[i].chunk;
+    rc = 0;
+out:
+    if (s->rep) free(s->rep[0].run), free(s->rep[0].waiting.v);
+    free(s->rep), free(s->rq), free(s->heap), free(s);
+    return rc;
 }
 
 bool npu_serve_meets_slo(const npu_serve_cfg *c, const npu_serve_result *r) {

@@ -87,6 +87,7 @@ typedef struct npu_serve_cfg {
     npu_kv_admit kv_admit;  /* KV admission policy */
     double frontend_s;      /* front end per request (HTTP parse, validation), seconds; one at a time per replica */
     double frontend_s_per_token; /* front end per prompt token (tokenization), seconds */
+    double client_think_s;  /* closed loop: mean of a client's exponential delay before each send, seconds */
     npu_spec spec;          /* speculative decoding (kind NPU_SPEC_NONE = off) */
     npu_pct pct;            /* how percentiles are read (npu_stats) */
     int block_size;         /* KV-cache block, tokens */
@@ -96,6 +97,7 @@ typedef struct npu_serve_cfg {
     npu_engine engine;      /* engine runtime around the kernels (npu_engine_default; {1,0,0} = ideal) */
     npu_workload wl;
     long requests;          /* requests to simulate */
+    long warmup;            /* the first `warmup` issued run but are left out of every statistic */
     uint64_t seed;
     double slo_ttft_s, slo_tpot_s; /* goodput SLOs; 0 = none */
     bool keep_requests;     /* fill result.req (per-request records) */
@@ -156,7 +158,7 @@ typedef struct npu_serve_result {
     long requests;        /* completed */
     long rejected;        /* longer than the context window or the KV cache */
     char reject_reason[160]; /* the first rejection's reason */
-    double duration_s;    /* first arrival to last completion, simulated */
+    double duration_s;    /* first arrival to last completion of the measured requests (all but --warmup) */
     long tokens_in, tokens_out; /* of completed requests */
     double energy_j;      /* every chip over the run: steps plus idle time between them */
     double power_w;       /* average power of one chip */
