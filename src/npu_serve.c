@@ -88,6 +88,7 @@ typedef struct sreq {
     int32_t chunk;   /* tokens scheduled in the running step */
     int16_t replica;
     uint8_t phase, status, preempt;
+    uint8_t warm;    /* a warm-up request: left out of the statistics */
 } sreq;
 
 typedef struct deque {
@@ -179,6 +180,7 @@ typedef struct sim {
     double spec_acc, spec_n;   /* accepted drafts, verifications */
     npu_hist itl;              /* gaps between deliveries */
     double itl_tokens;         /* tokens delivered after the first ones */
+    double itl_run_x, itl_run_n; /* gaps not yet in the histogram: itl_run_n of itl_run_x */
 } sim;
 
 /* A scheduler's operations (the table is with the schedulers below). */
@@ -356,6 +358,7 @@ static void arrive(sim *s, int32_t id) {
     memset(q, 0, sizeof *q);
     q->arrival_s = s->last_arrival_s = s->now;
     q->admit_s = -1;
+    q->warm = id < c->warmup;
     if (c->wl.arrival == NPU_ARRIVE_TRACE) {
         q->input = c->wl.trace->rows[id].input, q->output = c->wl.trace->rows[id].output;
     } else {
@@ -441,21 +444,29 @@ static void emit_first(sim *s, sreq *q) {
 }
 
 /* A decode step (or multi-step round) ends: `t` more tokens reach the client in
- * one chunk; the gap since the last delivery is one inter-token latency sample. */
-static void deliver(sim *s, sreq *q, int t) {
-    long left = (long)(q->output - q->gen);
+ * one chunk; the gap since the last delivery is one inter-token latency sample
+ * (the decodes of a step mostly share their gap: runs of one value are counted
+ * before they go into the histogram). */
+static inline void deliver(sim *s, sreq *q, int t) {
+    int64_t left = q->output - q->gen;
     if (t > left) t = (int)left;
     if (t <= 0) return;
     q->ctx += t, q->gen += t, s->cnt.tokens_emitted += t;
-    if (q - s->rq >= s->c->warmup) npu_hist_add(&s->itl, s->now - q->last_s), s->itl_tokens += t;
+    double gap = s->now - q->last_s;
     q->last_s = s->now;
     q->chunks++;
+    if (q->warm) return;
+    if (gap != s->itl_run_x) {
+        if (s->itl_run_n > 0) npu_hist_add_n(&s->itl, s->itl_run_x, s->itl_run_n);
+        s->itl_run_x = gap, s->itl_run_n = 0;
+    }
+    s->itl_run_n++, s->itl_tokens += t;
 }
 
-/* Tokens a decode keeps from its step: the round's (multi-step), one, or with
- * speculation one plus the accepted drafts. */
-static int decode_tokens(sim *s, const replica *r) {
-    if (s->c->spec.kind == NPU_SPEC_NONE) return r->round_n > 1 ? r->round_n : 1;
+/* Tokens a decode keeps from its step: the round's (multi-step: round_n, else
+ * 1), or with speculation one plus the accepted drafts. */
+static inline int decode_tokens(sim *s, const replica *r) {
+    if (s->c->spec.kind == NPU_SPEC_NONE) return r->round_n;
     int a = npu_spec_sample(&s->c->spec, &s->rng_spec);
     s->spec_acc += a, s->spec_n += 1;
     return 1 + a;
@@ -915,6 +926,7 @@ static void summarize(sim *s, npu_serve_result *r) {
     r->tpot = npu_stats_lat_pct(v, k, pm);
     r->user_tok_s = k > 0 ? ut / k : 0;
     free(v);
+    if (s->itl_run_n > 0) npu_hist_add_n(&s->itl, s->itl_run_x, s->itl_run_n), s->itl_run_n = 0;
     r->itl = npu_hist_lat(&s->itl, pm);
     r->itl_n = (long)s->itl.n;
     r->tokens_per_chunk = s->itl.n > 0 ? s->itl_tokens / s->itl.n : 0;

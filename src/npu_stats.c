@@ -103,14 +103,17 @@ void npu_hist_free(npu_hist *h) {
     h->count = h->sum = NULL;
 }
 
-void npu_hist_add(npu_hist *h, double x) {
+void npu_hist_add_n(npu_hist *h, double x, double n) {
+    if (n <= 0) return;
     long b = x > NPU_HIST_LO_S ? (long)(log(x / NPU_HIST_LO_S) / log(NPU_HIST_RATIO)) : 0;
     if (b >= NPU_HIST_BINS) b = NPU_HIST_BINS - 1;
-    h->count[b] += 1, h->sum[b] += x;
+    h->count[b] += n, h->sum[b] += n * x;
     if (h->n == 0 || x < h->min) h->min = x;
     if (h->n == 0 || x > h->max) h->max = x;
-    h->n += 1, h->total += x, h->total_sq += x * x;
+    h->n += n, h->total += n * x, h->total_sq += n * x * x;
 }
+
+void npu_hist_add(npu_hist *h, double x) { npu_hist_add_n(h, x, 1); }
 
 /* The value of rank k (0-based): the mean of its bin. */
 static double hist_at(const npu_hist *h, double k) {

@@ -48,6 +48,7 @@ typedef struct npu_hist {
 
 int npu_hist_init(npu_hist *h); /* -1 + npu_err when out of memory */
 void npu_hist_add(npu_hist *h, double x);
+void npu_hist_add_n(npu_hist *h, double x, double n); /* n samples of the value x */
 /* Mean, min, max, SD and percentiles read by `m` (ranks as npu_stats_percentile). */
 npu_lat npu_hist_lat(const npu_hist *h, npu_pct m);
 void npu_hist_free(npu_hist *h);
