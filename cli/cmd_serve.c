@@ -104,6 +104,7 @@ static cJSON *result_json(const npu_serve_cfg *c, const npu_serve_result *r) {
     cJSON_AddNumberToObject(sc, "chunk", (double)c->chunk);
     cJSON_AddNumberToObject(sc, "multi_step", c->multi_step);
     cJSON_AddBoolToObject(sc, "sched_ahead", c->sched_ahead);
+    cJSON_AddNumberToObject(sc, "delivery_lag", c->delivery_lag);
     cJSON_AddStringToObject(sc, "kv_admit", npu_kv_admit_names[c->kv_admit]);
     cJSON_AddNumberToObject(sc, "frontend_us", c->frontend_s * 1e6);
     cJSON_AddNumberToObject(sc, "frontend_us_per_token", c->frontend_s_per_token * 1e6);
@@ -274,6 +275,7 @@ static int read_cfg(const cli_args *a, npu_serve_cfg *c) {
     c->slo_ttft_s = cli_num(a, O_SLO_TTFT) * 1e-3, c->slo_tpot_s = cli_num(a, O_SLO_TPOT) * 1e-3;
     if (cli_has(a, O_MULTI_STEP)) c->multi_step = (int)cli_int(a, O_MULTI_STEP);
     c->sched_ahead = cli_has(a, O_SCHED_AHEAD);
+    c->delivery_lag = (int)cli_int(a, O_DELIVERY_LAG);
     if (cli_has(a, O_KV_ADMIT)) c->kv_admit = (npu_kv_admit)cli_int(a, O_KV_ADMIT);
     if (cli_has(a, O_PERCENTILES)) c->pct = (npu_pct)cli_int(a, O_PERCENTILES);
     c->frontend_s = cli_num(a, O_FRONTEND_US) * 1e-6;
@@ -394,7 +396,7 @@ static const cli_use serve_opts[] = {
     {O_MODEL, CLI_REQ}, {O_HW, CLI_REQ}, {O_TP}, {O_PP}, {O_EP}, CLI_USE_DTYPES, {O_STACK}, {O_MOE_SKEW},
     {O_ENGINE}, {O_REPLICAS}, {O_ROUTER}, {O_SCHEDULER}, {O_MAX_SEQS}, {O_MAX_BATCHED_TOKENS}, {O_CHUNK},
     {O_BLOCK_SIZE}, {O_KV_MEM_FRAC}, {O_PREFIX_SHARE}, {O_STEP_OVERHEAD_US},
-    {O_MULTI_STEP}, {O_SCHED_AHEAD}, {O_KV_ADMIT}, {O_FRONTEND_US}, {O_FRONTEND_US_PER_TOKEN}, {O_PERCENTILES},
+    {O_MULTI_STEP}, {O_SCHED_AHEAD}, {O_DELIVERY_LAG}, {O_KV_ADMIT}, {O_FRONTEND_US}, {O_FRONTEND_US_PER_TOKEN}, {O_PERCENTILES},
     {O_CLIENT_THINK_MS, .note = "with --concurrency"}, {O_WARMUP},
     {O_SPEC}, {O_SPEC_ACCEPT, .note = "with --spec"},
     {O_PREFILL_HW, .note = "with --scheduler disagg"}, {O_PREFILL_TP, .note = "with --scheduler disagg"}, {O_PREFILL_REPLICAS, .note = "with --scheduler disagg"},

@@ -184,6 +184,8 @@ const cli_opt cli_opts[CLI_O_COUNT] = {
                       .help = "decode steps per scheduling round (vLLM --num-scheduler-steps)"},
     [O_SCHED_AHEAD] = {"sched-ahead", 0, .type = CLI_FLAG,
                        .help = "overlap scheduler: step n+1 is formed while step n runs (SGLang, TensorRT-LLM >= 0.20)"},
+    [O_DELIVERY_LAG] = {"delivery-lag", 0, INT(0, 1), .meta = "STEPS", .def = "0",
+                        .help = "steps by which tokens reach the client late (1: at the end of the next step)"},
     [O_KV_ADMIT] = {"kv-admit", 0, ENUM(npu_kv_admit_names, NPU_KV_ADMIT_COUNT), .meta = "POLICY",
                     .lib_def = d_kv_admit,
                     .help = "KV admission: on-demand (grow, preempt) or reserve (whole sequence, never preempt)"},

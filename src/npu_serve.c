@@ -135,10 +135,23 @@ typedef struct replica {
     double fe_free_s;     /* front end busy until */
     double last_start_s;  /* start of the step running or just ended */
     int round_n;          /* decode tokens per sequence of the step: multi-step round (1 = one step) */
+    double busy_until_s;  /* end of the step running */
+    struct outev *pend;   /* delivery lag: the last step's outputs, not yet at the client */
+    int n_pend;
     npu_replica_use use;
 } replica;
 
 enum { EV_ARRIVAL = 0, EV_FRONTEND, EV_XFER, EV_STEP, EV_KICK };
+
+/* What a step's end shows a client: its first token, a chunk of `tok` tokens,
+ * its end (flags OUT_*). Applied at once, or with a delivery lag at the end of
+ * the replica's next step. */
+enum { OUT_FIRST = 1, OUT_CHUNK = 2, OUT_FIN = 4 };
+typedef struct outev {
+    int32_t id;
+    int32_t tok;
+    int flags;
+} outev;
 typedef struct event {
     double t;
     int kind;
@@ -332,18 +345,21 @@ static double think_s(sim *s) {
     return m > 0 ? -m * log(npu_rng_uniform(&s->rng_client)) : 0;
 }
 
-static void next_closed_arrival(sim *s) {
+static void next_closed_arrival(sim *s, double t) {
     if (s->c->wl.arrival == NPU_ARRIVE_CLOSED && s->issued < s->n)
-        ev_push(s, s->now + think_s(s), EV_ARRIVAL, (int32_t)s->issued++);
+        ev_push(s, t + think_s(s), EV_ARRIVAL, (int32_t)s->issued++);
 }
 
-static void finish(sim *s, sreq *q) {
+/* The client sees the request end at `t` (its closed-loop client sends again). */
+static void finish_at(sim *s, sreq *q, double t) {
     q->phase = PH_DONE;
-    q->finish_s = s->now;
+    q->finish_s = t;
     s->finished++;
-    next_closed_arrival(s);
+    next_closed_arrival(s, t);
     progress(s);
 }
+
+static void finish(sim *s, sreq *q) { finish_at(s, q, s->now); }
 
 static void reject(sim *s, sreq *q, npu_req_status why, const char *reason) {
     q->status = (uint8_t)why;
@@ -437,30 +453,64 @@ static void preempt(sim *s, replica *r) {
     enqueue(s, r, id, true);
 }
 
-/* The prompt is done: its first token is delivered (TTFT). */
-static void emit_first(sim *s, sreq *q) {
-    if (q->gen == 0) q->first_s = q->last_s = s->now;
-    if (q->gen < q->output) q->gen++, s->cnt.tokens_emitted++;
+/* A step's output reaches the client at `t`: the first token (TTFT), a chunk
+ * (the gap since the last delivery is one inter-token latency sample; the
+ * decodes of a step mostly share their gap: runs of one value are counted
+ * before they go into the histogram), the end. */
+static void apply_out(sim *s, const outev *o, double t) {
+    sreq *q = &s->rq[o->id];
+    if (o->flags & OUT_FIRST) q->first_s = q->last_s = t;
+    if (o->flags & OUT_CHUNK) {
+        double gap = t - q->last_s;
+        q->last_s = t;
+        q->chunks++;
+        if (!q->warm) {
+            if (gap != s->itl_run_x) {
+                if (s->itl_run_n > 0) npu_hist_add_n(&s->itl, s->itl_run_x, s->itl_run_n);
+                s->itl_run_x = gap, s->itl_run_n = 0;
+            }
+            s->itl_run_n++, s->itl_tokens += o->tok;
+        }
+    }
+    if (o->flags & OUT_FIN) finish_at(s, q, t);
 }
 
-/* A decode step (or multi-step round) ends: `t` more tokens reach the client in
- * one chunk; the gap since the last delivery is one inter-token latency sample
- * (the decodes of a step mostly share their gap: runs of one value are counted
- * before they go into the histogram). */
-static inline void deliver(sim *s, sreq *q, int t) {
+/* Output of the step ending now: at once, or held for the next step's end
+ * (delivery lag: an engine that overlaps its host work with the next step). */
+static inline void out(sim *s, replica *r, sreq *q, int flags, int tok) {
+    outev o = {(int32_t)(q - s->rq), tok, flags};
+    if (!s->c->delivery_lag) {
+        apply_out(s, &o, s->now);
+        return;
+    }
+    if (flags & OUT_FIN) q->phase = PH_DONE; /* the engine is done with it now */
+    if (r->n_pend > 0 && r->pend[r->n_pend - 1].id == o.id) {
+        r->pend[r->n_pend - 1].flags |= flags, r->pend[r->n_pend - 1].tok += tok;
+        return;
+    }
+    r->pend[r->n_pend++] = o;
+}
+
+/* Held outputs reach the clients at `t`. */
+static void flush_out(sim *s, replica *r, double t) {
+    for (int i = 0; i < r->n_pend; i++) apply_out(s, &r->pend[i], t);
+    r->n_pend = 0;
+}
+
+/* The prompt is done: its first token. */
+static void emit_first(sim *s, replica *r, sreq *q) {
+    bool first = q->gen == 0;
+    if (q->gen < q->output) q->gen++, s->cnt.tokens_emitted++;
+    if (first) out(s, r, q, OUT_FIRST, 0);
+}
+
+/* A decode step (or multi-step round) ends: `t` more tokens, one chunk. */
+static inline void deliver(sim *s, replica *r, sreq *q, int t) {
     int64_t left = q->output - q->gen;
     if (t > left) t = (int)left;
     if (t <= 0) return;
     q->ctx += t, q->gen += t, s->cnt.tokens_emitted += t;
-    double gap = s->now - q->last_s;
-    q->last_s = s->now;
-    q->chunks++;
-    if (q->warm) return;
-    if (gap != s->itl_run_x) {
-        if (s->itl_run_n > 0) npu_hist_add_n(&s->itl, s->itl_run_x, s->itl_run_n);
-        s->itl_run_x = gap, s->itl_run_n = 0;
-    }
-    s->itl_run_n++, s->itl_tokens += t;
+    out(s, r, q, OUT_CHUNK, t);
 }
 
 /* Tokens a decode keeps from its step: the round's (multi-step: round_n, else
@@ -538,11 +588,11 @@ static void static_end(sim *s, replica *r) {
         if (q->phase == PH_PREFILL) {
             was_prefill = true;
             q->done = q->plen, q->ctx = q->plen, q->phase = PH_DECODE, q->chunk = 0;
-            emit_first(s, q);
+            emit_first(s, r, q);
         } else {
-            deliver(s, q, 1);
+            deliver(s, r, q, 1);
         }
-        if (q->gen >= q->output) finish(s, q);
+        if (q->gen >= q->output) out(s, r, q, OUT_FIN, 0);
         else all_done = false;
     }
     if (!was_prefill) r->static_step++;
@@ -700,9 +750,9 @@ static void inflight_end(sim *s, replica *r) {
                 q->done += q->chunk;
                 if (q->done >= q->plen) {
                     q->ctx = q->plen, q->phase = PH_DECODE;
-                    emit_first(s, q);
+                    emit_first(s, r, q);
                     if (q->gen >= q->output) {
-                        kv_release(s, r, q), finish(s, q), stays = false;
+                        kv_release(s, r, q), out(s, r, q, OUT_FIN, 0), stays = false;
                     } else if (r->prefill_only) { /* disagg: ship the KV cache to a decode replica */
                         double t0 = s->now > r->link_free_s ? s->now : r->link_free_s;
                         double bytes = (double)q->ctx * s->kv_B_per_tok;
@@ -713,8 +763,8 @@ static void inflight_end(sim *s, replica *r) {
                     }
                 }
             } else {
-                deliver(s, q, decode_tokens(s, r));
-                if (q->gen >= q->output) kv_release(s, r, q), finish(s, q), stays = false;
+                deliver(s, r, q, decode_tokens(s, r));
+                if (q->gen >= q->output) kv_release(s, r, q), out(s, r, q, OUT_FIN, 0), stays = false;
             }
             q->chunk = 0;
         }
@@ -809,7 +859,7 @@ static void try_start(sim *s, replica *r, bool cont) {
     double dt;
     npu_step_cost sc = step_cost(s, r, &sh, &dt);
     r->busy = true;
-    r->last_start_s = s->now;
+    r->last_start_s = s->now, r->busy_until_s = s->now + dt;
     r->use.busy_s += dt, r->use.steps++, r->use.flops += sc.flops, r->use.bytes += sc.bytes;
     /* sc is one chip; engine time beyond the kernels is spent at idle power */
     r->use.energy_j += r->use.chips * (sc.energy_j + r->use.idle_w * (dt > sc.time_s ? dt - sc.time_s : 0));
@@ -820,6 +870,9 @@ static void step_end(sim *s, replica *r) {
     r->busy = false;
     s->ops->end(s, r);
     try_start(s, r, true);
+    /* delivery lag: this step's outputs reach the clients when the next step ends
+     * (at once if the replica has nothing more to run) */
+    if (r->n_pend) flush_out(s, r, r->busy ? r->busy_until_s : s->now);
 }
 
 static void xfer_end(sim *s, int32_t id) {
@@ -996,6 +1049,7 @@ static int check_cfg(const npu_serve_cfg *c) {
     if (w->arrival == NPU_ARRIVE_TRACE && (!w->trace || w->trace->n < (size_t)c->requests))
         return npu_err("the trace holds fewer requests than --requests"), -1;
     if (c->warmup < 0 || c->warmup >= c->requests) return npu_err("--warmup must be below --requests"), -1;
+    if (c->delivery_lag < 0 || c->delivery_lag > 1) return npu_err("--delivery-lag: 0 or 1 steps"), -1;
     if (c->multi_step < 1 || c->multi_step > 1024) return npu_err("--multi-step must be in 1..1024"), -1;
     if ((unsigned)c->kv_admit >= NPU_KV_ADMIT_COUNT) return npu_err("unknown KV admission policy %d", (int)c->kv_admit), -1;
     if ((unsigned)c->pct >= NPU_PCT_COUNT) return npu_err("unknown percentile method %d", (int)c->pct), -1;
@@ -1037,6 +1091,7 @@ static int add_pool(sim *s, const npu_pool *p, int pool_ix, npu_steptab *tab) {
         memset(r, 0, sizeof *r);
         r->tab = tab, r->pool = p, r->pool_ix = pool_ix, r->prefill_only = pool_ix == NPU_POOL_PREFILL;
         r->run = malloc(s->c->max_seqs * sizeof *r->run);
+        r->pend = s->c->delivery_lag ? malloc(s->c->max_seqs * sizeof *r->pend) : NULL;
         npu_kvcache_init(&r->kv, blocks, s->c->block_size);
         r->use.chips = pool_chips(p), r->use.prefill_pool = r->prefill_only;
         r->use.idle_w = npu_power_idle_w(p->hw);
@@ -1110,7 +1165,7 @@ static int simulate(const npu_serve_cfg *c, const tabs *tb, npu_serve_result *r)
     summarize(s, r);
     rc = 0;
 out:
-    for (int i = 0; i < s->n_rep; i++) free(s->rep[i].run), free(s->rep[i].waiting.v);
+    for (int i = 0; i < s->n_rep; i++) free(s->rep[i].run), free(s->rep[i].pend), free(s->rep[i].waiting.v);
     npu_hist_free(&s->itl);
     free(s->rep), free(s->rq), free(s->heap), free(s);
     return rc;
@@ -1207,7 +1262,7 @@ int npu_serve_form_step(const npu_serve_cfg *c, const npu_sched_req *reqs, int n
     for (int i = 0; i < n; i++) tokens[i] = s->rq[i].chunk;
     rc = 0;
 out:
-    if (s->rep) free(s->rep[0].run), free(s->rep[0].waiting.v);
+    if (s->rep) free(s->rep[0].run), free(s->rep[0].pend), free(s->rep[0].waiting.v);
     free(s->rep), free(s->rq), free(s->heap), free(s);
     return rc;
 }

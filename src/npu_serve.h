@@ -84,6 +84,8 @@ typedef struct npu_serve_cfg {
     /* engine scheduling mechanisms (an engine profile fills these: docs/serving.md) */
     int multi_step;         /* decode steps per scheduling round (1 = none; vLLM 0.6 num_scheduler_steps) */
     bool sched_ahead;       /* overlap scheduler: step n+1 formed from the queue as of step n's start */
+    int delivery_lag;       /* steps (0 or 1) by which a step's tokens reach the client late: with 1
+                             * they arrive when the replica's next step ends (npu_engine_delivery_lag_steps) */
     npu_kv_admit kv_admit;  /* KV admission policy */
     double frontend_s;      /* front end per request (HTTP parse, validation), seconds; one at a time per replica */
     double frontend_s_per_token; /* front end per prompt token (tokenization), seconds */

@@ -18,7 +18,7 @@ opts_of() { # command -> expected options (without dashes)
                  chunk block-size kv-mem-frac prefix-share step-overhead-us prefill-hw prefill-tp prefill-replicas
                  decode-replicas rate arrival burstiness concurrency trace input input-dist output output-dist
                  requests seed slo-ttft slo-tpot find-max-rate target-rate requests-out json $TCO
-                 multi-step sched-ahead kv-admit frontend-us frontend-us-per-token client-think-ms warmup percentiles
+                 multi-step sched-ahead delivery-lag kv-admit frontend-us frontend-us-per-token client-think-ms warmup percentiles
                  spec spec-accept" ;;
     cost) echo "hw process volume yield-model alpha d0 wafer-usd package nre-usd estimate-area json" ;;
     "op gemm") echo "hw m n k dtype act-dtype json" ;;

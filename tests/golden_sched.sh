@@ -39,6 +39,11 @@ check "multi-step: 8 tokens a chunk at most, more than 1 on average" \
     "$(json_num "$T/out" tokens_per_chunk) > 1 && $(json_num "$T/out" tokens_per_chunk) <= 8"
 expect_ok "sched-ahead" $S --sched-ahead --rate 10 $W --json
 check "sched-ahead: flag in the output" "$(grep -c '"sched_ahead":.*true' "$T/out") == 1"
+expect_ok "no delivery lag" $S --rate 10 $W --json
+t0=$(json_sub "$T/out" ttft_ms mean)
+expect_ok "delivery lag" $S --delivery-lag 1 --rate 10 $W --json
+check "delivery lag: TTFT one step longer" "$(json_sub "$T/out" ttft_ms mean) > $t0 + 5 && $(json_num2 "$T/out" delivery_lag) == 1"
+expect_err "delivery lag 2" "--delivery-lag" $S --rate 1 --input 10 --output 10 --delivery-lag 2
 expect_ok "reserve admission" $S --kv-admit reserve --rate 10 $W --json
 check "reserve: no preemption" "$(json_num "$T/out" preemptions) == 0"
 expect_ok "front end" $S --frontend-us 500 --frontend-us-per-token 1 --rate 10 $W --json
