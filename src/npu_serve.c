@@ -479,7 +479,7 @@ static void apply_out(sim *s, const outev *o, double t) {
  * (delivery lag: an engine that overlaps its host work with the next step). */
 static inline void out(sim *s, replica *r, sreq *q, int flags, int tok) {
     outev o = {(int32_t)(q - s->rq), tok, flags};
-    if (!s->c->delivery_lag) {
+    if (!s->c->delivery_lag || r->prefill_only) { /* a disagg prefill replica's first token leaves with its KV */
         apply_out(s, &o, s->now);
         return;
     }

@@ -250,6 +250,23 @@ static void test_delivery_lag(void **st) {
     assert_true(b.ttft.mean > a.ttft.mean);
     assert_int_equal(b.tokens_emitted, 80);
     npu_serve_result_free(&a), npu_serve_result_free(&b);
+    /* every scheduler under load: each request ends once, after its first token */
+    for (int k = 0; k < NPU_SCHED_COUNT; k++) {
+        npu_serve_cfg d = cfg_of((npu_sched)k);
+        if (k == NPU_SCHED_DISAGG) d.prefill = d.pool;
+        d.delivery_lag = 1, d.max_seqs = 32;
+        d.wl.arrival = NPU_ARRIVE_POISSON, d.wl.rate_rps = 30, d.requests = 500, d.keep_requests = true;
+        assert_int_equal(npu_dist_parse("lognormal:400,300,3000", 1, "--input", &d.wl.input), 0);
+        assert_int_equal(npu_dist_parse("lognormal:100,80,800", 0, "--output", &d.wl.output), 0);
+        npu_serve_result x;
+        assert_int_equal(npu_serve_run(&d, &x), 0);
+        assert_int_equal(x.requests, 500);
+        assert_int_equal(x.tokens_emitted, x.tokens_out);
+        for (long i = 0; i < x.n_req; i++)
+            assert_true(x.req[i].finish_s >= x.req[i].first_s && x.req[i].first_s >= x.req[i].arrival_s);
+        npu_dist_free(&d.wl.input), npu_dist_free(&d.wl.output);
+        npu_serve_result_free(&x);
+    }
 }
 
 /* TTFT = front end + wait + prefill, per request. Three requests at t = 0 and
