@@ -126,12 +126,14 @@ static int cmd_run(const cli_args *a, cli_out *o) {
     npu_engine eng;
     if (cli_engine(a, &eng)) return -1;
     c.engine = &eng;
+    npu_spec spec;
+    if (cli_spec(a, &spec)) return -1;
     bool json = cli_has(a, O_JSON), csv = cli_has(a, O_CSV);
     npu_model m;
     npu_hw hw;
     if (cli_load_model(a, &m) || cli_load_hw(a, O_HW, &hw)) return -1;
     npu_run_result *r = malloc(sizeof *r);
-    if (!r || npu_run(&m, &hw, &c, r)) {
+    if (!r || npu_spec_run(&m, &hw, &c, &spec, r)) {
         if (!r) npu_err("out of memory");
         free(r);
         return -1;
@@ -155,11 +157,20 @@ static int cmd_run(const cli_args *a, cli_out *o) {
     }
     if (json) {
         cJSON *j = npu_report_run_json(&m, &hw, &c, r);
+        if (spec.kind != NPU_SPEC_NONE) { /* speculative decoding (npu_spec_run): what the figures assume */
+            cJSON *sp = cJSON_AddObjectToObject(j, "spec");
+            cJSON_AddStringToObject(sp, "kind", npu_spec_kind_names[spec.kind]);
+            cJSON_AddNumberToObject(sp, "draft_tokens", spec.n);
+            cJSON_AddNumberToObject(sp, "tokens_per_step", npu_spec_tokens_per_step(&spec));
+        }
         if (tco) cJSON_AddItemToObject(j, "tco", tco);
         npu_report_print_json(o->f, j);
     } else {
         if (csv) npu_report_run_csv(o->f, r);
         else npu_report_run_table(o->f, &m, &hw, &c, r);
+        if (spec.kind != NPU_SPEC_NONE && !csv)
+            fprintf(o->f, "speculative decoding: %s, %d draft tokens, %.3f tokens per step per sequence\n",
+                    npu_spec_kind_names[spec.kind], spec.n, npu_spec_tokens_per_step(&spec));
         if (tco && !csv) cli_print_tco(o->f, tco);
         cJSON_Delete(tco);
     }
@@ -174,7 +185,8 @@ static const cli_use run_opts[] = {
     {O_SEQ, .note = "--phase prefill"}, {O_CTX, .note = "--phase decode"},
     {O_INPUT, .note = "--phase e2e and offline"}, {O_OUTPUT, .note = "--phase e2e and offline"},
     {O_STACK}, CLI_USE_DTYPES, CLI_USE_PLAN, {O_MOE_SKEW},
-    {O_ENGINE, .note = "--phase offline"}, {O_JSON}, {O_CSV}, CLI_USE_TCO, {O_HTML},
+    {O_ENGINE, .note = "--phase offline"}, {O_SPEC}, {O_SPEC_ACCEPT, .note = "with --spec"}, {O_JSON}, {O_CSV},
+    CLI_USE_TCO, {O_HTML},
 };
 const cli_cmd cli_cmd_run = {
     "run", NULL, 0, 0, "time a prefill, a decode step, a batch end to end, or the offline steady state",

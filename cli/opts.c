@@ -32,6 +32,9 @@ static double d_requests(void) { npu_serve_cfg c; npu_serve_defaults(&c); return
 static double d_seed(void) { npu_serve_cfg c; npu_serve_defaults(&c); return (double)c.seed; }
 static double d_sched(void) { npu_serve_cfg c; npu_serve_defaults(&c); return c.sched; }
 static double d_route(void) { npu_serve_cfg c; npu_serve_defaults(&c); return c.route; }
+static double d_multi_step(void) { npu_serve_cfg c; npu_serve_defaults(&c); return c.multi_step; }
+static double d_kv_admit(void) { npu_serve_cfg c; npu_serve_defaults(&c); return c.kv_admit; }
+static double d_pct(void) { npu_serve_cfg c; npu_serve_defaults(&c); return c.pct; }
 static double d_volume(void) { npu_econ_cfg c; npu_econ_cfg_default(&c); return c.volume; }
 static double d_alpha(void) { npu_econ_cfg c; npu_econ_cfg_default(&c); return c.alpha; }
 static double d_yield(void) { npu_econ_cfg c; npu_econ_cfg_default(&c); return c.yield_model; }
@@ -179,4 +182,29 @@ const cli_opt cli_opts[CLI_O_COUNT] = {
                 .help = "also write the result as a self-contained HTML report (docs/report.md)"},
     [O_REQUESTS_OUT] = {"requests-out", 0, .type = CLI_STR, .meta = "FILE|-",
                         .help = "write one CSV row per request; '-' writes it to stdout and the summary to stderr"},
+    [O_MULTI_STEP] = {"multi-step", 0, INT(1, 1024), .meta = "N", .lib_def = d_multi_step,
+                      .help = "decode steps per scheduling round (vLLM --num-scheduler-steps)"},
+    [O_SCHED_AHEAD] = {"sched-ahead", 0, .type = CLI_FLAG,
+                       .help = "overlap scheduler: step n+1 is formed while step n runs (SGLang, TensorRT-LLM >= 0.20)"},
+    [O_DELIVERY_LAG] = {"delivery-lag", 0, INT(0, 1), .meta = "STEPS", .def = "0",
+                        .help = "steps by which tokens reach the client late (1: at the end of the next step)"},
+    [O_KV_ADMIT] = {"kv-admit", 0, ENUM(npu_kv_admit_names, NPU_KV_ADMIT_COUNT), .meta = "POLICY",
+                    .lib_def = d_kv_admit,
+                    .help = "KV admission: on-demand (grow, preempt) or reserve (whole sequence, never preempt)"},
+    [O_FRONTEND_US] = {"frontend-us", 0, NUM(0, 1e6), .meta = "US", .def = "0",
+                       .help = "front-end time per request (HTTP, validation), one request at a time per replica"},
+    [O_FRONTEND_US_PER_TOKEN] = {"frontend-us-per-token", 0, NUM(0, 1e3), .meta = "US", .def = "0",
+                                 .help = "front-end time per prompt token (tokenization)"},
+    [O_CLIENT_THINK_MS] = {"client-think-ms", 0, NUM(0, 1e6), .meta = "MS", .def = "0",
+                           .help = "closed loop: mean of each client's random (exponential) delay before a send"},
+    [O_WARMUP] = {"warmup", 0, INT(0, 10000000), .meta = "N", .def = "0",
+                  .help = "the first N requests run but are left out of the statistics (a benchmark's warm-up)"},
+    [O_PERCENTILES] = {"percentiles", 0, ENUM(npu_pct_names, NPU_PCT_COUNT), .meta = "METHOD", .lib_def = d_pct,
+                       .help = "how percentiles are read: nearest-rank, index (MLPerf LoadGen, trtllm-bench) or "
+                               "linear (numpy: vLLM, SGLang, genai-perf)"},
+    [O_SPEC] = {"spec", 0, .type = CLI_STR, .meta = "SPEC",
+                .help = "speculative decoding: mtp:N, eagle:N or draft:MODEL:N (N draft tokens per step)"},
+    [O_SPEC_ACCEPT] = {"spec-accept", 0, .type = CLI_STR, .meta = "R",
+                       .help = "accepted drafts per step: a mean R, rate:A (every position) or N per-position "
+                               "rates a1,a2,..."},
 };
