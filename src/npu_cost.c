@@ -17,54 +17,148 @@ static double reachable_bw(const npu_hw *hw, double ctas, double full) {
     return dmin(full, busy * full / hw->units * hw->eff.unit_bw_share);
 }
 
-/* The hot loop of sweeps: 6 tile shapes x 6 split-K choices per GEMM. Loop
- * invariants are hoisted with exact arithmetic only (products and quotients by
- * the power-of-two split factor are exact), so the result is bit-for-bit what
- * the plain formulas give. */
+/* ---- dequantization: the one home of its cost ----
+ * Weights stored narrower than the datatype the matrix engines run (int4 weights
+ * under bf16 activations, int4 on an int8-only NPU) are converted on the vector
+ * units: per weight one conversion (the lookup/magic-number trick of TensorRT-LLM,
+ * Marlin and llama.cpp turns a packed nibble into a 16-bit lane in one op) and one
+ * scale-and-zero-point FMA (2 ops) = 3 ops [E], at the vector rate of the target
+ * datatype (docs/accuracy-architectures.md). Extend here for formats with other
+ * group layouts. */
+#define DEQUANT_OPS_PER_WEIGHT 3.0
+
+double npu_cost_dequant_s(const npu_hw *hw, npu_dtype from, npu_dtype to, double elements) {
+    if (!(elements > 0) || npu_dtype_bytes(from) >= npu_dtype_bytes(to)) return 0;
+    return elements * DEQUANT_OPS_PER_WEIGHT / (hw->vec_ops[to] * hw->eff.vec_eff);
+}
+
+/* One wave's prologue and epilogue: the fixed part (wave_us: synchronisation and
+ * the first load's latency) plus the tile's first operand block and its output,
+ * moved at the DRAM bandwidth one unit pulls (`unit_Bps`). */
+static double wave_s(const npu_hw *hw, double unit_Bps, double tile_bytes) {
+    return hw->eff.wave_us * 1e-6 + tile_bytes / unit_Bps;
+}
+
+/* Engine time of one tm x tn output tile over ks reduction steps on one unit, s,
+ * at `eff` of the unit's `rate` (FLOP/s), from the engine as built:
+ * - mma and none: the tile's FLOPs (the software tile is a multiple of the instruction tile);
+ * - systolic, weight-stationary: each rows x cols weight block serves the tile's tm rows,
+ *   streaming one row per cycle; loading the next block (rows cycles, double-buffered)
+ *   overlaps, so a block costs max(tm, rows) cycles; fill and drain (rows + cols cycles)
+ *   once per tile;
+ * - systolic, output-stationary: rows x cols output blocks, ks cycles each, + fill/drain;
+ * blocks are spread over the unit's engines (an idle engine is time lost). */
+static double tile_s(const npu_hw *hw, double rate, double eff, double tm, double tn, double ks) {
+    if (hw->eng != NPU_ENGINE_SYSTOLIC) return 2.0 * tm * tn * ks / (rate * eff);
+    double pe = hw->eng_per_unit, fill = 0, f_pad;
+    if (hw->flow == NPU_FLOW_WEIGHT) {
+        double rows = hw->eng_k, cols = hw->eng_n;
+        double bn = ceil(tn / cols), bk = ceil(ks / rows), blocks = bn * bk;
+        f_pad = 2.0 * dmax(tm, rows) * bn * cols * bk * rows * (ceil(blocks / pe) * pe / blocks);
+        fill = rows + cols;
+    } else {
+        double rows = hw->eng_m, cols = hw->eng_n;
+        double bm = ceil(tm / rows), bn = ceil(tn / cols), blocks = bm * bn;
+        f_pad = 2.0 * bm * rows * bn * cols * ks * (ceil(blocks / pe) * pe / blocks);
+        fill = rows + cols;
+    }
+    return f_pad / (rate * eff) + fill / (hw->clock_mhz * 1e6);
+}
+
+/* Fraction of its rate an engine sustains when the level that feeds it delivers
+ * `feed_Bps` per unit (0 = not stated: not limiting) and the tile needs
+ * `op_B_per_flop` operand bytes per FLOP. */
+static double feed_eff(double rate, double feed_Bps, double op_B_per_flop) {
+    double need = rate * op_B_per_flop;
+    return feed_Bps > 0 && need > feed_Bps ? feed_Bps / need : 1.0;
+}
+
+static long round_up(long x, long g) { return (x + g - 1) / g * g; }
+
+/* Matrix-vector work on the vector units or a dedicated GEMV path: the weights
+ * stream once from DRAM past the vector/dot units, at the vector rate of the
+ * compute datatype, dequantizing on the same units (fused, so it adds). */
+static npu_kcost cost_gemv(const npu_hw *hw, const npu_kernel *k, npu_dtype cdt) {
+    const npu_eff *e = &hw->eff;
+    npu_kcost c = {0};
+    int G = k->groups > 0 ? k->groups : 1;
+    double full = hw->mem_bw_Bps * e->mem_eff * e->gemm_mem_eff;
+    double first = (double)hw->tile_n * hw->tile_k * npu_dtype_bytes(k->wdt); /* a unit's first weight block */
+    c.memory_s = e->mem_lat_us * 1e-6 + wave_s(hw, reachable_bw(hw, 1, full), first) + k->bytes / full;
+    c.compute_s = k->flops / (hw->vec_ops[cdt] * e->vec_eff) +
+                  npu_cost_dequant_s(hw, k->wdt, cdt, (double)k->n * k->k * G);
+    c.time_s = dmax(c.compute_s, c.memory_s);
+    c.tile_m = (int)k->m, c.tile_n = hw->tile_n, c.split_k = 1;
+    return c;
+}
+
+/* The hot loop of sweeps: 7 tile shapes x 6 split-K choices per GEMM, no allocation.
+ * Tiles are multiples of the engine's granules (tile_gm/gn/gk), the chip's software
+ * tile and smaller ones down to the granule, plus one fitted to M; a tile whose
+ * double-buffered operands do not fit the SRAM feeding the engines is skipped. */
 static npu_kcost cost_gemm(const npu_hw *hw, const npu_kernel *k) {
     const npu_eff *e = &hw->eff;
     npu_dtype cdt = npu_hw_gemm_dtype(hw, k->wdt, k->adt);
-    double unit_rate = hw->peak_flops[cdt] / hw->units; /* FLOP/s per unit */
-    /* weight-only quantization: weights narrower than the compute type are
-     * dequantized on the vector units, once per row of output tiles */
-    bool dequant = npu_dtype_bytes(k->wdt) < npu_dtype_bytes(cdt);
-    double vec_rate = hw->vec_flops * e->vec_eff;
     long M = k->m, N = k->n, K = k->k;
-    int G = k->groups > 0 ? k->groups : 1;
+    /* few rows: the dedicated/vector path when it is the faster kernel (libraries pick by heuristics
+     * that amount to this); else the tiled path below, padded to the engine's granule */
     npu_kcost best = {.time_s = INFINITY};
-    int TM = hw->tile_m, TN = hw->tile_n;
+    if (hw->gemv != NPU_GEMV_MATRIX && M <= hw->gemv_max_rows) best = cost_gemv(hw, k, cdt);
+    double unit_rate = hw->peak_flops[cdt] / hw->units; /* FLOP/s per unit */
+    int G = k->groups > 0 ? k->groups : 1;
+    double bA = npu_dtype_bytes(k->adt), bW = npu_dtype_bytes(k->wdt);
     double full_bw = hw->mem_bw_Bps * e->mem_eff * e->gemm_mem_eff;
-    double fill_s = (e->mem_lat_us + e->wave_us) * 1e-6; /* a tile pipeline fills (prologue) before its loads stream */
+    double unit_bw = reachable_bw(hw, 1, full_bw);
+    long gm = hw->tile_gm, gn = hw->tile_gn;
+    long tk = round_up(hw->tile_k, hw->tile_gk);
+    /* weight-only quantization: dequantized on the vector units once per row of
+     * output tiles, overlapping the matrix engines (decoupled units) */
+    double dq_row = npu_cost_dequant_s(hw, k->wdt, cdt, (double)N * K * G);
     /* split factors s = 1, 2, 4, 8, 16 and stream-K (s = 1): K steps per tile */
     double k_steps[6];
     for (int sk = 0; sk <= 5; sk++) {
         int s = sk == 5 ? 1 : 1 << sk;
-        k_steps[sk] = ceil((double)K / s / hw->tile_k) * hw->tile_k;
+        k_steps[sk] = ceil((double)K / s / tk) * tk;
     }
-    static const int shrink[][2] = {{1, 1}, {1, 2}, {2, 1}, {2, 2}, {2, 4}, {4, 4}};
+    /* DRAM re-reads: when A and B do not fit on chip, panels of T rows of A and T
+     * columns of B stay resident; A is read once per panel of B and B once per panel of A */
+    double onchip = hw->l2_bytes + hw->units * hw->smem_bytes_per_unit;
+    double a_B = bA * M * K * G, w_B = bW * N * K * G, reread = 0;
+    if (onchip > 0 && a_B + w_B > onchip) {
+        double T = onchip / ((double)K * (bA + bW));
+        if (T < 1) T = 1;
+        reread = a_B * (ceil(N / T) - 1) + w_B * (ceil(M / T) - 1);
+    }
+    double feed = hw->feed_bytes_per_unit;
+    long TM = hw->tile_m, TN = hw->tile_n;
+    static const int shrink[][2] = {{1, 1}, {1, 2}, {2, 1}, {2, 2}, {2, 4}, {4, 4}, {0, 1}};
     for (size_t t = 0; t < sizeof shrink / sizeof shrink[0]; t++) {
-        int tm = TM / shrink[t][0], tn = TN / shrink[t][1];
-        /* smaller tiles down to 16 (or the native tile if that is smaller): the
-         * native tile is always a candidate, so the search always finds one */
-        if (t > 0 && (tm < 16 || tn < 16)) continue;
+        /* the last candidate fits the tile to M (a few rows padded to the granule) */
+        long tm = shrink[t][0] ? round_up(TM / shrink[t][0] > gm ? TM / shrink[t][0] : gm, gm)
+                               : round_up(M < TM ? M : TM, gm);
+        long tn = round_up(TN / shrink[t][1] > gn ? TN / shrink[t][1] : gn, gn);
+        if (t > 0 && feed > 0 && 2.0 * (tm * bA + tn * bW) * tk > feed) continue;
+        if (shrink[t][0] == 0 && tm >= TM / 4) continue; /* no smaller than the shrunk ones */
         double halvings = e->tile_pen != 0 ? log2((double)TM * TN / ((double)tm * tn)) : 0;
-        double eff = e->matrix_eff * dmax(0.05, 1.0 - e->tile_pen * halvings);
+        double em = hw->eng == NPU_ENGINE_MMA ? hw->eng_m : hw->eng == NPU_ENGINE_SYSTOLIC && hw->flow == NPU_FLOW_OUTPUT ? hw->eng_m : tm;
+        double en = hw->eng == NPU_ENGINE_NONE ? tn : hw->eng_n;
+        double eff = e->matrix_eff * dmax(0.05, 1.0 - e->tile_pen * halvings) *
+                     feed_eff(unit_rate, hw->feed_Bps_per_unit, (bA / en + bW / em) / 2.0);
         double tiles = ceil((double)M / tm) * ceil((double)N / tn) * G;
         double tiles_per_unit = tiles / hw->units;
-        double dq = dequant ? ceil((double)M / tm) * (double)N * K * G * 4.0 / vec_rate : 0;
+        double wave = wave_s(hw, unit_bw, (tm * bA + tn * bW) * tk + tm * tn * 2.0);
+        double dq = dq_row * ceil((double)M / tm);
         for (int sk = 0; sk <= 5; sk++) {
             bool stream_k = sk == 5;
             int s = stream_k ? 1 : 1 << sk;
-            if (s > 1 && K / s < 2L * hw->tile_k) continue;
+            if (s > 1 && K / s < 2L * tk) continue;
             double ctas = tiles * s;
             /* stream-K: the tile work is spread evenly over the units (no wave
              * quantization) at the price of a fix-up pass */
             double waves = ctas > hw->units && stream_k ? tiles_per_unit * s : ceil(tiles_per_unit * s);
-            double cta_s = 2.0 * tm * tn * k_steps[sk] / (unit_rate * eff);
-            double compute = waves * (cta_s + e->wave_us * 1e-6);
-            if (dequant) compute += dq;
-            double bytes = k->bytes + (s > 1 ? 2.0 * s * M * N * G * 4.0 : 0);
-            double memory = fill_s + bytes / reachable_bw(hw, ctas, full_bw);
+            double compute = dmax(waves * (tile_s(hw, unit_rate, eff, tm, tn, k_steps[sk]) + wave), dq);
+            double bytes = k->bytes + reread + (s > 1 ? 2.0 * s * M * N * G * 4.0 : 0);
+            double memory = e->mem_lat_us * 1e-6 + wave + bytes / reachable_bw(hw, ctas, full_bw);
             double body = dmax(compute, memory);
             double extra = s > 1 || stream_k ? e->kernel_us * 1e-6 : 0; /* reduction / fix-up */
             if (body + extra < best.time_s) {
@@ -72,7 +166,7 @@ static npu_kcost cost_gemm(const npu_hw *hw, const npu_kernel *k) {
                 best.compute_s = compute;
                 best.memory_s = memory;
                 best.overhead_s = extra;
-                best.tile_m = tm, best.tile_n = tn, best.split_k = s;
+                best.tile_m = (int)tm, best.tile_n = (int)tn, best.split_k = s;
             }
         }
     }
@@ -80,28 +174,41 @@ static npu_kcost cost_gemm(const npu_hw *hw, const npu_kernel *k) {
 }
 
 /* Flash attention. Prefill: one tile per (sequence, head, 128 queries), each
- * sweeping its keys; causal tiles are uneven, so the longest bounds a wave.
- * Decode: KV-cache streaming, split along the keys until the units are busy. */
+ * sweeping its keys; causal tiles are uneven, so the longest bounds a wave; the
+ * matmuls are padded to the engine (tile_s) and the softmax runs on the vector
+ * units, overlapped. Decode: KV-cache streaming, split along the keys until the
+ * units are busy. */
+#define SOFTMAX_OPS_PER_SCORE 5.0 /* max, subtract, exp, sum, scale [E] */
 static npu_kcost cost_attention(const npu_hw *hw, const npu_kernel *k) {
     const npu_eff *e = &hw->eff;
     npu_kcost c = {0};
-    double unit_rate = hw->peak_flops[npu_hw_attn_dtype(hw)] / hw->units * e->matrix_eff * e->attn_eff;
+    double unit_rate = hw->peak_flops[npu_hw_attn_dtype(hw)] / hw->units;
+    double eff = e->matrix_eff * e->attn_eff;
+    double d = k->head_dim, dv = k->v_dim > 0 ? k->v_dim : k->head_dim;
+    double b = npu_dtype_bytes(k->kvdt);
+    double full = hw->mem_bw_Bps * e->mem_eff;
+    double unit_bw = reachable_bw(hw, 1, full);
+    double softmax = k->flops / (2.0 * (d + dv)) * SOFTMAX_OPS_PER_SCORE / (hw->vec_flops * e->vec_eff);
     if (k->q_len > 1) {
         const double bq = 128; /* query rows per tile */
         double qblocks = ceil(k->q_len / bq);
         double ctas = (double)k->batch * k->heads * qblocks;
-        double longest = 2.0 * bq * k->kv_len * (k->head_dim + (k->v_dim > 0 ? k->v_dim : k->head_dim));
+        double longest_f = 2.0 * bq * k->kv_len * (d + dv);
+        double longest = tile_s(hw, unit_rate, eff, bq, (double)k->kv_len, d) + tile_s(hw, unit_rate, eff, bq, dv, (double)k->kv_len);
+        double pad = longest * unit_rate * eff / longest_f; /* the engine's padding of these shapes */
         double busy = dmin(ctas, hw->units);
         double waves = ceil(ctas / hw->units);
-        c.compute_s = dmax(k->flops / (busy * unit_rate), longest / unit_rate) +
-                      waves * e->wave_us * 1e-6;
-        c.memory_s = e->mem_lat_us * 1e-6 + k->bytes / reachable_bw(hw, ctas, hw->mem_bw_Bps * e->mem_eff);
+        double wave = wave_s(hw, unit_bw, bq * (d + dv) * 2.0 + bq * (d + dv) * b);
+        c.compute_s = dmax(dmax(k->flops * pad / (busy * unit_rate * eff), longest), softmax / busy * hw->units) +
+                      waves * wave;
+        c.memory_s = e->mem_lat_us * 1e-6 + k->bytes / reachable_bw(hw, ctas, full);
     } else {
         double heads_kv = (double)k->batch * k->kv_heads;
         double splits = dmax(1, dmin(ceil(k->kv_len / 256.0), ceil(hw->units / heads_kv)));
         double ctas = heads_kv * splits;
-        c.compute_s = k->flops / (dmin(ctas, hw->units) * unit_rate) + e->wave_us * 1e-6;
-        c.memory_s = e->mem_lat_us * 1e-6 + k->bytes / reachable_bw(hw, ctas, hw->mem_bw_Bps * e->mem_eff);
+        double wave = wave_s(hw, unit_bw, 256.0 * (d + dv) * b);
+        c.compute_s = dmax(k->flops / (dmin(ctas, hw->units) * unit_rate * eff), softmax) + wave;
+        c.memory_s = e->mem_lat_us * 1e-6 + k->bytes / reachable_bw(hw, ctas, full);
         if (splits > 1) c.overhead_s = e->kernel_us * 1e-6; /* combine partial softmaxes */
     }
     c.time_s = dmax(c.compute_s, c.memory_s) + c.overhead_s;
