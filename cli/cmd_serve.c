@@ -171,7 +171,8 @@ static int write_requests(const char *path, const npu_serve_result *r) {
     for (long i = 0; i < r->n_req; i++) {
         const npu_req_rec *q = &r->req[i];
         double tpot = q->output >= 2 && q->status == NPU_REQ_DONE ? (q->finish_s - q->first_s) / (q->output - 1) : 0;
-        fprintf(f, "%ld,%.6f,%d,%d,%d,%s,%.3f,%.3f,%.3f,%.3f,%d\n", i, q->arrival_s, q->input, q->output, q->replica,
+        fprintf(f, "%ld,%.6f,%lld,%lld,%d,%s,%.3f,%.3f,%.3f,%.3f,%d\n", i, q->arrival_s, (long long)q->input,
+                (long long)q->output, q->replica,
                 st[q->status], (q->first_s - q->arrival_s) * 1e3, tpot * 1e3, (q->finish_s - q->arrival_s) * 1e3,
                 q->queue_s * 1e3, q->preemptions);
     }
