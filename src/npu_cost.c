@@ -58,6 +58,13 @@ static double tile_s(const npu_hw *hw, double rate, double eff, double tm, doubl
         fill = rows + cols;
     } else {
         double rows = hw->eng_m, cols = hw->eng_n;
+        /* an array that reshapes (Gaudi's MME geometries) pads few rows only to its granule:
+         * granule x (rows x cols / granule) */
+        double g = hw->gemv_granule;
+        if (tm < rows && g < rows) {
+            double r = ceil(tm / g) * g;
+            cols = floor(rows * cols / r), rows = r;
+        }
         double bm = ceil(tm / rows), bn = ceil(tn / cols), blocks = bm * bn;
         f_pad = 2.0 * bm * rows * bn * cols * ks * (ceil(blocks / pe) * pe / blocks);
         fill = rows + cols;
@@ -120,12 +127,15 @@ static npu_kcost cost_gemm(const npu_hw *hw, const npu_kernel *k) {
         int s = sk == 5 ? 1 : 1 << sk;
         k_steps[sk] = ceil((double)K / s / tk) * tk;
     }
-    /* DRAM re-reads: when A and B do not fit on chip, panels of T rows of A and T
-     * columns of B stay resident; A is read once per panel of B and B once per panel of A */
+    /* DRAM re-reads: when A and B do not fit on chip, a block of T rows and T columns
+     * is reused from SRAM and A is read once per T columns of B, B once per T rows of A.
+     * T is the better of two blockings: full-K panels of A and B resident in all the
+     * on-chip SRAM, or a T x T block of fp32 accumulators resident in one unit's feeding
+     * SRAM while K streams through (traffic 2MNK x bytes / T) */
     double onchip = hw->l2_bytes + hw->units * hw->smem_bytes_per_unit;
     double a_B = bA * M * K * G, w_B = bW * N * K * G, reread = 0;
     if (onchip > 0 && a_B + w_B > onchip) {
-        double T = onchip / ((double)K * (bA + bW));
+        double T = dmax(onchip / ((double)K * (bA + bW)), sqrt(hw->feed_bytes_per_unit / 4.0));
         if (T < 1) T = 1;
         reread = a_B * (ceil(N / T) - 1) + w_B * (ceil(M / T) - 1);
     }

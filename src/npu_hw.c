@@ -535,14 +535,18 @@ static int derive_vector(npu_hw *hw, const char *origin) {
     double per_cycle = (hw->vec_units > 0 ? hw->vec_units : hw->units) *
                        (hw->vec_clock_mhz > 0 ? hw->vec_clock_mhz : hw->clock_mhz) * 1e6;
     hw->vec_flops = per_cycle * hw->vec_flops_per_cycle;
+    /* unstated rates: a SIMD lane of 32 bits packs two 16-bit or four 8-bit values (AVX-512
+     * FP16, HVX, NEON, CUDA half2, CDNA packed math, Gaudi TPC 64 fp32 / 128 int16 / 256 int8
+     * per cycle); Apple's GPU ALUs run fp16 at the fp32 rate (docs/research/chips-gpu.md) */
     const double *o = hw->vec_ops_per_cycle;
+    double pack = kind_default_of(hw->kind)->eng == NPU_ENGINE_NONE && kind_default_of(hw->kind)->gpu_like ? 1 : 2;
     double r[NPU_DTYPE_COUNT];
     r[NPU_FP32] = hw->vec_flops_per_cycle;
-    double half = o[NPU_BF16] > 0 ? o[NPU_BF16] : o[NPU_FP16] > 0 ? o[NPU_FP16] : r[NPU_FP32];
+    double half = o[NPU_BF16] > 0 ? o[NPU_BF16] : o[NPU_FP16] > 0 ? o[NPU_FP16] : pack * r[NPU_FP32];
     r[NPU_BF16] = o[NPU_BF16] > 0 ? o[NPU_BF16] : half;
     r[NPU_FP16] = o[NPU_FP16] > 0 ? o[NPU_FP16] : half;
-    r[NPU_FP8] = o[NPU_FP8] > 0 ? o[NPU_FP8] : half;
-    r[NPU_INT8] = o[NPU_INT8] > 0 ? o[NPU_INT8] : half;
+    r[NPU_INT8] = o[NPU_INT8] > 0 ? o[NPU_INT8] : pack * half;
+    r[NPU_FP8] = o[NPU_FP8] > 0 ? o[NPU_FP8] : half; /* fp8 converts to 16 bits to compute */
     r[NPU_INT4] = o[NPU_INT4] > 0 ? o[NPU_INT4] : r[NPU_INT8];
     for (int t = 0; t < NPU_DTYPE_COUNT; t++) hw->vec_ops[t] = per_cycle * r[t];
     return 0;

@@ -82,6 +82,11 @@ static void test_vector_units_and_clock(void **st) {
     assert_true(fabs(h.vec_ops[NPU_INT8] - 4 * h.vec_flops) < 1);
     assert_true(h.vec_ops[NPU_INT4] == h.vec_ops[NPU_INT8]); /* unstated: the int8 rate */
     assert_true(h.vec_ops[NPU_FP16] == h.vec_ops[NPU_BF16]); /* unstated: the other 16-bit rate */
+    /* unstated rates: 16-bit packs two per 32-bit lane, int8 four; Apple's GPU ALUs run fp16 at the fp32 rate */
+    assert_int_equal(npu_hw_load("h100-sxm", &h), 0);
+    assert_true(fabs(h.vec_ops[NPU_BF16] - 2 * h.vec_flops) < 1 && fabs(h.vec_ops[NPU_INT8] - 4 * h.vec_flops) < 1);
+    assert_int_equal(npu_hw_load("apple-m2-ultra-gpu76", &h), 0);
+    assert_true(h.vec_ops[NPU_FP16] == h.vec_flops && h.vec_ops[NPU_INT8] == h.vec_flops);
     /* stated peak checked against the vector rate when there are no fp32 matrix MACs */
     assert_int_equal(h100_patched("matrix", "{\"peak_tflops\":{\"fp32\":67}}", &h), -1);
     assert_non_null(strstr(npu_errmsg(), "vector.clock_mhz"));
