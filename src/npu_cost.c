@@ -147,8 +147,11 @@ static npu_kcost cost_gemm(const npu_hw *hw, const npu_kernel *k) {
         long tm = shrink[t][0] ? round_up(TM / shrink[t][0] > gm ? TM / shrink[t][0] : gm, gm)
                                : round_up(M < TM ? M : TM, gm);
         long tn = round_up(TN / shrink[t][1] > gn ? TN / shrink[t][1] : gn, gn);
+        /* an output-stationary array reshaped to fewer rows is as many columns wider: so is its tile */
+        bool reshape = hw->eng == NPU_ENGINE_SYSTOLIC && hw->flow == NPU_FLOW_OUTPUT && tm < hw->eng_m;
+        if (reshape) tn = round_up((long)((double)TN * hw->eng_m / tm), gn);
         if (t > 0 && feed > 0 && 2.0 * (tm * bA + tn * bW) * tk > feed) continue;
-        if (shrink[t][0] == 0 && tm >= TM / 4) continue; /* no smaller than the shrunk ones */
+        if (shrink[t][0] == 0 && tm >= TM / 4 && !reshape) continue; /* no smaller than the shrunk ones */
         double halvings = e->tile_pen != 0 ? log2((double)TM * TN / ((double)tm * tn)) : 0;
         double em = hw->eng == NPU_ENGINE_MMA ? hw->eng_m : hw->eng == NPU_ENGINE_SYSTOLIC && hw->flow == NPU_FLOW_OUTPUT ? hw->eng_m : tm;
         double en = hw->eng == NPU_ENGINE_NONE ? tn : hw->eng_n;

@@ -452,7 +452,7 @@ static int derive_engine(npu_hw *hw, const char *origin) {
         break;
     case NPU_ENGINE_SYSTOLIC:
         if (hw->flow == NPU_FLOW_WEIGHT) hw->tile_gm = hw->gemv_granule, hw->tile_gn = hw->eng_n, hw->tile_gk = hw->eng_k;
-        else hw->tile_gm = hw->eng_m, hw->tile_gn = hw->eng_n, hw->tile_gk = 1;
+        else hw->tile_gm = hw->gemv_granule, hw->tile_gn = hw->eng_n, hw->tile_gk = 1;
         /* weight-stationary: a weight block serves the software tile's rows */
         em = hw->flow == NPU_FLOW_WEIGHT ? hw->tile_m : hw->eng_m, en = hw->eng_n;
         break;
