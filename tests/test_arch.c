@@ -220,6 +220,10 @@ static void test_power_scope(void **st) {
     npu_hw h;
     assert_int_equal(h100_patched("power", "{\"scope\":\"system\",\"accelerator_share\":0.5,\"tdp_w\":700}", &h), 0);
     assert_true(h.scope == NPU_SCOPE_SYSTEM && h.tdp_accel_w == 350);
+    /* the throttle holds the accelerator's share, not the wall figure */
+    npu_kernel k = npu_kernel_gemm("g", 8192, 8192, 8192, NPU_BF16, NPU_BF16);
+    double t, w = npu_power_sustained_w(&h, &k, &t);
+    assert_true(w <= 350.0 + 1e-6 && w > 300);
     expect_patch_error("power", "{\"scope\":\"board\",\"accelerator_share\":0.5}", "accelerator_share");
     expect_patch_error("power", "{\"scope\":\"wall\"}", "power.scope");
     expect_patch_error("power", "{\"scope\":\"system\",\"accelerator_share\":1.5}", "accelerator_share");

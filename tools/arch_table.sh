@@ -6,5 +6,6 @@ set -e
 cd "$(dirname "$0")/.."
 [ -f build/libnpusim.a ] || make -s build/libnpusim.a
 mkdir -p build/tools
-cc -O2 -std=c11 -Isrc -Iinclude -o build/tools/arch_table tools/arch_table.c build/libnpusim.a -lcjson -lm
+# CFLAGS/LDLIBS from make when it runs us (make asan builds the library with sanitizers)
+${CC:-cc} ${CFLAGS:--O2} -std=c11 -Isrc -Iinclude -o build/tools/arch_table tools/arch_table.c build/libnpusim.a ${LDLIBS:--lcjson -lm}
 ./build/tools/arch_table "${1:-llama3-8b}"
