@@ -141,6 +141,12 @@ static npu_kcost cost_gemm(const npu_hw *hw, const npu_kernel *k) {
     }
     double feed = hw->feed_bytes_per_unit;
     long TM = hw->tile_m, TN = hw->tile_n;
+    double lat = e->mem_lat_us * 1e-6, launch_extra = e->kernel_us * 1e-6, units = hw->units;
+    double share_bw = full_bw / units * e->unit_bw_share; /* reachable_bw per busy unit */
+    double base_bytes = k->bytes + reread, ws_bytes = 8.0 * M * N * G; /* split-K workspace per split */
+    bool systolic = hw->eng == NPU_ENGINE_SYSTOLIC, os = systolic && hw->flow == NPU_FLOW_OUTPUT;
+    long seen[7][2];
+    int n_seen = 0;
     static const int shrink[][2] = {{1, 1}, {1, 2}, {2, 1}, {2, 2}, {2, 4}, {4, 4}, {0, 1}};
     for (size_t t = 0; t < sizeof shrink / sizeof shrink[0]; t++) {
         /* the last candidate fits the tile to M (a few rows padded to the granule) */
@@ -148,19 +154,25 @@ static npu_kcost cost_gemm(const npu_hw *hw, const npu_kernel *k) {
                                : round_up(M < TM ? M : TM, gm);
         long tn = round_up(TN / shrink[t][1] > gn ? TN / shrink[t][1] : gn, gn);
         /* an output-stationary array reshaped to fewer rows is as many columns wider: so is its tile */
-        bool reshape = hw->eng == NPU_ENGINE_SYSTOLIC && hw->flow == NPU_FLOW_OUTPUT && tm < hw->eng_m;
+        bool reshape = os && tm < hw->eng_m;
         if (reshape) tn = round_up((long)((double)TN * hw->eng_m / tm), gn);
         if (t > 0 && feed > 0 && 2.0 * (tm * bA + tn * bW) * tk > feed) continue;
         if (shrink[t][0] == 0 && tm >= TM / 4 && !reshape) continue; /* no smaller than the shrunk ones */
+        bool dup = false; /* rounding to the granules makes some candidates equal */
+        for (int i = 0; i < n_seen; i++) dup |= seen[i][0] == tm && seen[i][1] == tn;
+        if (dup) continue;
+        seen[n_seen][0] = tm, seen[n_seen][1] = tn, n_seen++;
         double halvings = e->tile_pen != 0 ? log2((double)TM * TN / ((double)tm * tn)) : 0;
-        double em = hw->eng == NPU_ENGINE_MMA ? hw->eng_m : hw->eng == NPU_ENGINE_SYSTOLIC && hw->flow == NPU_FLOW_OUTPUT ? hw->eng_m : tm;
+        double em = hw->eng == NPU_ENGINE_MMA || os ? hw->eng_m : tm;
         double en = hw->eng == NPU_ENGINE_NONE ? tn : hw->eng_n;
         double eff = e->matrix_eff * dmax(0.05, 1.0 - e->tile_pen * halvings) *
                      feed_eff(unit_rate, hw->feed_Bps_per_unit, (bA / en + bW / em) / 2.0);
         double tiles = ceil((double)M / tm) * ceil((double)N / tn) * G;
-        double tiles_per_unit = tiles / hw->units;
+        double tiles_per_unit = tiles / units;
         double wave = wave_s(hw, unit_bw, (tm * bA + tn * bW) * tk + tm * tn * 2.0);
         double dq = dq_row * ceil((double)M / tm);
+        double per_k = 2.0 * tm * tn / (unit_rate * eff); /* mma, none: the tile's time per K step */
+        double mem0 = lat + wave;
         for (int sk = 0; sk <= 5; sk++) {
             bool stream_k = sk == 5;
             int s = stream_k ? 1 : 1 << sk;
@@ -168,12 +180,13 @@ static npu_kcost cost_gemm(const npu_hw *hw, const npu_kernel *k) {
             double ctas = tiles * s;
             /* stream-K: the tile work is spread evenly over the units (no wave
              * quantization) at the price of a fix-up pass */
-            double waves = ctas > hw->units && stream_k ? tiles_per_unit * s : ceil(tiles_per_unit * s);
-            double compute = dmax(waves * (tile_s(hw, unit_rate, eff, tm, tn, k_steps[sk]) + wave), dq);
-            double bytes = k->bytes + reread + (s > 1 ? 2.0 * s * M * N * G * 4.0 : 0);
-            double memory = e->mem_lat_us * 1e-6 + wave + bytes / reachable_bw(hw, ctas, full_bw);
+            double waves = ctas > units && stream_k ? tiles_per_unit * s : ceil(tiles_per_unit * s);
+            double tile_t = systolic ? tile_s(hw, unit_rate, eff, tm, tn, k_steps[sk]) : per_k * k_steps[sk];
+            double compute = dmax(waves * (tile_t + wave), dq);
+            double bytes = base_bytes + (s > 1 ? ws_bytes * s : 0);
+            double memory = mem0 + bytes / dmin(full_bw, dmin(ctas, units) * share_bw);
             double body = dmax(compute, memory);
-            double extra = s > 1 || stream_k ? e->kernel_us * 1e-6 : 0; /* reduction / fix-up */
+            double extra = s > 1 || stream_k ? launch_extra : 0; /* reduction / fix-up */
             if (body + extra < best.time_s) {
                 best.time_s = body + extra;
                 best.compute_s = compute;
