@@ -2,6 +2,7 @@
 #include "npu_calib.h"
 #include "npu_cost.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@ static const double lo_b[NPU_EFF_NPARAM] = {0.5, 0.2, 0.3, 0.05, 1.0, 0.2, 0.0, 
 static const double hi_b[NPU_EFF_NPARAM] = {30, 10, 1.0, 10, 8.0, 1.0, 0.5, 10, 1.5, 1.0, 1.0};
 
 void npu_calib_bounds(int i, double *lo, double *hi) {
+    assert(i >= 0 && i < NPU_EFF_NPARAM);
     *lo = lo_b[i];
     *hi = hi_b[i];
 }

@@ -130,12 +130,12 @@ static npu_kcost cost_gemm(const npu_hw *hw, const npu_kernel *k) {
     /* DRAM re-reads: when A and B do not fit on chip, a block of T rows and T columns
      * is reused from SRAM and A is read once per T columns of B, B once per T rows of A.
      * T is the better of two blockings: full-K panels of A and B resident in all the
-     * on-chip SRAM, or a T x T block of fp32 accumulators resident in one unit's feeding
-     * SRAM while K streams through (traffic 2MNK x bytes / T) */
-    double onchip = hw->l2_bytes + hw->units * hw->smem_bytes_per_unit;
+     * on-chip SRAM, or a T x T block of fp32 accumulators resident in one unit's SRAM
+     * while K streams through (traffic 2MNK x bytes / T) */
+    double onchip = hw->sram_total_bytes;
     double a_B = bA * M * K * G, w_B = bW * N * K * G, reread = 0;
     if (onchip > 0 && a_B + w_B > onchip) {
-        double T = dmax(onchip / ((double)K * (bA + bW)), sqrt(hw->feed_bytes_per_unit / 4.0));
+        double T = dmax(onchip / ((double)K * (bA + bW)), sqrt(hw->sram_unit_bytes / 4.0));
         if (T < 1) T = 1;
         reread = a_B * (ceil(N / T) - 1) + w_B * (ceil(M / T) - 1);
     }

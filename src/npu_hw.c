@@ -506,6 +506,12 @@ static int derive_sram(npu_hw *hw, const char *origin) {
     if (hw->feed_level < 0) /* default: the first per-unit level, else the first level */
         for (int i = hw->n_sram - 1; i >= 0; i--)
             if (hw->sram[i].kb_per_unit > 0 || hw->feed_level < 0) hw->feed_level = i;
+    hw->sram_total_bytes = hw->sram_unit_bytes = 0;
+    for (int i = 0; i < hw->n_sram; i++) {
+        hw->sram_unit_bytes += hw->sram[i].kb_per_unit * 1e3;
+        hw->sram_total_bytes += hw->sram[i].kb_per_unit * 1e3 * hw->units + hw->sram[i].mb * 1e6;
+    }
+    if (hw->sram_unit_bytes <= 0) hw->sram_unit_bytes = hw->sram_total_bytes / hw->units;
     hw->feed_bytes_per_unit = hw->feed_Bps_per_unit = 0;
     if (hw->feed_level >= 0) {
         const npu_sram *m = &hw->sram[hw->feed_level];

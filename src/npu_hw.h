@@ -220,6 +220,8 @@ typedef struct npu_hw {
     int feed_level;             /* sram[] index of the level feeding the engines, -1 = none stated */
     double feed_bytes_per_unit; /* its capacity per unit, bytes (shared levels: divided over the units) */
     double feed_Bps_per_unit;   /* its bandwidth per unit, bytes/s (0 = unknown) */
+    double sram_total_bytes;    /* all on-chip SRAM levels, bytes (per-unit levels x units + shared) */
+    double sram_unit_bytes;     /* the per-unit levels of one unit, bytes (0 = none: shared / units) */
     npu_power_scope scope;
     double tdp_accel_w;         /* the accelerator's share of tdp_w (= tdp_w for chip/board scope) */
     npu_fabric fabric;          /* the links section resolved: topology enum, domain, rates (npu_fabric) */

@@ -2,10 +2,14 @@
 #include "npu_json.h"
 #include "npu_util.h"
 
+#include <limits.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 cJSON *npu_json_parse(const char *text, const char *origin) {
+    static cJSON_Hooks hooks = {npu_xmalloc_hook, free};
+    cJSON_InitHooks(&hooks);
     const char *end = NULL;
     cJSON *root = cJSON_ParseWithOpts(text, &end, 1);
     if (root) return root;
@@ -29,6 +33,11 @@ int npu_json_check_keys(const cJSON *obj, const char *const *allowed, const char
         size_t n = 0;
         for (const char *const *a = allowed; *a; a++, n++)
             if (strcmp(*a, it->string) == 0) ok = true;
+        for (const cJSON *b = obj->child; ok && b != it; b = b->next)
+            if (strcmp(b->string, it->string) == 0) {
+                npu_err("%s: field '%s' appears twice", where, it->string);
+                return -1;
+            }
         if (!ok) {
             const char *c = npu_closest(it->string, allowed, n);
             npu_err("%s: unknown field '%s'%s%s%s", where, it->string, c ? " (did you mean '" : "",
@@ -39,14 +48,24 @@ int npu_json_check_keys(const cJSON *obj, const char *const *allowed, const char
     return 0;
 }
 
+int npu_json_check_unique(const cJSON *obj, const char *where) {
+    for (const cJSON *it = obj->child; it; it = it->next)
+        for (const cJSON *b = obj->child; b != it; b = b->next)
+            if (it->string && b->string && strcmp(b->string, it->string) == 0) {
+                npu_err("%s: field '%s' appears twice", where, it->string);
+                return -1;
+            }
+    return 0;
+}
+
 static const cJSON *get(const cJSON *obj, const char *key, bool required, const char *where) {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
     if ((!v || cJSON_IsNull(v)) && required) npu_err("%s: missing field '%s'", where, key);
     return cJSON_IsNull(v) ? NULL : v;
 }
 
-int npu_json_num(const cJSON *obj, const char *key, double *out, bool required, double min,
-                 const char *where) {
+int npu_json_num_range(const cJSON *obj, const char *key, double *out, bool required, double min,
+                       double max, const char *where) {
     const cJSON *v = get(obj, key, required, where);
     if (!v) return required ? -1 : 0;
     if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble)) {
@@ -57,20 +76,38 @@ int npu_json_num(const cJSON *obj, const char *key, double *out, bool required, 
         npu_err("%s: field '%s' is %g, must be at least %g", where, key, v->valuedouble, min);
         return -1;
     }
+    if (v->valuedouble > max) {
+        npu_err("%s: field '%s' is %g, must be at most %g", where, key, v->valuedouble, max);
+        return -1;
+    }
     *out = v->valuedouble;
+    return 0;
+}
+
+int npu_json_num(const cJSON *obj, const char *key, double *out, bool required, double min,
+                 const char *where) {
+    return npu_json_num_range(obj, key, out, required, min, HUGE_VAL, where);
+}
+
+int npu_json_int_range(const cJSON *obj, const char *key, int *out, bool required, int min, int max,
+                       const char *where) {
+    double d = *out;
+    if (npu_json_num(obj, key, &d, required, min, where)) return -1;
+    if (d != floor(d)) {
+        npu_err("%s: field '%s' is %g, must be an integer", where, key, d);
+        return -1;
+    }
+    if (d > max) { /* checked in double: no cast of an out-of-range value */
+        npu_err("%s: field '%s' is %.17g, must be at most %d", where, key, d, max);
+        return -1;
+    }
+    *out = (int)d;
     return 0;
 }
 
 int npu_json_int(const cJSON *obj, const char *key, int *out, bool required, int min,
                  const char *where) {
-    double d = *out;
-    if (npu_json_num(obj, key, &d, required, min, where)) return -1;
-    if (d != floor(d) || d > 2e9) {
-        npu_err("%s: field '%s' must be an integer", where, key);
-        return -1;
-    }
-    *out = (int)d;
-    return 0;
+    return npu_json_int_range(obj, key, out, required, min, INT_MAX, where);
 }
 
 int npu_json_str(const cJSON *obj, const char *key, char *out, size_t cap, bool required,

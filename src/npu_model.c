@@ -4,6 +4,9 @@
 #include "npu_preset.h"
 #include "npu_util.h"
 
+#include <assert.h>
+#include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,27 +30,55 @@ static int parse_enum(const char *s, const char *const *names, int n, const char
     return -1;
 }
 
+/* One bounded field: lo <= v <= hi, else an error naming it. */
+static int check_field(const char *origin, const char *name, long v, long lo, long hi) {
+    if (v >= lo && v <= hi) return 0;
+    npu_err("%s: %s is %ld, must be %s %ld", origin, name, v, v < lo ? "at least" : "at most", v < lo ? lo : hi);
+    return -1;
+}
+
 int npu_model_check(const npu_model *m, const char *origin) {
-    if (m->layers <= 0 || m->hidden <= 0 || m->heads <= 0 || m->vocab <= 0 || m->ffn <= 0) {
-        npu_err("%s: layers, hidden, heads, ffn and vocab must be positive", origin);
-        return -1;
-    }
-    if (m->kv_heads <= 0 || m->heads % m->kv_heads) {
+    const struct { const char *name; long v, lo, hi; } f[] = {
+        {"layers", m->layers, 1, NPU_MODEL_MAX_LAYERS},
+        {"hidden", m->hidden, 1, NPU_MODEL_MAX_HIDDEN},
+        {"heads", m->heads, 1, NPU_MODEL_MAX_HEADS},
+        {"kv_heads", m->kv_heads, 1, m->heads},
+        {"head_dim", m->head_dim, 1, NPU_MODEL_MAX_HEAD_DIM},
+        {"ffn", m->ffn, 1, NPU_MODEL_MAX_FFN},
+        {"vocab", m->vocab, 1, NPU_MODEL_MAX_VOCAB},
+        {"max_seq", m->max_seq, 1, NPU_MODEL_MAX_SEQ},
+        {"sliding_window", m->sliding_window, 0, NPU_MODEL_MAX_SEQ},
+        {"moe.experts", m->moe.experts, 0, NPU_MODEL_MAX_EXPERTS},
+        {"moe.shared_experts", m->moe.shared_experts, 0, NPU_MODEL_MAX_SHARED},
+        {"moe.dense_layers", m->moe.dense_layers, 0, m->layers},
+        {"mla.q_lora_rank", m->mla.q_lora_rank, 0, NPU_MODEL_MAX_LORA},
+        {"mla.kv_lora_rank", m->mla.kv_lora_rank, 0, NPU_MODEL_MAX_LORA},
+    };
+    for (size_t i = 0; i < NPU_ARRAY_LEN(f); i++)
+        if (check_field(origin, f[i].name, f[i].v, f[i].lo, f[i].hi)) return -1;
+    if (m->heads % m->kv_heads) {
         npu_err("%s: heads (%d) must be a multiple of kv_heads (%d)", origin, m->heads, m->kv_heads);
         return -1;
     }
-    if (m->head_dim <= 0) {
-        npu_err("%s: head_dim must be positive", origin);
+    if (m->moe.experts > 0) {
+        if (check_field(origin, "moe.top_k", m->moe.top_k, 1, m->moe.experts) ||
+            check_field(origin, "moe.expert_ffn", m->moe.expert_ffn, 1, NPU_MODEL_MAX_FFN))
+            return -1;
+    } else if (m->moe.top_k || m->moe.expert_ffn || m->moe.shared_experts || m->moe.dense_layers) {
+        npu_err("%s: moe fields without experts", origin);
         return -1;
     }
-    if (m->mla.kv_lora_rank > 0 && (m->mla.qk_nope_dim <= 0 || m->mla.qk_rope_dim <= 0 ||
-                                     m->mla.v_head_dim <= 0 || m->mla.q_lora_rank < 0)) {
-        npu_err("%s: mla needs positive kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim", origin);
+    if (m->mla.kv_lora_rank > 0) {
+        if (check_field(origin, "mla.qk_nope_head_dim", m->mla.qk_nope_dim, 1, NPU_MODEL_MAX_HEAD_DIM) ||
+            check_field(origin, "mla.qk_rope_head_dim", m->mla.qk_rope_dim, 1, NPU_MODEL_MAX_HEAD_DIM) ||
+            check_field(origin, "mla.v_head_dim", m->mla.v_head_dim, 1, NPU_MODEL_MAX_HEAD_DIM))
+            return -1;
+    } else if (m->mla.q_lora_rank || m->mla.qk_nope_dim || m->mla.qk_rope_dim || m->mla.v_head_dim) {
+        npu_err("%s: mla fields without kv_lora_rank", origin);
         return -1;
     }
-    if (m->moe.experts > 0 && (m->moe.top_k <= 0 || m->moe.top_k > m->moe.experts ||
-                               m->moe.expert_ffn <= 0 || m->moe.dense_layers > m->layers)) {
-        npu_err("%s: moe needs 0 < top_k <= experts, expert_ffn > 0, dense_layers <= layers", origin);
+    if ((unsigned)m->norm > NPU_NORM_LAYER || (unsigned)m->act > NPU_ACT_RELU || (unsigned)m->pos > NPU_POS_NONE) {
+        npu_err("%s: norm, activation or position out of range", origin);
         return -1;
     }
     return 0;
@@ -67,14 +98,14 @@ static int from_npusim(const cJSON *r, const char *origin, npu_model *m) {
     if (npu_json_check_keys(r, keys, origin) ||
         npu_json_str(r, "name", m->name, sizeof m->name, true, origin) ||
         npu_json_str(r, "family", m->family, sizeof m->family, false, origin) ||
-        npu_json_int(r, "layers", &m->layers, true, 1, origin) ||
-        npu_json_int(r, "hidden", &m->hidden, true, 1, origin) ||
-        npu_json_int(r, "heads", &m->heads, true, 1, origin) ||
-        npu_json_int(r, "kv_heads", &m->kv_heads, false, 1, origin) ||
-        npu_json_int(r, "head_dim", &m->head_dim, false, 1, origin) ||
-        npu_json_int(r, "ffn", &m->ffn, true, 1, origin) ||
-        npu_json_int(r, "vocab", &m->vocab, true, 1, origin) ||
-        npu_json_int(r, "max_seq", &m->max_seq, false, 1, origin) ||
+        npu_json_int_range(r, "layers", &m->layers, true, 1, NPU_MODEL_MAX_LAYERS, origin) ||
+        npu_json_int_range(r, "hidden", &m->hidden, true, 1, NPU_MODEL_MAX_HIDDEN, origin) ||
+        npu_json_int_range(r, "heads", &m->heads, true, 1, NPU_MODEL_MAX_HEADS, origin) ||
+        npu_json_int_range(r, "kv_heads", &m->kv_heads, false, 1, NPU_MODEL_MAX_HEADS, origin) ||
+        npu_json_int_range(r, "head_dim", &m->head_dim, false, 1, NPU_MODEL_MAX_HEAD_DIM, origin) ||
+        npu_json_int_range(r, "ffn", &m->ffn, true, 1, NPU_MODEL_MAX_FFN, origin) ||
+        npu_json_int_range(r, "vocab", &m->vocab, true, 1, NPU_MODEL_MAX_VOCAB, origin) ||
+        npu_json_int_range(r, "max_seq", &m->max_seq, false, 1, NPU_MODEL_MAX_SEQ, origin) ||
         npu_json_str(r, "norm", norm, sizeof norm, false, origin) ||
         npu_json_str(r, "activation", act, sizeof act, false, origin) ||
         npu_json_bool(r, "gated_mlp", &m->gated_mlp, false, origin) ||
@@ -83,7 +114,7 @@ static int from_npusim(const cJSON *r, const char *origin, npu_model *m) {
         npu_json_bool(r, "attn_bias", &m->attn_bias, false, origin) ||
         npu_json_bool(r, "mlp_bias", &m->mlp_bias, false, origin) ||
         npu_json_bool(r, "parallel_block", &m->parallel_block, false, origin) ||
-        npu_json_int(r, "sliding_window", &m->sliding_window, false, 0, origin) ||
+        npu_json_int_range(r, "sliding_window", &m->sliding_window, false, 0, NPU_MODEL_MAX_SEQ, origin) ||
         npu_json_str(r, "source", m->source, sizeof m->source, false, origin))
         return -1;
     int e;
@@ -100,11 +131,11 @@ static int from_npusim(const cJSON *r, const char *origin, npu_model *m) {
         char where[300];
         snprintf(where, sizeof where, "%s: moe", origin);
         if (npu_json_check_keys(moe, mk, where) ||
-            npu_json_int(moe, "experts", &m->moe.experts, true, 1, where) ||
-            npu_json_int(moe, "top_k", &m->moe.top_k, true, 1, where) ||
-            npu_json_int(moe, "shared_experts", &m->moe.shared_experts, false, 0, where) ||
-            npu_json_int(moe, "expert_ffn", &m->moe.expert_ffn, true, 1, where) ||
-            npu_json_int(moe, "dense_layers", &m->moe.dense_layers, false, 0, where))
+            npu_json_int_range(moe, "experts", &m->moe.experts, true, 1, NPU_MODEL_MAX_EXPERTS, where) ||
+            npu_json_int_range(moe, "top_k", &m->moe.top_k, true, 1, NPU_MODEL_MAX_EXPERTS, where) ||
+            npu_json_int_range(moe, "shared_experts", &m->moe.shared_experts, false, 0, NPU_MODEL_MAX_SHARED, where) ||
+            npu_json_int_range(moe, "expert_ffn", &m->moe.expert_ffn, true, 1, NPU_MODEL_MAX_FFN, where) ||
+            npu_json_int_range(moe, "dense_layers", &m->moe.dense_layers, false, 0, NPU_MODEL_MAX_LAYERS, where))
             return -1;
     }
     const cJSON *mla = cJSON_GetObjectItemCaseSensitive(r, "mla");
@@ -114,11 +145,11 @@ static int from_npusim(const cJSON *r, const char *origin, npu_model *m) {
         char where[300];
         snprintf(where, sizeof where, "%s: mla", origin);
         if (npu_json_check_keys(mla, ak, where) ||
-            npu_json_int(mla, "q_lora_rank", &m->mla.q_lora_rank, false, 0, where) ||
-            npu_json_int(mla, "kv_lora_rank", &m->mla.kv_lora_rank, true, 1, where) ||
-            npu_json_int(mla, "qk_nope_head_dim", &m->mla.qk_nope_dim, true, 1, where) ||
-            npu_json_int(mla, "qk_rope_head_dim", &m->mla.qk_rope_dim, true, 1, where) ||
-            npu_json_int(mla, "v_head_dim", &m->mla.v_head_dim, true, 1, where))
+            npu_json_int_range(mla, "q_lora_rank", &m->mla.q_lora_rank, false, 0, NPU_MODEL_MAX_LORA, where) ||
+            npu_json_int_range(mla, "kv_lora_rank", &m->mla.kv_lora_rank, true, 1, NPU_MODEL_MAX_LORA, where) ||
+            npu_json_int_range(mla, "qk_nope_head_dim", &m->mla.qk_nope_dim, true, 1, NPU_MODEL_MAX_HEAD_DIM, where) ||
+            npu_json_int_range(mla, "qk_rope_head_dim", &m->mla.qk_rope_dim, true, 1, NPU_MODEL_MAX_HEAD_DIM, where) ||
+            npu_json_int_range(mla, "v_head_dim", &m->mla.v_head_dim, true, 1, NPU_MODEL_MAX_HEAD_DIM, where))
             return -1;
     }
     if (!m->kv_heads) m->kv_heads = m->heads;
@@ -134,31 +165,58 @@ static int from_npusim(const cJSON *r, const char *origin, npu_model *m) {
     return 0;
 }
 
-/* ---- HuggingFace config.json ---- */
+/* ---- HuggingFace config.json ----
+ *
+ * HF configs are read the way transformers reads them: a field that is absent
+ * or null takes the config class's default (given at each call), a present
+ * field must have the right type and range, and errors name the field. Keys
+ * this reader does not use are ignored (configs carry dozens). */
 
-static double hf_num(const cJSON *r, const char *k, double dflt) {
+/* An integer field in [lo, hi]; absent or null -> dflt, or an error if dflt is
+ * HF_REQUIRED. Checked in double before any cast: 1e300, 2^63, 3.7 are errors. */
+#define HF_REQUIRED INT_MIN
+static int hf_int(const cJSON *r, const char *k, int *out, int dflt, int lo, int hi, const char *origin) {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(r, k);
-    return cJSON_IsNumber(v) ? v->valuedouble : dflt;
-}
-
-static int hf_int_req(const cJSON *r, const char *k, int *out, const char *origin) {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(r, k);
-    if (!cJSON_IsNumber(v) || v->valuedouble <= 0) {
-        npu_err("%s: HuggingFace config lacks a positive '%s'", origin, k);
+    if (!v || cJSON_IsNull(v)) {
+        if (dflt == HF_REQUIRED) {
+            npu_err("%s: HuggingFace config lacks '%s'", origin, k);
+            return -1;
+        }
+        *out = dflt;
+        return 0;
+    }
+    double d = v->valuedouble;
+    if (!cJSON_IsNumber(v) || !isfinite(d) || d != floor(d)) {
+        npu_err("%s: '%s' must be an integer", origin, k);
         return -1;
     }
-    *out = v->valueint;
+    if (d < lo || d > hi) {
+        npu_err("%s: '%s' is %g, must be %s %d", origin, k, d, d < lo ? "at least" : "at most", d < lo ? lo : hi);
+        return -1;
+    }
+    *out = (int)d;
     return 0;
 }
 
-static const char *hf_str(const cJSON *r, const char *k) {
+/* A string field; absent or null -> NULL; another type is an error (*bad set). */
+static const char *hf_str(const cJSON *r, const char *k, const char *origin, bool *bad) {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(r, k);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
+    if (!v || cJSON_IsNull(v)) return NULL;
+    if (cJSON_IsString(v)) return v->valuestring;
+    npu_err("%s: '%s' must be a string", origin, k);
+    *bad = true;
+    return NULL;
 }
 
-static bool hf_bool(const cJSON *r, const char *k, bool dflt) {
+static int hf_bool(const cJSON *r, const char *k, bool *out, bool dflt, const char *origin) {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(r, k);
-    return cJSON_IsBool(v) ? cJSON_IsTrue(v) : dflt;
+    if (!v || cJSON_IsNull(v)) return *out = dflt, 0;
+    if (!cJSON_IsBool(v)) {
+        npu_err("%s: '%s' must be true or false", origin, k);
+        return -1;
+    }
+    *out = cJSON_IsTrue(v);
+    return 0;
 }
 
 static int act_from_hf(const char *s) {
@@ -174,14 +232,42 @@ static const char *const hf_arches[] = {
     "OPTForCausalLM", "DeepseekV3ForCausalLM",
 };
 
+/* Sliding-window attention as transformers applies it: Mistral and Mixtral use
+ * `sliding_window` whenever it is a number (null = full attention, the v0.2+
+ * configs); Qwen2/Qwen3 only when `use_sliding_window` is true (their configs
+ * carry sliding_window 131072 or 32768 with use_sliding_window false);
+ * Llama and DeepSeek have none. 0 reads as "none" like null. When Qwen turns it
+ * on, transformers windows only the layers from max_window_layers on; npusim
+ * windows every layer (the cheaper bound; docs/schema.md). */
+static int hf_sliding(const cJSON *r, const char *origin, const char *arch, npu_model *m) {
+    bool mistral = strstr(arch, "Mistral") || strstr(arch, "Mixtral"), qwen = strstr(arch, "Qwen") != NULL;
+    bool use = mistral;
+    if (qwen && hf_bool(r, "use_sliding_window", &use, false, origin)) return -1;
+    int w = 0;
+    if (hf_int(r, "sliding_window", &w, 0, 0, NPU_MODEL_MAX_SEQ, origin)) return -1;
+    m->sliding_window = use ? w : 0;
+    return 0;
+}
+
 static int from_hf_llama(const cJSON *r, const char *origin, npu_model *m, const char *arch) {
-    if (hf_int_req(r, "num_hidden_layers", &m->layers, origin) ||
-        hf_int_req(r, "hidden_size", &m->hidden, origin) ||
-        hf_int_req(r, "num_attention_heads", &m->heads, origin) ||
-        hf_int_req(r, "vocab_size", &m->vocab, origin))
+    bool bad = false;
+    if (hf_int(r, "num_hidden_layers", &m->layers, HF_REQUIRED, 1, NPU_MODEL_MAX_LAYERS, origin) ||
+        hf_int(r, "hidden_size", &m->hidden, HF_REQUIRED, 1, NPU_MODEL_MAX_HIDDEN, origin) ||
+        hf_int(r, "num_attention_heads", &m->heads, HF_REQUIRED, 1, NPU_MODEL_MAX_HEADS, origin) ||
+        hf_int(r, "vocab_size", &m->vocab, HF_REQUIRED, 1, NPU_MODEL_MAX_VOCAB, origin) ||
+        hf_int(r, "num_key_value_heads", &m->kv_heads, m->heads, 1, m->heads, origin) ||
+        hf_int(r, "head_dim", &m->head_dim, 0, 1, NPU_MODEL_MAX_HEAD_DIM, origin) ||
+        hf_int(r, "intermediate_size", &m->ffn, 0, 1, NPU_MODEL_MAX_FFN, origin) ||
+        hf_int(r, "max_position_embeddings", &m->max_seq, 4096, 1, NPU_MODEL_MAX_SEQ, origin) ||
+        hf_bool(r, "tie_word_embeddings", &m->tied_embeddings, false, origin) ||
+        hf_bool(r, "attention_bias", &m->attn_bias, strstr(arch, "Qwen2") != NULL, origin) ||
+        hf_bool(r, "mlp_bias", &m->mlp_bias, false, origin) || hf_sliding(r, origin, arch, m))
         return -1;
-    m->kv_heads = (int)hf_num(r, "num_key_value_heads", m->heads);
-    m->head_dim = (int)hf_num(r, "head_dim", 0);
+    if (m->heads % m->kv_heads) {
+        npu_err("%s: num_attention_heads (%d) must be a multiple of num_key_value_heads (%d)", origin, m->heads,
+                m->kv_heads);
+        return -1;
+    }
     if (!m->head_dim) {
         if (m->hidden % m->heads) {
             npu_err("%s: hidden_size (%d) is not divisible by num_attention_heads (%d)", origin,
@@ -190,42 +276,40 @@ static int from_hf_llama(const cJSON *r, const char *origin, npu_model *m, const
         }
         m->head_dim = m->hidden / m->heads;
     }
-    m->ffn = (int)hf_num(r, "intermediate_size", 0);
-    m->max_seq = (int)hf_num(r, "max_position_embeddings", 4096);
     m->norm = NPU_NORM_RMS;
-    m->act = (npu_act)act_from_hf(hf_str(r, "hidden_act"));
+    m->act = (npu_act)act_from_hf(hf_str(r, "hidden_act", origin, &bad));
+    if (bad) return -1;
     m->gated_mlp = true;
     m->pos = NPU_POS_ROPE;
-    m->tied_embeddings = hf_bool(r, "tie_word_embeddings", false);
-    m->attn_bias = hf_bool(r, "attention_bias", strstr(arch, "Qwen2") != NULL);
-    m->mlp_bias = hf_bool(r, "mlp_bias", false);
-    const cJSON *sw = cJSON_GetObjectItemCaseSensitive(r, "sliding_window");
-    if (cJSON_IsNumber(sw) && hf_bool(r, "use_sliding_window", strstr(arch, "Mistral") != NULL))
-        m->sliding_window = sw->valueint;
     npu_strlcpy(m->family, "llama", sizeof m->family);
-    /* mixtures of experts */
-    int experts = (int)hf_num(r, "num_local_experts", hf_num(r, "num_experts", hf_num(r, "n_routed_experts", 0)));
+    /* mixtures of experts: Mixtral num_local_experts (experts of intermediate_size),
+     * Qwen3-MoE num_experts, DeepSeek n_routed_experts (+ n_shared_experts, the
+     * first first_k_dense_replace layers dense); 0 or null = dense */
+    const char *ek = cJSON_GetObjectItemCaseSensitive(r, "num_local_experts") ? "num_local_experts"
+                     : cJSON_GetObjectItemCaseSensitive(r, "num_experts") ? "num_experts" : "n_routed_experts";
+    int experts = 0;
+    if (hf_int(r, ek, &experts, 0, 0, NPU_MODEL_MAX_EXPERTS, origin)) return -1;
     if (experts > 0) {
         m->moe.experts = experts;
-        m->moe.top_k = (int)hf_num(r, "num_experts_per_tok", 2);
-        m->moe.shared_experts = (int)hf_num(r, "n_shared_experts", 0);
-        m->moe.expert_ffn = (int)hf_num(r, "moe_intermediate_size", m->ffn);
-        m->moe.dense_layers = (int)hf_num(r, "first_k_dense_replace", 0);
+        if (hf_int(r, "num_experts_per_tok", &m->moe.top_k, 2, 1, experts, origin) || /* HF's default */
+            hf_int(r, "n_shared_experts", &m->moe.shared_experts, 0, 0, NPU_MODEL_MAX_SHARED, origin) ||
+            hf_int(r, "moe_intermediate_size", &m->moe.expert_ffn, m->ffn, 1, NPU_MODEL_MAX_FFN, origin) ||
+            hf_int(r, "first_k_dense_replace", &m->moe.dense_layers, 0, 0, m->layers, origin))
+            return -1;
         if (!m->ffn) m->ffn = m->moe.expert_ffn;
     }
-    /* multi-head latent attention (DeepSeek-V2/V3) */
-    int kv_lora = (int)hf_num(r, "kv_lora_rank", 0);
+    /* multi-head latent attention (DeepSeek-V2/V3); q_lora_rank null = queries
+     * projected directly (DeepSeek-V2-Lite) */
+    int kv_lora = 0;
+    if (hf_int(r, "kv_lora_rank", &kv_lora, 0, 0, NPU_MODEL_MAX_LORA, origin)) return -1;
     if (kv_lora > 0) {
         m->mla.kv_lora_rank = kv_lora;
-        m->mla.q_lora_rank = (int)hf_num(r, "q_lora_rank", 0);
-        m->mla.qk_nope_dim = (int)hf_num(r, "qk_nope_head_dim", 0);
-        m->mla.qk_rope_dim = (int)hf_num(r, "qk_rope_head_dim", 0);
-        m->mla.v_head_dim = (int)hf_num(r, "v_head_dim", 0);
-        m->head_dim = m->mla.v_head_dim;
-        if (m->mla.qk_nope_dim <= 0 || m->mla.qk_rope_dim <= 0 || m->mla.v_head_dim <= 0) {
-            npu_err("%s: kv_lora_rank needs positive qk_nope_head_dim, qk_rope_head_dim and v_head_dim", origin);
+        if (hf_int(r, "q_lora_rank", &m->mla.q_lora_rank, 0, 0, NPU_MODEL_MAX_LORA, origin) ||
+            hf_int(r, "qk_nope_head_dim", &m->mla.qk_nope_dim, HF_REQUIRED, 1, NPU_MODEL_MAX_HEAD_DIM, origin) ||
+            hf_int(r, "qk_rope_head_dim", &m->mla.qk_rope_dim, HF_REQUIRED, 1, NPU_MODEL_MAX_HEAD_DIM, origin) ||
+            hf_int(r, "v_head_dim", &m->mla.v_head_dim, HF_REQUIRED, 1, NPU_MODEL_MAX_HEAD_DIM, origin))
             return -1;
-        }
+        m->head_dim = m->mla.v_head_dim;
     }
     if (m->ffn <= 0) {
         npu_err("%s: HuggingFace config lacks a positive 'intermediate_size'", origin);
@@ -235,11 +319,13 @@ static int from_hf_llama(const cJSON *r, const char *origin, npu_model *m, const
 }
 
 static int from_hf_gpt(const cJSON *r, const char *origin, npu_model *m, const char *arch) {
-    bool opt = strstr(arch, "OPT") != NULL, gptj = strstr(arch, "GPTJ") != NULL;
+    bool opt = strstr(arch, "OPT") != NULL, gptj = strstr(arch, "GPTJ") != NULL, bad = false;
     const char *kl = opt ? "num_hidden_layers" : "n_layer", *kh = opt ? "hidden_size" : "n_embd",
                *kn = opt ? "num_attention_heads" : "n_head";
-    if (hf_int_req(r, kl, &m->layers, origin) || hf_int_req(r, kh, &m->hidden, origin) ||
-        hf_int_req(r, kn, &m->heads, origin) || hf_int_req(r, "vocab_size", &m->vocab, origin))
+    if (hf_int(r, kl, &m->layers, HF_REQUIRED, 1, NPU_MODEL_MAX_LAYERS, origin) ||
+        hf_int(r, kh, &m->hidden, HF_REQUIRED, 1, NPU_MODEL_MAX_HIDDEN, origin) ||
+        hf_int(r, kn, &m->heads, HF_REQUIRED, 1, NPU_MODEL_MAX_HEADS, origin) ||
+        hf_int(r, "vocab_size", &m->vocab, HF_REQUIRED, 1, NPU_MODEL_MAX_VOCAB, origin))
         return -1;
     if (m->hidden % m->heads) {
         npu_err("%s: %s (%d) is not divisible by %s (%d)", origin, kh, m->hidden, kn, m->heads);
@@ -247,15 +333,18 @@ static int from_hf_gpt(const cJSON *r, const char *origin, npu_model *m, const c
     }
     m->kv_heads = m->heads;
     m->head_dim = m->hidden / m->heads;
-    m->ffn = (int)hf_num(r, opt ? "ffn_dim" : "n_inner", 0);
-    if (m->ffn <= 0) m->ffn = 4 * m->hidden;
-    m->max_seq = (int)hf_num(r, opt ? "max_position_embeddings" : "n_positions", 2048);
+    /* n_inner / ffn_dim null or absent = 4 x hidden (transformers' convention) */
+    int dflt_ffn = m->hidden <= NPU_MODEL_MAX_FFN / 4 ? 4 * m->hidden : NPU_MODEL_MAX_FFN;
+    if (hf_int(r, opt ? "ffn_dim" : "n_inner", &m->ffn, dflt_ffn, 1, NPU_MODEL_MAX_FFN, origin) ||
+        hf_int(r, opt ? "max_position_embeddings" : "n_positions", &m->max_seq, 2048, 1, NPU_MODEL_MAX_SEQ, origin) ||
+        hf_bool(r, "tie_word_embeddings", &m->tied_embeddings, !gptj, origin))
+        return -1;
     m->norm = NPU_NORM_LAYER;
-    const char *act = hf_str(r, opt ? "activation_function" : "activation_function");
+    const char *act = hf_str(r, "activation_function", origin, &bad);
+    if (bad) return -1;
     m->act = act ? (npu_act)act_from_hf(act) : (opt ? NPU_ACT_RELU : NPU_ACT_GELU);
     m->gated_mlp = false;
     m->pos = gptj ? NPU_POS_ROPE : NPU_POS_LEARNED;
-    m->tied_embeddings = hf_bool(r, "tie_word_embeddings", !gptj);
     m->attn_bias = !gptj;
     m->mlp_bias = true;
     m->parallel_block = gptj;
@@ -264,11 +353,14 @@ static int from_hf_gpt(const cJSON *r, const char *origin, npu_model *m, const c
 }
 
 static int from_hf(const cJSON *r, const char *origin, npu_model *m) {
+    if (npu_json_check_unique(r, origin)) return -1;
     const cJSON *archs = cJSON_GetObjectItemCaseSensitive(r, "architectures");
     const char *arch = NULL;
     if (cJSON_IsArray(archs) && cJSON_GetArraySize(archs) > 0 && cJSON_IsString(archs->child))
         arch = archs->child->valuestring;
-    const char *mt = hf_str(r, "model_type");
+    bool bad = false;
+    const char *mt = hf_str(r, "model_type", origin, &bad);
+    if (bad) return -1;
     if (!arch && mt) { /* map model_type to an architecture */
         static const char *const types[][2] = {
             {"llama", "LlamaForCausalLM"}, {"mistral", "MistralForCausalLM"}, {"qwen2", "Qwen2ForCausalLM"},
@@ -291,7 +383,8 @@ static int from_hf(const cJSON *r, const char *origin, npu_model *m) {
                 c ? " (supported include '" : "", c ? c : "", c ? "')" : "");
         return -1;
     }
-    const char *nm = hf_str(r, "_name_or_path");
+    const char *nm = hf_str(r, "_name_or_path", origin, &bad);
+    if (bad) return -1;
     npu_strlcpy(m->name, nm ? nm : origin, sizeof m->name);
     snprintf(m->source, sizeof m->source, "HuggingFace config %s (%s)", origin, arch);
     if (strstr(arch, "GPT") || strstr(arch, "OPT")) return from_hf_gpt(r, origin, m, arch);
@@ -410,6 +503,7 @@ double npu_model_attn_params(const npu_model *m) {
 
 /* Parameters in elements. */
 double npu_model_params(const npu_model *m, bool active) {
+    assert(m->layers > 0 && m->moe.dense_layers <= m->layers); /* npu_model_check holds */
     double h = m->hidden;
     double attn = npu_model_attn_params(m);
     double mlp_mats = m->gated_mlp ? 3.0 : 2.0;

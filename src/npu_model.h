@@ -56,11 +56,33 @@ typedef struct npu_model {
     char source[1024];
 } npu_model;
 
+/* Bounds of the integer fields, enforced by both readers and npu_model_check.
+ * Each is a power of two at least ~16x above the largest published model
+ * (in brackets), so no real or plausible config is refused, while a value that
+ * can only be a mistake or an attack (a vocabulary of 3e9 tokens: a 12-trillion-
+ * parameter embedding table at hidden 4096, more token ids than a 32-bit
+ * tokenizer has) is an error naming the field instead of a figure that
+ * overflows an int or swamps every other term. With all fields inside, every
+ * element count the graph forms (a product of a few fields with batch and
+ * sequence length) stays far below 2^53, where doubles stop counting exactly. */
+#define NPU_MODEL_MAX_LAYERS 4096       /* [126: Llama-3.1-405B] */
+#define NPU_MODEL_MAX_HIDDEN (1 << 18)  /* [20480: MT-NLG 530B] */
+#define NPU_MODEL_MAX_HEADS 4096        /* [128: DeepSeek-V3, Llama-3.1-405B] */
+#define NPU_MODEL_MAX_HEAD_DIM 4096     /* [256: Gemma; 192 MLA q/k] */
+#define NPU_MODEL_MAX_FFN (1 << 20)     /* [73728: PaLM 540B] */
+#define NPU_MODEL_MAX_VOCAB (1 << 22)   /* [262144: Gemma 3] */
+#define NPU_MODEL_MAX_SEQ (1 << 30)     /* [10485760: Llama 4 Scout] */
+#define NPU_MODEL_MAX_EXPERTS 16384     /* [384: Kimi K2] */
+#define NPU_MODEL_MAX_SHARED 256        /* [2: DeepSeek-V2] */
+#define NPU_MODEL_MAX_LORA (1 << 16)    /* [1536: DeepSeek-V3 q_lora_rank] */
+
 int npu_model_load(const char *name_or_path, npu_model *out);
 /* Either schema: the npusim one, or a HuggingFace config (has "architectures"
  * or "model_type"). */
 int npu_model_from_json(const cJSON *root, const char *origin, npu_model *out);
 cJSON *npu_model_to_json(const npu_model *m);
+/* Every field inside its bounds and consistent with the others (kv_heads divides
+ * heads, top_k <= experts, ...); -1 + npu_err naming origin and field. */
 int npu_model_check(const npu_model *m, const char *origin);
 
 /* Parameter counts (elements). `active` counts top_k + shared experts only. */

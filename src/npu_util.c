@@ -1,20 +1,120 @@
 /* npu_util — errors, datatypes, closest-name suggestions, file reading. */
 #include "npu_util.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static _Thread_local char err_line[1024];
 
+/* Length of the valid UTF-8 sequence at p (1..4), or 0 if it is not one. */
+static size_t utf8_len(const unsigned char *p) {
+    size_t n = p[0] >= 0xC2 && p[0] <= 0xDF ? 2 : p[0] >= 0xE0 && p[0] <= 0xEF ? 3
+             : p[0] >= 0xF0 && p[0] <= 0xF4 ? 4 : 0;
+    for (size_t i = 1; i < n; i++)
+        if ((p[i] & 0xC0) != 0x80) return 0;
+    return n;
+}
+
 void npu_err(const char *fmt, ...) {
+    char raw[2048];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(err_line, sizeof err_line, fmt, ap);
+    vsnprintf(raw, sizeof raw, fmt, ap);
     va_end(ap);
+    /* escape what is not printable text; cut with "..." when the line is full */
+    size_t o = 0, cap = sizeof err_line - 4; /* room for "..." and the NUL */
+    const unsigned char *p = (const unsigned char *)raw;
+    while (*p) {
+        size_t u = *p >= 0x80 ? utf8_len(p) : 0;
+        if (u) {
+            if (o + u > cap) break;
+            memcpy(err_line + o, p, u), o += u, p += u;
+        } else if (*p < 0x20 || *p >= 0x7F) {
+            if (o + 4 > cap) break;
+            snprintf(err_line + o, 5, "\\x%02x", *p), o += 4, p++;
+        } else {
+            if (o + 1 > cap) break;
+            err_line[o++] = (char)*p++;
+        }
+    }
+    if (*p) memcpy(err_line + o, "...", 3), o += 3;
+    err_line[o] = '\0';
+}
+
+char *npu_abbrev(char *dst, size_t cap, const char *s, size_t max_chars) {
+    assert(cap > 4);
+    size_t n = strlen(s);
+    if (max_chars > cap - 4) max_chars = cap - 4;
+    if (n <= max_chars) {
+        memcpy(dst, s, n + 1);
+        return dst;
+    }
+    memcpy(dst, s, max_chars);
+    memcpy(dst + max_chars, "...", 4);
+    return dst;
+}
+
+/* ---- memory ---- */
+
+static long fault_left[NPU_FAULT_KINDS] = {-1, -1};
+static long fault_ops[NPU_FAULT_KINDS];
+
+void npu_fault_after(npu_fault f, long n) { fault_left[f] = n < 0 ? -1 : n; }
+long npu_fault_count(npu_fault f) { return fault_ops[f]; }
+
+/* true when the operation of kind f must fail (injection) */
+static bool fault_hit(npu_fault f) {
+    fault_ops[f]++;
+    if (fault_left[f] < 0) return false;
+    if (fault_left[f] == 0) return fault_left[f] = -1, true;
+    fault_left[f]--;
+    return false;
+}
+
+static void out_of_memory(size_t bytes) {
+    char line[96];
+    int n = snprintf(line, sizeof line, "npusim: out of memory allocating %zu bytes\n", bytes);
+    if (n > 0 && write(2, line, (size_t)n) < 0) { /* nothing more to do */ }
+    abort();
+}
+
+void *npu_xmalloc(size_t bytes) {
+    void *p = fault_hit(NPU_FAULT_ALLOC) ? NULL : malloc(bytes ? bytes : 1);
+    if (!p) out_of_memory(bytes);
+    return p;
+}
+
+void *npu_xmalloc_hook(size_t bytes) { return npu_xmalloc(bytes); }
+
+void *npu_xcalloc(size_t n, size_t size) {
+    if (size && n > SIZE_MAX / size) out_of_memory(SIZE_MAX);
+    void *p = fault_hit(NPU_FAULT_ALLOC) ? NULL : calloc(n ? n : 1, size ? size : 1);
+    if (!p) out_of_memory(n * size);
+    return p;
+}
+
+void *npu_xrealloc(void *p, size_t bytes) {
+    void *q = fault_hit(NPU_FAULT_ALLOC) ? NULL : realloc(p, bytes ? bytes : 1);
+    if (!q) out_of_memory(bytes);
+    return q;
+}
+
+void *npu_xreallocarray(void *p, size_t n, size_t size) {
+    if (size && n > SIZE_MAX / size) out_of_memory(SIZE_MAX);
+    return npu_xrealloc(p, n * size);
+}
+
+char *npu_xstrdup(const char *s) {
+    size_t n = strlen(s) + 1;
+    return memcpy(npu_xmalloc(n), s, n);
 }
 
 const char *npu_errmsg(void) { return err_line[0] ? err_line : "unknown error"; }
@@ -25,6 +125,7 @@ const char *const npu_dtype_names[NPU_DTYPE_COUNT] = {
 };
 
 double npu_dtype_bytes(npu_dtype t) {
+    assert((unsigned)t < NPU_DTYPE_COUNT);
     static const double bytes[NPU_DTYPE_COUNT] = {2, 2, 1, 1, 0.5, 4};
     return bytes[t];
 }
@@ -80,24 +181,50 @@ char *npu_read_file(const char *path, size_t *len_out) {
         npu_err("%s: cannot open: %s", path, strerror(errno));
         return NULL;
     }
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+        fclose(f);
+        npu_err("%s: is a directory, not a file", path);
+        return NULL;
+    }
     size_t cap = 1 << 16, len = 0;
-    char *buf = malloc(cap);
+    char *buf = npu_xmalloc(cap);
+    int err = 0;
+    bool big = false;
     for (;;) {
-        if (len + 1 >= cap) {
-            cap *= 2;
-            char *nb = realloc(buf, cap);
-            if (!nb) break;
-            buf = nb;
+        if (len > NPU_READ_MAX_BYTES) {
+            big = true;
+            break;
+        }
+        if (len + 1 >= cap) { /* grow, at most to one byte past the limit */
+            cap = cap * 2 < NPU_READ_MAX_BYTES + 2 ? cap * 2 : NPU_READ_MAX_BYTES + 2;
+            buf = npu_xrealloc(buf, cap);
+        }
+        errno = 0;
+        if (fault_hit(NPU_FAULT_READ)) {
+            err = EIO;
+            break;
         }
         size_t got = fread(buf + len, 1, cap - len - 1, f);
         len += got;
-        if (got == 0) break;
+        if (memchr(buf + len - got, '\0', got)) break; /* binary: reported below */
+        if (got == 0) {
+            if (ferror(f)) err = errno ? errno : EIO;
+            break;
+        }
     }
-    int bad = ferror(f);
     fclose(f);
-    if (bad) {
+    const char *nul = memchr(buf, '\0', len);
+    if (!nul && (err || big)) {
         free(buf);
-        npu_err("%s: read error", path);
+        if (big)
+            npu_err("%s: larger than %lu MiB; not a description or trace file", path, NPU_READ_MAX_BYTES >> 20);
+        else npu_err("%s: read error: %s", path, strerror(err));
+        return NULL;
+    }
+    if (nul) {
+        npu_err("%s: binary file (a NUL byte at offset %zu); expected text", path, (size_t)(nul - buf));
+        free(buf);
         return NULL;
     }
     buf[len] = '\0';

@@ -1,4 +1,4 @@
-/* npu_validate — read measurement CSVs (formats of shared/validation/README.md:
+/* npu_validate — read measurement CSVs (formats of data/validation/README.md:
  * gemm, attention, bandwidth, model, power), predict every row, and summarise
  * the error per file and overall. Also the data source for npu_calib. */
 #ifndef NPU_VALIDATE_H
@@ -39,8 +39,13 @@ typedef struct npu_vset {
 } npu_vset;
 
 /* Add a CSV file, or every recognised CSV in a directory. -1 + npu_err naming the
- * file and line of anything it cannot read. */
+ * file and line of anything it cannot read. Every row is checked when read:
+ * counts are integers inside the model's bounds (npu_model.h), heads divide by
+ * kv_heads, a prefill has seq >= 1 and a decode ctx >= 1, times are positive,
+ * power workloads are known; a row that loads can be predicted. */
 int npu_validate_load(npu_vset *s, const char *path);
+/* The same from one file's text in memory; `origin` names it in errors. */
+int npu_validate_load_text(npu_vset *s, const char *text, const char *origin);
 /* Predict every row. hw_override (may be NULL) replaces the rows' hw column. */
 int npu_validate_predict(npu_vset *s, const npu_hw *hw_override);
 /* Predict one row with a given hardware description (used by the fitter). */

@@ -3,6 +3,7 @@
 #include "npu_json.h"
 #include "npu_util.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -88,7 +89,7 @@ static int load_samples(const char *path, const char *what, npu_dist *d) {
     char *text = npu_read_file(path, &len);
     if (!text) return -1;
     size_t cap = 1024, n = 0;
-    long *v = malloc(cap * sizeof *v);
+    long *v = npu_xmalloc(cap * sizeof *v);
     int line = 0;
     for (char *p = text, *nl; p && *p; p = nl ? nl + 1 : NULL) {
         nl = strchr(p, '\n');
@@ -99,13 +100,16 @@ static int load_samples(const char *path, const char *what, npu_dist *d) {
         char *end;
         errno = 0;
         long x = strtol(p, &end, 10);
-        if (end == p || errno || x < d->min_len || (*end && *end != ',' && !isspace((unsigned char)*end))) {
+        if (end == p || errno || x < d->min_len || x > NPU_MAX_REQUEST_TOKENS ||
+            (*end && *end != ',' && !isspace((unsigned char)*end))) {
             if (n == 0 && line == 1 && !isdigit((unsigned char)*p)) continue; /* a CSV header */
-            npu_err("%s: %s line %d: '%.40s' is not a token count >= %ld", what, path, line, p, d->min_len);
+            char q[48];
+            npu_err("%s: %s line %d: '%s' is not a token count in [%ld, %ld]", what, path, line,
+                    npu_abbrev(q, sizeof q, p, 40), d->min_len, NPU_MAX_REQUEST_TOKENS);
             free(v), free(text);
             return -1;
         }
-        if (n == cap) v = realloc(v, (cap *= 2) * sizeof *v);
+        if (n == cap) v = npu_xreallocarray(v, cap *= 2, sizeof *v);
         v[n++] = x;
     }
     free(text);
@@ -121,13 +125,14 @@ static int load_samples(const char *path, const char *what, npu_dist *d) {
 int npu_dist_parse(const char *spec, long min_len, const char *what, npu_dist *d) {
     memset(d, 0, sizeof *d);
     d->min_len = min_len;
-    d->max_len = 1L << 40;
+    d->max_len = NPU_MAX_REQUEST_TOKENS;
     const char *colon = strchr(spec, ':');
     if (!colon) {
         double v[1];
-        if (parse_nums(spec, v, 1, what, spec) != 1 || v[0] != floor(v[0]) || v[0] < min_len) {
-            npu_err("%s: '%s' must be an integer >= %ld or a distribution (uniform:LO,HI, normal:MEAN,SD, "
-                    "lognormal:MEAN,SD, file:PATH)", what, spec, min_len);
+        if (parse_nums(spec, v, 1, what, spec) != 1 || v[0] != floor(v[0]) || v[0] < min_len ||
+            v[0] > NPU_MAX_REQUEST_TOKENS) {
+            npu_err("%s: '%s' must be an integer in [%ld, %ld] or a distribution (uniform:LO,HI, normal:MEAN,SD, "
+                    "lognormal:MEAN,SD, file:PATH)", what, spec, min_len, NPU_MAX_REQUEST_TOKENS);
             return -1;
         }
         d->kind = NPU_DIST_FIXED, d->a = v[0];
@@ -154,15 +159,17 @@ int npu_dist_parse(const char *spec, long min_len, const char *what, npu_dist *d
     int n = parse_nums(colon + 1, v, 3, what, spec);
     if (n < 0) return -1;
     if (d->kind == NPU_DIST_UNIFORM) {
-        if (n != 2 || v[0] < min_len || v[1] < v[0]) {
-            npu_err("%s: uniform needs LO,HI with %ld <= LO <= HI", what, min_len);
+        if (n != 2 || v[0] < min_len || v[1] < v[0] || v[1] > NPU_MAX_REQUEST_TOKENS) {
+            npu_err("%s: uniform needs LO,HI with %ld <= LO <= HI <= %ld", what, min_len, NPU_MAX_REQUEST_TOKENS);
             return -1;
         }
         d->a = floor(v[0]), d->b = floor(v[1]);
         return 0;
     }
-    if (n < 2 || v[0] <= 0 || v[1] < 0 || (n == 3 && v[2] < min_len)) {
-        npu_err("%s: %s needs MEAN,SD[,MAX] with MEAN > 0, SD >= 0", what, name);
+    if (n < 2 || v[0] <= 0 || v[1] < 0 || v[0] > NPU_MAX_REQUEST_TOKENS || v[1] > NPU_MAX_REQUEST_TOKENS ||
+        (n == 3 && (v[2] < min_len || v[2] > NPU_MAX_REQUEST_TOKENS))) {
+        npu_err("%s: %s needs MEAN,SD[,MAX] with 0 < MEAN <= %ld, 0 <= SD <= %ld, %ld <= MAX <= %ld", what, name,
+                NPU_MAX_REQUEST_TOKENS, NPU_MAX_REQUEST_TOKENS, min_len, NPU_MAX_REQUEST_TOKENS);
         return -1;
     }
     if (n == 3) d->max_len = (long)v[2];
@@ -176,6 +183,8 @@ int npu_dist_parse(const char *spec, long min_len, const char *what, npu_dist *d
 }
 
 long npu_dist_sample(const npu_dist *d, npu_rng *r) {
+    assert(d->min_len <= d->max_len && d->max_len <= NPU_MAX_REQUEST_TOKENS);
+    assert(d->kind != NPU_DIST_FILE || d->n_samples > 0);
     double x;
     switch (d->kind) {
     case NPU_DIST_FIXED: return (long)d->a;
@@ -184,10 +193,11 @@ long npu_dist_sample(const npu_dist *d, npu_rng *r) {
     case NPU_DIST_NORMAL: x = d->a + d->b * npu_rng_normal(r); break;
     default: x = exp(d->a + d->b * npu_rng_normal(r)); break;
     }
+    /* clip in double first: a far tail (or NaN) must not reach the conversion */
+    if (!(x >= (double)d->min_len)) return d->min_len;
+    if (x > (double)d->max_len) return d->max_len;
     long v = lround(x);
-    if (v < d->min_len) v = d->min_len;
-    if (v > d->max_len) v = d->max_len;
-    return v;
+    return v > d->max_len ? d->max_len : v;
 }
 
 void npu_dist_free(npu_dist *d) {
@@ -213,124 +223,155 @@ static int cmp_row(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
-static int row_check(const char *path, int line, npu_trace_row *r) {
-    if (!(r->arrival_s >= 0) || !isfinite(r->arrival_s) || r->input < 1 || r->output < 0) {
-        npu_err("%s line %d: need arrival time >= 0, input tokens >= 1, output tokens >= 0", path, line);
+/* Bounds of one row, checked in double before any conversion. */
+static int row_make(const char *origin, double t, double in, double out, npu_trace_row *r) {
+    if (!(t >= 0 && t <= NPU_MAX_ARRIVAL_S)) {
+        npu_err("%s: arrival time %g s must be in [0, %g]", origin, t, NPU_MAX_ARRIVAL_S);
         return -1;
     }
+    if (!(in >= 1 && in <= (double)NPU_MAX_REQUEST_TOKENS) || in != floor(in)) {
+        npu_err("%s: input tokens %g must be an integer in [1, %ld]", origin, in, NPU_MAX_REQUEST_TOKENS);
+        return -1;
+    }
+    if (!(out >= 0 && out <= (double)NPU_MAX_REQUEST_TOKENS) || out != floor(out)) {
+        npu_err("%s: output tokens %g must be an integer in [0, %ld]", origin, out, NPU_MAX_REQUEST_TOKENS);
+        return -1;
+    }
+    r->arrival_s = t, r->input = (long)in, r->output = (long)out;
     return 0;
 }
 
-static int parse_jsonl_line(const char *path, int line, char *p, npu_trace_row *r) {
-    char origin[600];
-    snprintf(origin, sizeof origin, "%s line %d", path, line);
+static int parse_jsonl_line(const char *origin, const char *p, npu_trace_row *r) {
     cJSON *j = npu_json_parse(p, origin);
     if (!j) return -1;
-    double t = -1, in = -1, out = -1;
-    int found = 0;
+    if (!cJSON_IsObject(j)) {
+        npu_err("%s: expected a JSON object per line", origin);
+        cJSON_Delete(j);
+        return -1;
+    }
+    double v[3] = {0};
+    const char *const *cols[3] = {col_t, col_in, col_out};
+    const char *seen[3] = {NULL, NULL, NULL};
     for (cJSON *it = j->child; it; it = it->next) {
-        double *dst = in_list(it->string, col_t) ? &t : in_list(it->string, col_in) ? &in
-                      : in_list(it->string, col_out) ? &out : NULL;
-        if (!dst) continue;
+        int c = -1;
+        for (int k = 0; k < 3; k++)
+            if (in_list(it->string, cols[k])) c = k;
+        if (c < 0) continue; /* other keys (ids, text) are allowed */
+        if (seen[c]) {
+            npu_err("%s: '%s' and '%s' give the same column", origin, seen[c], it->string);
+            cJSON_Delete(j);
+            return -1;
+        }
         if (!cJSON_IsNumber(it)) {
             npu_err("%s: '%s' must be a number", origin, it->string);
             cJSON_Delete(j);
             return -1;
         }
-        *dst = it->valuedouble, found++;
+        seen[c] = it->string, v[c] = it->valuedouble;
     }
+    int missing = !seen[0] ? 0 : !seen[1] ? 1 : !seen[2] ? 2 : -1;
     cJSON_Delete(j);
-    if (t < 0 && in < 0 && out < 0) found = 0;
-    if (found < 3) {
-        npu_err("%s: needs keys arrival_s, input_tokens and output_tokens", origin);
+    if (missing >= 0) {
+        npu_err("%s: needs key %s (or %s)", origin, cols[missing][0], cols[missing][1]);
         return -1;
     }
-    r->arrival_s = t, r->input = (long)in, r->output = (long)out;
-    if (in != floor(in) || out != floor(out)) {
-        npu_err("%s: token counts must be integers", origin);
-        return -1;
-    }
-    return row_check(path, line, r);
+    return row_make(origin, v[0], v[1], v[2], r);
 }
 
-int npu_trace_load(const char *path, npu_trace *t) {
+/* The header of a CSV trace: which column holds what. */
+static int parse_header(const char *origin, char *p, int ci[3], int *ncols) {
+    const char *const *cols[3] = {col_t, col_in, col_out};
+    char *save, *tok = strtok_r(p, ",", &save);
+    for (int c = 0; tok; c++, tok = strtok_r(NULL, ",", &save)) {
+        while (isspace((unsigned char)*tok)) tok++;
+        size_t l = strlen(tok);
+        while (l && isspace((unsigned char)tok[l - 1])) tok[--l] = '\0';
+        for (int k = 0; k < 3; k++) {
+            if (!in_list(tok, cols[k])) continue;
+            if (ci[k] >= 0) {
+                npu_err("%s: two columns give %s (columns %d and %d)", origin, cols[k][0], ci[k] + 1, c + 1);
+                return -1;
+            }
+            ci[k] = c;
+        }
+        *ncols = c + 1;
+    }
+    if (ci[0] < 0 || ci[1] < 0 || ci[2] < 0) {
+        npu_err("%s: header must name columns arrival_s, input_tokens and output_tokens", origin);
+        return -1;
+    }
+    return 0;
+}
+
+static int parse_csv_row(const char *origin, const char *p, const int ci[3], int ncols, npu_trace_row *r) {
+    double v[3] = {0};
+    const char *q = p;
+    for (int c = 0; c < ncols; c++) {
+        char *end;
+        errno = 0;
+        double x = strtod(q, &end);
+        if (end == q || !isfinite(x)) {
+            char a[32];
+            npu_err("%s: field %d ('%s') is not a number", origin, c + 1, npu_abbrev(a, sizeof a, q, 20));
+            return -1;
+        }
+        for (int k = 0; k < 3; k++)
+            if (ci[k] == c) v[k] = x;
+        q = end;
+        while (isspace((unsigned char)*q)) q++;
+        if (c + 1 < ncols) {
+            if (*q != ',') {
+                npu_err("%s: expected %d comma-separated fields", origin, ncols);
+                return -1;
+            }
+            q++;
+        } else if (*q) {
+            char a[32];
+            npu_err("%s: extra text '%s'", origin, npu_abbrev(a, sizeof a, q, 20));
+            return -1;
+        }
+    }
+    return row_make(origin, v[0], v[1], v[2], r);
+}
+
+int npu_trace_parse(const char *src, const char *origin, npu_trace *t) {
     memset(t, 0, sizeof *t);
-    size_t len;
-    char *text = npu_read_file(path, &len);
-    if (!text) return -1;
+    char *text = npu_xstrdup(src);
     const char *first = text;
     while (isspace((unsigned char)*first)) first++;
-    size_t pl = strlen(path);
-    int jsonl = *first == '{' || (pl > 6 && strcmp(path + pl - 6, ".jsonl") == 0) ||
-                (pl > 5 && strcmp(path + pl - 5, ".json") == 0);
+    size_t pl = strlen(origin);
+    int jsonl = *first == '{' || (pl > 6 && strcmp(origin + pl - 6, ".jsonl") == 0) ||
+                (pl > 5 && strcmp(origin + pl - 5, ".json") == 0);
     size_t cap = 1024;
-    t->rows = malloc(cap * sizeof *t->rows);
-    int line = 0, ci[3] = {-1, -1, -1}, ncols = 0, header = 0;
+    t->rows = npu_xmalloc(cap * sizeof *t->rows);
+    int ci[3] = {-1, -1, -1}, ncols = 0, header = 0;
+    long line = 0;
+    char where[600];
     for (char *p = text, *nl; p && *p; p = nl ? nl + 1 : NULL) {
         nl = strchr(p, '\n');
         if (nl) *nl = '\0';
         line++;
         size_t l = strlen(p);
-        while (l && (p[l - 1] == '\r' || isspace((unsigned char)p[l - 1]))) p[--l] = '\0';
+        while (l && isspace((unsigned char)p[l - 1])) p[--l] = '\0';
         while (isspace((unsigned char)*p)) p++;
         if (*p == '\0' || *p == '#') continue;
+        snprintf(where, sizeof where, "%s line %ld", origin, line);
         npu_trace_row r;
         if (jsonl) {
-            if (parse_jsonl_line(path, line, p, &r)) goto fail;
+            if (parse_jsonl_line(where, p, &r)) goto fail;
         } else if (!header) {
             header = 1;
-            char *save, *tok = strtok_r(p, ",", &save);
-            for (int c = 0; tok; c++, tok = strtok_r(NULL, ",", &save)) {
-                while (isspace((unsigned char)*tok)) tok++;
-                if (in_list(tok, col_t)) ci[0] = c;
-                else if (in_list(tok, col_in)) ci[1] = c;
-                else if (in_list(tok, col_out)) ci[2] = c;
-                ncols = c + 1;
-            }
-            if (ci[0] < 0 || ci[1] < 0 || ci[2] < 0) {
-                npu_err("%s line %d: header must name columns arrival_s, input_tokens and output_tokens", path, line);
-                goto fail;
-            }
+            if (parse_header(where, p, ci, &ncols)) goto fail;
             continue;
-        } else {
-            double v[3] = {0};
-            char *q = p;
-            for (int c = 0; c < ncols; c++) {
-                char *end;
-                errno = 0;
-                double x = strtod(q, &end);
-                if (end == q || errno) {
-                    npu_err("%s line %d: field %d is not a number", path, line, c + 1);
-                    goto fail;
-                }
-                for (int k = 0; k < 3; k++)
-                    if (ci[k] == c) v[k] = x;
-                q = end;
-                while (isspace((unsigned char)*q)) q++;
-                if (c + 1 < ncols) {
-                    if (*q != ',') {
-                        npu_err("%s line %d: expected %d comma-separated fields", path, line, ncols);
-                        goto fail;
-                    }
-                    q++;
-                } else if (*q) {
-                    npu_err("%s line %d: extra text '%.20s'", path, line, q);
-                    goto fail;
-                }
-            }
-            if (v[1] != floor(v[1]) || v[2] != floor(v[2])) {
-                npu_err("%s line %d: token counts must be integers", path, line);
-                goto fail;
-            }
-            r.arrival_s = v[0], r.input = (long)v[1], r.output = (long)v[2];
-            if (row_check(path, line, &r)) goto fail;
+        } else if (parse_csv_row(where, p, ci, ncols, &r)) {
+            goto fail;
         }
-        if (t->n == cap) t->rows = realloc(t->rows, (cap *= 2) * sizeof *t->rows);
+        if (t->n == cap) t->rows = npu_xreallocarray(t->rows, cap *= 2, sizeof *t->rows);
         t->rows[t->n++] = r;
     }
     free(text);
     if (t->n == 0) {
-        npu_err("%s: the trace holds no requests", path);
+        npu_err("%s: the trace holds no requests", origin);
         npu_trace_free(t);
         return -1;
     }
@@ -342,13 +383,54 @@ fail:
     return -1;
 }
 
+int npu_trace_load(const char *path, npu_trace *t) {
+    memset(t, 0, sizeof *t);
+    char *text = npu_read_file(path, NULL);
+    if (!text) return -1;
+    int rc = npu_trace_parse(text, path, t);
+    free(text);
+    return rc;
+}
+
 void npu_trace_free(npu_trace *t) {
     free(t->rows);
     t->rows = NULL;
     t->n = 0;
 }
 
+int npu_workload_check(const npu_workload *w) {
+    switch (w->arrival) {
+    case NPU_ARRIVE_POISSON:
+    case NPU_ARRIVE_GAMMA:
+        if (!(w->rate_rps > 0 && w->rate_rps <= 1e9)) {
+            npu_err("arrival rate %g must be in (0, 1e9] requests/s", w->rate_rps);
+            return -1;
+        }
+        if (w->arrival == NPU_ARRIVE_GAMMA && w->burstiness_cv != 0 &&
+            !(w->burstiness_cv >= 1e-3 && w->burstiness_cv <= 1e3)) {
+            npu_err("burstiness CV %g must be in [0.001, 1000]", w->burstiness_cv);
+            return -1;
+        }
+        return 0;
+    case NPU_ARRIVE_CLOSED:
+        if (w->concurrency < 1) {
+            npu_err("concurrency %d must be at least 1", w->concurrency);
+            return -1;
+        }
+        return 0;
+    case NPU_ARRIVE_TRACE:
+        if (!w->trace || !w->trace->n) {
+            npu_err("trace arrivals need a trace with requests");
+            return -1;
+        }
+        return 0;
+    case NPU_ARRIVE_OFFLINE: return 0;
+    default: npu_err("unknown arrival process %d", (int)w->arrival); return -1;
+    }
+}
+
 double npu_workload_gap_s(const npu_workload *w, npu_rng *r) {
+    assert(w->arrival != NPU_ARRIVE_POISSON || w->rate_rps > 0);
     switch (w->arrival) {
     case NPU_ARRIVE_POISSON: return -log(npu_rng_uniform(r)) / w->rate_rps;
     case NPU_ARRIVE_GAMMA: {

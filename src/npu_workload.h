@@ -21,6 +21,18 @@ double npu_rng_uniform(npu_rng *r);                        /* in (0, 1) */
 double npu_rng_normal(npu_rng *r);                         /* standard normal */
 double npu_rng_gamma(npu_rng *r, double shape, double scale); /* mean shape*scale */
 
+/* The longest prompt or output of one request the workload readers accept:
+ * 10M tokens, the bound the command line puts on every sequence length
+ * (--input, --seq, --ctx: one bound for the same quantity everywhere), about
+ * the longest context of any published model (Llama 4 Scout, 10,485,760), and
+ * far inside the serving simulator's 32-bit token counters (prompt + output
+ * <= 2e7). Longer is an error naming the spec or the file and line, never a
+ * wrapped or truncated length. */
+#define NPU_MAX_REQUEST_TOKENS 10000000L
+/* Latest arrival time a trace may hold, s: 1e9 s (32 years) keeps microsecond
+ * resolution in a double (2^53 us = 285 years). */
+#define NPU_MAX_ARRIVAL_S 1e9
+
 /* A length distribution in tokens, from a spec string:
  *   "512"                     fixed
  *   "uniform:LO,HI"           integers LO..HI inclusive
@@ -59,8 +71,13 @@ typedef struct npu_trace {
 /* CSV with a header row naming the columns arrival_s (or timestamp, time),
  * input_tokens (or input, prompt_tokens) and output_tokens (or output,
  * completion_tokens), or JSONL with those keys (".jsonl"/".json" suffix or a
- * first character '{'). -1 + npu_err naming the file and line. */
+ * first character '{'). -1 + npu_err naming the file and line. Arrival times
+ * lie in [0, NPU_MAX_ARRIVAL_S], prompts in [1, NPU_MAX_REQUEST_TOKENS],
+ * outputs in [0, NPU_MAX_REQUEST_TOKENS]. */
 int npu_trace_load(const char *path, npu_trace *t);
+/* The same from text in memory; `origin` names it in errors and, by its suffix,
+ * picks JSONL like a path does. */
+int npu_trace_parse(const char *text, const char *origin, npu_trace *t);
 void npu_trace_free(npu_trace *t);
 
 typedef enum { NPU_ARRIVE_POISSON = 0, NPU_ARRIVE_GAMMA, NPU_ARRIVE_OFFLINE, NPU_ARRIVE_CLOSED,
@@ -76,6 +93,10 @@ typedef struct npu_workload {
     const npu_trace *trace; /* trace: the requests (lengths come from it) */
 } npu_workload;
 
+/* -1 + npu_err unless the arrival process is usable: rate in (0, 1e9] rps for
+ * poisson and gamma, burstiness CV 0 (= 1) or in [1e-3, 1e3] for gamma,
+ * concurrency >= 1 for closed, a trace for trace. */
+int npu_workload_check(const npu_workload *w);
 /* Gap to the next arrival of an open-loop process, seconds (0 for offline). */
 double npu_workload_gap_s(const npu_workload *w, npu_rng *r);
 

@@ -54,12 +54,15 @@ f=$(json_num "$T/out" feasible); rj=$(json_num "$T/out" rejected); n=$(grep -c '
 check "plan json: feasible + rejected = plans listed" "$f + $rj == $n"
 grep -q '"pp":	[2-8],' "$T/out" && grep -q '"feasible":	true' "$T/out" && ok || bad "deepseek-v3 plans with pp > 1"
 
-# --- serving: a 3e9-token prompt is refused and recorded whole (it was wrapped) ---
+# --- serving: a trace length beyond any context (3e9, it was wrapped) is an error naming the
+# line; one within the reader's bound but past the model's window is refused and recorded whole ---
 printf 'arrival_s,input_tokens,output_tokens\n0.0,3000000000,5\n0.5,100,10\n' >"$T/trace.csv"
-expect_ok "trace with a 3e9-token prompt" $NPUSIM serve --model llama3-8b --hw h100-sxm --trace "$T/trace.csv" \
+expect_err "trace with a 3e9-token prompt" "line 2" $NPUSIM serve --model llama3-8b --hw h100-sxm --trace "$T/trace.csv"
+printf 'arrival_s,input_tokens,output_tokens\n0.0,9000000,5\n0.5,100,10\n' >"$T/trace.csv"
+expect_ok "trace with a 9M-token prompt" $NPUSIM serve --model llama3-8b --hw h100-sxm --trace "$T/trace.csv" \
     --requests-out "$T/req.csv" --json
-check "3e9 prompt rejected, the other served" "$(json_num "$T/out" rejected) == 1 && $(json_num "$T/out" requests) == 1"
-grep -q '^0,0.000000,3000000000,5,.*rejected_context' "$T/req.csv" && ok || bad "CSV row of the 3e9 prompt: $(sed -n 2p "$T/req.csv")"
+check "9M prompt rejected, the other served" "$(json_num "$T/out" rejected) == 1 && $(json_num "$T/out" requests) == 1"
+grep -q '^0,0.000000,9000000,5,.*rejected_context' "$T/req.csv" && ok || bad "CSV row of the 9M prompt: $(sed -n 2p "$T/req.csv")"
 
 # --- serving: the offered arrival rate is the rate asked, not the completion rate ---
 expect_ok "serve overloaded" $NPUSIM serve --model llama3-8b --hw h100-sxm --rate 200 --input 1000 --output 400 \
