@@ -43,19 +43,21 @@ static double wave_s(const npu_hw *hw, double unit_Bps, double tile_bytes) {
  * at `eff` of the unit's `rate` (FLOP/s), from the engine as built:
  * - mma and none: the tile's FLOPs (the software tile is a multiple of the instruction tile);
  * - systolic, weight-stationary: each rows x cols weight block serves the tile's tm rows,
- *   streaming one row per cycle; loading the next block (rows cycles, double-buffered)
- *   overlaps, so a block costs max(tm, rows) cycles; fill and drain (rows + cols cycles)
- *   once per tile;
- * - systolic, output-stationary: rows x cols output blocks, ks cycles each, + fill/drain;
+ *   streaming one row per cycle; loading the next block (`load` cycles, double-buffered)
+ *   overlaps, so a block costs max(tm, load) cycles;
+ * - systolic, output-stationary: rows x cols output blocks, ks cycles each;
  * blocks are spread over the unit's engines (an idle engine is time lost). */
-static double tile_s(const npu_hw *hw, double rate, double eff, double tm, double tn, double ks) {
+static double tile_s(const npu_hw *hw, double rate, double eff, double tm, double tn, double ks, double load) {
     if (hw->eng != NPU_ENGINE_SYSTOLIC) return 2.0 * tm * tn * ks / (rate * eff);
-    double pe = hw->eng_per_unit, fill = 0, f_pad;
+    double pe = hw->eng_per_unit, f_pad;
     if (hw->flow == NPU_FLOW_WEIGHT) {
-        double rows = hw->eng_k, cols = hw->eng_n;
+        /* a block holds rows x cols PEs' weights, eng_depth each (K extent rows x depth) */
+        double rows = hw->eng_k * hw->eng_depth, cols = hw->eng_n;
         double bn = ceil(tn / cols), bk = ceil(ks / rows), blocks = bn * bk;
-        f_pad = 2.0 * dmax(tm, rows) * bn * cols * bk * rows * (ceil(blocks / pe) * pe / blocks);
-        fill = rows + cols;
+        /* a block: its rows' MACs at the engine's rate for this datatype, or its load (data
+         * movement, whatever the datatype's MAC rate), whichever is longer */
+        double block_s = dmax(2.0 * tm * rows * cols * pe / (rate * eff), load / (hw->clock_mhz * 1e6));
+        return ceil(blocks / pe) * block_s;
     } else {
         double rows = hw->eng_m, cols = hw->eng_n;
         /* an array that reshapes (Gaudi's MME geometries) pads few rows only to its granule:
@@ -67,9 +69,14 @@ static double tile_s(const npu_hw *hw, double rate, double eff, double tm, doubl
         }
         double bm = ceil(tm / rows), bn = ceil(tn / cols), blocks = bm * bn;
         f_pad = 2.0 * bm * rows * bn * cols * ks * (ceil(blocks / pe) * pe / blocks);
-        fill = rows + cols;
     }
-    return f_pad / (rate * eff) + fill / (hw->clock_mhz * 1e6);
+    return f_pad / (rate * eff);
+}
+
+/* A systolic array's pipeline fills and drains once per kernel on each unit (rows + cols
+ * cycles): consecutive tiles overlap one's drain with the next one's fill. */
+static double fill_s(const npu_hw *hw) {
+    return hw->eng == NPU_ENGINE_SYSTOLIC ? (hw->eng_k + hw->eng_n + hw->eng_m) / (hw->clock_mhz * 1e6) : 0;
 }
 
 /* Fraction of its rate an engine sustains when the level that feeds it delivers
@@ -81,6 +88,16 @@ static double feed_eff(double rate, double feed_Bps, double op_B_per_flop) {
 }
 
 static long round_up(long x, long g) { return (x + g - 1) / g * g; }
+
+/* Cycles a weight-stationary array takes to load one rows x cols block of `b`-byte
+ * weights: from its feeding SRAM at the stated bandwidth (Groq: 80 TB/s installs a
+ * 320x320 block in ~5 cycles), else one row per cycle (TPU v1's weight FIFO). */
+static double load_cycles(const npu_hw *hw, double b) {
+    double rows = hw->eng_k;
+    if (hw->feed_Bps_per_unit <= 0) return rows; /* a row of cols x depth weights per cycle */
+    double per_cycle = hw->feed_Bps_per_unit / hw->eng_per_unit / (hw->clock_mhz * 1e6);
+    return dmax(1.0, rows * hw->eng_depth * hw->eng_n * b / per_cycle);
+}
 
 /* Matrix-vector work on the vector units or a dedicated GEMV path: the weights
  * stream once from DRAM past the vector/dot units, at the vector rate of the
@@ -99,7 +116,7 @@ static npu_kcost cost_gemv(const npu_hw *hw, const npu_kernel *k, npu_dtype cdt)
     return c;
 }
 
-/* The hot loop of sweeps: 7 tile shapes x 6 split-K choices per GEMM, no allocation.
+/* The hot loop of sweeps: up to 9 tile shapes x 6 split-K choices per GEMM, no allocation.
  * Tiles are multiples of the engine's granules (tile_gm/gn/gk), the chip's software
  * tile and smaller ones down to the granule, plus one fitted to M; a tile whose
  * double-buffered operands do not fit the SRAM feeding the engines is skipped. */
@@ -145,19 +162,40 @@ static npu_kcost cost_gemm(const npu_hw *hw, const npu_kernel *k) {
     double share_bw = full_bw / units * e->unit_bw_share; /* reachable_bw per busy unit */
     double base_bytes = k->bytes + reread, ws_bytes = 8.0 * M * N * G; /* split-K workspace per split */
     bool systolic = hw->eng == NPU_ENGINE_SYSTOLIC, os = systolic && hw->flow == NPU_FLOW_OUTPUT;
-    long seen[7][2];
+    double load = systolic && !os ? load_cycles(hw, bW) : 0, fill = fill_s(hw);
+    /* rows a tile needs to keep the engine busy: a weight-stationary array amortises a
+     * block's load over them, an output-stationary one fills its rows */
+    long busy_rows = systolic ? (long)(os ? hw->eng_m : load) : TM;
+    long seen[9][2];
     int n_seen = 0;
-    static const int shrink[][2] = {{1, 1}, {1, 2}, {2, 1}, {2, 2}, {2, 4}, {4, 4}, {0, 1}};
+    /* shrink factors of the chip's tile; {0, 1} fits it to M, {0, 0} grows it to the rows
+     * that keep the engine busy, {-1, -1} spreads the GEMM over all units (many small cores) */
+    static const int shrink[][2] = {{1, 1}, {1, 2}, {2, 1}, {2, 2}, {2, 4}, {4, 4}, {0, 1}, {0, 0}, {-1, -1}};
     for (size_t t = 0; t < sizeof shrink / sizeof shrink[0]; t++) {
-        /* the last candidate fits the tile to M (a few rows padded to the granule) */
-        long tm = shrink[t][0] ? round_up(TM / shrink[t][0] > gm ? TM / shrink[t][0] : gm, gm)
-                               : round_up(M < TM ? M : TM, gm);
-        long tn = round_up(TN / shrink[t][1] > gn ? TN / shrink[t][1] : gn, gn);
+        long tm, tn;
+        if (shrink[t][0] > 0) {
+            tm = round_up(TM / shrink[t][0] > gm ? TM / shrink[t][0] : gm, gm);
+            tn = round_up(TN / shrink[t][1] > gn ? TN / shrink[t][1] : gn, gn);
+        } else if (shrink[t][0] == 0) {
+            long want = shrink[t][1] ? TM : (busy_rows > TM ? busy_rows : TM);
+            if (!shrink[t][1] && want == TM) continue; /* the chip's tile already keeps it busy */
+            tm = round_up(M < want ? M : want, gm);
+            tn = round_up(TN > gn ? TN : gn, gn);
+        } else {
+            /* as many tiles as units, no larger than the chip's tile: a compiler partitions a
+             * GEMM over all cores; a GPU library picks from its tile menu (the fitted shrinks) */
+            if (hw->gpu_like) continue;
+            double per = (double)M * N * G / hw->units;
+            if (per >= (double)(TM / 4) * (TN / 4)) continue; /* the shrunk tiles already fill the units */
+            long side = (long)ceil(sqrt(per));
+            tm = round_up(side < M ? side : M, gm);
+            tn = round_up((long)ceil(per / tm) > 1 ? (long)ceil(per / tm) : 1, gn);
+        }
         /* an output-stationary array reshaped to fewer rows is as many columns wider: so is its tile */
         bool reshape = os && tm < hw->eng_m;
         if (reshape) tn = round_up((long)((double)TN * hw->eng_m / tm), gn);
         if (t > 0 && feed > 0 && 2.0 * (tm * bA + tn * bW) * tk > feed) continue;
-        if (shrink[t][0] == 0 && tm >= TM / 4 && !reshape) continue; /* no smaller than the shrunk ones */
+        if (shrink[t][0] == 0 && shrink[t][1] && tm >= TM / 4 && !reshape) continue; /* not new */
         bool dup = false; /* rounding to the granules makes some candidates equal */
         for (int i = 0; i < n_seen; i++) dup |= seen[i][0] == tm && seen[i][1] == tn;
         if (dup) continue;
@@ -181,8 +219,8 @@ static npu_kcost cost_gemm(const npu_hw *hw, const npu_kernel *k) {
             /* stream-K: the tile work is spread evenly over the units (no wave
              * quantization) at the price of a fix-up pass */
             double waves = ctas > units && stream_k ? tiles_per_unit * s : ceil(tiles_per_unit * s);
-            double tile_t = systolic ? tile_s(hw, unit_rate, eff, tm, tn, k_steps[sk]) : per_k * k_steps[sk];
-            double compute = dmax(waves * (tile_t + wave), dq);
+            double tile_t = systolic ? tile_s(hw, unit_rate, eff, tm, tn, k_steps[sk], load) : per_k * k_steps[sk];
+            double compute = dmax(waves * (tile_t + wave) + fill, dq);
             double bytes = base_bytes + (s > 1 ? ws_bytes * s : 0);
             double memory = mem0 + bytes / dmin(full_bw, dmin(ctas, units) * share_bw);
             double body = dmax(compute, memory);
@@ -219,14 +257,21 @@ static npu_kcost cost_attention(const npu_hw *hw, const npu_kernel *k) {
         const double bq = 128; /* query rows per tile */
         double qblocks = ceil(k->q_len / bq);
         double ctas = (double)k->batch * k->heads * qblocks;
-        double longest_f = 2.0 * bq * k->kv_len * (d + dv);
-        double longest = tile_s(hw, unit_rate, eff, bq, (double)k->kv_len, d) + tile_s(hw, unit_rate, eff, bq, dv, (double)k->kv_len);
+        /* a compiled many-core chip also splits the keys over idle units (flash-decoding
+         * style, a combine pass after); a GPU kernel keeps one tile per (head, query block) */
+        double splits = hw->gpu_like ? 1 : dmax(1, dmin(ceil(k->kv_len / bq), floor(hw->units / ctas)));
+        double keys = ceil(k->kv_len / splits);
+        ctas *= splits;
+        if (splits > 1) c.overhead_s = e->kernel_us * 1e-6;
+        double longest_f = 2.0 * bq * keys * (d + dv);
+        double load = hw->eng == NPU_ENGINE_SYSTOLIC && hw->flow == NPU_FLOW_WEIGHT ? load_cycles(hw, b) : 0;
+        double longest = tile_s(hw, unit_rate, eff, bq, keys, d, load) + tile_s(hw, unit_rate, eff, bq, dv, keys, load);
         double pad = longest * unit_rate * eff / longest_f; /* the engine's padding of these shapes */
         double busy = dmin(ctas, hw->units);
         double waves = ceil(ctas / hw->units);
         double wave = wave_s(hw, unit_bw, bq * (d + dv) * 2.0 + bq * (d + dv) * b);
         c.compute_s = dmax(dmax(k->flops * pad / (busy * unit_rate * eff), longest), softmax / busy * hw->units) +
-                      waves * wave;
+                      waves * wave + fill_s(hw);
         c.memory_s = e->mem_lat_us * 1e-6 + k->bytes / reachable_bw(hw, ctas, full);
     } else {
         double heads_kv = (double)k->batch * k->kv_heads;

@@ -389,6 +389,7 @@ static int derive_engine(npu_hw *hw, const char *origin) {
         return -1;
     }
     hw->eng_per_unit = d->per_unit > 0 ? d->per_unit : 1;
+    hw->eng_depth = 1;
     double macs = geometry_macs(hw) / hw->eng_per_unit;
     switch (hw->eng) {
     case NPU_ENGINE_MMA:
@@ -415,6 +416,7 @@ static int derive_engine(npu_hw *hw, const char *origin) {
         }
         if (hw->flow == NPU_FLOW_WEIGHT) hw->eng_m = 1, hw->eng_n = cols, hw->eng_k = rows;
         else hw->eng_m = rows, hw->eng_n = cols, hw->eng_k = 1;
+        hw->eng_depth = fmax(1.0, macs / base);
         break;
     }
     default: hw->eng_m = hw->eng_n = hw->eng_k = 1; break;

@@ -203,6 +203,8 @@ typedef struct npu_hw {
     npu_dataflow flow;
     npu_accum accum;
     int eng_per_unit;
+    double eng_depth;           /* systolic: MACs per PE per cycle at the 16-bit (else widest) rate:
+                                 * rate / (rows x cols x per_unit), >= 1 (SAPEON's PEs: 4); else 1 */
     int eng_m, eng_n, eng_k;    /* instruction tile: mma as stated; systolic weight-stationary 1 x cols x rows,
                                  * output-stationary rows x cols x 1; none 1 x 1 x 1 */
     int tile_gm, tile_gn, tile_gk; /* granules a software tile's M, N, K are multiples of (cost_gemm):

@@ -21,10 +21,10 @@ static double engine_weight_rate(const npu_hw *h, npu_dtype cdt) {
     switch (h->eng) {
     case NPU_ENGINE_SYSTOLIC:
         if (h->flow == NPU_FLOW_WEIGHT) {
-            double rows = h->eng_k, cols = h->eng_n, load = rows;
+            double rows = h->eng_k, cols = h->eng_n * h->eng_depth, load = rows;
             if (h->feed_Bps_per_unit > 0) {
                 double by_feed = rows * cols * npu_dtype_bytes(cdt) / (h->feed_Bps_per_unit / h->eng_per_unit / clock);
-                load = by_feed > g ? by_feed : g;
+                load = by_feed > 1 ? by_feed : 1;
             }
             return engines * rows * cols / (load > g ? load : g) * clock;
         }
