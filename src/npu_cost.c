@@ -163,6 +163,7 @@ static npu_kcost cost_gemm(const npu_hw *hw, const npu_kernel *k) {
     double base_bytes = k->bytes + reread, ws_bytes = 8.0 * M * N * G; /* split-K workspace per split */
     bool systolic = hw->eng == NPU_ENGINE_SYSTOLIC, os = systolic && hw->flow == NPU_FLOW_OUTPUT;
     double load = systolic && !os ? load_cycles(hw, bW) : 0, fill = fill_s(hw);
+    double mma_split = sqrt((double)hw->eng_per_unit);
     /* rows a tile needs to keep the engine busy: a weight-stationary array amortises a
      * block's load over them, an output-stationary one fills its rows */
     long busy_rows = systolic ? (long)(os ? hw->eng_m : load) : TM;
@@ -201,8 +202,9 @@ static npu_kcost cost_gemm(const npu_hw *hw, const npu_kernel *k) {
         if (dup) continue;
         seen[n_seen][0] = tm, seen[n_seen][1] = tn, n_seen++;
         double halvings = e->tile_pen != 0 ? log2((double)TM * TN / ((double)tm * tn)) : 0;
-        double em = hw->eng == NPU_ENGINE_MMA || os ? hw->eng_m : tm;
-        double en = hw->eng == NPU_ENGINE_NONE ? tn : hw->eng_n;
+        /* the operand tile the feeding SRAM serves (npu_hw.c derive_engine: op_bits_per_flop) */
+        double em = hw->eng == NPU_ENGINE_MMA ? dmax(hw->eng_m, tm / mma_split) : os ? hw->eng_m : tm;
+        double en = hw->eng == NPU_ENGINE_MMA ? dmax(hw->eng_n, tn / mma_split) : hw->eng == NPU_ENGINE_NONE ? tn : hw->eng_n;
         double eff = e->matrix_eff * dmax(0.05, 1.0 - e->tile_pen * halvings) *
                      feed_eff(unit_rate, hw->feed_Bps_per_unit, (bA / en + bW / em) / 2.0);
         double tiles = ceil((double)M / tm) * ceil((double)N / tn) * G;

@@ -448,10 +448,16 @@ static int derive_engine(npu_hw *hw, const char *origin) {
     /* software-tile granules and the operand traffic of one instruction, per FLOP (16-bit inputs) */
     double em, en;
     switch (hw->eng) {
-    case NPU_ENGINE_MMA:
+    case NPU_ENGINE_MMA: {
+        /* operands reach the engines from the feeding SRAM once per register-blocked tile: the
+         * unit's tile split over its engines, never smaller than one instruction (wgmma reads
+         * its 64 x 256 operands straight from shared memory; mma.sync's 16 x 8 fragments come
+         * from registers that a 64 x 64 warp tile reuses) */
+        double split = sqrt((double)hw->eng_per_unit);
         hw->tile_gm = hw->tile_gn = hw->gemv_granule, hw->tile_gk = hw->eng_k;
-        em = hw->eng_m, en = hw->eng_n;
+        em = fmax(hw->eng_m, hw->tile_m / split), en = fmax(hw->eng_n, hw->tile_n / split);
         break;
+    }
     case NPU_ENGINE_SYSTOLIC:
         if (hw->flow == NPU_FLOW_WEIGHT) hw->tile_gm = hw->gemv_granule, hw->tile_gn = hw->eng_n, hw->tile_gk = hw->eng_k;
         else hw->tile_gm = hw->gemv_granule, hw->tile_gn = hw->eng_n, hw->tile_gk = 1;
