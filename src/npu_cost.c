@@ -89,6 +89,13 @@ static double feed_eff(double rate, double feed_Bps, double op_B_per_flop) {
 
 static long round_up(long x, long g) { return (x + g - 1) / g * g; }
 
+/* ceil() of a non-negative value below 2^62, inline: exactly ceil(), without the libm call
+ * the hot loop would otherwise make per split (x86-64 without SSE4.1 has no rounding op) */
+static inline double ceil_pos(double x) {
+    double t = (double)(long long)x;
+    return t < x ? t + 1.0 : t;
+}
+
 /* Cycles a weight-stationary array takes to load one rows x cols block of `b`-byte
  * weights: from its feeding SRAM at the stated bandwidth (Groq: 80 TB/s installs a
  * 320x320 block in ~5 cycles), else one row per cycle (TPU v1's weight FIFO). */
@@ -140,9 +147,11 @@ static npu_kcost cost_gemm(const npu_hw *hw, const npu_kernel *k) {
     double dq_row = npu_cost_dequant_s(hw, k->wdt, cdt, (double)N * K * G);
     /* split factors s = 1, 2, 4, 8, 16 and stream-K (s = 1): K steps per tile */
     double k_steps[6];
+    int n_split = 1; /* splits s = 2^sk usable while each keeps >= 2 K tiles */
     for (int sk = 0; sk <= 5; sk++) {
         int s = sk == 5 ? 1 : 1 << sk;
-        k_steps[sk] = ceil((double)K / s / tk) * tk;
+        k_steps[sk] = ceil_pos((double)K / s / tk) * tk;
+        if (sk > 0 && sk < 5 && K / s >= 2L * tk) n_split = sk + 1;
     }
     /* DRAM re-reads: when A and B do not fit on chip, a block of T rows and T columns
      * is reused from SRAM and A is read once per T columns of B, B once per T rows of A.
@@ -167,7 +176,7 @@ static npu_kcost cost_gemm(const npu_hw *hw, const npu_kernel *k) {
     /* rows a tile needs to keep the engine busy: a weight-stationary array amortises a
      * block's load over them, an output-stationary one fills its rows */
     long busy_rows = systolic ? (long)(os ? hw->eng_m : load) : TM;
-    long seen[9][2];
+    long seen[9];
     int n_seen = 0;
     /* shrink factors of the chip's tile; {0, 1} fits it to M, {0, 0} grows it to the rows
      * that keep the engine busy, {-1, -1} spreads the GEMM over all units (many small cores) */
@@ -197,30 +206,34 @@ static npu_kcost cost_gemm(const npu_hw *hw, const npu_kernel *k) {
         if (reshape) tn = round_up((long)((double)TN * hw->eng_m / tm), gn);
         if (t > 0 && feed > 0 && 2.0 * (tm * bA + tn * bW) * tk > feed) continue;
         if (shrink[t][0] == 0 && shrink[t][1] && tm >= TM / 4 && !reshape) continue; /* not new */
-        bool dup = false; /* rounding to the granules makes some candidates equal */
-        for (int i = 0; i < n_seen; i++) dup |= seen[i][0] == tm && seen[i][1] == tn;
-        if (dup) continue;
-        seen[n_seen][0] = tm, seen[n_seen][1] = tn, n_seen++;
+        if (hw->eng != NPU_ENGINE_MMA) { /* rounding to an array's granules makes some candidates equal */
+            long key = tm * 1000003L + tn;
+            bool dup = false;
+            for (int i = 0; i < n_seen; i++) dup |= seen[i] == key;
+            if (dup) continue;
+            seen[n_seen++] = key;
+        }
         double halvings = e->tile_pen != 0 ? log2((double)TM * TN / ((double)tm * tn)) : 0;
         /* the operand tile the feeding SRAM serves (npu_hw.c derive_engine: op_bits_per_flop) */
         double em = hw->eng == NPU_ENGINE_MMA ? dmax(hw->eng_m, tm / mma_split) : os ? hw->eng_m : tm;
         double en = hw->eng == NPU_ENGINE_MMA ? dmax(hw->eng_n, tn / mma_split) : hw->eng == NPU_ENGINE_NONE ? tn : hw->eng_n;
-        double eff = e->matrix_eff * dmax(0.05, 1.0 - e->tile_pen * halvings) *
-                     feed_eff(unit_rate, hw->feed_Bps_per_unit, (bA / en + bW / em) / 2.0);
-        double tiles = ceil((double)M / tm) * ceil((double)N / tn) * G;
+        double eff = e->matrix_eff * dmax(0.05, 1.0 - e->tile_pen * halvings);
+        if (hw->feed_Bps_per_unit > 0) eff *= feed_eff(unit_rate, hw->feed_Bps_per_unit, (bA / en + bW / em) / 2.0);
+        double rows_of_tiles = ceil_pos((double)M / tm);
+        double tiles = rows_of_tiles * ceil_pos((double)N / tn) * G;
         double tiles_per_unit = tiles / units;
         double wave = wave_s(hw, unit_bw, (tm * bA + tn * bW) * tk + tm * tn * 2.0);
-        double dq = dq_row * ceil((double)M / tm);
+        double dq = dq_row * rows_of_tiles;
         double per_k = 2.0 * tm * tn / (unit_rate * eff); /* mma, none: the tile's time per K step */
         double mem0 = lat + wave;
         for (int sk = 0; sk <= 5; sk++) {
+            if (sk == n_split) sk = 5; /* the remaining splits keep < 2 K tiles: on to stream-K */
             bool stream_k = sk == 5;
             int s = stream_k ? 1 : 1 << sk;
-            if (s > 1 && K / s < 2L * tk) continue;
             double ctas = tiles * s;
             /* stream-K: the tile work is spread evenly over the units (no wave
              * quantization) at the price of a fix-up pass */
-            double waves = ctas > units && stream_k ? tiles_per_unit * s : ceil(tiles_per_unit * s);
+            double waves = ctas > units && stream_k ? tiles_per_unit * s : ceil_pos(tiles_per_unit * s);
             double tile_t = systolic ? tile_s(hw, unit_rate, eff, tm, tn, k_steps[sk], load) : per_k * k_steps[sk];
             double compute = dmax(waves * (tile_t + wave) + fill, dq);
             double bytes = base_bytes + (s > 1 ? ws_bytes * s : 0);
