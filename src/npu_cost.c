@@ -89,9 +89,10 @@ static double feed_eff(double rate, double feed_Bps, double op_B_per_flop) {
 
 static long round_up(long x, long g) { return (x + g - 1) / g * g; }
 
-/* ceil() of a non-negative value below 2^62, inline: exactly ceil(), without the libm call
+/* ceil() of a non-negative value, inline: exactly ceil(), without the libm call
  * the hot loop would otherwise make per split (x86-64 without SSE4.1 has no rounding op) */
 static inline double ceil_pos(double x) {
+    if (!(x < 4e18)) return ceil(x); /* huge (or NaN): the cast would overflow */
     double t = (double)(long long)x;
     return t < x ? t + 1.0 : t;
 }
