@@ -3,7 +3,7 @@
  * physics (bytes over bandwidth, FLOPs over the datasheet peak), computed here
  * from the description, never from the code under test's own output. */
 #include "testutil.h"
-#include "npusim.h"
+#include "npu_all.h"
 
 #include <math.h>
 #include <stdio.h>

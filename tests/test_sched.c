@@ -5,7 +5,7 @@
  * formulas of the benchmark tools on hand-made records. Expected values are
  * worked out by hand in the comments. */
 #include "testutil.h"
-#include "npusim.h"
+#include "npu_all.h"
 #include "npu_serve.h"
 #include "npu_spec.h"
 #include "npu_steptab.h"

@@ -7,7 +7,7 @@
  * the datatype the chip runs 16-bit work in. Floors: decode = its DRAM bytes at the
  * peak bandwidth; prefill = its FLOPs at the dense peak of that datatype. Both with
  * the TDP throttle, as `npusim run` reports them. */
-#include "npusim.h"
+#include "npu_all.h"
 
 #include <stdio.h>
 #include <string.h>
