@@ -90,7 +90,10 @@ static npu_kcost cost_attention(const npu_hw *hw, const npu_kernel *k) {
         const double bq = 128; /* query rows per tile */
         double qblocks = ceil(k->q_len / bq);
         double ctas = (double)k->batch * k->heads * qblocks;
-        double longest = 2.0 * bq * k->kv_len * (k->head_dim + (k->v_dim > 0 ? k->v_dim : k->head_dim));
+        /* a tile sweeps its keys: all of them, or under a sliding window its
+         * queries' windows (at most window + bq keys) */
+        double keys = k->causal && k->window > 0 && k->window + bq < k->kv_len ? k->window + bq : k->kv_len;
+        double longest = 2.0 * bq * keys * (k->head_dim + (k->v_dim > 0 ? k->v_dim : k->head_dim));
         double busy = dmin(ctas, hw->units);
         double waves = ceil(ctas / hw->units);
         c.compute_s = dmax(k->flops / (busy * unit_rate), longest / unit_rate) +

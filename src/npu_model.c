@@ -75,7 +75,6 @@ int npu_model_check(const npu_model *m, const char *origin) {
         {"max_seq", m->max_seq, 1, NPU_MODEL_MAX_SEQ},
         {"sliding_window", m->sliding_window, 0, NPU_MODEL_MAX_SEQ},
         {"global_every", m->global_every, 0, m->layers},
-        {"parallel_norms", m->parallel_norms, 1, 2},
         {"moe.experts", m->moe.experts, 0, NPU_MODEL_MAX_EXPERTS},
         {"moe.shared_experts", m->moe.shared_experts, 0, NPU_MODEL_MAX_SHARED},
         {"moe.dense_layers", m->moe.dense_layers, 0, m->layers},
@@ -93,9 +92,9 @@ int npu_model_check(const npu_model *m, const char *origin) {
     if (e->experts > 0) {
         if (check_field(origin, "moe.top_k", e->top_k, 1, e->experts) ||
             check_field(origin, "moe.expert_ffn", e->expert_ffn, 1, NPU_MODEL_MAX_FFN) ||
-            check_field(origin, "moe.every", e->every, 1, m->layers) ||
-            check_field(origin, "moe.offset", e->offset, 0, e->every - 1) ||
-            (e->shared_experts > 0 && check_field(origin, "moe.shared_expert_ffn", e->shared_ffn, 1, NPU_MODEL_MAX_FFN)))
+            check_field(origin, "moe.every", e->every, 0, m->layers) ||
+            check_field(origin, "moe.offset", e->offset, 0, e->every > 1 ? e->every - 1 : 0) ||
+            check_field(origin, "moe.shared_expert_ffn", e->shared_ffn, 0, e->shared_experts > 0 ? NPU_MODEL_MAX_FFN : 0))
             return -1;
         if (e->shared_gate && e->shared_experts == 0) {
             npu_err("%s: moe.shared_gate without shared experts", origin);
@@ -136,10 +135,10 @@ int npu_model_check(const npu_model *m, const char *origin) {
         npu_err("%s: global_layers names layer %d of a %d-layer model", origin, global_bit, m->layers);
         return -1;
     }
-    if (check_real(origin, "rotary_fraction", m->rotary_frac, 0, 1, true) ||
+    if (check_real(origin, "rotary_fraction", m->rotary_frac, 0, 1, false) ||
         check_real(origin, "attn_softcap", m->attn_softcap, 0, 1e6, false) ||
         check_real(origin, "final_softcap", m->final_softcap, 0, 1e6, false) ||
-        check_real(origin, "logit_scale", m->logit_scale, 0, 1e6, true))
+        check_real(origin, "logit_scale", m->logit_scale, 0, 1e6, false))
         return -1;
     if ((unsigned)m->norm > NPU_NORM_LAYER || (unsigned)m->act > NPU_ACT_RELU || (unsigned)m->pos > NPU_POS_NONE ||
         (unsigned)m->norm_params > NPU_NORMP_NONE || (unsigned)m->norm_position > NPU_NORMPOS_SANDWICH ||
@@ -239,9 +238,9 @@ static int from_npusim(const cJSON *r, const char *origin, npu_model *m) {
         "global_layers", "moe", "mla", "params", "source", NULL};
     char norm[16] = "rmsnorm", act[16] = "silu", pos[16] = "rope", normp[16] = "", normpos[16] = "pre",
          qkn[16] = "none";
+    int par_norms = 1;
     m->max_seq = 4096;
     m->gated_mlp = true;
-    m->parallel_norms = 1;
     m->rotary_frac = 1;
     m->logit_scale = 1;
     if (npu_json_check_keys(r, keys, origin) ||
@@ -267,17 +266,18 @@ static int from_npusim(const cJSON *r, const char *origin, npu_model *m) {
         npu_json_str(r, "norm_params", normp, sizeof normp, false, origin) ||
         npu_json_str(r, "norm_position", normpos, sizeof normpos, false, origin) ||
         npu_json_bool(r, "parallel_block", &m->parallel_block, false, origin) ||
-        npu_json_int_range(r, "parallel_norms", &m->parallel_norms, false, 1, 2, origin) ||
+        npu_json_int_range(r, "parallel_norms", &par_norms, false, 1, 2, origin) ||
         npu_json_str(r, "qk_norm", qkn, sizeof qkn, false, origin) ||
-        npu_json_num_range(r, "rotary_fraction", &m->rotary_frac, false, 0, 1, origin) ||
+        npu_json_num_range(r, "rotary_fraction", &m->rotary_frac, false, 1e-9, 1, origin) ||
         npu_json_num_range(r, "attn_softcap", &m->attn_softcap, false, 0, 1e6, origin) ||
         npu_json_num_range(r, "final_softcap", &m->final_softcap, false, 0, 1e6, origin) ||
-        npu_json_num_range(r, "logit_scale", &m->logit_scale, false, 0, 1e6, origin) ||
+        npu_json_num_range(r, "logit_scale", &m->logit_scale, false, 1e-9, 1e6, origin) ||
         npu_json_int_range(r, "sliding_window", &m->sliding_window, false, 0, NPU_MODEL_MAX_SEQ, origin) ||
         npu_json_int_range(r, "global_every", &m->global_every, false, 0, NPU_MODEL_MAX_LAYERS, origin) ||
         read_layer_list(r, "global_layers", m->global_mask, origin) ||
         npu_json_str(r, "source", m->source, sizeof m->source, false, origin))
         return -1;
+    m->parallel_norm_each = par_norms == 2;
     int e;
     if ((e = parse_enum(norm, norm_names, 2, "norm", origin)) < 0) return -1;
     m->norm = (npu_norm)e;
@@ -312,7 +312,6 @@ static int from_npusim(const cJSON *r, const char *origin, npu_model *m) {
             npu_json_bool(moe, "shared_gate", &m->moe.shared_gate, false, where) ||
             read_layer_list(moe, "dense_list", m->moe.dense_mask, where))
             return -1;
-        if (m->moe.shared_experts > 0 && !m->moe.shared_ffn) m->moe.shared_ffn = m->moe.expert_ffn;
         if (m->moe.shared_experts == 0 && m->moe.shared_ffn) {
             npu_err("%s: shared_expert_ffn without shared_experts", where);
             return -1;
@@ -670,7 +669,6 @@ static int hf_moe(const cJSON *r, const char *origin, hf_family fam, npu_model *
         if (hf_int(r, "moe_layer_freq", &e->every, 1, 1, m->layers, origin)) return -1;
         e->offset = 0;
     }
-    if (e->shared_experts > 0 && !e->shared_ffn) e->shared_ffn = e->expert_ffn;
     if (!m->ffn) m->ffn = e->expert_ffn;
     return 0;
 }
@@ -801,11 +799,12 @@ static int from_hf_falcon(const cJSON *r, const char *origin, npu_model *m, cons
     m->head_dim = m->hidden / m->heads;
     int dflt_ffn = m->hidden <= NPU_MODEL_MAX_FFN / 4 ? 4 * m->hidden : NPU_MODEL_MAX_FFN;
     if (hf_int(r, "ffn_hidden_size", &m->ffn, dflt_ffn, 1, NPU_MODEL_MAX_FFN, origin)) return -1;
-    m->parallel_norms = 1;
     if (newarch) {
+        int lns = 2;
         if (hf_int(r, kk, &m->kv_heads, m->heads, 1, m->heads, origin) ||
-            hf_int(r, "num_ln_in_parallel_attn", &m->parallel_norms, 2, 1, 2, origin))
+            hf_int(r, "num_ln_in_parallel_attn", &lns, 2, 1, 2, origin))
             return -1;
+        m->parallel_norm_each = lns == 2;
     } else {
         m->kv_heads = mq ? 1 : m->heads;
     }
@@ -851,7 +850,7 @@ static int from_hf_neox(const cJSON *r, const char *origin, npu_model *m) {
     m->norm = NPU_NORM_LAYER;
     m->norm_params = NPU_NORMP_WEIGHT_BIAS;
     m->parallel_block = par;
-    m->parallel_norms = 2;
+    m->parallel_norm_each = true;
     m->gated_mlp = false;
     m->pos = NPU_POS_ROPE;
     m->attn_bias = m->attn_out_bias = ab;
@@ -977,7 +976,6 @@ static int from_hf(const cJSON *r, const char *origin, npu_model *m) {
     if (nm && nm[0]) npu_strlcpy(m->name, nm, sizeof m->name);
     else hf_default_name(origin, m->name, sizeof m->name);
     snprintf(m->source, sizeof m->source, "HuggingFace config %s (%s)", origin, a->arch ? a->arch : mt);
-    m->parallel_norms = 1;
     m->rotary_frac = 1;
     m->logit_scale = 1;
     const cJSON *body = r;
@@ -1090,18 +1088,18 @@ cJSON *npu_model_to_json(const npu_model *m) {
     cJSON_AddStringToObject(r, "activation", act_names[m->act]);
     cJSON_AddBoolToObject(r, "gated_mlp", m->gated_mlp);
     cJSON_AddStringToObject(r, "position", pos_names[m->pos]);
-    cJSON_AddNumberToObject(r, "rotary_fraction", m->rotary_frac);
+    cJSON_AddNumberToObject(r, "rotary_fraction", m->rotary_frac > 0 ? m->rotary_frac : 1);
     cJSON_AddBoolToObject(r, "tied_embeddings", m->tied_embeddings);
     cJSON_AddBoolToObject(r, "attn_bias", m->attn_bias);
     cJSON_AddBoolToObject(r, "attn_out_bias", m->attn_out_bias);
     cJSON_AddBoolToObject(r, "mlp_bias", m->mlp_bias);
     cJSON_AddBoolToObject(r, "lm_head_bias", m->lm_head_bias);
     cJSON_AddBoolToObject(r, "parallel_block", m->parallel_block);
-    cJSON_AddNumberToObject(r, "parallel_norms", m->parallel_norms);
+    cJSON_AddNumberToObject(r, "parallel_norms", m->parallel_norm_each ? 2 : 1);
     cJSON_AddStringToObject(r, "qk_norm", qknorm_names[m->qk_norm]);
     cJSON_AddNumberToObject(r, "attn_softcap", m->attn_softcap);
     cJSON_AddNumberToObject(r, "final_softcap", m->final_softcap);
-    cJSON_AddNumberToObject(r, "logit_scale", m->logit_scale);
+    cJSON_AddNumberToObject(r, "logit_scale", m->logit_scale > 0 ? m->logit_scale : 1);
     cJSON_AddNumberToObject(r, "sliding_window", m->sliding_window);
     cJSON_AddNumberToObject(r, "global_every", m->global_every);
     add_layer_list(r, "global_layers", m->global_mask);
@@ -1112,10 +1110,10 @@ cJSON *npu_model_to_json(const npu_model *m) {
         cJSON_AddNumberToObject(o, "top_k", e->top_k);
         cJSON_AddNumberToObject(o, "shared_experts", e->shared_experts);
         cJSON_AddNumberToObject(o, "expert_ffn", e->expert_ffn);
-        if (e->shared_experts > 0) cJSON_AddNumberToObject(o, "shared_expert_ffn", e->shared_ffn);
+        if (e->shared_experts > 0) cJSON_AddNumberToObject(o, "shared_expert_ffn", npu_model_shared_ffn(m));
         cJSON_AddBoolToObject(o, "shared_gate", e->shared_gate);
         cJSON_AddNumberToObject(o, "dense_layers", e->dense_layers);
-        cJSON_AddNumberToObject(o, "every", e->every);
+        cJSON_AddNumberToObject(o, "every", e->every > 1 ? e->every : 1);
         cJSON_AddNumberToObject(o, "offset", e->offset);
         add_layer_list(o, "dense_list", e->dense_mask);
     } else {
@@ -1139,6 +1137,8 @@ cJSON *npu_model_to_json(const npu_model *m) {
     return r;
 }
 
+int npu_model_shared_ffn(const npu_model *m) { return m->moe.shared_ffn > 0 ? m->moe.shared_ffn : m->moe.expert_ffn; }
+
 /* Parameters of one norm over `w` values. */
 static double norm_w(const npu_model *m, double w) {
     return m->norm_params == NPU_NORMP_NONE ? 0 : m->norm_params == NPU_NORMP_WEIGHT_BIAS ? 2.0 * w : w;
@@ -1146,7 +1146,7 @@ static double norm_w(const npu_model *m, double w) {
 
 int npu_model_layer_norms(const npu_model *m) {
     if (m->norm_position == NPU_NORMPOS_SANDWICH) return 4;
-    return m->parallel_block ? m->parallel_norms : 2;
+    return m->parallel_block ? 1 + m->parallel_norm_each : 2;
 }
 
 double npu_model_mlp_params(const npu_model *m, double ffn) {
@@ -1190,7 +1190,7 @@ double npu_model_moe_layer_params(const npu_model *m, bool active) {
     if (e->experts <= 0) return 0;
     double h = m->hidden;
     int n = active ? e->top_k : e->experts;
-    return n * npu_model_mlp_params(m, e->expert_ffn) + e->shared_experts * npu_model_mlp_params(m, e->shared_ffn) +
+    return n * npu_model_mlp_params(m, e->expert_ffn) + e->shared_experts * npu_model_mlp_params(m, npu_model_shared_ffn(m)) +
            h * e->experts + (e->shared_gate ? h : 0); /* router, shared-expert gate */
 }
 

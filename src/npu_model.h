@@ -35,9 +35,9 @@ typedef struct npu_moe {
      * MoE iff i >= dense_layers, i % every == offset and i is not in dense_mask.
      * Qwen2-MoE/Qwen3-MoE decoder_sparse_step N: every N, offset N-1 (plus
      * mlp_only_layers in dense_mask); DeepSeek moe_layer_freq N: every N, offset 0. */
-    int every;          /* 1 = every layer */
+    int every;          /* 0 or 1 = every layer */
     int offset;         /* 0 .. every-1 */
-    int shared_ffn;     /* intermediate size of one shared expert (Qwen2-MoE: its own width) */
+    int shared_ffn;     /* intermediate size of one shared expert (Qwen2-MoE: its own width); 0 = expert_ffn */
     bool shared_gate;   /* sigmoid(h x 1 gate) scales the shared experts' output (Qwen2-MoE) */
     unsigned char dense_mask[NPU_MODEL_MAX_LAYERS / 8]; /* bit i: layer i dense anyway */
 } npu_moe;
@@ -77,12 +77,12 @@ typedef struct npu_model {
     npu_norm_params norm_params;
     npu_norm_pos norm_position;
     bool parallel_block; /* GPT-J/NeoX/Falcon/Cohere: attention and MLP read the same input */
-    int parallel_norms;  /* parallel block: 1 norm feeding both branches, or 2 (NeoX, Falcon-40B) */
+    bool parallel_norm_each; /* parallel block: a norm per branch (NeoX, Falcon-40B); else one feeds both */
     npu_qk_norm qk_norm;
-    double rotary_frac;  /* share of head_dim that RoPE rotates (NeoX 0.25); 1 = all */
+    double rotary_frac;  /* share of head_dim that RoPE rotates (NeoX 0.25); 0 or 1 = all */
     double attn_softcap; /* attention scores -> cap x tanh(score / cap) before softmax; 0 = none */
     double final_softcap; /* the same on the output logits (Gemma 2); 0 = none */
-    double logit_scale;  /* output logits multiplied by it (Cohere); 1 = none */
+    double logit_scale;  /* output logits multiplied by it (Cohere); 0 or 1 = none */
     /* Attention pattern. sliding_window W > 0: the local layers attend to (and
      * cache) the last W tokens, the global ones to the whole context. Layer i
      * (0-based) is global iff global_every > 0 and (i + 1) % global_every == 0
@@ -176,6 +176,8 @@ double npu_model_mlp_params(const npu_model *m, double ffn);
 /* The MLP part of one MoE layer: routed experts (all, or top_k when `active`),
  * shared experts, router and shared-expert gate; 0 for a dense model. */
 double npu_model_moe_layer_params(const npu_model *m, bool active);
+/* Intermediate size of one shared expert (moe.shared_ffn, else expert_ffn). */
+int npu_model_shared_ffn(const npu_model *m);
 
 /* HuggingFace architectures (config.json `architectures[0]`) the reader takes. */
 int npu_model_hf_arch_count(void);
