@@ -100,8 +100,9 @@ int npu_model_check(const npu_model *m, const char *origin) {
             npu_err("%s: moe.shared_gate without shared experts", origin);
             return -1;
         }
-        if (dense_bit >= m->layers) {
-            npu_err("%s: moe.dense_list names layer %d of a %d-layer model", origin, dense_bit, m->layers);
+        int beyond = bit_next(e->dense_mask, m->layers);
+        if (beyond >= 0) {
+            npu_err("%s: moe.dense_list names layer %d of a %d-layer model", origin, beyond, m->layers);
             return -1;
         }
     } else if (e->top_k || e->expert_ffn || e->shared_experts || e->dense_layers || e->every > 1 || e->offset ||
@@ -131,8 +132,9 @@ int npu_model_check(const npu_model *m, const char *origin) {
         npu_err("%s: global_every / global_layers need a sliding_window", origin);
         return -1;
     }
-    if (global_bit >= m->layers) {
-        npu_err("%s: global_layers names layer %d of a %d-layer model", origin, global_bit, m->layers);
+    int beyond = bit_next(m->global_mask, m->layers);
+    if (beyond >= 0) {
+        npu_err("%s: global_layers names layer %d of a %d-layer model", origin, beyond, m->layers);
         return -1;
     }
     if (check_real(origin, "rotary_fraction", m->rotary_frac, 0, 1, false) ||

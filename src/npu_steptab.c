@@ -30,8 +30,9 @@ struct npu_steptab {
 
 typedef enum { PART_DENSE = 0, PART_HEAD, PART_ATTN } part_kind;
 
-static int is_head(const npu_kernel *k) {
-    return strcmp(k->name, "final_norm") == 0 || strcmp(k->name, "lm_head") == 0;
+static int is_head(const npu_kernel *k) { /* the output head and what runs on its logits */
+    return strcmp(k->name, "final_norm") == 0 || strcmp(k->name, "lm_head") == 0 ||
+           strcmp(k->name, "logit_softcap") == 0 || strcmp(k->name, "logit_scale") == 0;
 }
 
 /* THE one place where serving evaluates the core model. DENSE and HEAD build a
