@@ -608,7 +608,7 @@ static int hf_window(const cJSON *r, const char *origin, hf_family fam, npu_mode
             hf_int(r, hf_has(r, "sliding_window_pattern") ? "sliding_window_pattern" : "_sliding_window_pattern", &p,
                    6, 1, NPU_MODEL_MAX_LAYERS, origin))
             return -1;
-        m->global_every = p < m->layers ? p : m->layers;
+        m->global_every = p <= m->layers ? p : 0; /* a pattern longer than the model: no global layer */
         break;
     default:
         return 0;
@@ -894,6 +894,9 @@ static int from_hf_phi3_small(const cJSON *r, const char *origin, npu_model *m) 
     m->pos = NPU_POS_ROPE;
     m->attn_bias = m->attn_out_bias = m->mlp_bias = true;
     npu_strlcpy(m->family, "phi3small", sizeof m->family);
+    size_t n = strlen(m->source);
+    snprintf(m->source + n, sizeof m->source - n, "; block-sparse attention on %d of %d layers costed as dense",
+             m->layers - m->layers / dense_every, m->layers);
     return 0;
 }
 
