@@ -563,6 +563,22 @@ static void test_gemma2_window_costs(void **st) {
     free(r);
 }
 
+/* A prompt chunk of few tiles under a window: a tile sweeps at most window +
+ * 128 keys, not the whole context (256 queries after 65,280 cached tokens, one
+ * head: 2 tiles; window 1024 -> 1152 keys each instead of 65,536: 57x less). */
+static void test_windowed_tile(void **st) {
+    (void)st;
+    npu_hw hw;
+    assert_int_equal(npu_hw_load("h100-sxm", &hw), 0);
+    npu_kernel full = npu_kernel_attention(1, 1, 1, 128, 256, 65536, true, NPU_BF16, NPU_BF16);
+    npu_kernel win = full;
+    win.window = 1024;
+    win = npu_kernel_attention_reshape(&win, 1, 256, 65536, true);
+    assert_true(close_rel(win.flops, 2.0 * 256 * 256 * 1024, 1e-12));
+    double tf = npu_cost_kernel(&hw, &full, NPU_IN_STEP).compute_s, tw = npu_cost_kernel(&hw, &win, NPU_IN_STEP).compute_s;
+    assert_true(tw < tf / 20);
+}
+
 /* Gemma 3 KV cache per token, by hand. 27B: 62 layers, 16 KV heads x 128 x 2
  * (K and V) x 2 bytes = 8192 bytes per layer-token; at 128K (131072) tokens the
  * 10 global layers hold all of them, the 52 local ones 1024: 8192 x (10 x
@@ -793,7 +809,7 @@ int main(void) {
         cmocka_unit_test(test_round_trip),      cmocka_unit_test(test_gemma2_window_costs),
         cmocka_unit_test(test_gemma3_kv_bytes), cmocka_unit_test(test_window_models_conserve_work),
         cmocka_unit_test(test_e2e_across_window), cmocka_unit_test(test_steptab_windows),
-        cmocka_unit_test(test_kernels),
+        cmocka_unit_test(test_kernels),         cmocka_unit_test(test_windowed_tile),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
