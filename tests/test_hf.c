@@ -227,7 +227,7 @@ static const struct fixture {
     {"gpt-neox-20b", K_NEOX, 20554567680.0, 1, 0, 0, 20554567680.0},
     {"c4ai-command-r-v01", K_COHERE, 35e9, 1e9, 0, 0, 0},
     {"c4ai-command-r-plus", K_COHERE, 104e9, 1e9, 0, 0, 0},
-    {"olmo-7b-hf", K_OLMO, 7e9, 1e9, 0, 0, 0},
+    {"olmo-7b-hf", K_OLMO, 7e9, 1e9, 0, 0, 6888095744.0},
     {"olmo-2-1124-7b", K_OLMO2, 7e9, 1e9, 0, 0, 7298617344.0},
 };
 
@@ -272,7 +272,8 @@ static void test_counts(void **st) {
  *   11,765,788,416 and 27,009,002,240 with a 262,144-row embedding; the HF
  *   configs have 262,208 rows, 64 x hidden more. Non-embedding parts equal.
  * - Hub sizes of Falcon count the tied lm_head a second time: falcon-7b
- *   7,217,189,760 and falcon-180B 179,522,565,120 (safetensors totals).
+ *   7,217,189,760, falcon-40b 41,835,970,560 and falcon-180B 179,522,565,120
+ *   (safetensors totals).
  * - Pythia 6.9B: the paper's non-embedding count 6,444,163,072 (both
  *   embedding matrices out).
  * - Gemma 2 report non-embedding counts: 2,024,517,888 / 8,324,201,984 /
@@ -293,6 +294,10 @@ static void test_counts_other_conventions(void **st) {
     assert_true(npu_model_params(&m, false) + (double)m.vocab * m.hidden == 7217189760.0);
     assert_int_equal(npu_model_load(HF "falcon-180b", &m), 0);
     assert_true(npu_model_params(&m, false) + (double)m.vocab * m.hidden == 179522565120.0);
+    assert_int_equal(npu_model_load(HF "falcon-40b", &m), 0);
+    assert_true(npu_model_params(&m, false) + (double)m.vocab * m.hidden == 41835970560.0);
+    assert_int_equal(npu_model_load(HF "falcon-40b-refinedweb", &m), 0);
+    assert_true(npu_model_params(&m, false) + (double)m.vocab * m.hidden == 41835970560.0);
     assert_int_equal(npu_model_load(HF "pythia-6.9b", &m), 0); /* without embed_in and embed_out */
     assert_true(npu_model_params(&m, false) - 2.0 * m.vocab * m.hidden == 6444163072.0);
     static const struct { const char *dir; double nonemb; } g2[] = {
