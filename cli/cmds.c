@@ -267,14 +267,14 @@ const cli_cmd cli_cmd_op_copy = {
 /* ---- list, show ---- */
 
 static void list_models(FILE *out) {
-    fprintf(out, "%-18s %6s %7s %6s %4s %7s %8s %10s\n", "model", "layers", "hidden", "heads", "kv", "ffn", "vocab",
-            "params");
+    fprintf(out, "%-18s %6s %7s %6s %4s %7s %8s %10s %10s\n", "model", "layers", "hidden", "heads", "kv", "ffn",
+            "vocab", "params", "active");
     for (int i = 0; i < npu_model_preset_count(); i++) {
         npu_model m;
         if (npu_model_load(npu_model_preset_name(i), &m)) continue; /* presets load (tests/golden.sh) */
-        fprintf(out, "%-18s %6d %7d %6d %4d %7d %8d %9.2fB%s\n", m.name, m.layers, m.hidden, m.heads, m.kv_heads,
-                m.moe.experts ? m.moe.expert_ffn : m.ffn, m.vocab, npu_model_params(&m, false) / 1e9,
-                m.moe.experts ? " (MoE)" : "");
+        fprintf(out, "%-18s %6d %7d %6d %4d %7d %8d %9.2fB %9.2fB%s\n", m.name, m.layers, m.hidden, m.heads,
+                m.kv_heads, m.moe.experts ? m.moe.expert_ffn : m.ffn, m.vocab, npu_model_params(&m, false) / 1e9,
+                npu_model_params(&m, true) / 1e9, m.moe.experts ? " (MoE)" : "");
     }
 }
 

@@ -275,8 +275,11 @@ static npu_kcost cost_attention(const npu_hw *hw, const npu_kernel *k) {
         double ctas = (double)k->batch * k->heads * qblocks;
         /* a compiled many-core chip also splits the keys over idle units (flash-decoding
          * style, a combine pass after); a GPU kernel keeps one tile per (head, query block) */
-        double splits = hw->gpu_like ? 1 : dmax(1, dmin(ceil(k->kv_len / bq), floor(hw->units / ctas)));
-        double keys = ceil(k->kv_len / splits);
+        /* a tile sweeps its keys: all of them, or under a sliding window its
+         * queries' windows (at most window + bq keys) */
+        double kvl = k->causal && k->window > 0 && k->window + bq < k->kv_len ? k->window + bq : (double)k->kv_len;
+        double splits = hw->gpu_like ? 1 : dmax(1, dmin(ceil(kvl / bq), floor(hw->units / ctas)));
+        double keys = ceil(kvl / splits);
         ctas *= splits;
         if (splits > 1) c.overhead_s = e->kernel_us * 1e-6;
         double longest_f = 2.0 * bq * keys * (d + dv);

@@ -44,7 +44,8 @@ typedef struct npu_kernel {
     int batch, heads, kv_heads, head_dim, v_dim, latent;
     long q_len, kv_len; /* new tokens per sequence; tokens in its cache after them (decode: keys read) */
     bool causal;
-    long window;        /* causal: each query sees the last `window` keys only (sliding window); 0 = all */
+    long window;        /* the layers' sliding window: causal, each query sees the last `window` keys
+                         * only; a decode kernel's kv_len is already capped by it; 0 = all */
     npu_dtype kvdt;
     /* collective (NPU_KK_COMM): comm_bytes in npu_comm's size convention */
     npu_coll coll;
@@ -103,6 +104,11 @@ npu_kernel npu_kernel_attention_mla(int batch, int heads, int qk_dim, int v_dim,
 npu_kernel npu_kernel_attention_reshape(const npu_kernel *k, int batch, long q_len, long kv_len, bool causal);
 /* Attention kernel `k` moved to a new attended length, keeping any extra bytes it carries. */
 npu_kernel npu_kernel_attention_at(const npu_kernel *k, long kv_len);
+/* The soft-capping pass `sc` of attention kernel `was` (same count) for that
+ * attention moved to `now`: its work scales with the scores. */
+npu_kernel npu_kernel_softcap_at(const npu_kernel *sc, const npu_kernel *was, const npu_kernel *now);
+/* Is `k` the soft-capping pass the graph emits right after an attention kernel? */
+bool npu_kernel_is_softcap(const npu_kernel *k);
 npu_kernel npu_kernel_memory(const char *name, npu_kkind kind, double bytes, double flops);
 /* -1 + npu_err naming the field when a kernel's shape is not positive or its
  * FLOPs or bytes are not finite and non-negative (a dimension that wrapped in a

@@ -157,14 +157,18 @@ static double kernels_s(const npu_hw *hw, span s) {
  * (everything else in a decode step does not depend on the context). */
 static double decode_time_at(const npu_hw *hw, const npu_graph *g, const npu_step_result *base,
                              const npu_model *m, npu_plan p, long kv_len) {
+    (void)m;
     double t = base->time_s;
-    long eff_len = npu_plan_decode_kv_len(m, p, kv_len);
     for (int i = 0; i < g->n; i++) {
         const npu_kernel *k = &g->k[i];
         if (k->kind != NPU_KK_ATTN) continue;
-        npu_kernel moved = npu_kernel_attention_at(k, eff_len);
+        npu_kernel moved = npu_kernel_attention_at(k, npu_plan_decode_keys(p, k->window, kv_len)); /* its layers' window */
         npu_kcost c = npu_cost_kernel(hw, &moved, NPU_IN_STEP);
         t += (c.time_s - base->kc[i].time_s) * k->count;
+        if (i + 1 < g->n && npu_kernel_is_softcap(&g->k[i + 1])) { /* soft-capping grows with the scores too */
+            npu_kernel sc = npu_kernel_softcap_at(&g->k[i + 1], k, &moved);
+            t += (npu_cost_kernel(hw, &sc, NPU_IN_STEP).time_s - base->kc[i + 1].time_s) * g->k[i + 1].count;
+        }
     }
     return t;
 }
@@ -193,25 +197,10 @@ static double decode_step_s(const decode_run *d, long kv_len) {
 #define DECODE_EXACT 4096
 #define DECODE_SEGMENTS 512
 
-/* Sum of decode_step_s over kv_len = a..b. A step differs from another only in
- * its attention, whose time is piecewise linear in the context and flat past the
- * sliding window (npu_plan_decode_kv_len stops growing): the first DECODE_EXACT
- * steps are summed exactly, the rest of the growing part in DECODE_SEGMENTS equal
- * spans by the trapezoid rule (exact where the time is linear; tested against the
- * step-by-step sum), the flat part as one product. Cost: O(kernels), not O(output). */
-static double decode_sum_s(const decode_run *d, long a, long b) {
+/* Sum of decode_step_s over kv_len = a..b where it is linear, in
+ * DECODE_SEGMENTS equal spans by the trapezoid rule. */
+static double decode_trapezoid_s(const decode_run *d, long a, long b) {
     double sum = 0;
-    long exact_end = b - a < DECODE_EXACT ? b : a + DECODE_EXACT - 1;
-    for (long kv = a; kv <= exact_end; kv++) sum += decode_step_s(d, kv);
-    if (exact_end == b) return sum;
-    a = exact_end + 1;
-    long flat = d->m->sliding_window > 0 ? d->m->sliding_window : LONG_MAX; /* first kv_len of the flat part */
-    if (flat < a) flat = a;
-    if (flat <= b) {
-        sum += (double)(b - flat + 1) * decode_step_s(d, flat);
-        if (flat == a) return sum;
-        b = flat - 1;
-    }
     double span_tokens = (double)(b - a + 1) / DECODE_SEGMENTS;
     long lo = a;
     double f_lo = decode_step_s(d, lo);
@@ -224,6 +213,34 @@ static double decode_sum_s(const decode_run *d, long a, long b) {
         if (lo <= b) f_lo = decode_step_s(d, lo);
     }
     return sum;
+}
+
+/* Sum of decode_step_s over kv_len = a..b. A step differs from another only in
+ * its attention, whose time is piecewise linear in the context and flat past the
+ * sliding window when every layer has it (npu_model_kv_window); with local and
+ * global layers (Gemma 2/3) the local ones stop growing at the window, a kink
+ * between two linear pieces. The first DECODE_EXACT steps are summed exactly,
+ * the rest of the growing part piece by piece in DECODE_SEGMENTS equal spans by
+ * the trapezoid rule (exact where the time is linear; tested against the
+ * step-by-step sum), the flat part as one product. Cost: O(kernels), not O(output). */
+static double decode_sum_s(const decode_run *d, long a, long b) {
+    double sum = 0;
+    long exact_end = b - a < DECODE_EXACT ? b : a + DECODE_EXACT - 1;
+    for (long kv = a; kv <= exact_end; kv++) sum += decode_step_s(d, kv);
+    if (exact_end == b) return sum;
+    a = exact_end + 1;
+    long window = npu_model_kv_window(d->m);
+    long flat = window > 0 ? window : LONG_MAX; /* first kv_len of the flat part */
+    if (flat < a) flat = a;
+    if (flat <= b) {
+        sum += (double)(b - flat + 1) * decode_step_s(d, flat);
+        if (flat == a) return sum;
+        b = flat - 1;
+    }
+    long kink = d->m->sliding_window; /* the local layers' last growing step is kink - 1 */
+    if (window == 0 && kink > a && kink <= b)
+        return sum + decode_trapezoid_s(d, a, kink - 1) + decode_trapezoid_s(d, kink, b);
+    return sum + decode_trapezoid_s(d, a, b);
 }
 
 /* ---------------------------------------------------------------- runs */
@@ -279,7 +296,7 @@ static int offline_batch(const npu_model *m, const npu_hw *hw, const npu_run_cfg
     npu_plan pl = npu_plan_norm(c->plan);
     npu_mem_need q = npu_run_mem_need(c);
     double reserve = (double)q.kv_tokens; /* tokens each request holds */
-    if (m->sliding_window > 0 && reserve > m->sliding_window) reserve = m->sliding_window;
+    reserve = npu_model_kv_tokens(m, reserve); /* local layers stop at the sliding window */
     long adp = npu_plan_attn_dp(pl);
     /* largest b (sequences per attention group) with b reservations in the capacity
      * left beside the activations of b sequences' step */

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_ATTN 4        /* attention entries of one graph (dense and MoE layers) */
+#define MAX_ATTN 4        /* attention entries of one graph (dense and MoE layers, each local and global) */
 #define GRID_PER_OCT 64   /* log-grid points per doubling above NPU_STEPTAB_EXACT */
 #define GRID_OCTAVES 24   /* up to EXACT * 2^24 tokens */
 #define GRID_N (GRID_PER_OCT * GRID_OCTAVES + 2)
@@ -22,14 +22,17 @@ struct npu_steptab {
     int n_attn;
     npu_kernel attn[MAX_ATTN];        /* the graph's attention entries (heads per chip, kv dtype) */
     double attn_extra_B_per_tok[MAX_ATTN]; /* fused RoPE / KV-write bytes per new token */
+    bool has_softcap[MAX_ATTN];       /* a soft-capping pass follows the entry (Gemma 2) */
+    npu_kernel softcap[MAX_ATTN];     /* ... as the learning graph had it */
     memo dense[NPU_STEPTAB_EXACT + 1], head[NPU_STEPTAB_EXACT + 1];
     memo dense_grid[GRID_N], head_grid[GRID_N];
 };
 
 typedef enum { PART_DENSE = 0, PART_HEAD, PART_ATTN } part_kind;
 
-static int is_head(const npu_kernel *k) {
-    return strcmp(k->name, "final_norm") == 0 || strcmp(k->name, "lm_head") == 0;
+static int is_head(const npu_kernel *k) { /* the output head and what runs on its logits */
+    return strcmp(k->name, "final_norm") == 0 || strcmp(k->name, "lm_head") == 0 ||
+           strcmp(k->name, "logit_softcap") == 0 || strcmp(k->name, "logit_scale") == 0;
 }
 
 /* THE one place where serving evaluates the core model. DENSE and HEAD build a
@@ -45,7 +48,7 @@ static npu_step_cost core_part(const npu_steptab *t, part_kind part, long n, int
          * chunk attends causally within the window (the kernel's `window`) */
         const npu_kernel *tk = &t->attn[a];
         npu_plan pl = t->base.plan;
-        if (q <= 1) kv = npu_plan_decode_kv_len(&t->m, pl, kv);
+        if (q <= 1) kv = npu_plan_decode_keys(pl, tk->window, kv); /* the entry's layers' window */
         if (kv < q) kv = q;
         npu_kernel k = npu_kernel_attention_reshape(tk, (int)npu_plan_seqs_per_chip(pl, n), q, kv, q > 1);
         k.bytes += t->attn_extra_B_per_tok[a] * (double)k.batch * q;
@@ -58,6 +61,17 @@ static npu_step_cost core_part(const npu_steptab *t, part_kind part, long n, int
         c.compute_j = kc.compute_j * tk->count;
         c.other_j = (kc.energy_j - kc.compute_j - idle * kc.time_s) * tk->count;
         if (kc.bound == NPU_BOUND_COMPUTE) c.cb_s = c.time_s;
+        if (t->has_softcap[a]) { /* its work grows with the scores, as attention's */
+            npu_kernel sc = npu_kernel_softcap_at(&t->softcap[a], tk, &k);
+            npu_kcost sk = npu_cost_kernel(&t->hw, &sc, NPU_IN_STEP);
+            npu_power_kernel(&t->hw, &sc, &sk);
+            c.time_s += sk.time_s * tk->count;
+            c.flops += sc.flops * tk->count;
+            c.bytes += sc.bytes * tk->count;
+            c.compute_j += sk.compute_j * tk->count;
+            c.other_j += (sk.energy_j - sk.compute_j - idle * sk.time_s) * tk->count;
+            if (sk.bound == NPU_BOUND_COMPUTE) c.cb_s += sk.time_s * tk->count;
+        }
         return c;
     }
     npu_step_cfg s = t->base;
@@ -73,7 +87,7 @@ static npu_step_cost core_part(const npu_steptab *t, part_kind part, long n, int
     for (int i = 0; i < g.n; i++) {
         const npu_kernel *k = &g.k[i];
         const npu_kcost *kc = &r.kc[i];
-        if (k->kind == NPU_KK_ATTN || is_head(k) != (part == PART_HEAD)) continue;
+        if (k->kind == NPU_KK_ATTN || npu_kernel_is_softcap(k) || is_head(k) != (part == PART_HEAD)) continue;
         c.time_s += kc->time_s * k->count;
         c.flops += k->flops * k->count;
         c.bytes += k->bytes * k->count;
@@ -111,9 +125,10 @@ int npu_steptab_create(const npu_model *m, const npu_hw *hw, const npu_step_cfg 
         const npu_kernel *k = &g.k[i];
         if (k->kind != NPU_KK_ATTN) continue;
         npu_kernel plain = npu_kernel_attention_reshape(k, k->batch, k->q_len, k->kv_len, k->causal);
-        t->attn[t->n_attn] = *k;
-        t->attn[t->n_attn].window = m->sliding_window; /* prompt chunks attend within it */
+        t->attn[t->n_attn] = *k; /* its window: its layers' (prompt chunks attend within it) */
         t->attn_extra_B_per_tok[t->n_attn] = (k->bytes - plain.bytes) / ((double)k->batch * k->q_len);
+        t->has_softcap[t->n_attn] = i + 1 < g.n && npu_kernel_is_softcap(&g.k[i + 1]);
+        if (t->has_softcap[t->n_attn]) t->softcap[t->n_attn] = g.k[i + 1];
         t->n_attn++;
     }
     for (int i = 0; i <= NPU_STEPTAB_EXACT; i++) t->dense[i].time_s = t->head[i].time_s = -1;
