@@ -15,7 +15,8 @@ OBJ     := $(SRC:src/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/presets_gen.o
 CLI_SRC := $(wildcard cli/*.c)
 CLI_OBJ := $(CLI_SRC:cli/%.c=$(BUILD)/obj/cli_%.o)
 TESTS   := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
-PRESETS := presets/memory.json $(sort $(wildcard presets/hw/*.json)) $(sort $(wildcard presets/model/*.json))
+PRESETS := presets/memory.json $(sort $(wildcard presets/hw/*.json)) $(sort $(wildcard presets/model/*.json)) \
+           $(sort $(wildcard presets/engine/*.json))
 
 .PHONY: all deps demo test unit golden check-accuracy bench asan clean FORCE
 all: $(BUILD)/npusim
@@ -34,7 +35,8 @@ $(BUILD)/embed: tools/embed.c
 
 $(BUILD)/gen/presets_gen.c: $(BUILD)/embed $(PRESETS)
 	@mkdir -p $(@D)
-	$(BUILD)/embed $@ presets/memory.json -- $(sort $(wildcard presets/hw/*.json)) -- $(sort $(wildcard presets/model/*.json))
+	$(BUILD)/embed $@ presets/memory.json -- $(sort $(wildcard presets/hw/*.json)) -- $(sort $(wildcard presets/model/*.json)) \
+		-- $(sort $(wildcard presets/engine/*.json))
 
 $(BUILD)/obj/presets_gen.o: $(BUILD)/gen/presets_gen.c src/npu_preset.h
 	@mkdir -p $(@D)

@@ -19,7 +19,8 @@ static void print_table(const npu_model *m, const npu_hw *hw, const npu_planner_
     int feasible = 0, shown = 0, best = -1;
     for (int i = 0; i < ne; i++)
         if (ev[i].feasible) feasible++, best = best < 0 ? i : best;
-    printf("npusim plan: %s on %d x %s, input %ld, output %ld\n", m->name, c->chips, hw->name, c->input, c->output);
+    printf("npusim plan: %s on %d x %s, input %ld, output %ld, engine %s\n", m->name, c->chips, hw->name, c->input,
+           c->output, c->engine ? c->engine->name : "ideal");
     if (isfinite(pr->max_ttft_s) && pr->max_ttft_s > 0)
         printf("bounds: TTFT <= %g ms%s", pr->max_ttft_s * 1e3,
                pr->ttft_default ? " (the default; --max-ttft MS sets another, 0 none)" : "");
@@ -73,6 +74,9 @@ static int cmd_plan(const cli_args *a) {
     }
     c.max_tpot_s = cli_num(a, O_MAX_TPOT) / 1e3;
     long top = (long)cli_int(a, O_TOP);
+    npu_engine eng;
+    if (cli_engine(a, &eng)) return cli_fail();
+    c.engine = &eng;
     npu_model m;
     npu_hw hw;
     if (npu_model_load(cli_str(a, O_MODEL), &m) || npu_hw_load(cli_str(a, O_HW), &hw)) return cli_fail();
@@ -88,6 +92,7 @@ static int cmd_plan(const cli_args *a) {
         cJSON *j = cJSON_CreateObject();
         cJSON_AddStringToObject(j, "model", m.name);
         cJSON_AddStringToObject(j, "hw", hw.name);
+        cJSON_AddStringToObject(j, "engine", eng.name);
         cJSON_AddNumberToObject(j, "chips", c.chips);
         cJSON_AddNumberToObject(j, "input", (double)c.input);
         cJSON_AddNumberToObject(j, "output", (double)c.output);
@@ -128,7 +133,7 @@ static int cmd_plan(const cli_args *a) {
 
 static const cli_use plan_opts[] = {
     {O_MODEL, CLI_REQ}, {O_HW, CLI_REQ}, {O_CHIPS, CLI_REQ}, {O_INPUT, .def = "1024"}, {O_OUTPUT, .def = "256"},
-    {O_MAX_TTFT, .note = "default: the planner's stated bound (2000 ms); 0 = none"}, {O_MAX_TPOT}, CLI_USE_DTYPES, {O_STACK}, {O_MAX_BATCH}, {O_MOE_SKEW},
+    {O_MAX_TTFT, .note = "default: the planner's stated bound (2000 ms); 0 = none"}, {O_MAX_TPOT}, CLI_USE_DTYPES, {O_STACK}, {O_ENGINE}, {O_MAX_BATCH}, {O_MOE_SKEW},
     {O_TOP, .def = "8", .note = "feasible plans in the table; --json lists all"}, {O_JSON},
 };
 const cli_cmd cli_cmd_plan = {

@@ -61,7 +61,7 @@ void cli_plan(const cli_args *a, npu_plan *p) {
 }
 
 int cli_engine(const cli_args *a, npu_engine *e) {
-    if (npu_engine_find(cli_str(a, O_ENGINE), e)) {
+    if (npu_engine_load(cli_str(a, O_ENGINE), e)) {
         char m[300];
         npu_strlcpy(m, npu_errmsg(), sizeof m);
         npu_err("option '--engine': %s", m);
@@ -126,7 +126,7 @@ static const cli_use run_opts[] = {
     {O_SEQ, .note = "--phase prefill"}, {O_CTX, .note = "--phase decode"},
     {O_INPUT, .note = "--phase e2e and offline"}, {O_OUTPUT, .note = "--phase e2e and offline"},
     {O_STACK}, CLI_USE_DTYPES, CLI_USE_PLAN, {O_MOE_SKEW},
-    {O_ENGINE, .note = "--phase offline"}, {O_JSON}, {O_CSV}, CLI_USE_TCO,
+    {O_ENGINE, .note = "every phase"}, {O_JSON}, {O_CSV}, CLI_USE_TCO,
 };
 const cli_cmd cli_cmd_run = {
     "run", NULL, 0, 0, "time a prefill, a decode step, a batch end to end, or the offline steady state",
@@ -241,27 +241,54 @@ static void list_memory(void) {
     }
 }
 
+/* Engine profiles: releases with their key mechanisms, then the aliases. */
+static int list_engines(void) {
+    printf("%-22s %-34s %-14s %-15s %-10s %-15s %8s %8s  %s\n", "engine", "product", "releases", "decode GQA",
+           "graphs", "host overlap", "step us", "seq us", "scheduler");
+    for (int i = 0; i < npu_engine_preset_count(); i++) {
+        const char *n = npu_engine_preset_name(i);
+        if (npu_engine_alias_target(n)) continue;
+        npu_engine e;
+        if (npu_engine_load(n, &e)) return cli_fail(); /* presets load (tests/golden_engine.sh) */
+        printf("%-22s %-34.34s %-14.14s %-15s %-10s %-15s %8.0f %8.1f  %s\n", e.name, e.product, e.releases,
+               npu_engine_gqa_names[e.gqa], npu_engine_graphs_names[e.graphs], npu_engine_overlap_names[e.overlap],
+               e.step_us, e.seq_us, npu_engine_policy_names[e.sched.policy]);
+    }
+    printf("\naliases (the newest modelled release):");
+    for (int i = 0; i < npu_engine_preset_count(); i++) {
+        const char *n = npu_engine_preset_name(i), *t = npu_engine_alias_target(n);
+        if (t) printf(" %s=%s", n, t);
+    }
+    printf("\ndefault: %s (npusim show engine NAME prints a profile with every source)\n", NPU_ENGINE_DEFAULT);
+    return 0;
+}
+
 static int cmd_list(const cli_args *a) {
-    static const char *const what[] = {"models", "hw", "memory", "process"};
-    int w = cli_pick(a->pos[0], what, 4, "list");
+    static const char *const what[] = {"models", "hw", "memory", "process", "engines"};
+    int w = cli_pick(a->pos[0], what, 5, "list");
     if (w < 0) return cli_fail();
     if (w == 0) list_models();
     else if (w == 1) list_hw();
     else if (w == 2) list_memory();
+    else if (w == 4) return list_engines();
     else return cmd_list_process();
     return 0;
 }
 
 const cli_cmd cli_cmd_list = {
-    "list", "models|hw|memory|process", 1, 1, "list the presets: models, chips, memory technologies, processes",
+    "list", "models|hw|memory|process|engines", 1, 1,
+    "list the presets: models, chips, memory technologies, processes, serving engines",
     "Memory capacities are in GiB (2^30 bytes), bandwidths in GB/s (1e9 bytes/s).", NULL, 0, cmd_list};
 
 static int cmd_show(const cli_args *a) {
-    static const char *const what[] = {"model", "hw"};
-    int w = cli_pick(a->pos[0], what, 2, "show");
+    static const char *const what[] = {"model", "hw", "engine"};
+    int w = cli_pick(a->pos[0], what, 3, "show");
     if (w < 0) return cli_fail();
     cJSON *j;
-    if (w == 0) {
+    if (w == 2) {
+        npu_engine e; /* validates the whole profile */
+        if (npu_engine_load(a->pos[1], &e) || !(j = npu_engine_profile_json(a->pos[1]))) return cli_fail();
+    } else if (w == 0) {
         npu_model m;
         if (npu_model_load(a->pos[1], &m)) return cli_fail();
         j = npu_model_to_json(&m);
@@ -275,7 +302,10 @@ static int cmd_show(const cli_args *a) {
 }
 
 const cli_cmd cli_cmd_show = {
-    "show", "model|hw NAME|FILE", 2, 2, "print a model or chip description as JSON (edit it, then --hw FILE)", NULL,
+    "show", "model|hw|engine NAME|FILE", 2, 2,
+    "print a model, chip or engine description as JSON (edit it, then --hw FILE or --engine FILE)",
+    "An engine profile is printed resolved through its base, every field with its source and tag\n"
+    "and the profile that set it (\"from\").",
     NULL, 0, cmd_show};
 
 /* ---- dispatch ---- */

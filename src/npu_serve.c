@@ -23,7 +23,7 @@ void npu_serve_defaults(npu_serve_cfg *c) {
     c->chunk = 2048;
     c->block_size = 16;
     c->kv_mem_frac = NPU_KV_MEM_FRACTION;
-    c->engine = npu_engine_default;
+    c->engine = *npu_engine_default();
     c->requests = 1000;
     c->seed = 1;
 }
@@ -121,6 +121,7 @@ typedef struct replica {
     int static_on;        /* static: a batch is running */
     long static_pad, static_step;
     double link_free_s;   /* disagg prefill: outgoing link busy until */
+    double deliver_s;     /* its running step's tokens reach the clients this long after it ends (npu_engine) */
     npu_replica_use use;
 } replica;
 
@@ -159,6 +160,7 @@ typedef struct sim {
     long next_progress;
     npu_stats_counts cnt;
     char reject_reason[160];
+    double deliver_s;          /* while a step ends: its tokens' delivery after now (npu_engine) */
 } sim;
 
 /* A scheduler's operations (the table is with the schedulers below). */
@@ -296,12 +298,13 @@ static void progress(sim *s) {
 }
 
 static void next_closed_arrival(sim *s) {
-    if (s->c->wl.arrival == NPU_ARRIVE_CLOSED && s->issued < s->n) ev_push(s, s->now, EV_ARRIVAL, (int32_t)s->issued++);
+    if (s->c->wl.arrival == NPU_ARRIVE_CLOSED && s->issued < s->n)
+        ev_push(s, s->now + s->deliver_s, EV_ARRIVAL, (int32_t)s->issued++);
 }
 
 static void finish(sim *s, sreq *q) {
     q->phase = PH_DONE;
-    q->finish_s = s->now;
+    q->finish_s = s->now + s->deliver_s;
     s->finished++;
     next_closed_arrival(s);
     progress(s);
@@ -380,7 +383,7 @@ static void preempt(sim *s, replica *r) {
 }
 
 static void emit_first(sim *s, sreq *q) {
-    if (q->gen == 0) q->first_s = s->now;
+    if (q->gen == 0) q->first_s = s->now + s->deliver_s;
     if (q->gen < q->output) q->gen++, s->cnt.tokens_emitted++;
 }
 
@@ -596,20 +599,18 @@ _Static_assert(NPU_SCHED_COUNT == 4, "a scheduler needs its row in sched_table")
 
 /* ---------------------------------------------------------------- steps */
 
-/* Wall time of an engine step around its kernels: the ONE place to apply an
- * engine runtime model (per-step and per-sequence host time, kernel slowdown,
- * the collectives the chip hides). */
-static double engine_step_s(const npu_serve_cfg *c, const replica *r, const npu_step_cost *sc, int seqs) {
-    return npu_engine_step_s(&c->engine, sc->time_s, sc->comm_s, npu_comm_overlap(r->pool->hw), seqs) +
-           c->step_overhead_s;
-}
+/* Wall time of an engine step around its kernels: the engine's step rule
+ * (npu_engine_step, applied by the step table: host time, launches, the
+ * collectives it hides), plus any extra time per step. */
+static double engine_step_s(const npu_serve_cfg *c, const npu_step_cost *sc) { return sc->wall_s + c->step_overhead_s; }
 
 static void try_start(sim *s, replica *r) {
     if (r->busy) return;
     npu_step_shape sh = {0};
     if (!s->ops->form(s, r, &sh)) return;
     npu_step_cost sc = npu_steptab_cost(r->tab, &sh);
-    double dt = engine_step_s(s->c, r, &sc, sh.dec_batch + sh.pf_n);
+    double dt = engine_step_s(s->c, &sc);
+    r->deliver_s = sc.deliver_s;
     r->busy = true;
     r->use.busy_s += dt, r->use.steps++, r->use.flops += sc.flops, r->use.bytes += sc.bytes;
     /* sc is one chip; engine time beyond the kernels is spent at idle power */
@@ -619,7 +620,9 @@ static void try_start(sim *s, replica *r) {
 
 static void step_end(sim *s, replica *r) {
     r->busy = false;
+    s->deliver_s = r->deliver_s; /* the step's tokens reach their clients after the engine's delivery time */
     s->ops->end(s, r);
+    s->deliver_s = 0;
     try_start(s, r);
 }
 
@@ -845,9 +848,9 @@ out:
 
 static int make_tabs(const npu_serve_cfg *c, npu_steptab **main_tab, npu_steptab **pf_tab) {
     *main_tab = *pf_tab = NULL;
-    if (npu_steptab_create(c->pool.model, c->pool.hw, &c->pool.step, main_tab)) return -1;
+    if (npu_steptab_create_engine(c->pool.model, c->pool.hw, &c->pool.step, &c->engine, main_tab)) return -1;
     if (sched_table[c->sched].two_pools &&
-        npu_steptab_create(c->prefill.model, c->prefill.hw, &c->prefill.step, pf_tab)) {
+        npu_steptab_create_engine(c->prefill.model, c->prefill.hw, &c->prefill.step, &c->engine, pf_tab)) {
         npu_steptab_free(*main_tab);
         return -1;
     }
