@@ -63,6 +63,7 @@ static const field fields[] = {
     {"launch", "pad_to_graph", F_BOOL, OFF(pad_to_graph)},
     {"launch", "host_enqueue_us", F_NUM, OFF(enqueue_us), 0, 1e5, .unit = "us per kernel"},
     {"host", "step_us", F_NUM, OFF(step_us), 0, 1e8, .unit = "us per step"},
+    {"host", "rank_us", F_NUM, OFF(rank_us), 0, 1e7, .unit = "us per step per parallel rank beyond the first"},
     {"host", "seq_us", F_NUM, OFF(seq_us), 0, 1e6, .unit = "us per sequence per step"},
     {"host", "prefill_us", F_NUM, OFF(prefill_us), 0, 1e8, .unit = "us per prompt"},
     {"host", "overlap", F_ENUM, OFF(overlap), NAMES(npu_engine_overlap_names)},
@@ -78,6 +79,7 @@ static const field fields[] = {
     {"scheduler", "preemption", F_ENUM, OFF(sched.preemption), NAMES(npu_engine_preempt_names)},
     {"scheduler", "prefix_cache", F_BOOL, OFF(sched.prefix_cache)},
     {"comm", "overlap", F_OVERLAP, OFF(comm_overlap), 0, 1, .unit = "fraction of collective time hidden, or \"chip\""},
+    {"comm", "collective_us", F_NUM, OFF(collective_us), 0, 1e5, .unit = "us per collective call"},
     {"comm", "fused_allreduce_norm", F_BOOL, OFF(fused_ar_norm)},
     {"moe", "kernel", F_ENUMBOOL, OFF(moe_per_expert), NAMES(moe_kernel_names)},
     {"speculative", "methods", F_INFO},
@@ -390,11 +392,14 @@ static cJSON *resolve(const char *name, int depth, char *release, size_t cap) {
     for (cJSON *g = root->child; g; g = g->next) {
         if (!cJSON_IsObject(g)) continue;
         for (cJSON *leaf = g->child; leaf; leaf = leaf->next) {
-            if (!cJSON_IsObject(leaf)) { /* a bare value: make it a leaf */
-                cJSON *obj = cJSON_CreateObject();
-                cJSON_AddItemToObject(obj, "value", cJSON_Duplicate(leaf, 1));
-                cJSON_ReplaceItemViaPointer(g, leaf, obj);
-                leaf = obj;
+            if (!cJSON_IsObject(leaf)) { /* a bare value: make it a leaf {"value": ...} in place */
+                cJSON *v = cJSON_Duplicate(leaf, 1);
+                if (leaf->valuestring) cJSON_free(leaf->valuestring);
+                leaf->valuestring = NULL;
+                cJSON_Delete(leaf->child); /* an array's items (the list) */
+                leaf->type = cJSON_Object;
+                leaf->child = NULL;
+                cJSON_AddItemToObject(leaf, "value", v);
             }
             cJSON_DeleteItemFromObjectCaseSensitive(leaf, "from");
             cJSON_AddStringToObject(leaf, "from", nm->valuestring);
@@ -587,10 +592,11 @@ npu_engine_step_out npu_engine_step(const npu_engine *e, const npu_engine_step_i
         o.host_s = 0, o.step_s = o.gpu_s, o.deliver_s = 0;
         return o;
     }
+    o.gpu_s += in->collectives * e->collective_us * 1e-6;
     double enqueue = in->launches * e->enqueue_us * 1e-6; /* the GPU cannot run ahead of the host's launches */
     if (enqueue > o.gpu_s) o.gpu_s = enqueue;
     int ms = e->sched.multi_step > 0 ? e->sched.multi_step : 1;
-    double sched = e->step_us * 1e-6 / ms;
+    double sched = (e->step_us + e->rank_us * (in->ranks > 1 ? in->ranks - 1 : 0)) * 1e-6 / ms;
     double per = (e->seq_us * in->seqs + e->prefill_us * in->prompts) * 1e-6;
     o.host_s = sched + per;
     switch (e->overlap) {

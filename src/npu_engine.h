@@ -147,11 +147,15 @@ typedef struct npu_engine {
     double enqueue_us;       /* host time to enqueue one kernel that is not replayed from a graph, us */
     /* host */
     double step_us;          /* per step: scheduling, input preparation, synchronisation, us */
+    double rank_us;          /* per step and per parallel rank beyond the first: every rank's process
+                              * runs the step's host work and the ranks synchronise before each step, us */
     double seq_us;           /* per sequence in the step: bookkeeping, stop checks, outputs, us */
     double prefill_us;       /* per prompt (chunk) started in the step: context setup, us */
     npu_engine_overlap overlap;
     /* collectives */
     double comm_overlap;     /* share of collective time hidden behind compute; < 0 = the chip's links.overlap */
+    double collective_us;    /* device time each collective call takes beyond the collective model's (the
+                              * engine's own all-reduce: launch, flag barriers, fallback), us */
     /* memory */
     double reserve_GB;       /* per chip: runtime, CUDA graphs, library workspaces, GB (1e9 bytes) */
     long workspace_tokens;   /* activation workspace sized for this many tokens per step (0 = the step's own) */
@@ -205,6 +209,8 @@ typedef struct npu_engine_step_in {
     double launches;    /* kernels the host enqueues (0 for a replayed graph) */
     double seqs;        /* sequences in the step */
     double prompts;     /* prompts (or chunks) started in the step */
+    int ranks;          /* chips (processes) of the replica that step together (0 or 1 = one) */
+    double collectives; /* collective calls of the step (one chip) */
 } npu_engine_step_in;
 
 typedef struct npu_engine_step_out {
@@ -217,7 +223,7 @@ typedef struct npu_engine_step_out {
 
 /* The step rule. hidden = min(comm_s x overlap, kernels_s - comm_s);
  *   gpu  = max(kernels_s - hidden, launches x enqueue_us)
- *   host = step_us / multi_step + seq_us x seqs + prefill_us x prompts
+ *   host = (step_us + rank_us x (ranks - 1)) / multi_step + seq_us x seqs + prefill_us x prompts
  *   step = gpu + host                                   (overlap none)
  *        = step_us / multi_step + max(gpu, host - step_us / multi_step)  (async_output)
  *        = max(gpu, host)                               (one_step_ahead)

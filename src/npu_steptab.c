@@ -85,7 +85,7 @@ static npu_step_cost core_part(const npu_steptab *t, part_kind part, long n, int
         c.compute_j += kc->compute_j * k->count;
         c.other_j += (kc->energy_j - kc->compute_j - idle * kc->time_s) * k->count;
         if (kc->bound == NPU_BOUND_COMPUTE) c.cb_s += kc->time_s * k->count;
-        if (k->kind == NPU_KK_COMM) c.comm_s += kc->time_s * k->count;
+        if (k->kind == NPU_KK_COMM) c.comm_s += kc->time_s * k->count, c.collectives += k->count;
     }
     return c;
 }
@@ -164,13 +164,14 @@ static npu_step_cost lookup(npu_steptab *t, part_kind part, long n) {
     c.cb_s = a.cb_s + w * (b.cb_s - a.cb_s);
     c.comm_s = a.comm_s + w * (b.comm_s - a.comm_s);
     c.launches = a.launches + w * (b.launches - a.launches);
+    c.collectives = a.collectives; /* a step's collective calls do not depend on its tokens */
     return c;
 }
 
 static void add(npu_step_cost *a, npu_step_cost b) {
     a->time_s += b.time_s, a->flops += b.flops, a->bytes += b.bytes;
     a->compute_j += b.compute_j, a->other_j += b.other_j, a->cb_s += b.cb_s, a->comm_s += b.comm_s;
-    a->launches += b.launches;
+    a->launches += b.launches, a->collectives += b.collectives;
 }
 
 /* The TDP throttle of the whole step (npu_power_step_totals, the rule
@@ -180,7 +181,8 @@ static npu_step_cost finish(const npu_steptab *t, npu_step_cost c, double host_l
     npu_power_sum p = npu_power_step_totals(&t->hw, c.time_s, c.cb_s, c.compute_j, c.other_j);
     c.time_s = p.time_s, c.compute_j = p.compute_j, c.energy_j = p.energy_j, c.clock_frac = p.clock_frac;
     npu_engine_step_in in = {.kernels_s = c.time_s, .comm_s = c.comm_s, .launches = host_launches,
-                             .seqs = (double)s->dec_batch + s->pf_n, .prompts = s->pf_n};
+                             .seqs = (double)s->dec_batch + s->pf_n, .prompts = s->pf_n,
+                             .ranks = npu_plan_replica_chips(t->base.plan), .collectives = c.collectives};
     npu_engine_step_out o = npu_engine_step(&t->e, &in, npu_comm_overlap(&t->hw));
     c.wall_s = o.step_s, c.host_s = o.host_s, c.deliver_s = o.deliver_s;
     return c;

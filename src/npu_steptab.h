@@ -59,6 +59,7 @@ typedef struct npu_step_cost {
     double cb_s;      /* time of the compute-bound kernels at full clock */
     double comm_s;    /* time of the collectives */
     double launches;  /* device kernels of the step, count-weighted */
+    double collectives; /* collective calls of the step, count-weighted */
     double energy_j;  /* one chip over the step, idle power included (npu_steptab_cost) */
     double clock_frac;/* TDP throttle of the step (1 = none) */
     /* the engine's step rule (npu_engine_step) on these kernels */
