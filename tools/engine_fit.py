@@ -13,7 +13,7 @@ Prints the fitted values, the rows seen and the residual (MAPE, bias, and by
 shape/TP), ready to be copied into the profile's "fitted" objects.
 
 Usage: tools/engine_fit.py FIT [--npusim build/npusim] [--start V,...]
-  FIT: trtllm-0.13 | trtllm-0.20 | llamacpp | habana
+  FIT: trtllm-0.13 | trtllm-0.20 | llamacpp
 """
 import argparse, collections, json, os, sys, tempfile
 
@@ -29,7 +29,6 @@ FITS = {
                     [("host", "step_us", 3000, 2000), ("comm", "collective_us", 50, 50), ("host", "seq_us", 10, 10),
                      ("memory", "reserve_gb", 4, 2)]),
     "llamacpp": ("llamacpp-metal-2024", "llamacpp-metal-2024 host.step_us", [("host", "step_us", 500, 500)]),
-    "habana": ("optimum-habana-1.18", "optimum-habana-1.18 host.step_us", [("host", "step_us", 200, 200)]),
 }
 
 
