@@ -55,6 +55,7 @@ static const field fields[] = {
     {"memory", "kv_fraction", F_NUM, OFF(sched.kv_fraction), 0, 1, true, .unit = "fraction"},
     {"memory", "kv_fraction_basis", F_ENUM, OFF(sched.kv_basis), NAMES(npu_engine_kv_basis_names)},
     {"memory", "reserve_gb", F_NUM, OFF(reserve_GB), 0, 10000, .unit = "GB per chip"},
+    {"memory", "reserve_frac", F_NUM, OFF(reserve_frac), 0, 0.9, .unit = "fraction of the chip's memory"},
     {"memory", "workspace_tokens", F_LONG, OFF(workspace_tokens), 0, 1e9, .unit = "tokens"},
     {"launch", "graphs", F_ENUM, OFF(graphs), NAMES(npu_engine_graphs_names)},
     {"launch", "graph_max_batch", F_INT, OFF(graph_max_batch), 0, 1e7, .unit = "sequences or tokens"},
@@ -80,6 +81,7 @@ static const field fields[] = {
     {"scheduler", "prefix_cache", F_BOOL, OFF(sched.prefix_cache)},
     {"comm", "overlap", F_OVERLAP, OFF(comm_overlap), 0, 1, .unit = "fraction of collective time hidden, or \"chip\""},
     {"comm", "collective_us", F_NUM, OFF(collective_us), 0, 1e5, .unit = "us per collective call"},
+    {"comm", "bandwidth_eff", F_NUM, OFF(comm_bw_eff), 0, 1, true, .unit = "share of the collective model's bandwidth"},
     {"comm", "fused_allreduce_norm", F_BOOL, OFF(fused_ar_norm)},
     {"moe", "kernel", F_ENUMBOOL, OFF(moe_per_expert), NAMES(moe_kernel_names)},
     {"speculative", "methods", F_INFO},
@@ -409,10 +411,12 @@ static cJSON *resolve(const char *name, int depth, char *release, size_t cap) {
     if (!base) return root;
     char base_release[48];
     cJSON *merged = resolve(base->valuestring, depth + 1, base_release, sizeof base_release);
-    if (!merged) {
-        char m[300];
-        npu_strlcpy(m, npu_errmsg(), sizeof m);
-        npu_err("%s: base '%s': %s", origin, base->valuestring, m);
+    if (!merged) { /* the outermost file names the base it could not resolve */
+        if (depth == 0) {
+            char m[300];
+            npu_strlcpy(m, npu_errmsg(), sizeof m);
+            npu_err("%s: base '%s': %s", origin, base->valuestring, m);
+        }
         cJSON_Delete(root);
         return NULL;
     }
@@ -592,7 +596,9 @@ npu_engine_step_out npu_engine_step(const npu_engine *e, const npu_engine_step_i
         o.host_s = 0, o.step_s = o.gpu_s, o.deliver_s = 0;
         return o;
     }
-    o.gpu_s += in->collectives * e->collective_us * 1e-6;
+    if (!in->graphed) o.gpu_s += in->collectives * e->collective_us * 1e-6;
+    if (e->comm_bw_eff > 0 && e->comm_bw_eff < 1 && in->comm_s > in->comm_lat_s)
+        o.gpu_s += (in->comm_s - in->comm_lat_s) * (1 / e->comm_bw_eff - 1);
     double enqueue = in->launches * e->enqueue_us * 1e-6; /* the GPU cannot run ahead of the host's launches */
     if (enqueue > o.gpu_s) o.gpu_s = enqueue;
     int ms = e->sched.multi_step > 0 ? e->sched.multi_step : 1;
@@ -610,6 +616,10 @@ npu_engine_step_out npu_engine_step(const npu_engine *e, const npu_engine_step_i
 }
 
 int npu_engine_delivery_lag_steps(const npu_engine *e) { return !e->ideal && e->overlap != NPU_OVERLAP_NONE; }
+
+double npu_engine_reserve_B(const npu_engine *e, const npu_hw *hw) {
+    return e->ideal ? 0 : e->reserve_GB * 1e9 + e->reserve_frac * hw->mem_bytes;
+}
 
 double npu_engine_workspace_B(const npu_engine *e, const npu_model *m, npu_plan p, double act_B) {
     if (e->ideal || e->workspace_tokens <= 0) return act_B;
@@ -629,7 +639,7 @@ long npu_engine_kv_capacity(const npu_engine *e, const npu_model *m, const npu_h
     if (e->ideal) /* npusim's own rule: the fraction of what the weights leave, less one step's activations */
         return npu_plan_kv_capacity(m, hw, p, wdt, kvdt, f, act_B);
     double ws = npu_engine_workspace_B(e, m, p, act_B);
-    double res = e->ideal ? 0 : e->reserve_GB * 1e9;
+    double res = npu_engine_reserve_B(e, hw);
     switch (e->sched.kv_basis) {
     case NPU_KV_BASIS_TOTAL:
         return npu_plan_kv_capacity(m, hw, p, wdt, kvdt, 1.0, ws + res + hw->mem_bytes * (1 - f));

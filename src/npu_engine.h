@@ -154,10 +154,14 @@ typedef struct npu_engine {
     npu_engine_overlap overlap;
     /* collectives */
     double comm_overlap;     /* share of collective time hidden behind compute; < 0 = the chip's links.overlap */
-    double collective_us;    /* device time each collective call takes beyond the collective model's (the
-                              * engine's own all-reduce: launch, flag barriers, fallback), us */
+    double collective_us;    /* in a step the host enqueues (not replayed from a graph), the time each
+                              * collective call waits beyond the collective model's: every rank launches
+                              * its own kernels and each collective waits for the slowest, us */
+    double comm_bw_eff;      /* share of the collective model's bandwidth the engine's collectives reach (0, 1] */
     /* memory */
     double reserve_GB;       /* per chip: runtime, CUDA graphs, library workspaces, GB (1e9 bytes) */
+    double reserve_frac;     /* ... plus this share of the chip's memory (pools and buffers the runtime
+                              * sizes with the device) */
     long workspace_tokens;   /* activation workspace sized for this many tokens per step (0 = the step's own) */
     bool bench_batch;        /* the offline batch is capped by the trtllm-bench build rule (max batch from
                               * its KV estimate, rounded up: tensorrt_llm/bench/build/tuning.py) */
@@ -211,6 +215,8 @@ typedef struct npu_engine_step_in {
     double prompts;     /* prompts (or chunks) started in the step */
     int ranks;          /* chips (processes) of the replica that step together (0 or 1 = one) */
     double collectives; /* collective calls of the step (one chip) */
+    double comm_lat_s;  /* of comm_s, the collectives' fixed latency (the rest moves bytes) */
+    bool graphed;       /* the step replays a captured graph (collective_us does not apply) */
 } npu_engine_step_in;
 
 typedef struct npu_engine_step_out {
@@ -241,10 +247,13 @@ int npu_engine_delivery_lag_steps(const npu_engine *e);
 /* KV-cache capacity of one replica, tokens, under the engine's memory rule:
  * per chip, the memory left for KV by kv_basis and kv_fraction, after weights,
  * `act_B` of step activations (or the engine's workspace, if larger) and
- * reserve_GB; the stage that runs out first bounds the replica (npu_plan_kv_capacity).
+ * its reserve (npu_engine_reserve_B); the stage that runs out first bounds the replica (npu_plan_kv_capacity).
  * The ideal engine keeps npusim's own rule: (memory - weights) x 0.9 - act_B. */
 long npu_engine_kv_capacity(const npu_engine *e, const npu_model *m, const npu_hw *hw, npu_plan p,
                             npu_dtype wdt, npu_dtype kvdt, double act_B);
+/* Bytes per chip the engine keeps besides weights, KV and activations:
+ * reserve_GB + reserve_frac x the chip's memory (0 for the ideal engine). */
+double npu_engine_reserve_B(const npu_engine *e, const npu_hw *hw);
 /* Bytes of activation workspace per chip the engine keeps (workspace_tokens), or `act_B` if larger. */
 double npu_engine_workspace_B(const npu_engine *e, const npu_model *m, npu_plan p, double act_B);
 

@@ -176,11 +176,24 @@ static double collectives(const stages *S, int mb) {
     return worst * mb;
 }
 
+/* The collectives' fixed latency in a step of one chip (busiest stage, all micro-batches). */
+static double comm_latency(const stages *S, int mb) {
+    double worst = 0;
+    for (int i = 0; i < S->n; i++) {
+        double l = 0;
+        for (int j = 0; j < S->g[i]->n; j++)
+            if (S->g[i]->k[j].kind == NPU_KK_COMM) l += S->r[i]->kc[j].overhead_s * S->g[i]->k[j].count;
+        if (l > worst) worst = l;
+    }
+    return worst * mb;
+}
+
 /* The engine's step rule on a span of kernels (npu_engine_step) of the stages S. */
 static npu_engine_step_out engine_span(const npu_engine *e, const npu_hw *hw, npu_plan pl, const stages *S, int mb,
-                                       span s, double launches, double seqs, double prompts) {
-    npu_engine_step_in in = {.kernels_s = s.t, .comm_s = s.comm, .launches = launches, .seqs = seqs,
-                             .prompts = prompts, .ranks = npu_plan_replica_chips(pl), .collectives = collectives(S, mb)};
+                                       bool graphed, span s, double launches, double seqs, double prompts) {
+    npu_engine_step_in in = {.kernels_s = s.t, .comm_s = s.comm, .launches = launches, .seqs = seqs, .graphed = graphed,
+                             .prompts = prompts, .ranks = npu_plan_replica_chips(pl), .collectives = collectives(S, mb),
+                             .comm_lat_s = comm_latency(S, mb)};
     return npu_engine_step(e, &in, npu_comm_overlap(hw));
 }
 
@@ -231,6 +244,7 @@ typedef struct decode_run {
     const stages *S; /* the first decode step on each kind of stage */
     const npu_engine *e;
     double launches, seqs; /* the engine's step rule: kernels the host enqueues, sequences */
+    bool graphed;          /* the steps replay a captured graph */
 } decode_run;
 
 /* The engine's step of a decode whose sequences hold kv_len tokens after it. */
@@ -240,7 +254,7 @@ static npu_engine_step_out decode_step(const decode_run *d, long kv_len) {
         t[i] = decode_time_at(d->hw, d->S->g[i], d->S->r[i], d->m, d->pl, kv_len);
         comm[i] = d->S->r[i]->bound_time_s[NPU_BOUND_COMM];
     }
-    return engine_span(d->e, d->hw, d->pl, d->S, d->mb, pipeline(false, d->pl.pp, d->mb, d->S, t, comm, d->p2p_s), d->launches, d->seqs, 0);
+    return engine_span(d->e, d->hw, d->pl, d->S, d->mb, d->graphed, pipeline(false, d->pl.pp, d->mb, d->S, t, comm, d->p2p_s), d->launches, d->seqs, 0);
 }
 
 /* Replica wall time of that step. */
@@ -333,10 +347,10 @@ static int check_cfg(const npu_model *m, const npu_run_cfg *c) {
  * a run that does not fit with them is refused. */
 static int engine_memory(const npu_engine *e, const npu_model *m, const npu_hw *hw, npu_plan pl, npu_mem_plan *mp) {
     double ws = npu_engine_workspace_B(e, m, pl, mp->act_B);
-    double extra = ws - mp->act_B + (e->ideal ? 0 : e->reserve_GB * 1e9);
+    double extra = ws - mp->act_B + npu_engine_reserve_B(e, hw);
     if (extra <= 0) return 0;
     mp->act_B = ws;
-    mp->reserve_B = e->ideal ? 0 : e->reserve_GB * 1e9;
+    mp->reserve_B = npu_engine_reserve_B(e, hw);
     mp->total_B = mp->weights_B + mp->kv_B + mp->act_B + mp->reserve_B;
     if (mp->total_B <= mp->capacity_B) return 0;
     npu_err("%s does not fit in %s's %.1f GB%s with engine %s: needs %.1f GB (weights %.1f, KV cache %.1f, "
@@ -433,8 +447,8 @@ static int run_offline(const npu_model *m, const npu_hw *hw, const npu_run_cfg *
     double tokens = (double)mbatch + k * (double)c->input;
     if (pl.pp > 1) r->p2p_s = npu_comm_op(hw, NPU_COLL_SENDRECV, 2, tokens * m->hidden * 2.0).time_s;
     span dec = stages_span(false, pl.pp, mb, &D, r->p2p_s), mix = stages_span(false, pl.pp, mb, &X, r->p2p_s);
-    npu_engine_step_out od = engine_span(e, hw, pl, &D, mb, dec, host_launches(e, &D, graphed_d, mb), cc.batch, 0);
-    npu_engine_step_out ox = engine_span(e, hw, pl, &X, mb, mix, host_launches(e, &X, graphed_x, mb), cc.batch + k, k);
+    npu_engine_step_out od = engine_span(e, hw, pl, &D, mb, graphed_d, dec, host_launches(e, &D, graphed_d, mb), cc.batch, 0);
+    npu_engine_step_out ox = engine_span(e, hw, pl, &X, mb, graphed_x, mix, host_launches(e, &X, graphed_x, mb), cc.batch + k, k);
     double frac = per_step / k;
     double t_step = od.step_s + (ox.step_s - od.step_s) * frac;
     r->tpot_s = t_step;
@@ -490,7 +504,7 @@ static int run_steps(const npu_model *m, const npu_hw *hw, const npu_run_cfg *c,
         memset(&P, 0, sizeof P);
         if (stages_eval(m, hw, &s, &r->graph, &r->step, &r->clock_frac, &D)) goto out;
         span sp = stages_span(false, pl.pp, mb, &D, r->p2p_s);
-        npu_engine_step_out o = engine_span(e, hw, pl, &D, mb, sp, host_launches(e, &D, graphed, mb), c->batch, 0);
+        npu_engine_step_out o = engine_span(e, hw, pl, &D, mb, graphed, sp, host_launches(e, &D, graphed, mb), c->batch, 0);
         r->latency_s = r->tpot_s = o.step_s;
         r->host_s = o.host_s, r->engine_s = o.step_s - sp.t;
         r->tokens_per_s = c->batch / r->latency_s;
@@ -513,7 +527,7 @@ static int run_steps(const npu_model *m, const npu_hw *hw, const npu_run_cfg *c,
     stages_mean(&P, &t, &en);
     double pw = en / t; /* W per chip */
     span sp = stages_span(true, pl.pp, mb, &P, r->p2p_s);
-    npu_engine_step_out op = engine_span(e, hw, pl, &P, mb, sp, host_launches(e, &P, graphed_p, mb), c->batch, c->batch);
+    npu_engine_step_out op = engine_span(e, hw, pl, &P, mb, graphed_p, sp, host_launches(e, &P, graphed_p, mb), c->batch, c->batch);
     r->ttft_s = op.step_s + op.deliver_s;
     r->prefill_energy_j = step_energy(hw, r->chips, pw, op.gpu_s, op.step_s);
     r->host_s = op.host_s, r->engine_s = op.step_s - sp.t;
@@ -539,11 +553,11 @@ static int run_steps(const npu_model *m, const npu_hw *hw, const npu_run_cfg *c,
         stages_mean(&D, &t, &en);
         double pd = en / t;
         decode_run d = {.m = m, .hw = hw, .pl = pl, .mb = mb, .S = &D, .e = e,
-                        .launches = host_launches(e, &D, graphed, mb), .seqs = c->batch};
+                        .launches = host_launches(e, &D, graphed, mb), .seqs = c->batch, .graphed = graphed};
         if (pl.pp > 1) d.p2p_s = npu_comm_op(hw, NPU_COLL_SENDRECV, 2, (double)mbatch * m->hidden * 2.0).time_s;
         /* the first step as costed (TDP throttle included), then the growing contexts */
         span sd = stages_span(false, pl.pp, mb, &D, d.p2p_s);
-        npu_engine_step_out od = engine_span(e, hw, pl, &D, mb, sd, d.launches, c->batch, 0);
+        npu_engine_step_out od = engine_span(e, hw, pl, &D, mb, graphed, sd, d.launches, c->batch, 0);
         double decode_total = od.step_s;
         if (c->output > 2) decode_total += decode_sum_s(&d, c->input + 2, c->input + c->output - 1);
         double last_deliver = c->output > 2 ? decode_step(&d, c->input + c->output - 1).deliver_s : od.deliver_s;

@@ -85,7 +85,8 @@ static npu_step_cost core_part(const npu_steptab *t, part_kind part, long n, int
         c.compute_j += kc->compute_j * k->count;
         c.other_j += (kc->energy_j - kc->compute_j - idle * kc->time_s) * k->count;
         if (kc->bound == NPU_BOUND_COMPUTE) c.cb_s += kc->time_s * k->count;
-        if (k->kind == NPU_KK_COMM) c.comm_s += kc->time_s * k->count, c.collectives += k->count;
+        if (k->kind == NPU_KK_COMM)
+            c.comm_s += kc->time_s * k->count, c.collectives += k->count, c.comm_lat_s += kc->overhead_s * k->count;
     }
     return c;
 }
@@ -109,7 +110,7 @@ int npu_steptab_create_engine(const npu_model *m, const npu_hw *hw, const npu_st
     t->n_attn = 0;
     /* learn the attention entries from a one-sequence decode graph: the form a
      * serving step runs (for MLA the absorbed one, over the cached latent) */
-    npu_step_cfg s = *base;
+    npu_step_cfg s = t->base; /* the engine's kernels (impl) */
     s.phase = NPU_PHASE_DECODE, s.batch = 1, s.seq = 1, s.ctx = 1;
     npu_graph g;
     if (npu_graph_build(&t->m, &s, &g)) {
@@ -165,24 +166,27 @@ static npu_step_cost lookup(npu_steptab *t, part_kind part, long n) {
     c.comm_s = a.comm_s + w * (b.comm_s - a.comm_s);
     c.launches = a.launches + w * (b.launches - a.launches);
     c.collectives = a.collectives; /* a step's collective calls do not depend on its tokens */
+    c.comm_lat_s = a.comm_lat_s + w * (b.comm_lat_s - a.comm_lat_s);
     return c;
 }
 
 static void add(npu_step_cost *a, npu_step_cost b) {
     a->time_s += b.time_s, a->flops += b.flops, a->bytes += b.bytes;
     a->compute_j += b.compute_j, a->other_j += b.other_j, a->cb_s += b.cb_s, a->comm_s += b.comm_s;
-    a->launches += b.launches, a->collectives += b.collectives;
+    a->launches += b.launches, a->collectives += b.collectives, a->comm_lat_s += b.comm_lat_s;
 }
 
 /* The TDP throttle of the whole step (npu_power_step_totals, the rule
  * npu_power_step applies to npu_run's steps), then the engine's step rule:
  * `host_launches` kernels enqueued by the host, the step's sequences and prompts. */
-static npu_step_cost finish(const npu_steptab *t, npu_step_cost c, double host_launches, const npu_step_shape *s) {
+static npu_step_cost finish(const npu_steptab *t, npu_step_cost c, double host_launches, bool graphed,
+                            const npu_step_shape *s) {
     npu_power_sum p = npu_power_step_totals(&t->hw, c.time_s, c.cb_s, c.compute_j, c.other_j);
     c.time_s = p.time_s, c.compute_j = p.compute_j, c.energy_j = p.energy_j, c.clock_frac = p.clock_frac;
-    npu_engine_step_in in = {.kernels_s = c.time_s, .comm_s = c.comm_s, .launches = host_launches,
+    npu_engine_step_in in = {.kernels_s = c.time_s, .comm_s = c.comm_s, .launches = host_launches, .graphed = graphed,
                              .seqs = (double)s->dec_batch + s->pf_n, .prompts = s->pf_n,
-                             .ranks = npu_plan_replica_chips(t->base.plan), .collectives = c.collectives};
+                             .ranks = npu_plan_replica_chips(t->base.plan), .collectives = c.collectives,
+                             .comm_lat_s = c.comm_lat_s};
     npu_engine_step_out o = npu_engine_step(&t->e, &in, npu_comm_overlap(&t->hw));
     c.wall_s = o.step_s, c.host_s = o.host_s, c.deliver_s = o.deliver_s;
     return c;
@@ -236,7 +240,7 @@ npu_step_cost npu_steptab_cost(npu_steptab *t, const npu_step_shape *s) {
     add(&c, lookup(t, PART_HEAD, p.head_n));
     double before = c.launches;
     add_attention(t, s, &c);
-    return finish(t, c, host_launches(t, &p, c.launches, c.launches - before), s);
+    return finish(t, c, host_launches(t, &p, c.launches, c.launches - before), p.graphed, s);
 }
 
 npu_step_cost npu_steptab_cost_direct(const npu_steptab *t, const npu_step_shape *s) {
@@ -245,5 +249,5 @@ npu_step_cost npu_steptab_cost_direct(const npu_steptab *t, const npu_step_shape
     add(&c, core_part(t, PART_HEAD, p.head_n, 0, 0, 0));
     double before = c.launches;
     add_attention(t, s, &c);
-    return finish(t, c, host_launches(t, &p, c.launches, c.launches - before), s);
+    return finish(t, c, host_launches(t, &p, c.launches, c.launches - before), p.graphed, s);
 }

@@ -60,6 +60,7 @@ typedef struct npu_step_cost {
     double comm_s;    /* time of the collectives */
     double launches;  /* device kernels of the step, count-weighted */
     double collectives; /* collective calls of the step, count-weighted */
+    double comm_lat_s;  /* the collectives' fixed latency (of comm_s) */
     double energy_j;  /* one chip over the step, idle power included (npu_steptab_cost) */
     double clock_frac;/* TDP throttle of the step (1 = none) */
     /* the engine's step rule (npu_engine_step) on these kernels */

@@ -22,12 +22,12 @@ import published_compare as pc  # noqa: E402
 
 FITS = {
     # name: (profile, tag the rows carry, [(group, key, start, step)])
-    "trtllm-0.13": ("trtllm-0.13", "trtllm-0.13 host.step_us+seq_us, comm.collective_us, memory.reserve_gb",
-                    [("host", "step_us", 3000, 1000), ("comm", "collective_us", 150, 50), ("host", "seq_us", 4, 4),
-                     ("memory", "reserve_gb", 4, 2)]),
-    "trtllm-0.20": ("trtllm-0.20", "trtllm-0.20 host.step_us+seq_us, comm.collective_us, memory.reserve_gb",
-                    [("host", "step_us", 3000, 2000), ("comm", "collective_us", 50, 50), ("host", "seq_us", 10, 10),
-                     ("memory", "reserve_gb", 4, 2)]),
+    "trtllm-0.13": ("trtllm-0.13", "trtllm-0.13 host.step_us+seq_us, comm.bandwidth_eff+collective_us, memory.reserve_frac",
+                    [("host", "step_us", 3000, 1000), ("comm", "bandwidth_eff", 0.5, 0.2), ("comm", "collective_us", 50, 40),
+                     ("host", "seq_us", 5, 4), ("memory", "reserve_frac", 0.096, 0.02)]),
+    "trtllm-0.20": ("trtllm-0.20", "trtllm-0.20 host.step_us+seq_us, comm.bandwidth_eff, memory.reserve_frac",
+                    [("host", "step_us", 1000, 1000), ("comm", "bandwidth_eff", 0.5, 0.2), ("host", "seq_us", 5, 4),
+                     ("memory", "reserve_frac", 0.08, 0.02)]),
     "llamacpp": ("llamacpp-metal-2024", "llamacpp-metal-2024 host.step_us", [("host", "step_us", 500, 500)]),
 }
 

@@ -58,9 +58,9 @@ def fit_tags(r):
     tags = []
     if r["profile"] == "trtllm-0.13" and r["gpu"] == "H100-SXM-80GB":
         if not (r["model"] == "Mistral-7B" and (r["isl"], r["osl"]) in ((5000, 500), (20000, 2000))):
-            tags.append("trtllm-0.13 host.step_us+seq_us, comm.collective_us, memory.reserve_gb")
+            tags.append("trtllm-0.13 host.step_us+seq_us, comm.bandwidth_eff+collective_us, memory.reserve_frac")
     if r["profile"] == "trtllm-0.20" and r["gpu"] == "H100-SXM-80GB":
-        tags.append("trtllm-0.20 host.step_us+seq_us, comm.collective_us, memory.reserve_gb")
+        tags.append("trtllm-0.20 host.step_us+seq_us, comm.bandwidth_eff, memory.reserve_frac")
     # llama.cpp: the F16 tg512 row only; the Q4_K_M rows are dominated by the int4 mat-vec cost of the
     # kernel model (issue 11), which an engine quantity must not absorb. Gaudi 2: nothing is fitted (its
     # rows are dominated by the Gaudi kernel model, issue 11).
