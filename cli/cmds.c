@@ -8,6 +8,7 @@
 #include "npusim.h"
 #include "version.h" /* build/gen: NPUSIM_VERSION, NPUSIM_GIT (Makefile) */
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -241,24 +242,53 @@ static void list_memory(void) {
     }
 }
 
+/* Names in version order: "trtllm-0.5" before "trtllm-0.13" (digit runs compare as numbers). */
+static int version_cmp(const void *pa, const void *pb) {
+    const char *a = *(const char *const *)pa, *b = *(const char *const *)pb;
+    while (*a && *b) {
+        if (isdigit((unsigned char)*a) && isdigit((unsigned char)*b)) {
+            char *ea, *eb;
+            unsigned long x = strtoul(a, &ea, 10), y = strtoul(b, &eb, 10);
+            if (x != y) return x < y ? -1 : 1;
+            a = ea, b = eb;
+        } else {
+            if (*a != *b) return (unsigned char)*a - (unsigned char)*b;
+            a++, b++;
+        }
+    }
+    return (unsigned char)*a - (unsigned char)*b;
+}
+
 /* Engine profiles: releases with their key mechanisms, then the aliases. */
 static int list_engines(void) {
     printf("%-22s %-34s %-14s %-15s %-10s %-15s %8s %8s  %s\n", "engine", "product", "releases", "decode GQA",
            "graphs", "host overlap", "step us", "seq us", "scheduler");
-    for (int i = 0; i < npu_engine_preset_count(); i++) {
-        const char *n = npu_engine_preset_name(i);
+    int n_names = npu_engine_preset_count();
+    const char **names = malloc((size_t)(n_names > 0 ? n_names : 1) * sizeof *names);
+    if (!names) {
+        npu_err("out of memory");
+        return cli_fail();
+    }
+    for (int i = 0; i < n_names; i++) names[i] = npu_engine_preset_name(i);
+    qsort(names, (size_t)n_names, sizeof *names, version_cmp);
+    for (int i = 0; i < n_names; i++) {
+        const char *n = names[i];
         if (npu_engine_alias_target(n)) continue;
         npu_engine e;
-        if (npu_engine_load(n, &e)) return cli_fail(); /* presets load (tests/golden_engine.sh) */
+        if (npu_engine_load(n, &e)) { /* presets load (tests/golden_engine.sh) */
+            free(names);
+            return cli_fail();
+        }
         printf("%-22s %-34.34s %-14.14s %-15s %-10s %-15s %8.0f %8.1f  %s\n", e.name, e.product, e.releases,
                npu_engine_gqa_names[e.gqa], npu_engine_graphs_names[e.graphs], npu_engine_overlap_names[e.overlap],
                e.step_us, e.seq_us, npu_engine_policy_names[e.sched.policy]);
     }
     printf("\naliases (the newest modelled release):");
-    for (int i = 0; i < npu_engine_preset_count(); i++) {
-        const char *n = npu_engine_preset_name(i), *t = npu_engine_alias_target(n);
-        if (t) printf(" %s=%s", n, t);
+    for (int i = 0; i < n_names; i++) {
+        const char *t = npu_engine_alias_target(names[i]);
+        if (t) printf(" %s=%s", names[i], t);
     }
+    free(names);
     printf("\ndefault: %s (npusim show engine NAME prints a profile with every source)\n", NPU_ENGINE_DEFAULT);
     return 0;
 }
