@@ -21,7 +21,6 @@
 #define NUM(lo, hi) .type = CLI_NUM, .dmin = (lo), .dmax = (hi)
 #define ENUM(arr, n) .type = CLI_ENUM, .names = (arr), .n_names = (n)
 
-static const char *const engine_names[] = {"trtllm", "mlperf", "ideal"}; /* npu_engine_find's profiles */
 
 static double d_max_seqs(void) { npu_serve_cfg c; npu_serve_defaults(&c); return c.max_seqs; }
 static double d_max_tokens(void) { npu_serve_cfg c; npu_serve_defaults(&c); return (double)c.max_batched_tokens; }
@@ -53,8 +52,10 @@ const cli_opt cli_opts[CLI_O_COUNT] = {
 .help = "what to time"},
     [O_STACK] = {"stack", 0, ENUM(npu_stack_names, 2), .meta = "STACK", .def = "fused",
                  .help = "kernel stack: fused (TensorRT-LLM-like) or eager (unfused PyTorch)"},
-    [O_ENGINE] = {"engine", 0, ENUM(engine_names, 3), .meta = "NAME", .def = "trtllm",
-                  .help = "serving-engine runtime around the kernels (docs/serving.md)"},
+    [O_ENGINE] = {"engine", 0, .type = CLI_STR, .meta = "NAME|FILE", .def = NPU_ENGINE_DEFAULT,
+                  .help = "serving engine around the kernels: a profile (npusim list engines; " NPU_ENGINE_DEFAULT
+                          " = the newest modelled TensorRT-LLM, ideal = kernels only) or a JSON file "
+                          "(docs/accuracy-engines.md)"},
     [O_DTYPE] = {"dtype", 0, .type = CLI_DTYPE, .meta = "T", .def = "bf16",
                  .help = "weight datatype; fp8 and int8 also run the GEMMs in it (W8A8), int4 is weight-only"},
     [O_ACT_DTYPE] = {"act-dtype", 0, .type = CLI_DTYPE, .meta = "T",

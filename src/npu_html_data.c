@@ -146,8 +146,7 @@ static cJSON *config_json(const npu_serve_cfg *c) {
     cJSON_AddNumberToObject(o, "kv_mem_frac", c->kv_mem_frac);
     if (c->prefix_share > 0) cJSON_AddNumberToObject(o, "prefix_share", c->prefix_share);
     cJSON *e = cJSON_AddObjectToObject(o, "engine");
-    cJSON_AddNumberToObject(e, "kernel_scale", c->engine.kernel_scale);
-    cJSON_AddNumberToObject(e, "comm_scale", c->engine.comm_scale);
+    cJSON_AddStringToObject(e, "name", c->engine.name);
     cJSON_AddNumberToObject(e, "step_us", c->engine.step_us + c->step_overhead_s * 1e6);
     cJSON_AddNumberToObject(e, "seq_us", c->engine.seq_us);
     cJSON *w = cJSON_AddObjectToObject(o, "workload");

@@ -28,7 +28,7 @@ void npu_serve_defaults(npu_serve_cfg *c) {
     c->kv_admit = NPU_KV_ON_DEMAND;
     c->pct = NPU_PCT_NEAREST_RANK;
     c->kv_mem_frac = NPU_KV_MEM_FRACTION;
-    c->engine = npu_engine_default;
+    c->engine = *npu_engine_default();
     c->requests = 1000;
     c->seed = 1;
 }
@@ -57,9 +57,9 @@ int npu_serve_kv_capacity(const npu_pool *p, double kv_mem_frac, double step_tok
     double act_B = npu_plan_act_bytes(p->model, pl, step_tokens / pl.cp, step_seqs);
     *tokens = npu_plan_kv_capacity(p->model, p->hw, pl, p->step.wdt, p->step.kvdt, kv_mem_frac, act_B);
     if (*tokens / npu_plan_attn_dp(pl) < 1024) {
-        npu_err("%s (weights %.1f GB per chip) leaves no room for a KV cache on %d x %s (%.1f GB each, %.2f usable)",
-                p->model->name, npu_plan_weight_bytes(p->model, pl, p->step.wdt) / 1e9, pool_chips(p), p->hw->name,
-                p->hw->mem_bytes / 1e9, kv_mem_frac);
+        npu_err("%s (weights %.1f GiB per chip) leaves no room for a KV cache on %d x %s (%.1f GiB each, %.2f usable)",
+                p->model->name, npu_plan_weight_bytes(p->model, pl, p->step.wdt) / 1073741824.0, pool_chips(p),
+                p->hw->name, p->hw->mem_bytes / 1073741824.0, kv_mem_frac);
         return -1;
     }
     return 0;
@@ -138,6 +138,7 @@ typedef struct replica {
     double busy_until_s;  /* end of the step running */
     struct outev *pend;   /* delivery lag: the last step's outputs, not yet at the client */
     int n_pend;
+    double deliver_s;     /* its running step's tokens reach the clients this long after it ends (npu_engine) */
     npu_replica_use use;
 } replica;
 
@@ -194,6 +195,7 @@ typedef struct sim {
     npu_hist itl;              /* gaps between deliveries */
     double itl_tokens;         /* tokens delivered after the first ones */
     double itl_run_x, itl_run_n; /* gaps not yet in the histogram: itl_run_n of itl_run_x */
+    double deliver_s;          /* while a step ends: its tokens' delivery after now (npu_engine) */
 } sim;
 
 /* A scheduler's operations (the table is with the schedulers below). */
@@ -480,7 +482,7 @@ static void apply_out(sim *s, const outev *o, double t) {
 static inline void out(sim *s, replica *r, sreq *q, int flags, int tok) {
     outev o = {(int32_t)(q - s->rq), tok, flags};
     if (!s->c->delivery_lag || r->prefill_only) { /* a disagg prefill replica's first token leaves with its KV */
-        apply_out(s, &o, s->now);
+        apply_out(s, &o, s->now + s->deliver_s); /* an engine overlapping its host work delivers later */
         return;
     }
     if (flags & OUT_FIN) q->phase = PH_DONE; /* the engine is done with it now */
@@ -785,17 +787,13 @@ _Static_assert(NPU_SCHED_COUNT == 6, "a scheduler needs its row in sched_table")
 
 /* ---------------------------------------------------------------- steps */
 
-/* Wall time of an engine step around its kernels: the ONE place to apply an
- * engine runtime model (per-step and per-sequence host time, kernel slowdown,
- * the collectives the chip hides). */
-static double engine_step_s(const npu_serve_cfg *c, const replica *r, const npu_step_cost *sc, int seqs) {
-    return npu_engine_step_s(&c->engine, sc->time_s, sc->comm_s, npu_comm_overlap(r->pool->hw), seqs) +
-           c->step_overhead_s;
-}
-/* The engine's host time alone (no kernels) for a step of `seqs` sequences. */
-static double engine_host_s(const npu_serve_cfg *c, int seqs) {
-    return npu_engine_step_s(&c->engine, 0, 0, 0, seqs) + c->step_overhead_s;
-}
+/* Wall time of an engine step around its kernels: the engine's step rule
+ * (npu_engine_step, applied by the step table: host time, launches, the
+ * collectives it hides), plus any extra time per step. The ONE place serving
+ * turns a step's kernels into wall time. */
+static double engine_step_s(const npu_serve_cfg *c, const npu_step_cost *sc) { return sc->wall_s + c->step_overhead_s; }
+/* The engine's host time of that step (paid once per multi-step round). */
+static double engine_host_s(const npu_serve_cfg *c, const npu_step_cost *sc) { return sc->host_s + c->step_overhead_s; }
 
 /* Multi-step decoding (vLLM 0.6 --num-scheduler-steps): a decode-only step
  * becomes a round of n steps scheduled once, when the blocks for n more tokens
@@ -822,7 +820,6 @@ static void make_round(sim *s, replica *r, const npu_step_shape *sh) {
 /* Kernel cost (one chip) and wall time of the step formed. */
 static npu_step_cost step_cost(sim *s, replica *r, const npu_step_shape *sh, double *dt) {
     const npu_serve_cfg *c = s->c;
-    int seqs = sh->dec_batch + sh->pf_n;
     if (r->round_n > 1) { /* n decode steps, contexts one longer each time; host time once */
         npu_step_cost sum = {0};
         *dt = 0;
@@ -830,14 +827,14 @@ static npu_step_cost step_cost(sim *s, replica *r, const npu_step_shape *sh, dou
             npu_step_shape x = *sh;
             x.dec_ctx_sum += (double)j * sh->dec_batch;
             npu_step_cost k = npu_steptab_cost(r->tab, &x);
-            *dt += engine_step_s(c, r, &k, seqs) - (j > 0 ? engine_host_s(c, seqs) : 0);
+            *dt += engine_step_s(c, &k) - (j > 0 ? engine_host_s(c, &k) : 0);
             sum.time_s += k.time_s, sum.flops += k.flops, sum.bytes += k.bytes, sum.energy_j += k.energy_j;
         }
         return sum;
     }
     npu_step_cost sc = c->spec.kind != NPU_SPEC_NONE ? npu_spec_step_cost(s->spec_tab[r->pool_ix], r->tab, sh)
                                                      : npu_steptab_cost(r->tab, sh);
-    *dt = engine_step_s(c, r, &sc, seqs);
+    *dt = engine_step_s(c, &sc);
     return sc;
 }
 
@@ -858,6 +855,7 @@ static void try_start(sim *s, replica *r, bool cont) {
     make_round(s, r, &sh);
     double dt;
     npu_step_cost sc = step_cost(s, r, &sh, &dt);
+    r->deliver_s = sc.deliver_s;
     r->busy = true;
     r->last_start_s = s->now, r->busy_until_s = s->now + dt;
     r->use.busy_s += dt, r->use.steps++, r->use.flops += sc.flops, r->use.bytes += sc.bytes;
@@ -868,7 +866,9 @@ static void try_start(sim *s, replica *r, bool cont) {
 
 static void step_end(sim *s, replica *r) {
     r->busy = false;
+    s->deliver_s = r->deliver_s; /* the step's tokens reach their clients after the engine's delivery time */
     s->ops->end(s, r);
+    s->deliver_s = 0;
     try_start(s, r, true);
     /* delivery lag: this step's outputs reach the clients when the next step ends
      * (at once if the replica has nothing more to run) */
@@ -1181,7 +1181,7 @@ static int make_tabs(const npu_serve_cfg *c, tabs *tb) {
     const npu_pool *pools[2] = {&c->pool, sched_table[c->sched].two_pools ? &c->prefill : NULL};
     for (int p = 0; p < 2; p++) {
         if (!pools[p]) continue;
-        if (npu_steptab_create(pools[p]->model, pools[p]->hw, &pools[p]->step, &tb->t[p]) ||
+        if (npu_steptab_create_engine(pools[p]->model, pools[p]->hw, &pools[p]->step, &c->engine, &tb->t[p]) ||
             (c->spec.kind != NPU_SPEC_NONE &&
              npu_spec_tabs_create(&c->spec, pools[p]->model, pools[p]->hw, &pools[p]->step, &tb->spec[p]))) {
             free_tabs(tb);
