@@ -238,7 +238,7 @@ static const char *const hf_arches[] = {
  * carry sliding_window 131072 or 32768 with use_sliding_window false);
  * Llama and DeepSeek have none. 0 reads as "none" like null. When Qwen turns it
  * on, transformers windows only the layers from max_window_layers on; npusim
- * windows every layer (the cheaper bound; docs/schema.md). */
+ * windows every layer (docs/reliability.md). */
 static int hf_sliding(const cJSON *r, const char *origin, const char *arch, npu_model *m) {
     bool mistral = strstr(arch, "Mistral") || strstr(arch, "Mixtral"), qwen = strstr(arch, "Qwen") != NULL;
     bool use = mistral;
