@@ -7,17 +7,17 @@ ifeq ($(CI),true)
 WARN    += -Werror
 endif
 INC     := -Isrc -Iinclude -Icli -Ibuild/gen
-LDLIBS  := -lcjson -lm
+LDLIBS  := -lcjson -lsqlite3 -lm
 BUILD   := build
 
 SRC     := $(wildcard src/*.c)
-OBJ     := $(SRC:src/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/presets_gen.o
+OBJ     := $(SRC:src/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/presets_gen.o $(BUILD)/obj/html_gen.o
 CLI_SRC := $(wildcard cli/*.c)
 CLI_OBJ := $(CLI_SRC:cli/%.c=$(BUILD)/obj/cli_%.o)
 TESTS   := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
 PRESETS := presets/memory.json $(sort $(wildcard presets/hw/*.json)) $(sort $(wildcard presets/model/*.json))
 
-.PHONY: all deps demo test unit golden check-accuracy fuzz-replay bench asan fuzz fuzz-build clean FORCE
+.PHONY: all deps demo test unit golden check-accuracy browser report-img fuzz-replay bench asan fuzz fuzz-build clean FORCE
 all: $(BUILD)/npusim
 
 # The version: VERSION, with `git describe` appended when git can tell it (a
@@ -37,6 +37,24 @@ $(BUILD)/gen/presets_gen.c: $(BUILD)/embed $(PRESETS)
 	$(BUILD)/embed $@ presets/memory.json -- $(sort $(wildcard presets/hw/*.json)) -- $(sort $(wildcard presets/model/*.json))
 
 $(BUILD)/obj/presets_gen.o: $(BUILD)/gen/presets_gen.c src/npu_preset.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(WARN) $(INC) -c -o $@ $<
+
+# The HTML report (src/npu_html.c, issue 14): the page's files and Debian's Vega
+# modules (libjs-vega) embedded at build time; without them reports say so.
+VEGA_DIR    ?= /usr/share/javascript/vega
+HTML_SHIM   := src/html/vega_amd.js src/html/vega_index.js
+HTML_ASSETS := $(filter-out $(HTML_SHIM),$(sort $(wildcard src/html/*.js src/html/*.css src/html/*.json)))
+
+$(BUILD)/embed_web: tools/embed_web.c
+	@mkdir -p $(@D)
+	$(CC) -O1 -o $@ $<
+
+$(BUILD)/gen/html_gen.c: $(BUILD)/embed_web $(HTML_SHIM) $(HTML_ASSETS) $(wildcard $(VEGA_DIR)/vega-*.min.js)
+	@mkdir -p $(@D)
+	$(BUILD)/embed_web $@ $(VEGA_DIR) $(HTML_SHIM) -- $(HTML_ASSETS)
+
+$(BUILD)/obj/html_gen.o: $(BUILD)/gen/html_gen.c src/npu_html_assets.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(WARN) $(INC) -c -o $@ $<
 
@@ -137,8 +155,22 @@ golden: all
 check-accuracy: all
 	@sh tests/accuracy.sh $(BUILD)/npusim
 
-test: deps
-	@$(MAKE) --no-print-directory all unit golden check-accuracy fuzz-replay
+# The report in a real headless browser (Debian chromium): tests/browser/run.sh.
+BROWSER_TOOLS := $(BUILD)/tests/browser/pagecheck $(BUILD)/tests/browser/pngcheck
+$(BUILD)/tests/browser/%: tests/browser/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(WARN) -o $@ $< -lz
+
+browser: all $(BROWSER_TOOLS)
+	@sh tests/browser/run.sh $(BUILD)/npusim $(BUILD)/tests/browser
+
+# The screenshots docs/ shows (docs/img/report-*.png), from the same pages.
+report-img: all $(BROWSER_TOOLS)
+	@sh tests/browser/run.sh $(BUILD)/npusim $(BUILD)/tests/browser docs/img
+
+test:
+	@sh scripts/deps.sh test
+	@$(MAKE) --no-print-directory all unit golden check-accuracy fuzz-replay browser
 
 bench: deps
 	@$(MAKE) --no-print-directory all $(BENCHES)
@@ -147,7 +179,7 @@ bench: deps
 asan: deps
 	@$(MAKE) --no-print-directory clean
 	@$(MAKE) --no-print-directory CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
-		LDLIBS="-lcjson -lm -fsanitize=address,undefined" all unit golden fuzz-replay
+		LDLIBS="-lcjson -lsqlite3 -lm -fsanitize=address,undefined" all unit golden fuzz-replay
 
 clean:
 	rm -rf $(BUILD)

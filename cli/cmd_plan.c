@@ -2,6 +2,7 @@
 #include "args.h"
 #include "cmds.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,14 +14,16 @@ static void plan_str(npu_plan p, char *buf, size_t cap) {
 }
 
 /* The table: the bounds in force, honest counts, the top feasible plans, the rejected ones. */
-static void print_table(const npu_model *m, const npu_hw *hw, const npu_planner_cfg *c, const npu_plan_eval *ev,
-                        int ne, long top) {
+static void print_table(const npu_model *m, const npu_hw *hw, const npu_planner_cfg *c, const npu_planner_result *pr,
+                        const npu_plan_eval *ev, int ne, long top) {
     int feasible = 0, shown = 0, best = -1;
     for (int i = 0; i < ne; i++)
         if (ev[i].feasible) feasible++, best = best < 0 ? i : best;
     printf("npusim plan: %s on %d x %s, input %ld, output %ld\n", m->name, c->chips, hw->name, c->input, c->output);
-    if (c->max_ttft_s > 0) printf("bounds: TTFT <= %g ms", c->max_ttft_s * 1e3);
-    else printf("bounds: no TTFT bound (--max-ttft MS sets one)");
+    if (isfinite(pr->max_ttft_s) && pr->max_ttft_s > 0)
+        printf("bounds: TTFT <= %g ms%s", pr->max_ttft_s * 1e3,
+               pr->ttft_default ? " (the default; --max-ttft MS sets another, 0 none)" : "");
+    else printf("bounds: no TTFT bound");
     if (c->max_tpot_s > 0) printf(", TPOT <= %g ms\n", c->max_tpot_s * 1e3);
     else printf(", no TPOT bound\n");
     printf("%d of %d plan%s feasible; ranked by output tokens/s per chip (static batch per replica)", feasible, ne,
@@ -64,20 +67,23 @@ static int cmd_plan(const cli_args *a) {
     c.stack = (npu_stack)cli_int(a, O_STACK);
     cli_dtypes(a, &c.wdt, &c.adt, &c.kvdt);
     /* a given bound replaces the planner's (0 = none); the table and JSON print the bound in force */
-    if (cli_has(a, O_MAX_TTFT)) c.max_ttft_s = cli_num(a, O_MAX_TTFT) / 1e3;
+    if (cli_has(a, O_MAX_TTFT)) {
+        double ms = cli_num(a, O_MAX_TTFT);
+        c.max_ttft_s = ms > 0 ? ms / 1e3 : INFINITY; /* 0 = no bound; absent = the planner's default */
+    }
     c.max_tpot_s = cli_num(a, O_MAX_TPOT) / 1e3;
     long top = (long)cli_int(a, O_TOP);
     npu_model m;
     npu_hw hw;
     if (npu_model_load(cli_str(a, O_MODEL), &m) || npu_hw_load(cli_str(a, O_HW), &hw)) return cli_fail();
     npu_plan_eval *ev = calloc(PLAN_MAX, sizeof *ev);
-    int ne = 0;
-    if (!ev || npu_planner_run(&m, &hw, &c, ev, PLAN_MAX, &ne)) {
+    npu_planner_result pr;
+    if (!ev || npu_planner_run(&m, &hw, &c, ev, PLAN_MAX, &pr)) {
         free(ev);
         return cli_fail();
     }
-    int feasible = 0;
-    for (int i = 0; i < ne; i++) feasible += ev[i].feasible;
+    int ne = pr.n, feasible = pr.n_feasible;
+    double ttft_ms = isfinite(pr.max_ttft_s) ? pr.max_ttft_s * 1e3 : 0, tpot_ms = c.max_tpot_s * 1e3;
     if (cli_has(a, O_JSON)) {
         cJSON *j = cJSON_CreateObject();
         cJSON_AddStringToObject(j, "model", m.name);
@@ -85,10 +91,11 @@ static int cmd_plan(const cli_args *a) {
         cJSON_AddNumberToObject(j, "chips", c.chips);
         cJSON_AddNumberToObject(j, "input", (double)c.input);
         cJSON_AddNumberToObject(j, "output", (double)c.output);
-        cJSON_AddNumberToObject(j, "max_ttft_ms", c.max_ttft_s * 1e3);
-        cJSON_AddNumberToObject(j, "max_tpot_ms", c.max_tpot_s * 1e3);
+        cJSON_AddNumberToObject(j, "max_ttft_ms", ttft_ms);
+        cJSON_AddBoolToObject(j, "max_ttft_default", pr.ttft_default);
+        cJSON_AddNumberToObject(j, "max_tpot_ms", tpot_ms);
         cJSON_AddNumberToObject(j, "feasible", feasible);
-        cJSON_AddNumberToObject(j, "rejected", ne - feasible);
+        cJSON_AddNumberToObject(j, "rejected", pr.n_rejected);
         cJSON *arr = cJSON_AddArrayToObject(j, "plans");
         for (int i = 0, rank = 0; i < ne; i++) {
             const npu_plan_eval *e = &ev[i];
@@ -113,7 +120,7 @@ static int cmd_plan(const cli_args *a) {
         }
         npu_report_print_json(stdout, j);
     } else {
-        print_table(&m, &hw, &c, ev, ne, top);
+        print_table(&m, &hw, &c, &pr, ev, ne, top);
     }
     free(ev);
     return 0;
@@ -121,7 +128,7 @@ static int cmd_plan(const cli_args *a) {
 
 static const cli_use plan_opts[] = {
     {O_MODEL, CLI_REQ}, {O_HW, CLI_REQ}, {O_CHIPS, CLI_REQ}, {O_INPUT, .def = "1024"}, {O_OUTPUT, .def = "256"},
-    {O_MAX_TTFT, .note = "default: none"}, {O_MAX_TPOT}, CLI_USE_DTYPES, {O_STACK}, {O_MAX_BATCH}, {O_MOE_SKEW},
+    {O_MAX_TTFT, .note = "default: the planner's stated bound (2000 ms); 0 = none"}, {O_MAX_TPOT}, CLI_USE_DTYPES, {O_STACK}, {O_MAX_BATCH}, {O_MOE_SKEW},
     {O_TOP, .def = "8", .note = "feasible plans in the table; --json lists all"}, {O_JSON},
 };
 const cli_cmd cli_cmd_plan = {

@@ -3,6 +3,7 @@
  * the fleet sizing) and prints a table, or JSON with --json. */
 #include "args.h"
 #include "cmds.h"
+#include "npu_html.h"
 #include "npusim.h"
 #include "npu_serve.h"
 #include "npu_workload.h"
@@ -171,7 +172,8 @@ static int write_requests(const char *path, const npu_serve_result *r) {
     for (long i = 0; i < r->n_req; i++) {
         const npu_req_rec *q = &r->req[i];
         double tpot = q->output >= 2 && q->status == NPU_REQ_DONE ? (q->finish_s - q->first_s) / (q->output - 1) : 0;
-        fprintf(f, "%ld,%.6f,%d,%d,%d,%s,%.3f,%.3f,%.3f,%.3f,%d\n", i, q->arrival_s, q->input, q->output, q->replica,
+        fprintf(f, "%ld,%.6f,%lld,%lld,%d,%s,%.3f,%.3f,%.3f,%.3f,%d\n", i, q->arrival_s, (long long)q->input,
+                (long long)q->output, q->replica,
                 st[q->status], (q->first_s - q->arrival_s) * 1e3, tpot * 1e3, (q->finish_s - q->arrival_s) * 1e3,
                 q->queue_s * 1e3, q->preemptions);
     }
@@ -272,7 +274,8 @@ static int cmd_serve(const cli_args *a) {
     progress_bar bar = {.t0_s = wall_s()};
     if (isatty(STDERR_FILENO) && !search) c.progress = show_progress, c.progress_ctx = &bar;
     const char *req_out = cli_str(a, O_REQUESTS_OUT);
-    c.keep_requests = req_out != NULL;
+    const char *html = cli_str(a, O_HTML); /* --json and --html carry latency histograms */
+    c.keep_requests = req_out != NULL || html || json;
     FILE *out = req_out && strcmp(req_out, "-") == 0 ? stderr : stdout; /* the summary */
     cJSON *extra = NULL;
     char line[200] = "";
@@ -308,13 +311,23 @@ static int cmd_serve(const cli_args *a) {
         cJSON_Delete(extra);
         goto done;
     }
-    if (json) {
+    if (json || html) { /* without --json, the table below still needs extra and tco */
         cJSON *j = result_json(&c, &r);
-        if (extra && cJSON_IsNumber(extra)) cJSON_AddItemToObject(j, "max_rate_rps", extra);
-        else if (extra) cJSON_AddItemToObject(j, "fleet", extra);
-        if (tco) cJSON_AddItemToObject(j, "tco", tco);
-        npu_report_print_json(out, j);
-    } else {
+        double max_rate = extra && cJSON_IsNumber(extra) ? extra->valuedouble : 0;
+        if (extra)
+            cJSON_AddItemToObject(j, cJSON_IsNumber(extra) ? "max_rate_rps" : "fleet",
+                                  json ? extra : cJSON_Duplicate(extra, 1));
+        if (tco) cJSON_AddItemToObject(j, "tco", json ? tco : cJSON_Duplicate(tco, 1));
+        /* config, histograms and the latency-throughput curve (npu_html); the HTML report */
+        if (npu_html_serve_json(j, &c, &r, max_rate) || (html && cli_write_html(html, j))) {
+            cJSON_Delete(j);
+            if (!json) cJSON_Delete(extra), cJSON_Delete(tco);
+            goto done;
+        }
+        if (json) npu_report_print_json(out, j);
+        else cJSON_Delete(j);
+    }
+    if (!json) {
         cJSON_Delete(extra);
         fputs(line, out);
         print_table(out, &c, &r);
@@ -341,7 +354,7 @@ static const cli_use serve_opts[] = {
     {O_INPUT, CLI_DIST, .note = "required unless --trace", .alias = "input-dist"},
     {O_OUTPUT, CLI_DIST, .note = "required unless --trace", .alias = "output-dist"},
     {O_REQUESTS}, {O_SEED}, {O_SLO_TTFT}, {O_SLO_TPOT}, {O_FIND_MAX_RATE}, {O_TARGET_RATE}, {O_REQUESTS_OUT},
-    {O_JSON}, CLI_USE_TCO,
+    {O_JSON}, {O_HTML}, CLI_USE_TCO,
 };
 const cli_cmd cli_cmd_serve = {
     "serve", NULL, 0, 0, "simulate serving a request stream on replicas of a deployment",

@@ -16,7 +16,7 @@ const cli_cmd *const cli_cmds[] = {
     &cli_cmd_run,          &cli_cmd_plan,          &cli_cmd_serve,         &cli_cmd_cost,
     &cli_cmd_op_gemm,      &cli_cmd_op_attention,  &cli_cmd_op_copy,       &cli_cmd_op_allreduce,
     &cli_cmd_op_allgather, &cli_cmd_op_reducescatter, &cli_cmd_op_alltoall, &cli_cmd_list,
-    &cli_cmd_show,         &cli_cmd_validate,      &cli_cmd_calibrate,
+    &cli_cmd_show,         &cli_cmd_validate,      &cli_cmd_calibrate,     &cli_cmd_report,
 };
 const int cli_n_cmds = (int)NPU_ARRAY_LEN(cli_cmds);
 
@@ -105,6 +105,16 @@ static int cmd_run(const cli_args *a) {
         free(r);
         return cli_fail();
     }
+    if (cli_has(a, O_HTML)) { /* the HTML report of the --json object (npu_html) */
+        cJSON *j = npu_report_run_json(&m, &hw, &c, r);
+        int bad = cli_write_html(cli_str(a, O_HTML), j);
+        cJSON_Delete(j);
+        if (bad) {
+            cJSON_Delete(tco);
+            free(r);
+            return cli_fail();
+        }
+    }
     if (json) {
         cJSON *j = npu_report_run_json(&m, &hw, &c, r);
         if (tco) cJSON_AddItemToObject(j, "tco", tco);
@@ -126,7 +136,7 @@ static const cli_use run_opts[] = {
     {O_SEQ, .note = "--phase prefill"}, {O_CTX, .note = "--phase decode"},
     {O_INPUT, .note = "--phase e2e and offline"}, {O_OUTPUT, .note = "--phase e2e and offline"},
     {O_STACK}, CLI_USE_DTYPES, CLI_USE_PLAN, {O_MOE_SKEW},
-    {O_ENGINE, .note = "--phase offline"}, {O_JSON}, {O_CSV}, CLI_USE_TCO,
+    {O_ENGINE, .note = "--phase offline"}, {O_JSON}, {O_CSV}, CLI_USE_TCO, {O_HTML},
 };
 const cli_cmd cli_cmd_run = {
     "run", NULL, 0, 0, "time a prefill, a decode step, a batch end to end, or the offline steady state",
@@ -280,14 +290,23 @@ const cli_cmd cli_cmd_show = {
 
 /* ---- dispatch ---- */
 
-static void print_version(void) {
-    printf("npusim %s%s%s%s\n", NPUSIM_VERSION, NPUSIM_GIT[0] ? " (git " : "", NPUSIM_GIT, NPUSIM_GIT[0] ? ")" : "");
+const char *cli_version(void) {
+    static char v[128];
+    if (!v[0])
+        snprintf(v, sizeof v, "%s%s%s%s", NPUSIM_VERSION, NPUSIM_GIT[0] ? " (git " : "", NPUSIM_GIT,
+                 NPUSIM_GIT[0] ? ")" : "");
+    return v;
 }
+
+static void print_version(void) { printf("npusim %s\n", cli_version()); }
+
+int cli_argc;
+char **cli_argv;
 
 /* The command named by argv[0] (and argv[1] after "op"); *used = words taken.
  * NULL + npu_err when there is none. */
 static const cli_cmd *find_command(int argc, char **argv, int *used) {
-    static const char *const names[] = {"run", "plan", "serve", "cost", "op", "list", "show", "validate", "calibrate"};
+    static const char *const names[] = {"run", "plan", "serve", "cost", "op", "list", "show", "validate", "calibrate", "report"};
     *used = 1;
     if (strcmp(argv[0], "op") != 0) {
         const cli_cmd *c = cli_cmd_find(argv[0]);
@@ -334,6 +353,7 @@ static int help(int argc, char **argv) {
 }
 
 int cli_main(int argc, char **argv) {
+    cli_argc = argc, cli_argv = argv;
     if (argc < 2) {
         cli_help_commands(stderr);
         return 2;

@@ -32,6 +32,16 @@ extern const cli_cmd cli_cmd_run, cli_cmd_plan, cli_cmd_cost, cli_cmd_serve, cli
 
 int cmd_list_process(void); /* cmd_cost.c: `npusim list process` */
 
+/* cmd_report.c (issue 14): `npusim report`, and --html FILE of run and serve: the
+ * page of `result` (a --json object) with the command line that made it; -1 +
+ * npu_err on a render or write error. */
+extern const cli_cmd cli_cmd_report;
+const char *cli_version(void); /* "0.x.y (git ...)" */
+int cli_write_html(const char *path, const cJSON *result);
+/* the command line of this process, for reports (set by cli_main) */
+extern int cli_argc;
+extern char **cli_argv;
+
 /* cmd_cost.c: the TCO figures ($/hour per chip, $ per million tokens) of
  * `chips` chips drawing power_w each and producing tps tokens/s, as a JSON
  * object in *out (NULL when no TCO option is given); -1 + npu_err. */

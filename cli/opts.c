@@ -175,6 +175,8 @@ const cli_opt cli_opts[CLI_O_COUNT] = {
                          .help = "search the highest Poisson rate whose p99 meets the SLOs"},
     [O_TARGET_RATE] = {"target-rate", 0, NUM(0, RATE_MAX), .flags = CLI_OPEN_MIN, .meta = "R",
                        .help = "size a fleet of copies of the deployment for R requests/s within the SLOs"},
+    [O_HTML] = {"html", 0, .type = CLI_STR, .meta = "FILE",
+                .help = "also write the result as a self-contained HTML report (docs/report.md)"},
     [O_REQUESTS_OUT] = {"requests-out", 0, .type = CLI_STR, .meta = "FILE|-",
                         .help = "write one CSV row per request; '-' writes it to stdout and the summary to stderr"},
 };

@@ -1,10 +1,16 @@
 #!/bin/sh
 # Install the Debian packages npusim needs, only those missing (run as root on
-# Debian; prints what it would need otherwise). `sh scripts/deps.sh fuzz` adds
-# what `make fuzz` needs: clang and the compiler-rt runtimes that hold
-# libFuzzer and the sanitizers (libclang-rt-N-dev, N = clang's major version).
+# Debian; prints what it would need otherwise).
+#   deps.sh        what the build needs
+#   deps.sh test   + what `make test` needs beyond the build: a headless browser
+#                  for the HTML report (chromium), zlib for its screenshot
+#                  checker, jq for expected counts
+#   deps.sh fuzz   + what `make fuzz` needs: clang and the compiler-rt runtimes
+#                  that hold libFuzzer and the sanitizers (libclang-rt-N-dev,
+#                  N = clang's major version)
 set -e
-pkgs="gcc make libcjson-dev libcmocka-dev"
+pkgs="gcc make libcjson-dev libcmocka-dev libsqlite3-dev libjs-vega"
+[ "$1" = test ] && pkgs="$pkgs chromium zlib1g-dev jq"
 [ "$1" = fuzz ] && pkgs="$pkgs clang"
 install() {
     need=""

@@ -158,7 +158,8 @@ static int costed_area(const npu_hw *hw, const npu_process *p, const npu_econ_cf
 int npu_econ_unit_cost(const npu_hw *hw, const npu_process *p, const npu_econ_cfg *c, npu_unit_cost *r) {
     memset(r, 0, sizeof *r);
     if (!hw->memtech) {
-        npu_err("%s: no memory technology", hw->name);
+        npu_err("%s: memory.technology none (SRAM only): the unit-cost model prices DRAM and its package; "
+                "it has no rule for a chip without DRAM", hw->name);
         return -1;
     }
     if (check_inputs(p, c)) return -1;

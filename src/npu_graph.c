@@ -2,6 +2,7 @@
  * (unfused PyTorch reference) stack profiles. */
 #include "npu_graph.h"
 
+#include <limits.h>
 #include <math.h>
 #include <string.h>
 
@@ -19,22 +20,37 @@ npu_kernel npu_kernel_gemm(const char *name, long m, long n, long k, npu_dtype w
     return kn;
 }
 
+/* Sum of min(p, w) over the integer positions p = a..b (a >= 1): the keys the
+ * queries at those positions see under a sliding window of w (w <= 0: all). */
+static double window_sum(double a, double b, double w) {
+    if (b < a) return 0;
+    if (w <= 0 || b <= w) return (a + b) * (b - a + 1) / 2.0;
+    if (a >= w) return w * (b - a + 1);
+    return (a + w) * (w - a + 1) / 2.0 + w * (b - w);
+}
+
 /* FLOPs and compulsory bytes of an attention kernel from its fields. */
 static void attn_fill(npu_kernel *kn) {
-    /* (query, key) pairs per head: causal prefill sees a triangle ending at kv_len */
-    double pairs;
-    long q_len = kn->q_len, kv_len = kn->kv_len;
-    if (kn->causal && q_len > 1) {
-        long past = kv_len - q_len; /* cached tokens before the new ones */
-        pairs = (double)q_len * past + (double)q_len * (q_len + 1) / 2.0;
+    /* (query, key) pairs per head and keys read per sequence. Causal: the q_len
+     * new tokens sit at positions past+1 .. kv_len and each sees the keys up to
+     * itself, the last `window` of them under a sliding window. Otherwise every
+     * query sees all kv_len keys. */
+    double pairs, keys;
+    double q_len = (double)kn->q_len, kv_len = (double)kn->kv_len;
+    if (kn->causal && kn->q_len > 1) {
+        double past = kv_len > q_len ? kv_len - q_len : 0; /* cached tokens before the new ones */
+        double w = (double)kn->window;
+        pairs = window_sum(past + 1, past + q_len, w);
+        keys = w > 0 && q_len + w - 1 < past + q_len ? q_len + w - 1 : past + q_len; /* the windows' union */
     } else {
-        pairs = (double)q_len * kv_len;
+        pairs = q_len * kv_len;
+        keys = kv_len;
     }
     double qk = kn->head_dim, v = kn->v_dim > 0 ? kn->v_dim : kn->head_dim;
     kn->flops = 2.0 * (qk + v) * pairs * kn->batch * kn->heads; /* QK^T and PV, 2 FLOP per MAC */
     double kvb = npu_dtype_bytes(kn->kvdt);
-    double kv_bytes = kn->latent > 0 ? (double)kn->batch * kv_len * kn->latent * kvb
-                                     : (double)kn->batch * kn->kv_heads * kv_len * (qk + v) * kvb;
+    double kv_bytes = kn->latent > 0 ? (double)kn->batch * keys * kn->latent * kvb
+                                     : (double)kn->batch * kn->kv_heads * keys * (qk + v) * kvb;
     double qo_bytes = (double)kn->batch * kn->heads * q_len * (qk + v) * ACT_BYTES;
     kn->bytes = kv_bytes + qo_bytes;
 }
@@ -91,52 +107,39 @@ npu_kernel npu_kernel_memory(const char *name, npu_kkind kind, double bytes, dou
     return kn;
 }
 
-/* ---- parallel plans ---- */
-
-npu_plan npu_plan_norm(npu_plan p) {
-    if (p.tp < 1) p.tp = 1;
-    if (p.pp < 1) p.pp = 1;
-    if (p.ep < 1) p.ep = 1;
-    if (p.dp < 1) p.dp = 1;
-    if (p.cp < 1) p.cp = 1;
-    return p;
+static int positive(const npu_kernel *k, const char *field, double v) {
+    if (v >= 1) return 0;
+    npu_err("%s kernel '%s': %s %.0f must be a positive integer", npu_kkind_names[k->kind], k->name ? k->name : "",
+            field, v);
+    return -1;
 }
 
-int npu_plan_stage_chips(npu_plan p) {
-    p = npu_plan_norm(p);
-    return (p.ep > p.tp ? p.ep : p.tp) * p.cp;
-}
-int npu_plan_replica_chips(npu_plan p) { return npu_plan_stage_chips(p) * npu_plan_norm(p).pp; }
-int npu_plan_total_chips(npu_plan p) { return npu_plan_replica_chips(p) * npu_plan_norm(p).dp; }
-
-int npu_plan_check(const npu_model *m, npu_plan p) {
-    if (p.tp < 0 || p.pp < 0 || p.ep < 0 || p.dp < 0 || p.cp < 0) {
-        npu_err("parallel sizes must be positive");
+int npu_kernel_check(const npu_kernel *k) {
+    if ((unsigned)k->kind >= NPU_KK_COUNT) {
+        npu_err("kernel '%s': unknown kind %d", k->name ? k->name : "", (int)k->kind);
         return -1;
     }
-    p = npu_plan_norm(p);
-    if (m->heads % p.tp) {
-        npu_err("%s: %d attention heads are not divisible by --tp %d", m->name, m->heads, p.tp);
+    if (positive(k, "count", k->count) || (k->kind != NPU_KK_COMM && positive(k, "launches", k->launches)))
+        return -1;
+    if (k->kind == NPU_KK_GEMM &&
+        (positive(k, "m", (double)k->m) || positive(k, "n", (double)k->n) || positive(k, "k", (double)k->k) ||
+         positive(k, "groups", k->groups)))
+        return -1;
+    if (k->kind == NPU_KK_ATTN &&
+        (positive(k, "batch", k->batch) || positive(k, "heads", k->heads) || positive(k, "kv_heads", k->kv_heads) ||
+         positive(k, "head_dim", k->head_dim) || positive(k, "q_len", (double)k->q_len) ||
+         positive(k, "kv_len", (double)k->kv_len) || k->v_dim < 0 || k->latent < 0 || k->window < 0)) {
+        if (k->v_dim < 0 || k->latent < 0 || k->window < 0)
+            npu_err("attention kernel '%s': v_dim, latent and window must not be negative", k->name ? k->name : "");
         return -1;
     }
-    if (m->mla.kv_lora_rank <= 0 && m->kv_heads % p.tp && p.tp % m->kv_heads) {
-        npu_err("%s: %d KV heads and --tp %d: one must divide the other", m->name, m->kv_heads, p.tp);
+    if (k->kind == NPU_KK_COMM && (positive(k, "chips", k->chips) || !(k->comm_bytes >= 0 && isfinite(k->comm_bytes)))) {
+        if (k->chips >= 1) npu_err("comm kernel '%s': bytes %g must be finite and >= 0", k->name ? k->name : "", k->comm_bytes);
         return -1;
     }
-    if (m->layers % p.pp) {
-        npu_err("%s: %d layers are not divisible by --pp %d", m->name, m->layers, p.pp);
-        return -1;
-    }
-    if (p.ep > 1 && m->moe.experts <= 0) {
-        npu_err("%s: --ep %d needs a mixture-of-experts model", m->name, p.ep);
-        return -1;
-    }
-    if (p.ep > 1 && m->moe.experts % p.ep) {
-        npu_err("%s: %d experts are not divisible by --ep %d", m->name, m->moe.experts, p.ep);
-        return -1;
-    }
-    if (p.ep > 1 && (p.ep > p.tp ? p.ep % p.tp : p.tp % p.ep)) {
-        npu_err("--ep %d and --tp %d: one must divide the other", p.ep, p.tp);
+    if (!(k->flops >= 0 && isfinite(k->flops) && k->bytes >= 0 && isfinite(k->bytes))) {
+        npu_err("%s kernel '%s': %g FLOP and %g bytes must be finite and >= 0 (a shape too large?)",
+                npu_kkind_names[k->kind], k->name ? k->name : "", k->flops, k->bytes);
         return -1;
     }
     return 0;
@@ -256,15 +259,13 @@ static void add_attention(builder *b, const npu_model *m, const npu_step_cfg *c,
     long rows = (long)ceil(T - 1e-9);
     bool eager = c->stack == NPU_STACK_EAGER;
     bool decode = c->phase == NPU_PHASE_DECODE;
-    int H = m->heads / p->tp;
+    int H = npu_plan_heads(m, *p);
     long q_len = c->seq, kv_len = c->ctx + c->seq;
-    if (m->sliding_window > 0 && kv_len > m->sliding_window) kv_len = m->sliding_window;
-    /* context parallelism: prefill queries split over cp chips (load-balanced causal
-     * chunks, all keys gathered); decode keeps each sequence's KV sharded */
-    if (b->cp > 1) {
-        if (decode) kv_len = (kv_len + b->cp - 1) / b->cp;
-        else q_len = (q_len + b->cp - 1) / b->cp;
-    }
+    /* decode reads the keys of the window, sharded over the cp chips; a prefill's
+     * queries are split over the cp chips (load-balanced causal chunks, all keys
+     * gathered), each seeing the keys of its window (the kernel's `window`) */
+    if (decode) kv_len = npu_plan_decode_kv_len(m, *p, kv_len);
+    else if (b->cp > 1) q_len = (q_len + b->cp - 1) / b->cp;
 
     if (m->mla.kv_lora_rank > 0) {
         const npu_mla *a = &m->mla;
@@ -289,6 +290,10 @@ static void add_attention(builder *b, const npu_model *m, const npu_step_cfg *c,
             if (b->mix_seqs > 0) { /* prompts of the same in-flight step, in the absorbed form too */
                 npu_kernel mp = npu_kernel_attention_mla(b->mix_seqs, H, lat, a->kv_lora_rank, lat, c->mix_len,
                                                          c->mix_ctx + c->mix_len, true, NPU_BF16, c->kvdt);
+                if (m->sliding_window > 0) {
+                    mp.window = m->sliding_window;
+                    attn_fill(&mp);
+                }
                 mp.name = "attention_prefill";
                 add(b, mp);
             }
@@ -302,6 +307,10 @@ static void add_attention(builder *b, const npu_model *m, const npu_step_cfg *c,
                                    a->kv_lora_rank, c->wdt, c->adt));
             npu_kernel at = npu_kernel_attention_mla(batch, H, qk, a->v_head_dim, 0, q_len, kv_len, true,
                                                      NPU_BF16, NPU_BF16);
+            if (m->sliding_window > 0) {
+                at.window = m->sliding_window;
+                attn_fill(&at);
+            }
             if (!eager) at.bytes += T * lat * npu_dtype_bytes(c->kvdt);
             add(b, at);
         }
@@ -310,8 +319,8 @@ static void add_attention(builder *b, const npu_model *m, const npu_step_cfg *c,
     }
 
     int hd = m->head_dim;
-    int KV = m->kv_heads >= p->tp ? m->kv_heads / p->tp : 1; /* KV heads replicated when fewer than tp */
-    long qkv_n = (long)(H + 2 * KV) * hd;
+    int KV = npu_plan_kv_heads(m, *p); /* KV heads replicated when fewer than tp */
+    long qkv_n = ((long)H + 2L * KV) * hd;
     add(b, npu_kernel_gemm("qkv_proj", rows, qkv_n, m->hidden, c->wdt, c->adt));
     if (eager && m->pos == NPU_POS_ROPE) {
         add_rope_eager(b, T, H, hd, "rope_q");
@@ -322,13 +331,20 @@ static void add_attention(builder *b, const npu_model *m, const npu_step_cfg *c,
         add_mem(b, "kv_write", NPU_KK_MEMORY, kv_new * (ACT_BYTES + npu_dtype_bytes(c->kvdt)), 0, 2);
     double T_dec = (double)batch * c->seq; /* tokens of the decoding sequences */
     npu_kernel at = npu_kernel_attention(batch, H, KV, hd, q_len, kv_len, !decode, NPU_BF16, c->kvdt);
+    if (!decode && m->sliding_window > 0) {
+        at.window = m->sliding_window;
+        attn_fill(&at);
+    }
     if (!eager) /* fused: RoPE and the KV-cache write happen inside attention */
         at.bytes += 2.0 * T_dec * KV * hd * npu_dtype_bytes(c->kvdt) + T_dec * (H + 2.0 * KV) * hd * ACT_BYTES;
     add(b, at);
     if (b->mix_seqs > 0) { /* prompts prefilling in the same in-flight step */
-        long mkv = c->mix_ctx + c->mix_len;
-        if (m->sliding_window > 0 && mkv > m->sliding_window) mkv = m->sliding_window;
-        npu_kernel mp = npu_kernel_attention(b->mix_seqs, H, KV, hd, c->mix_len, mkv, true, NPU_BF16, c->kvdt);
+        npu_kernel mp = npu_kernel_attention(b->mix_seqs, H, KV, hd, c->mix_len, c->mix_ctx + c->mix_len, true,
+                                             NPU_BF16, c->kvdt);
+        if (m->sliding_window > 0) {
+            mp.window = m->sliding_window;
+            attn_fill(&mp);
+        }
         double Tm = (double)b->mix_seqs * c->mix_len;
         mp.bytes += 2.0 * Tm * KV * hd * npu_dtype_bytes(c->kvdt) + Tm * (H + 2.0 * KV) * hd * ACT_BYTES;
         mp.name = "attention_prefill";
@@ -351,7 +367,7 @@ static void add_moe(builder *b, const npu_model *m, const npu_step_cfg *c, doubl
     add(b, npu_kernel_gemm("router", rows, e->experts, m->hidden, NPU_BF16, NPU_BF16));
     add_mem(b, "topk_route", NPU_KK_ELEM, T * e->experts * 4.0 + T * m->hidden * ACT_BYTES * 2,
             T * e->experts * 4.0, eager ? 4 : 1);
-    int G = p->ep > p->tp ? p->ep : p->tp; /* chips of the stage sharing the experts */
+    int G = npu_plan_expert_chips(*p); /* chips of the stage sharing the experts */
     double picks = T_step * e->top_k;        /* routed (token, expert) pairs of the stage */
     routing r = route(e->experts, picks, c->moe_skew, p->ep);
     double local_picks = picks * r.busy_share;
@@ -371,7 +387,7 @@ static void add_moe(builder *b, const npu_model *m, const npu_step_cfg *c, doubl
         add_mlp(b, m, c, local_picks / groups, ffn, groups, "expert_up", "expert_down");
     }
     if (e->shared_experts > 0)
-        add_mlp(b, m, c, T, (e->expert_ffn * e->shared_experts + p->tp - 1) / p->tp, 1, "shared_up",
+        add_mlp(b, m, c, T, (int)(((long)e->expert_ffn * e->shared_experts + p->tp - 1) / p->tp), 1, "shared_up",
                 "shared_down");
 }
 
@@ -379,7 +395,7 @@ static void add_layer(builder *b, const npu_model *m, const npu_step_cfg *c, boo
     const npu_plan *p = &b->p;
     /* tokens on this chip: the stage's tokens over the attention data-parallel
      * groups, and over the context-parallel chips in prefill */
-    int batch = (c->batch + b->attn_dp - 1) / b->attn_dp;
+    int batch = (int)npu_plan_seqs_per_chip(*p, c->batch);
     double T_step = (double)c->batch * c->seq + (double)c->mix_seqs * c->mix_len; /* tokens of the whole stage */
     double T = (double)batch * c->seq + (double)b->mix_seqs * c->mix_len;
     if (b->cp > 1 && c->phase == NPU_PHASE_PREFILL) T = ceil(T / b->cp);
@@ -402,50 +418,66 @@ static void add_layer(builder *b, const npu_model *m, const npu_step_cfg *c, boo
     if (eager) add_mem(b, "residual_add", NPU_KK_ELEM, 3.0 * T * m->hidden * ACT_BYTES, T * m->hidden, 1);
 }
 
-int npu_graph_build(const npu_model *m, const npu_step_cfg *c, npu_graph *g) {
-    memset(g, 0, sizeof *g);
+/* Token counts the builder turns into GEMM rows and attention shapes (long,
+ * and exact in double): beyond this a shape is refused, not wrapped. */
+#define MAX_TOKENS 9007199254740992.0 /* 2^53 */
+
+static int check_shape(const npu_model *m, const npu_step_cfg *c) {
     if (c->batch <= 0 || c->seq <= 0 || c->ctx < 0) {
         npu_err("batch and sequence length must be positive");
+        return -1;
+    }
+    if (c->ctx > LONG_MAX - c->seq || (c->mix_seqs > 0 && c->mix_ctx > LONG_MAX - c->mix_len)) {
+        npu_err("context of %ld + %ld tokens overflows a 64-bit count", c->ctx, c->seq);
         return -1;
     }
     if (c->ctx + c->seq > m->max_seq && m->max_seq > 0) {
         npu_err("context of %ld tokens exceeds %s's limit of %d", c->ctx + c->seq, m->name, m->max_seq);
         return -1;
     }
-    if (npu_plan_check(m, c->plan)) return -1;
-    builder b = {.g = g, .count = 1, .p = npu_plan_norm(c->plan)};
-    b.attn_dp = b.p.ep > b.p.tp ? b.p.ep / b.p.tp : 1;
-    b.cp = b.p.cp;
     if (c->mix_seqs < 0 || (c->mix_seqs > 0 && (c->phase != NPU_PHASE_DECODE || c->mix_len <= 0 || c->mix_ctx < 0))) {
         npu_err("in-flight prefill needs a decode step and positive lengths");
         return -1;
     }
-    b.mix_seqs = (c->mix_seqs + b.attn_dp - 1) / b.attn_dp;
-    int stage = c->stage > 0 && c->stage <= b.p.pp ? c->stage : b.p.pp;
-    int per_stage = m->layers / b.p.pp;
-    int first = (stage - 1) * per_stage, last = first + per_stage; /* layers [first, last) */
-    int batch = (c->batch + b.attn_dp - 1) / b.attn_dp;
+    if ((double)c->batch + c->mix_seqs > INT_MAX) {
+        npu_err("%d decoding + %d prefilling sequences in one step exceed 2^31 - 1", c->batch, c->mix_seqs);
+        return -1;
+    }
+    double tokens = (double)c->batch * (c->ctx + c->seq) + (double)c->mix_seqs * (c->mix_ctx + c->mix_len);
+    if (tokens > MAX_TOKENS) {
+        npu_err("batch %d x %ld tokens = %.3g tokens in one step is beyond the 2^53 the kernel graph counts exactly",
+                c->batch, c->ctx + c->seq, tokens);
+        return -1;
+    }
+    return npu_plan_check(m, c->plan);
+}
+
+int npu_graph_build(const npu_model *m, const npu_step_cfg *c, npu_graph *g) {
+    g->n = 0;
+    if (check_shape(m, c)) return -1;
+    builder b = {.g = g, .count = 1, .p = npu_plan_norm(c->plan)};
+    b.attn_dp = npu_plan_attn_dp(b.p);
+    b.cp = b.p.cp;
+    b.mix_seqs = (int)npu_plan_seqs_per_chip(b.p, c->mix_seqs);
+    npu_stage st = npu_plan_stage(m, b.p, c->stage);
+    int batch = (int)npu_plan_seqs_per_chip(b.p, c->batch);
     double T = (double)batch * c->seq + (double)b.mix_seqs * c->mix_len;
     if (b.cp > 1 && c->phase == NPU_PHASE_PREFILL) T = ceil(T / b.cp);
-    if (stage == 1) {
+    if (st.embeds) {
         add_mem(&b, "embedding", NPU_KK_MEMORY, 2.0 * T * m->hidden * ACT_BYTES, 0, 1);
         if (m->pos == NPU_POS_LEARNED)
             add_mem(&b, "pos_embedding", NPU_KK_ELEM, 3.0 * T * m->hidden * ACT_BYTES, T * m->hidden, 1);
     }
-    int dense_end = m->moe.experts > 0 ? m->moe.dense_layers : m->layers;
-    int n_dense = (dense_end < last ? dense_end : last) - first;
-    if (n_dense < 0) n_dense = 0;
-    int n_moe = per_stage - n_dense;
-    if (n_dense > 0) {
-        b.count = n_dense;
+    if (st.dense > 0) {
+        b.count = st.dense;
         add_layer(&b, m, c, false);
     }
-    if (n_moe > 0) {
-        b.count = n_moe;
+    if (st.layers > st.dense) {
+        b.count = st.layers - st.dense;
         add_layer(&b, m, c, true);
     }
     b.count = 1;
-    if (stage == b.p.pp) {
+    if (st.head) {
         /* final norm and lm_head on the last position of each sequence only; the
          * vocabulary is split over tp and the logits gathered */
         npu_step_cfg last_pos = *c;

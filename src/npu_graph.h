@@ -9,6 +9,7 @@
 
 #include "npu_comm.h"
 #include "npu_model.h"
+#include "npu_plan.h"
 #include "npu_util.h"
 
 #include <stdbool.h>
@@ -41,8 +42,9 @@ typedef struct npu_kernel {
     /* attention; head_dim is the query/key width, v_dim the value width (0 = head_dim);
      * latent > 0: MLA absorbed form, one shared cached latent of `latent` values per token */
     int batch, heads, kv_heads, head_dim, v_dim, latent;
-    long q_len, kv_len; /* new tokens and attended tokens per sequence */
+    long q_len, kv_len; /* new tokens per sequence; tokens in its cache after them (decode: keys read) */
     bool causal;
+    long window;        /* causal: each query sees the last `window` keys only (sliding window); 0 = all */
     npu_dtype kvdt;
     /* collective (NPU_KK_COMM): comm_bytes in npu_comm's size convention */
     npu_coll coll;
@@ -52,25 +54,6 @@ typedef struct npu_kernel {
     double flops;     /* arithmetic operations */
     double bytes;     /* compulsory DRAM traffic, bytes */
 } npu_kernel;
-
-/* How one model replica is split over chips. 0 and 1 both mean "not split".
- * tp: tensor parallel (heads and MLP columns); pp: pipeline stages (layers);
- * ep: expert parallel (routed experts); dp: data-parallel replicas (the replica
- * count, not a split of one step); cp: context parallel (prefill sequence). */
-typedef struct npu_plan {
-    int tp, pp, ep, dp, cp;
-} npu_plan;
-
-/* Plan with zeroes replaced by 1. */
-npu_plan npu_plan_norm(npu_plan p);
-/* -1 + npu_err naming the reason when `p` cannot split `m` (heads by tp, layers
- * by pp, experts by ep, ...). */
-int npu_plan_check(const npu_model *m, npu_plan p);
-/* Chips of one pipeline stage: max(tp, ep) x cp. Under ep > tp the stage runs
- * attention data-parallel in ep/tp groups of tp chips (DeepSeek-style). */
-int npu_plan_stage_chips(npu_plan p);
-int npu_plan_replica_chips(npu_plan p); /* stage chips x pp */
-int npu_plan_total_chips(npu_plan p);   /* replica chips x dp */
 
 typedef struct npu_step_cfg {
     npu_phase phase;
@@ -121,6 +104,11 @@ npu_kernel npu_kernel_attention_reshape(const npu_kernel *k, int batch, long q_l
 /* Attention kernel `k` moved to a new attended length, keeping any extra bytes it carries. */
 npu_kernel npu_kernel_attention_at(const npu_kernel *k, long kv_len);
 npu_kernel npu_kernel_memory(const char *name, npu_kkind kind, double bytes, double flops);
+/* -1 + npu_err naming the field when a kernel's shape is not positive or its
+ * FLOPs or bytes are not finite and non-negative (a dimension that wrapped in a
+ * narrowing conversion shows up here). Callers building kernels from user input
+ * (`npusim op`) check with it before costing. */
+int npu_kernel_check(const npu_kernel *k);
 npu_kernel npu_kernel_comm(const char *name, npu_coll op, int chips, double bytes);
 
 #endif

@@ -42,6 +42,13 @@ const char *npu_hw_preset_name(int i) {
     return i >= 0 && i < npu_presets_hw_count ? npu_presets_hw[i].name : NULL;
 }
 
+const char *const npu_engine_type_names[NPU_ENGINE_COUNT] = {"mma", "systolic", "none"};
+const char *const npu_dataflow_names[NPU_FLOW_COUNT] = {"output-stationary", "weight-stationary", "simd"};
+const char *const npu_gemv_names[NPU_GEMV_COUNT] = {"matrix", "vector", "dedicated"};
+const char *const npu_accum_names[NPU_ACC_COUNT] = {"registers", "engine"};
+const char *const npu_power_scope_names[NPU_SCOPE_COUNT] = {"chip", "board", "module", "system"};
+const char *const npu_hw_xdt_names[NPU_HW_NXDT] = {"fp4", "fp6", "fp64", "int16", "int2"};
+
 const char *const npu_hw_kinds[NPU_HW_KINDS] = {"gpu", "npu", "tpu", "mobile", "cpu", "fpga", "soc-gpu", "soc-npu", "lpu", "wafer"};
 
 double npu_hw_peak_flops(const npu_hw *hw, npu_dtype t) { return hw->peak_flops[t]; }
@@ -256,9 +263,351 @@ static void resolve_fabric(npu_hw *hw, npu_topo topo) {
     f->overlap = hw->comm_overlap;
 }
 
+/* ---- the engine, operand path, vector units and power scope as built ---- */
+
+/* A name from a fixed list; "" keeps *out. -1 + npu_err naming the field and the closest name. */
+static int parse_name(const char *s, const char *const *names, int n, int *out, const char *origin,
+                      const char *field) {
+    if (!s[0]) return 0;
+    for (int i = 0; i < n; i++)
+        if (strcmp(s, names[i]) == 0) {
+            *out = i;
+            return 0;
+        }
+    char list[160] = "";
+    for (int i = 0; i < n; i++) snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "", names[i]);
+    const char *c = npu_closest(s, names, (size_t)n);
+    npu_err("%s: %s: unknown value '%s'%s%s%s (%s)", origin, field, s, c ? " (did you mean '" : "", c ? c : "",
+            c ? "'?)" : "", list);
+    return -1;
+}
+
+/* Defaults by `kind` (docs/schema.md "Matrix engine"): what a chip of that kind is
+ * built as when its file does not say. */
+typedef struct kind_default {
+    const char *kind;
+    npu_engine_type eng;
+    npu_dataflow flow;
+    npu_gemv_path gemv;
+    int gemv_rows; /* dedicated/vector: rows the path takes; matrix: the M granule (0 = from the geometry) */
+    bool gpu_like;
+} kind_default;
+static const kind_default kind_defaults[] = {
+    /* GPUs: warp-level MMA (mma.sync m16n8k16, MFMA 16x16x16) fed from shared memory and registers;
+     * decode GEMVs run a dedicated GEMV kernel up to 4 rows (TensorRT-LLM SMALL_M_FAST_PATH 5,
+     * vLLM-ROCm skinny GEMM M <= 4; docs/research/chips-gpu.md section 3) */
+    {"", NPU_ENGINE_MMA, NPU_FLOW_OUTPUT, NPU_GEMV_DEDICATED, 4, true},
+    {"gpu", NPU_ENGINE_MMA, NPU_FLOW_OUTPUT, NPU_GEMV_DEDICATED, 4, true},
+    /* Apple GPUs before M5: simdgroup_matrix runs on the FP32/FP16 ALUs; llama.cpp's mul_mv up to 8 rows */
+    {"soc-gpu", NPU_ENGINE_NONE, NPU_FLOW_SIMD, NPU_GEMV_VECTOR, 8, true},
+    /* TPU MXU: weight-stationary systolic array, activations stream in 8-row sublane chunks */
+    {"tpu", NPU_ENGINE_SYSTOLIC, NPU_FLOW_WEIGHT, NPU_GEMV_MATRIX, 8, false},
+    /* server NPUs (MME, TCP, ATOM, DX-M1 ...): a systolic array; weight-stationary unless stated */
+    {"npu", NPU_ENGINE_SYSTOLIC, NPU_FLOW_WEIGHT, NPU_GEMV_MATRIX, 1, false},
+    {"fpga", NPU_ENGINE_SYSTOLIC, NPU_FLOW_WEIGHT, NPU_GEMV_MATRIX, 1, false},
+    {"lpu", NPU_ENGINE_SYSTOLIC, NPU_FLOW_WEIGHT, NPU_GEMV_MATRIX, 1, false},
+    /* phone NPUs (Hexagon HMX): output-stationary tiles, M padded to the tile's rows */
+    {"mobile", NPU_ENGINE_SYSTOLIC, NPU_FLOW_OUTPUT, NPU_GEMV_MATRIX, 0, false},
+    {"soc-npu", NPU_ENGINE_SYSTOLIC, NPU_FLOW_OUTPUT, NPU_GEMV_MATRIX, 0, false},
+    /* CPUs with AMX: 16x16 output tiles; GEMV on AVX-512 (memory-bound either way) */
+    {"cpu", NPU_ENGINE_MMA, NPU_FLOW_OUTPUT, NPU_GEMV_VECTOR, 4, false},
+    /* wafer-scale SIMD cores (Cerebras) */
+    {"wafer", NPU_ENGINE_NONE, NPU_FLOW_SIMD, NPU_GEMV_VECTOR, 1 << 30, false},
+};
+
+static const kind_default *kind_default_of(const char *kind) {
+    for (size_t i = 0; i < NPU_ARRAY_LEN(kind_defaults); i++)
+        if (strcmp(kind, kind_defaults[i].kind) == 0) return &kind_defaults[i];
+    return &kind_defaults[0];
+}
+
+/* The MAC rate an engine's geometry is sized for: the 16-bit rate, else the widest native one. */
+static double geometry_macs(const npu_hw *hw) {
+    double m = hw->macs_per_cycle[NPU_BF16] > hw->macs_per_cycle[NPU_FP16] ? hw->macs_per_cycle[NPU_BF16]
+                                                                            : hw->macs_per_cycle[NPU_FP16];
+    if (m > 0) return m;
+    static const npu_dtype order[] = {NPU_FP8, NPU_INT8, NPU_INT4, NPU_FP32};
+    for (size_t i = 0; i < NPU_ARRAY_LEN(order); i++)
+        if (hw->macs_per_cycle[order[i]] > 0) return hw->macs_per_cycle[order[i]];
+    return 1;
+}
+
+static int derive_engine(npu_hw *hw, const char *origin) {
+    const npu_engine_desc *d = &hw->engine;
+    const kind_default *kd = kind_default_of(hw->kind);
+    int v;
+    hw->gpu_like = kd->gpu_like;
+    v = kd->eng;
+    if (parse_name(d->type, npu_engine_type_names, NPU_ENGINE_COUNT, &v, origin, "matrix.engine.type")) return -1;
+    hw->eng = (npu_engine_type)v;
+    /* the default dataflow follows the engine type when the type is stated */
+    v = d->type[0] ? (hw->eng == NPU_ENGINE_SYSTOLIC ? (kd->eng == NPU_ENGINE_SYSTOLIC ? kd->flow : NPU_FLOW_WEIGHT)
+                      : hw->eng == NPU_ENGINE_MMA ? NPU_FLOW_OUTPUT : NPU_FLOW_SIMD)
+                   : kd->flow;
+    if (parse_name(d->dataflow, npu_dataflow_names, NPU_FLOW_COUNT, &v, origin, "matrix.engine.dataflow")) return -1;
+    hw->flow = (npu_dataflow)v;
+    if ((hw->eng == NPU_ENGINE_NONE) != (hw->flow == NPU_FLOW_SIMD)) {
+        npu_err("%s: matrix.engine.dataflow: '%s' does not go with engine type '%s' (simd is the dataflow of "
+                "type none, and only of it)", origin, npu_dataflow_names[hw->flow], npu_engine_type_names[hw->eng]);
+        return -1;
+    }
+    v = hw->eng == NPU_ENGINE_MMA && (hw->gpu_like || strcmp(hw->kind, "cpu") == 0) ? NPU_ACC_REGISTERS
+        : hw->eng == NPU_ENGINE_NONE                                               ? NPU_ACC_REGISTERS
+                                                                                   : NPU_ACC_ENGINE;
+    if (parse_name(d->accumulators, npu_accum_names, NPU_ACC_COUNT, &v, origin, "matrix.engine.accumulators"))
+        return -1;
+    hw->accum = (npu_accum)v;
+    if (check_range(origin, "matrix.engine.per_unit", d->per_unit, 0, 4096, false) ||
+        check_range(origin, "matrix.engine.m", d->m, 0, TILE_MAX, false) ||
+        check_range(origin, "matrix.engine.n", d->n, 0, TILE_MAX, false) ||
+        check_range(origin, "matrix.engine.k", d->k, 0, TILE_MAX, false) ||
+        check_range(origin, "matrix.engine.rows", d->rows, 0, TILE_MAX, false) ||
+        check_range(origin, "matrix.engine.cols", d->cols, 0, TILE_MAX, false))
+        return -1;
+    bool mnk = d->m || d->n || d->k, rc = d->rows || d->cols;
+    if ((hw->eng != NPU_ENGINE_MMA && mnk) || (hw->eng != NPU_ENGINE_SYSTOLIC && rc)) {
+        npu_err("%s: matrix.engine: %s given for engine type '%s' (m, n, k describe an mma instruction tile; "
+                "rows, cols a systolic array; type none has neither)", origin, mnk ? "m/n/k" : "rows/cols",
+                npu_engine_type_names[hw->eng]);
+        return -1;
+    }
+    hw->eng_per_unit = d->per_unit > 0 ? d->per_unit : 1;
+    double macs = geometry_macs(hw) / hw->eng_per_unit;
+    switch (hw->eng) {
+    case NPU_ENGINE_MMA:
+        if (strcmp(hw->kind, "cpu") == 0) hw->eng_m = 16, hw->eng_n = 16, hw->eng_k = 32; /* AMX TDPBF16PS */
+        else hw->eng_m = 16, hw->eng_n = 8, hw->eng_k = 16;                            /* mma.sync m16n8k16 */
+        if (d->m) hw->eng_m = d->m;
+        if (d->n) hw->eng_n = d->n;
+        if (d->k) hw->eng_k = d->k;
+        break;
+    case NPU_ENGINE_SYSTOLIC: {
+        int rows = d->rows, cols = d->cols;
+        if (!rows && !cols) { /* square-ish array of the stated MAC rate: rows a power of two <= sqrt */
+            rows = 1;
+            while ((double)rows * 2 * rows * 2 <= macs) rows *= 2;
+        }
+        if (!rows) rows = (int)fmax(1, floor(macs / cols));
+        if (!cols) cols = (int)fmax(1, floor(macs / rows));
+        double base = (double)rows * cols;
+        if (d->rows && d->cols && (macs > 4 * base || macs < base / 4)) {
+            npu_err("%s: matrix.engine: a %d x %d array x %d per unit = %g MACs per cycle, but macs_per_cycle "
+                    "states %g per unit (geometry and rate must agree within 4x: check per_unit and units)",
+                    origin, rows, cols, hw->eng_per_unit, base * hw->eng_per_unit, geometry_macs(hw));
+            return -1;
+        }
+        if (hw->flow == NPU_FLOW_WEIGHT) hw->eng_m = 1, hw->eng_n = cols, hw->eng_k = rows;
+        else hw->eng_m = rows, hw->eng_n = cols, hw->eng_k = 1;
+        break;
+    }
+    default: hw->eng_m = hw->eng_n = hw->eng_k = 1; break;
+    }
+    /* matrix-vector path */
+    const npu_gemv_desc *g = &hw->gemv_desc;
+    v = hw->eng == NPU_ENGINE_NONE ? NPU_GEMV_VECTOR : kd->eng == hw->eng ? kd->gemv : NPU_GEMV_MATRIX;
+    if (parse_name(g->path, npu_gemv_names, NPU_GEMV_COUNT, &v, origin, "matrix.gemv.path")) return -1;
+    hw->gemv = (npu_gemv_path)v;
+    if (check_range(origin, "matrix.gemv.granule", g->granule, 0, TILE_MAX, false) ||
+        check_range(origin, "matrix.gemv.max_rows", g->max_rows, 0, 1 << 30, false))
+        return -1;
+    if ((g->granule && hw->gemv != NPU_GEMV_MATRIX) || (g->max_rows && hw->gemv == NPU_GEMV_MATRIX)) {
+        npu_err("%s: matrix.gemv: %s does not apply to path '%s' (granule: matrix; max_rows: vector, dedicated)",
+                origin, g->granule ? "granule" : "max_rows", npu_gemv_names[hw->gemv]);
+        return -1;
+    }
+    int granule = hw->eng == NPU_ENGINE_MMA ? (hw->eng_m < hw->eng_n ? hw->eng_m : hw->eng_n) : hw->eng_m;
+    if (hw->gemv == NPU_GEMV_MATRIX && kd->gemv == NPU_GEMV_MATRIX && kd->gemv_rows > 0 && kd->eng == hw->eng &&
+        !(hw->flow == NPU_FLOW_OUTPUT && hw->eng == NPU_ENGINE_SYSTOLIC))
+        granule = kd->gemv_rows;
+    hw->gemv_granule = g->granule ? g->granule : granule;
+    hw->gemv_max_rows = hw->gemv == NPU_GEMV_MATRIX ? 0
+                        : g->max_rows                ? g->max_rows
+                        : kd->gemv != NPU_GEMV_MATRIX ? kd->gemv_rows
+                                                      : 4;
+    return 0;
+}
+
+/* Operand path: the SRAM level that feeds the engines and its per-unit capacity and bandwidth. */
+static int derive_sram(npu_hw *hw, const char *origin) {
+    hw->feed_level = -1;
+    for (int i = 0; i < hw->n_sram; i++) {
+        npu_sram *m = &hw->sram[i];
+        char field[48];
+        snprintf(field, sizeof field, "sram[%d].bytes_per_cycle", i);
+        if (check_range(origin, field, m->bytes_per_cycle, 0, BIG, false)) return -1;
+        snprintf(field, sizeof field, "sram[%d].bandwidth_gbps", i);
+        if (check_range(origin, field, m->bandwidth_gbps, 0, BIG, false)) return -1;
+        if (m->kb_per_unit > 0 && m->mb > 0) {
+            npu_err("%s: sram[%d]: give kb_per_unit (per unit) or mb (shared), not both", origin, i);
+            return -1;
+        }
+        if (m->bytes_per_cycle > 0 && m->bandwidth_gbps > 0) {
+            double from_clk = m->bytes_per_cycle * hw->clock_mhz * 1e6 * (m->kb_per_unit > 0 ? hw->units : 1) / 1e9;
+            if (fabs(from_clk / m->bandwidth_gbps - 1) > 0.05) {
+                npu_err("%s: sram[%d]: bytes_per_cycle %g at %g MHz%s gives %g GB/s, but bandwidth_gbps is %g "
+                        "(they must agree within 5%%; give one)", origin, i, m->bytes_per_cycle, hw->clock_mhz,
+                        m->kb_per_unit > 0 ? " x units" : "", from_clk, m->bandwidth_gbps);
+                return -1;
+            }
+        }
+        if (m->feeds_matrix) {
+            if (hw->feed_level >= 0) {
+                npu_err("%s: sram[%d].feeds_matrix: sram[%d] already feeds the matrix engines (one level does)",
+                        origin, i, hw->feed_level);
+                return -1;
+            }
+            hw->feed_level = i;
+        }
+    }
+    if (hw->feed_level < 0) /* default: the first per-unit level, else the first level */
+        for (int i = hw->n_sram - 1; i >= 0; i--)
+            if (hw->sram[i].kb_per_unit > 0 || hw->feed_level < 0) hw->feed_level = i;
+    hw->feed_bytes_per_unit = hw->feed_Bps_per_unit = 0;
+    if (hw->feed_level >= 0) {
+        const npu_sram *m = &hw->sram[hw->feed_level];
+        bool per_unit = m->kb_per_unit > 0;
+        hw->feed_bytes_per_unit = per_unit ? m->kb_per_unit * 1e3 : m->mb * 1e6 / hw->units;
+        hw->feed_Bps_per_unit = m->bandwidth_gbps > 0 ? m->bandwidth_gbps * 1e9 / hw->units
+                                : m->bytes_per_cycle > 0
+                                    ? m->bytes_per_cycle * hw->clock_mhz * 1e6 / (per_unit ? 1 : hw->units)
+                                    : 0;
+    }
+    return 0;
+}
+
+/* Vector units: count, clock, rate per datatype. */
+static int derive_vector(npu_hw *hw, const char *origin) {
+    if (check_range(origin, "vector.units", hw->vec_units, 0, UNITS_MAX, false) ||
+        check_range(origin, "vector.clock_mhz", hw->vec_clock_mhz, 0, CLOCK_MHZ_MAX, false) ||
+        check_range(origin, "vector.width_bits", hw->vec_width_bits, 0, 65536, false))
+        return -1;
+    if (hw->vec_clock_mhz > 0 && hw->vec_clock_mhz < CLOCK_MHZ_MIN)
+        return bad(origin, "vector.clock_mhz", hw->vec_clock_mhz, "MHz is below any accelerator (10 MHz)");
+    for (int t = 0; t < NPU_DTYPE_COUNT; t++) {
+        char field[48];
+        snprintf(field, sizeof field, "vector.ops_per_cycle.%s", npu_dtype_names[t]);
+        if (check_range(origin, field, hw->vec_ops_per_cycle[t], 0, 2 * MACS_MAX, false)) return -1;
+    }
+    double per_cycle = (hw->vec_units > 0 ? hw->vec_units : hw->units) *
+                       (hw->vec_clock_mhz > 0 ? hw->vec_clock_mhz : hw->clock_mhz) * 1e6;
+    hw->vec_flops = per_cycle * hw->vec_flops_per_cycle;
+    const double *o = hw->vec_ops_per_cycle;
+    double r[NPU_DTYPE_COUNT];
+    r[NPU_FP32] = hw->vec_flops_per_cycle;
+    double half = o[NPU_BF16] > 0 ? o[NPU_BF16] : o[NPU_FP16] > 0 ? o[NPU_FP16] : r[NPU_FP32];
+    r[NPU_BF16] = o[NPU_BF16] > 0 ? o[NPU_BF16] : half;
+    r[NPU_FP16] = o[NPU_FP16] > 0 ? o[NPU_FP16] : half;
+    r[NPU_FP8] = o[NPU_FP8] > 0 ? o[NPU_FP8] : half;
+    r[NPU_INT8] = o[NPU_INT8] > 0 ? o[NPU_INT8] : half;
+    r[NPU_INT4] = o[NPU_INT4] > 0 ? o[NPU_INT4] : r[NPU_INT8];
+    for (int t = 0; t < NPU_DTYPE_COUNT; t++) hw->vec_ops[t] = per_cycle * r[t];
+    return 0;
+}
+
+/* Vendor-stated peaks against units x clock x MACs x 2 (2 %: vendors round). */
+static int check_peak(const char *origin, const char *name, double stated_tflops, double derived_flops,
+                      double macs, const npu_hw *hw) {
+    if (stated_tflops <= 0) return 0;
+    if (derived_flops <= 0) {
+        npu_err("%s: matrix.peak_tflops.%s: %g stated, but macs_per_cycle.%s is 0", origin, name, stated_tflops, name);
+        return -1;
+    }
+    double r = derived_flops / (stated_tflops * 1e12);
+    if (fabs(r - 1) > 0.02) {
+        npu_err("%s: matrix.peak_tflops.%s: %g stated, but units x clock x macs_per_cycle x 2 = %d x %g MHz x %g x 2 "
+                "= %.4g TFLOP/s (%+.1f%%; a clock of %.1f MHz would give the stated peak)", origin, name,
+                stated_tflops, hw->units, hw->clock_mhz, macs, derived_flops / 1e12, 100 * (r - 1),
+                hw->clock_mhz / r);
+        return -1;
+    }
+    return 0;
+}
+
+static int check_peaks(const npu_hw *hw, const char *origin) {
+    double per_mac = hw->units * hw->clock_mhz * 1e6 * 2.0;
+    for (int t = 0; t < NPU_DTYPE_COUNT; t++) {
+        char f[48];
+        snprintf(f, sizeof f, "matrix.peak_tflops.%s", npu_dtype_names[t]);
+        if (check_range(origin, f, hw->peak_tflops[t], 0, BIG, false)) return -1;
+        /* fp32 without fp32 MACs: the stated figure is the vector units' */
+        if (t == NPU_FP32 && hw->macs_per_cycle[t] <= 0) {
+            if (hw->peak_tflops[t] > 0 && fabs(hw->vec_flops / (hw->peak_tflops[t] * 1e12) - 1) > 0.02) {
+                npu_err("%s: matrix.peak_tflops.fp32: %g stated, but the vector units give %.4g TFLOP/s (no fp32 "
+                        "matrix MACs; set vector.clock_mhz if they run at another clock)", origin,
+                        hw->peak_tflops[t], hw->vec_flops / 1e12);
+                return -1;
+            }
+            continue;
+        }
+        if (check_peak(origin, npu_dtype_names[t], hw->peak_tflops[t], per_mac * hw->macs_per_cycle[t],
+                       hw->macs_per_cycle[t], hw))
+            return -1;
+    }
+    for (int i = 0; i < NPU_HW_NXDT; i++) {
+        char f[48];
+        snprintf(f, sizeof f, "matrix.macs_per_cycle.%s", npu_hw_xdt_names[i]);
+        if (check_range(origin, f, hw->xmacs_per_cycle[i], 0, MACS_MAX, false)) return -1;
+        snprintf(f, sizeof f, "matrix.peak_tflops.%s", npu_hw_xdt_names[i]);
+        if (check_range(origin, f, hw->xpeak_tflops[i], 0, BIG, false) ||
+            check_peak(origin, npu_hw_xdt_names[i], hw->xpeak_tflops[i], per_mac * hw->xmacs_per_cycle[i],
+                       hw->xmacs_per_cycle[i], hw))
+            return -1;
+    }
+    return check_range(origin, "matrix.peak_tflops.tf32", hw->tf32_peak_tflops, 0, BIG, false) ||
+                   check_peak(origin, "tf32", hw->tf32_peak_tflops, per_mac * hw->tf32_macs_per_cycle,
+                              hw->tf32_macs_per_cycle, hw)
+               ? -1
+               : 0;
+}
+
+static int derive_power(npu_hw *hw, const char *origin) {
+    int v = NPU_SCOPE_BOARD;
+    if (parse_name(hw->power_scope, npu_power_scope_names, NPU_SCOPE_COUNT, &v, origin, "power.scope")) return -1;
+    hw->scope = (npu_power_scope)v;
+    if (check_range(origin, "power.accelerator_share", hw->power_share, 0, 1, false)) return -1;
+    if (hw->power_share > 0 && hw->scope != NPU_SCOPE_SYSTEM && hw->scope != NPU_SCOPE_MODULE) {
+        npu_err("%s: power.accelerator_share: applies to scope system or module (the power figure covers more "
+                "than the accelerator), not '%s'", origin, npu_power_scope_names[hw->scope]);
+        return -1;
+    }
+    hw->tdp_accel_w = hw->tdp_w * (hw->power_share > 0 ? hw->power_share : 1.0);
+    return 0;
+}
+
+/* memory.technology "none": an SRAM-only chip (Groq LPU, Cerebras WSE). Weights, KV cache and
+ * activations live in the largest shared SRAM level, at its bandwidth. */
+static int derive_sram_main(npu_hw *hw, const char *origin) {
+    if (hw->mem_stacks || hw->mem_height || hw->mem_pin_gbps > 0 || hw->mem_capacity_gb > 0) {
+        npu_err("%s: memory: technology none has no DRAM: stacks, height, pin_gbps and capacity_gb must be absent "
+                "(capacity and bandwidth come from the sram level that holds the weights)", origin);
+        return -1;
+    }
+    int best = -1;
+    for (int i = 0; i < hw->n_sram; i++)
+        if (hw->sram[i].mb > 0 && (best < 0 || hw->sram[i].mb > hw->sram[best].mb)) best = i;
+    if (best < 0) {
+        npu_err("%s: memory.technology: none (SRAM only) needs a shared sram level with mb > 0 to hold the weights",
+                origin);
+        return -1;
+    }
+    const npu_sram *m = &hw->sram[best];
+    double bw = m->bandwidth_gbps > 0 ? m->bandwidth_gbps * 1e9 : m->bytes_per_cycle * hw->clock_mhz * 1e6;
+    if (!(bw > 0)) {
+        npu_err("%s: sram[%d].bandwidth_gbps: memory.technology none streams weights from this level; state its "
+                "bandwidth", origin, best);
+        return -1;
+    }
+    hw->sram_main = true;
+    hw->memtech = NULL;
+    hw->mem_bw_Bps = bw;
+    hw->mem_bytes = m->mb * 1e6;
+    return 0;
+}
+
 int npu_hw_finish(npu_hw *hw, const char *origin) {
-    hw->memtech = npu_memtech_find(hw->mem_technology);
-    if (!hw->memtech) {
+    hw->sram_main = strcmp(hw->mem_technology, "none") == 0;
+    hw->memtech = hw->sram_main ? NULL : npu_memtech_find(hw->mem_technology);
+    if (!hw->memtech && !hw->sram_main) {
         char msg[512];
         npu_strlcpy(msg, npu_errmsg(), sizeof msg);
         npu_err("%s: memory.technology: %s", origin, msg);
@@ -271,20 +620,27 @@ int npu_hw_finish(npu_hw *hw, const char *origin) {
         npu_err("%s: links.topology: %s", origin, msg);
         return -1;
     }
-    if (hw->mem_height <= 0) { /* the lowest height the technology makes that holds the stated capacity */
+    if (hw->mem_height <= 0 && !hw->sram_main) { /* the lowest height the technology makes that holds the stated capacity */
         const npu_memtech *t = hw->memtech;
         hw->mem_height = t->heights[t->n_heights - 1];
         for (int i = t->n_heights - 1; i >= 0; i--)
             if (npu_memtech_capacity_B(t, hw->mem_stacks, t->heights[i]) >= hw->mem_capacity_gb * 1073741824.0)
                 hw->mem_height = t->heights[i];
     }
-    if (check_fields(hw, origin) || check_memory(hw, origin)) return -1;
-    hw->mem_bw_Bps = npu_memtech_bandwidth_Bps(hw->memtech, hw->mem_stacks, hw->mem_pin_gbps);
-    /* device-memory "GB" are binary: DRAM dies hold 2^n bits, and an "80 GB" H100
-     * reports 81,559 MiB in nvidia-smi (85.5e9 bytes) */
-    hw->mem_bytes = hw->mem_capacity_gb > 0
-                        ? hw->mem_capacity_gb * 1073741824.0
-                        : npu_memtech_capacity_B(hw->memtech, hw->mem_stacks, hw->mem_height);
+    if (check_fields(hw, origin) || derive_power(hw, origin) || derive_sram(hw, origin) ||
+        derive_engine(hw, origin) || derive_vector(hw, origin) || check_peaks(hw, origin))
+        return -1;
+    if (hw->sram_main) {
+        if (derive_sram_main(hw, origin)) return -1;
+    } else {
+        if (check_memory(hw, origin)) return -1;
+        hw->mem_bw_Bps = npu_memtech_bandwidth_Bps(hw->memtech, hw->mem_stacks, hw->mem_pin_gbps);
+        /* device-memory "GB" are binary: DRAM dies hold 2^n bits, and an "80 GB" H100
+         * reports 81,559 MiB in nvidia-smi (85.5e9 bytes) */
+        hw->mem_bytes = hw->mem_capacity_gb > 0
+                            ? hw->mem_capacity_gb * 1073741824.0
+                            : npu_memtech_capacity_B(hw->memtech, hw->mem_stacks, hw->mem_height);
+    }
     const npu_process *proc = npu_process_lookup(hw->process_node);
     hw->energy_rel = proc ? proc->energy_rel : 0.95; /* unknown node: the H100's N4-class, where energy was fitted */
     hw->l2_bytes = 0;
@@ -295,7 +651,6 @@ int npu_hw_finish(npu_hw *hw, const char *origin) {
             hw->smem_bytes_per_unit = hw->sram[i].kb_per_unit * 1e3;
     }
     double per_mac = hw->units * hw->clock_mhz * 1e6 * 2.0; /* FLOP/s per MAC/cycle/unit */
-    hw->vec_flops = hw->units * hw->clock_mhz * 1e6 * hw->vec_flops_per_cycle;
     for (int t = 0; t < NPU_DTYPE_COUNT; t++) {
         hw->peak_flops[t] = per_mac * hw->macs_per_cycle[t];
         hw->compute_dtype[t] = choose_dtype(hw, (npu_dtype)t);
@@ -303,15 +658,74 @@ int npu_hw_finish(npu_hw *hw, const char *origin) {
     if (hw->peak_flops[NPU_FP32] <= 0) hw->peak_flops[NPU_FP32] = hw->vec_flops; /* fp32 GEMMs on the vector units */
     resolve_fabric(hw, topo);
     npu_dtype dt = npu_hw_attn_dtype(hw); /* the engines' 16-bit type: what the TDP headroom is sized for */
-    npu_energy_derive(&hw->energy, hw->energy_rel, hw->memtech, hw->tdp_w, hw->idle_w, hw->peak_flops[dt], dt);
+    /* idle_w has the scope of tdp_w: the accelerator's share of both */
+    npu_energy_derive(&hw->energy, hw->energy_rel, hw->memtech, hw->tdp_accel_w,
+                      hw->idle_w * (hw->power_share > 0 ? hw->power_share : 1.0), hw->peak_flops[dt], dt);
     return 0;
 }
 
 /* ---- reading ---- */
 
+static int read_engine(const cJSON *o, npu_hw *hw, const char *origin) {
+    static const char *const keys[] = {"type", "per_unit", "m", "n", "k", "rows", "cols", "dataflow",
+                                       "accumulators", "source", NULL};
+    char where[160];
+    snprintf(where, sizeof where, "%s: matrix.engine", origin);
+    npu_engine_desc *d = &hw->engine;
+    if (!cJSON_IsObject(o)) {
+        npu_err("%s: must be an object", where);
+        return -1;
+    }
+    return npu_json_check_keys(o, keys, where) || npu_json_str(o, "type", d->type, sizeof d->type, true, where) ||
+                   npu_json_int(o, "per_unit", &d->per_unit, false, 1, where) ||
+                   npu_json_int(o, "m", &d->m, false, 1, where) || npu_json_int(o, "n", &d->n, false, 1, where) ||
+                   npu_json_int(o, "k", &d->k, false, 1, where) ||
+                   npu_json_int(o, "rows", &d->rows, false, 1, where) ||
+                   npu_json_int(o, "cols", &d->cols, false, 1, where) ||
+                   npu_json_str(o, "dataflow", d->dataflow, sizeof d->dataflow, false, where) ||
+                   npu_json_str(o, "accumulators", d->accumulators, sizeof d->accumulators, false, where) ||
+                   npu_json_str(o, "source", d->source, sizeof d->source, false, where)
+               ? -1
+               : 0;
+}
+
+static int read_gemv(const cJSON *o, npu_hw *hw, const char *origin) {
+    static const char *const keys[] = {"path", "granule", "max_rows", "source", NULL};
+    char where[160];
+    snprintf(where, sizeof where, "%s: matrix.gemv", origin);
+    npu_gemv_desc *g = &hw->gemv_desc;
+    if (!cJSON_IsObject(o)) {
+        npu_err("%s: must be an object", where);
+        return -1;
+    }
+    return npu_json_check_keys(o, keys, where) || npu_json_str(o, "path", g->path, sizeof g->path, true, where) ||
+                   npu_json_int(o, "granule", &g->granule, false, 1, where) ||
+                   npu_json_int(o, "max_rows", &g->max_rows, false, 1, where) ||
+                   npu_json_str(o, "source", g->source, sizeof g->source, false, where)
+               ? -1
+               : 0;
+}
+
+static int read_peaks(const cJSON *o, npu_hw *hw, const char *origin) {
+    static const char *const keys[] = {"bf16", "fp16", "fp8", "int8", "int4", "fp32", "tf32",
+                                       "fp4",  "fp6",  "fp64", "int16", "int2", NULL};
+    char where[160];
+    snprintf(where, sizeof where, "%s: matrix.peak_tflops", origin);
+    if (!cJSON_IsObject(o)) {
+        npu_err("%s: must be an object of datatype: TFLOP/s", where);
+        return -1;
+    }
+    if (npu_json_check_keys(o, keys, where)) return -1;
+    for (int t = 0; t < NPU_DTYPE_COUNT; t++)
+        if (npu_json_num(o, npu_dtype_names[t], &hw->peak_tflops[t], false, 0, where)) return -1;
+    for (int i = 0; i < NPU_HW_NXDT; i++)
+        if (npu_json_num(o, npu_hw_xdt_names[i], &hw->xpeak_tflops[i], false, 0, where)) return -1;
+    return npu_json_num(o, "tf32", &hw->tf32_peak_tflops, false, 0, where);
+}
+
 static int read_matrix(const cJSON *o, npu_hw *hw, const char *origin) {
     static const char *const keys[] = {"units", "clock_mhz", "macs_per_cycle", "tile_m", "tile_n",
-                                       "tile_k", "source", NULL};
+                                       "tile_k", "engine", "gemv", "peak_tflops", "source", NULL};
     char where[160];
     snprintf(where, sizeof where, "%s: matrix", origin);
     hw->tile_m = 128, hw->tile_n = 128, hw->tile_k = 64;
@@ -322,8 +736,14 @@ static int read_matrix(const cJSON *o, npu_hw *hw, const char *origin) {
         npu_json_int(o, "tile_k", &hw->tile_k, false, 1, where) ||
         npu_json_str(o, "source", hw->matrix_source, sizeof hw->matrix_source, true, where))
         return -1;
+    const cJSON *sub;
+    if (((sub = cJSON_GetObjectItemCaseSensitive(o, "engine")) && read_engine(sub, hw, origin)) ||
+        ((sub = cJSON_GetObjectItemCaseSensitive(o, "gemv")) && read_gemv(sub, hw, origin)) ||
+        ((sub = cJSON_GetObjectItemCaseSensitive(o, "peak_tflops")) && read_peaks(sub, hw, origin)))
+        return -1;
     const cJSON *m = cJSON_GetObjectItemCaseSensitive(o, "macs_per_cycle");
-    static const char *const dts[] = {"bf16", "fp16", "fp8", "int8", "int4", "fp32", "tf32", NULL};
+    static const char *const dts[] = {"bf16", "fp16", "fp8", "int8", "int4", "fp32", "tf32",
+                                      "fp4",  "fp6",  "fp64", "int16", "int2", NULL};
     snprintf(where, sizeof where, "%s: matrix.macs_per_cycle", origin);
     if (!m) {
         npu_err("%s: missing field 'macs_per_cycle'", where);
@@ -332,11 +752,14 @@ static int read_matrix(const cJSON *o, npu_hw *hw, const char *origin) {
     if (npu_json_check_keys(m, dts, where)) return -1;
     for (int t = 0; t < NPU_DTYPE_COUNT; t++) /* bf16 .. int4, fp32: npu_dtype order */
         if (npu_json_num(m, npu_dtype_names[t], &hw->macs_per_cycle[t], false, 0, where)) return -1;
+    for (int i = 0; i < NPU_HW_NXDT; i++)
+        if (npu_json_num(m, npu_hw_xdt_names[i], &hw->xmacs_per_cycle[i], false, 0, where)) return -1;
     return npu_json_num(m, "tf32", &hw->tf32_macs_per_cycle, false, 0, where);
 }
 
 static int read_sram(const cJSON *arr, npu_hw *hw, const char *origin) {
-    static const char *const keys[] = {"level", "kb_per_unit", "mb", "bandwidth_gbps", "source", NULL};
+    static const char *const keys[] = {"level", "kb_per_unit", "mb", "bandwidth_gbps", "bytes_per_cycle",
+                                       "feeds_matrix", "shared_with_cpu", "source", NULL};
     if (!cJSON_IsArray(arr)) {
         npu_err("%s: sram must be a list", origin);
         return -1;
@@ -355,6 +778,9 @@ static int read_sram(const cJSON *arr, npu_hw *hw, const char *origin) {
             npu_json_num(it, "kb_per_unit", &s->kb_per_unit, false, 0, where) ||
             npu_json_num(it, "mb", &s->mb, false, 0, where) ||
             npu_json_num(it, "bandwidth_gbps", &s->bandwidth_gbps, false, 0, where) ||
+            npu_json_num(it, "bytes_per_cycle", &s->bytes_per_cycle, false, 0, where) ||
+            npu_json_bool(it, "feeds_matrix", &s->feeds_matrix, false, where) ||
+            npu_json_bool(it, "shared_with_cpu", &s->shared_with_cpu, false, where) ||
             npu_json_str(it, "source", s->source, sizeof s->source, true, where))
             return -1;
     }
@@ -370,7 +796,8 @@ static int read_memory(const cJSON *o, npu_hw *hw, const char *origin) {
     return npu_json_check_keys(o, keys, where) ||
                    npu_json_str(o, "technology", hw->mem_technology, sizeof hw->mem_technology, true,
                                 where) ||
-                   npu_json_int(o, "stacks", &hw->mem_stacks, true, 1, where) ||
+                   npu_json_int(o, "stacks", &hw->mem_stacks, strcmp(hw->mem_technology, "none") != 0, 1,
+                                where) ||
                    npu_json_int(o, "height", &hw->mem_height, false, 1, where) ||
                    npu_json_num(o, "pin_gbps", &hw->mem_pin_gbps, false, 0, where) ||
                    npu_json_num(o, "capacity_gb", &hw->mem_capacity_gb, false, 0, where) ||
@@ -506,12 +933,28 @@ int npu_hw_from_json(const cJSON *root, const char *origin, npu_hw *hw) {
     if (read_section(root, "matrix", origin, true, &s) || read_matrix(s, hw, origin)) return -1;
     if (read_section(root, "vector", origin, false, &s)) return -1;
     if (s) {
-        static const char *const vk[] = {"flops_per_cycle", "source", NULL};
+        static const char *const vk[] = {"flops_per_cycle", "units", "clock_mhz", "width_bits", "ops_per_cycle",
+                                         "source", NULL};
         snprintf(where, sizeof where, "%s: vector", origin);
         if (npu_json_check_keys(s, vk, where) ||
             npu_json_num(s, "flops_per_cycle", &hw->vec_flops_per_cycle, true, 0, where) ||
+            npu_json_int(s, "units", &hw->vec_units, false, 1, where) ||
+            npu_json_num(s, "clock_mhz", &hw->vec_clock_mhz, false, 1, where) ||
+            npu_json_int(s, "width_bits", &hw->vec_width_bits, false, 1, where) ||
             npu_json_str(s, "source", hw->vector_source, sizeof hw->vector_source, true, where))
             return -1;
+        const cJSON *op = cJSON_GetObjectItemCaseSensitive(s, "ops_per_cycle");
+        if (op) {
+            static const char *const ok[] = {"bf16", "fp16", "fp8", "int8", "int4", NULL};
+            snprintf(where, sizeof where, "%s: vector.ops_per_cycle", origin);
+            if (!cJSON_IsObject(op)) {
+                npu_err("%s: must be an object of datatype: ops per cycle (fp32 is flops_per_cycle)", where);
+                return -1;
+            }
+            if (npu_json_check_keys(op, ok, where)) return -1;
+            for (int t = 0; t < NPU_FP32; t++)
+                if (npu_json_num(op, npu_dtype_names[t], &hw->vec_ops_per_cycle[t], false, 0, where)) return -1;
+        }
     }
     if (hw->vec_flops_per_cycle <= 0) hw->vec_flops_per_cycle = 256;
     if (read_section(root, "sram", origin, false, &s) || (s && read_sram(s, hw, origin))) return -1;
@@ -519,10 +962,12 @@ int npu_hw_from_json(const cJSON *root, const char *origin, npu_hw *hw) {
     if (read_section(root, "links", origin, false, &s) || (s && read_links(s, hw, origin))) return -1;
     if (read_section(root, "power", origin, false, &s)) return -1;
     if (s) {
-        static const char *const pk[] = {"tdp_w", "idle_w", "source", NULL};
+        static const char *const pk[] = {"tdp_w", "idle_w", "scope", "accelerator_share", "source", NULL};
         snprintf(where, sizeof where, "%s: power", origin);
         if (npu_json_check_keys(s, pk, where) || npu_json_num(s, "tdp_w", &hw->tdp_w, false, 0, where) ||
             npu_json_num(s, "idle_w", &hw->idle_w, false, 0, where) ||
+            npu_json_str(s, "scope", hw->power_scope, sizeof hw->power_scope, false, where) ||
+            npu_json_num(s, "accelerator_share", &hw->power_share, false, 0, where) ||
             npu_json_str(s, "source", hw->power_source, sizeof hw->power_source, true, where))
             return -1;
     }
@@ -598,12 +1043,53 @@ cJSON *npu_hw_to_json(const npu_hw *hw) {
     for (int t = 0; t < NPU_FP32; t++) cJSON_AddNumberToObject(mp, npu_dtype_names[t], hw->macs_per_cycle[t]);
     add_num_if(mp, "fp32", hw->macs_per_cycle[NPU_FP32]);
     add_num_if(mp, "tf32", hw->tf32_macs_per_cycle);
+    for (int i = 0; i < NPU_HW_NXDT; i++) add_num_if(mp, npu_hw_xdt_names[i], hw->xmacs_per_cycle[i]);
+    bool peaks = hw->tf32_peak_tflops > 0;
+    for (int t = 0; t < NPU_DTYPE_COUNT; t++) peaks |= hw->peak_tflops[t] > 0;
+    for (int i = 0; i < NPU_HW_NXDT; i++) peaks |= hw->xpeak_tflops[i] > 0;
+    if (peaks) {
+        cJSON *pk = cJSON_AddObjectToObject(m, "peak_tflops");
+        for (int t = 0; t < NPU_DTYPE_COUNT; t++) add_num_if(pk, npu_dtype_names[t], hw->peak_tflops[t]);
+        add_num_if(pk, "tf32", hw->tf32_peak_tflops);
+        for (int i = 0; i < NPU_HW_NXDT; i++) add_num_if(pk, npu_hw_xdt_names[i], hw->xpeak_tflops[i]);
+    }
     cJSON_AddNumberToObject(m, "tile_m", hw->tile_m);
     cJSON_AddNumberToObject(m, "tile_n", hw->tile_n);
     cJSON_AddNumberToObject(m, "tile_k", hw->tile_k);
+    const npu_engine_desc *ed = &hw->engine;
+    if (ed->type[0]) { /* only what the file stated: defaults are re-derived on reading */
+        cJSON *eo = cJSON_AddObjectToObject(m, "engine");
+        cJSON_AddStringToObject(eo, "type", ed->type);
+        add_num_if(eo, "per_unit", ed->per_unit);
+        add_num_if(eo, "m", ed->m);
+        add_num_if(eo, "n", ed->n);
+        add_num_if(eo, "k", ed->k);
+        add_num_if(eo, "rows", ed->rows);
+        add_num_if(eo, "cols", ed->cols);
+        if (ed->dataflow[0]) cJSON_AddStringToObject(eo, "dataflow", ed->dataflow);
+        if (ed->accumulators[0]) cJSON_AddStringToObject(eo, "accumulators", ed->accumulators);
+        if (ed->source[0]) cJSON_AddStringToObject(eo, "source", ed->source);
+    }
+    const npu_gemv_desc *gd = &hw->gemv_desc;
+    if (gd->path[0]) {
+        cJSON *go = cJSON_AddObjectToObject(m, "gemv");
+        cJSON_AddStringToObject(go, "path", gd->path);
+        add_num_if(go, "granule", gd->granule);
+        add_num_if(go, "max_rows", gd->max_rows);
+        if (gd->source[0]) cJSON_AddStringToObject(go, "source", gd->source);
+    }
     cJSON_AddStringToObject(m, "source", hw->matrix_source);
     cJSON *v = cJSON_AddObjectToObject(r, "vector");
     cJSON_AddNumberToObject(v, "flops_per_cycle", hw->vec_flops_per_cycle);
+    add_num_if(v, "units", hw->vec_units);
+    add_num_if(v, "clock_mhz", hw->vec_clock_mhz);
+    add_num_if(v, "width_bits", hw->vec_width_bits);
+    bool ops = false;
+    for (int t = 0; t < NPU_FP32; t++) ops |= hw->vec_ops_per_cycle[t] > 0;
+    if (ops) {
+        cJSON *oo = cJSON_AddObjectToObject(v, "ops_per_cycle");
+        for (int t = 0; t < NPU_FP32; t++) add_num_if(oo, npu_dtype_names[t], hw->vec_ops_per_cycle[t]);
+    }
     cJSON_AddStringToObject(v, "source", hw->vector_source[0] ? hw->vector_source : "default 256 FLOP/cycle/unit");
     if (hw->n_sram) {
         cJSON *a = cJSON_AddArrayToObject(r, "sram");
@@ -614,14 +1100,19 @@ cJSON *npu_hw_to_json(const npu_hw *hw) {
             add_num_if(o, "kb_per_unit", s->kb_per_unit);
             add_num_if(o, "mb", s->mb);
             add_num_if(o, "bandwidth_gbps", s->bandwidth_gbps);
+            add_num_if(o, "bytes_per_cycle", s->bytes_per_cycle);
+            if (s->feeds_matrix) cJSON_AddBoolToObject(o, "feeds_matrix", true);
+            if (s->shared_with_cpu) cJSON_AddBoolToObject(o, "shared_with_cpu", true);
             cJSON_AddStringToObject(o, "source", s->source);
             cJSON_AddItemToArray(a, o);
         }
     }
     cJSON *mem = cJSON_AddObjectToObject(r, "memory");
     cJSON_AddStringToObject(mem, "technology", hw->mem_technology);
-    cJSON_AddNumberToObject(mem, "stacks", hw->mem_stacks);
-    cJSON_AddNumberToObject(mem, "height", hw->mem_height);
+    if (!hw->sram_main) {
+        cJSON_AddNumberToObject(mem, "stacks", hw->mem_stacks);
+        cJSON_AddNumberToObject(mem, "height", hw->mem_height);
+    }
     add_num_if(mem, "pin_gbps", hw->mem_pin_gbps);
     add_num_if(mem, "capacity_gb", hw->mem_capacity_gb);
     cJSON_AddStringToObject(mem, "source", hw->memory_source);
@@ -653,6 +1144,8 @@ cJSON *npu_hw_to_json(const npu_hw *hw) {
         cJSON *p = cJSON_AddObjectToObject(r, "power");
         add_num_if(p, "tdp_w", hw->tdp_w);
         add_num_if(p, "idle_w", hw->idle_w);
+        if (hw->power_scope[0]) cJSON_AddStringToObject(p, "scope", hw->power_scope);
+        add_num_if(p, "accelerator_share", hw->power_share);
         cJSON_AddStringToObject(p, "source", hw->power_source);
     }
     if (hw->process_source[0]) {
@@ -689,6 +1182,8 @@ bool npu_hw_same_silicon(const npu_hw *a, const npu_hw *b) {
     if (a->units != b->units || a->units_total != b->units_total || a->dies != b->dies ||
         a->vec_flops_per_cycle != b->vec_flops_per_cycle || a->tf32_macs_per_cycle != b->tf32_macs_per_cycle ||
         a->n_sram != b->n_sram || a->mem_stacks != b->mem_stacks || a->link_gbps != b->link_gbps ||
+        a->vec_units != b->vec_units || a->eng != b->eng || a->eng_per_unit != b->eng_per_unit ||
+        a->eng_m != b->eng_m || a->eng_n != b->eng_n || a->eng_k != b->eng_k ||
         strcmp(a->mem_technology, b->mem_technology) != 0 || strcmp(a->process_node, b->process_node) != 0)
         return false;
     for (int t = 0; t < NPU_DTYPE_COUNT; t++)

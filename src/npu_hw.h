@@ -43,9 +43,58 @@ typedef struct npu_sram {
     char level[16];        /* smem | l1 | l2 | llc | scratchpad ... */
     double kb_per_unit;    /* KB per matrix unit (0 if shared) */
     double mb;             /* MB shared by the chip (0 if per-unit) */
-    double bandwidth_gbps; /* GB/s, 0 = unknown */
+    double bandwidth_gbps; /* GB/s, whole chip; 0 = unknown (or from bytes_per_cycle) */
+    double bytes_per_cycle; /* bytes per cycle per unit (per-unit levels) or per chip (shared), 0 = unknown */
+    bool feeds_matrix;     /* this level feeds the matrix engines their operands */
+    bool shared_with_cpu;  /* a system-level cache the accelerator shares with CPU cores */
     char source[512];
 } npu_sram;
+
+/* ---- the matrix engine as built (docs/schema.md "Matrix engine") ---- */
+typedef enum { NPU_ENGINE_MMA = 0, NPU_ENGINE_SYSTOLIC, NPU_ENGINE_NONE, NPU_ENGINE_COUNT } npu_engine_type;
+extern const char *const npu_engine_type_names[NPU_ENGINE_COUNT]; /* mma, systolic, none */
+/* What stays in place while the other operands move: the accumulators (output-
+ * stationary: GPU MMA, AMX, HMX, MME), the weights (weight-stationary: TPU MXU,
+ * Groq MXM, RNGD), or nothing (simd: matrix work on vector ALUs). */
+typedef enum { NPU_FLOW_OUTPUT = 0, NPU_FLOW_WEIGHT, NPU_FLOW_SIMD, NPU_FLOW_COUNT } npu_dataflow;
+extern const char *const npu_dataflow_names[NPU_FLOW_COUNT]; /* output-stationary, weight-stationary, simd */
+/* How a matrix-vector product (few rows of activations) runs: on the matrix
+ * engine with M padded to a granule, on the vector units, or on a dedicated
+ * path (a GEMV kernel streaming the weights past vector/dot units). */
+typedef enum { NPU_GEMV_MATRIX = 0, NPU_GEMV_VECTOR, NPU_GEMV_DEDICATED, NPU_GEMV_COUNT } npu_gemv_path;
+extern const char *const npu_gemv_names[NPU_GEMV_COUNT]; /* matrix, vector, dedicated */
+/* Where the accumulators of a matrix instruction live: read and written through
+ * the register file on every instruction, or kept inside the engine (systolic
+ * arrays, MME, Blackwell's tensor memory). */
+typedef enum { NPU_ACC_REGISTERS = 0, NPU_ACC_ENGINE, NPU_ACC_COUNT } npu_accum;
+extern const char *const npu_accum_names[NPU_ACC_COUNT]; /* registers, engine */
+/* Which hardware the power figure covers. */
+typedef enum { NPU_SCOPE_CHIP = 0, NPU_SCOPE_BOARD, NPU_SCOPE_MODULE, NPU_SCOPE_SYSTEM, NPU_SCOPE_COUNT } npu_power_scope;
+extern const char *const npu_power_scope_names[NPU_SCOPE_COUNT]; /* chip, board, module, system */
+
+/* MAC rates recorded for datatypes npu_util has no npu_dtype for yet (fp4 and fp6
+ * include the block-scaled MX/NV formats, which run at their element type's rate).
+ * Stored, written back and checked against peak_tflops; no kernel selects them. */
+#define NPU_HW_NXDT 5
+extern const char *const npu_hw_xdt_names[NPU_HW_NXDT]; /* fp4, fp6, fp64, int16, int2 */
+
+/* As written (0 / "" = absent; npu_hw_finish derives the default, docs/schema.md). */
+typedef struct npu_engine_desc {
+    char type[16];         /* mma | systolic | none */
+    int per_unit;          /* engines per unit (4 tensor cores per SM, 4 MXUs ...) */
+    int m, n, k;           /* mma: instruction tile M x N x K (K in 16-bit elements) */
+    int rows, cols;        /* systolic: array rows x columns */
+    char dataflow[24];     /* output-stationary | weight-stationary | simd */
+    char accumulators[16]; /* registers | engine */
+    char source[512];
+} npu_engine_desc;
+
+typedef struct npu_gemv_desc {
+    char path[16];  /* matrix | vector | dedicated */
+    int granule;    /* matrix: rows M pads to on the engine */
+    int max_rows;   /* vector/dedicated: the path runs GEMMs of at most this many rows (M) */
+    char source[512];
+} npu_gemv_desc;
 
 typedef struct npu_hw {
     char name[64];
@@ -58,10 +107,20 @@ typedef struct npu_hw {
     double clock_mhz;                       /* clock of the dense peaks, MHz */
     double macs_per_cycle[NPU_DTYPE_COUNT]; /* dense MAC/cycle/unit per input dtype (fp32: fp32 matrix MACs) */
     double tf32_macs_per_cycle;             /* dense TF32 MAC/cycle/unit (recorded; no datatype selects it yet) */
-    int tile_m, tile_n, tile_k;             /* output tile per unit, elements */
+    int tile_m, tile_n, tile_k;             /* software output tile (CTA) per unit, elements */
     char matrix_source[1024];
+    double xmacs_per_cycle[NPU_HW_NXDT];    /* recorded dense MAC/cycle/unit, npu_hw_xdt_names order */
+    double peak_tflops[NPU_DTYPE_COUNT];    /* vendor-stated dense peak, TFLOP/s (0 = not stated) */
+    double xpeak_tflops[NPU_HW_NXDT];       /* the same for the recorded datatypes */
+    double tf32_peak_tflops;
+    npu_engine_desc engine;                 /* matrix.engine */
+    npu_gemv_desc gemv_desc;                /* matrix.gemv */
     /* vector units */
-    double vec_flops_per_cycle; /* fp32 FLOP/cycle/unit */
+    double vec_flops_per_cycle; /* fp32 FLOP/cycle per vector unit */
+    int vec_units;              /* vector units on the chip (0 = matrix.units: one per unit) */
+    double vec_clock_mhz;       /* their clock (0 = matrix.clock_mhz) */
+    int vec_width_bits;         /* SIMD width per vector unit, bits (0 = not stated) */
+    double vec_ops_per_cycle[NPU_DTYPE_COUNT]; /* ops/cycle per vector unit by datatype (0 = derived) */
     char vector_source[512];
     npu_sram sram[NPU_MAX_SRAM];
     int n_sram;
@@ -95,6 +154,8 @@ typedef struct npu_hw {
     char nic_source[512];
     /* power, process, price */
     double tdp_w, idle_w;
+    char power_scope[16];      /* chip | board | module | system ("" = board) */
+    double power_share;        /* system/module scope: fraction of tdp_w the accelerator draws (0 = 1) */
     char power_source[512];
     char process_node[32], foundry[32];
     double die_mm2, transistors_b;
@@ -123,6 +184,26 @@ typedef struct npu_hw {
                                                * engines' (0 if not native); fp32 without fp32 MACs: the
                                                * vector units' */
     double vec_flops;           /* fp32 vector FLOP/s */
+    double vec_ops[NPU_DTYPE_COUNT]; /* vector-unit ops/s by datatype at the vector clock (fp32 = vec_flops;
+                                      * stated, else 16-bit = fp32 rate, 8/4-bit integer = 16-bit rate) */
+    bool sram_main;             /* memory.technology none: weights, KV and activations live in SRAM;
+                                 * mem_bw_Bps / mem_bytes are that SRAM's (memtech is NULL) */
+    bool gpu_like;              /* kind gpu (or absent) or soc-gpu: H100-fitted kernel constants apply */
+    /* the engine as built, with the defaults of docs/schema.md applied */
+    npu_engine_type eng;
+    npu_dataflow flow;
+    npu_accum accum;
+    int eng_per_unit;
+    int eng_m, eng_n, eng_k;    /* instruction tile: mma as stated; systolic weight-stationary 1 x cols x rows,
+                                 * output-stationary rows x cols x 1; none 1 x 1 x 1 */
+    npu_gemv_path gemv;
+    int gemv_granule;           /* rows M pads to on the engine (1 = no padding) */
+    int gemv_max_rows;          /* vector/dedicated path for M <= this */
+    int feed_level;             /* sram[] index of the level feeding the engines, -1 = none stated */
+    double feed_bytes_per_unit; /* its capacity per unit, bytes (shared levels: divided over the units) */
+    double feed_Bps_per_unit;   /* its bandwidth per unit, bytes/s (0 = unknown) */
+    npu_power_scope scope;
+    double tdp_accel_w;         /* the accelerator's share of tdp_w (= tdp_w for chip/board scope) */
     npu_fabric fabric;          /* the links section resolved: topology enum, domain, rates (npu_fabric) */
     npu_energy energy;          /* energy coefficients at full clock, incl. idle power and the TDP-headroom cap */
 } npu_hw;

@@ -483,15 +483,22 @@ cJSON *npu_model_to_json(const npu_model *m) {
 /* Attention: q (H*D) + k,v (2*KV*D) from hidden, o back. MLA: q_a (h x q_lora)
  * + its norm, q_b (q_lora x H*(nope+rope)), kv_a (h x (kv_lora+rope)) + its norm,
  * kv_b (kv_lora x H*(nope+v)), o (H*v x h). */
-double npu_model_attn_params(const npu_model *m) {
-    double h = m->hidden, d = m->head_dim, H = m->heads;
+npu_attn_weights npu_model_attn_weights(const npu_model *m) {
+    double h = m->hidden, d = m->head_dim;
     const npu_mla *a = &m->mla;
-    if (a->kv_lora_rank <= 0) return h * (H * d + 2.0 * m->kv_heads * d) + H * d * h;
+    if (a->kv_lora_rank <= 0) return (npu_attn_weights){.per_head = 2.0 * h * d, .per_kv_head = 2.0 * h * d};
     double qk = a->qk_nope_dim + a->qk_rope_dim;
-    double q = a->q_lora_rank > 0 ? h * a->q_lora_rank + a->q_lora_rank + a->q_lora_rank * H * qk : h * H * qk;
-    double kv = h * (a->kv_lora_rank + a->qk_rope_dim) + a->kv_lora_rank +
-                (double)a->kv_lora_rank * H * (a->qk_nope_dim + a->v_head_dim);
-    return q + kv + H * a->v_head_dim * h;
+    npu_attn_weights w = {0};
+    w.per_head = (a->q_lora_rank > 0 ? (double)a->q_lora_rank * qk : h * qk) +
+                 (double)a->kv_lora_rank * (a->qk_nope_dim + a->v_head_dim) + (double)a->v_head_dim * h;
+    w.shared = (a->q_lora_rank > 0 ? h * a->q_lora_rank + a->q_lora_rank : 0) +
+               h * (a->kv_lora_rank + a->qk_rope_dim) + a->kv_lora_rank;
+    return w;
+}
+
+double npu_model_attn_params(const npu_model *m) {
+    npu_attn_weights w = npu_model_attn_weights(m);
+    return m->heads * w.per_head + m->kv_heads * w.per_kv_head + w.shared; /* MLA: no per-K/V-head part */
 }
 
 /* Parameters in elements. */

@@ -90,6 +90,15 @@ double npu_model_params(const npu_model *m, bool active);
 double npu_model_kv_bytes_per_token(const npu_model *m, double kv_dtype_bytes);
 /* Attention weights of one layer (elements): q, k, v (or the MLA projections) and o. */
 double npu_model_attn_params(const npu_model *m);
+/* The same weights by how a tensor-parallel split treats them (elements): those
+ * of each query head (q and o slices; MLA's per-head up-projections), of each K/V
+ * head, and those every chip keeps whole (MLA's down-projections and their norms).
+ * npu_model_attn_params = heads x per_head + kv_heads x per_kv_head + shared;
+ * npu_plan_attn_weights splits the same parts over a plan's chips. */
+typedef struct npu_attn_weights {
+    double per_head, per_kv_head, shared;
+} npu_attn_weights;
+npu_attn_weights npu_model_attn_weights(const npu_model *m);
 
 int npu_model_preset_count(void);
 const char *npu_model_preset_name(int i);

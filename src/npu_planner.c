@@ -1,6 +1,7 @@
 /* npu_planner — plan enumeration and best-batch search. */
 #include "npu_planner.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,15 +14,16 @@ static int run_at(const npu_model *m, const npu_hw *hw, const npu_planner_cfg *c
     return npu_run(m, hw, &rc, r);
 }
 
-/* 0 = meets the bounds, 1 = a latency bound broken (reason in why), -1 = does not run (npu_errmsg) */
+/* 0 = meets the bounds, 1 = a latency bound broken (reason in why), -1 = does not run (npu_errmsg).
+ * c's bounds are the applied ones (see npu_planner_run). */
 static int judge(const npu_model *m, const npu_hw *hw, const npu_planner_cfg *c, npu_plan p, int batch,
                  npu_run_result *r, char *why, size_t cap) {
     if (run_at(m, hw, c, p, batch, r)) return -1;
-    if (c->max_ttft_s > 0 && r->ttft_s > c->max_ttft_s) {
+    if (r->ttft_s > c->max_ttft_s) {
         snprintf(why, cap, "TTFT %.1f ms > %.1f ms", r->ttft_s * 1e3, c->max_ttft_s * 1e3);
         return 1;
     }
-    if (c->max_tpot_s > 0 && r->tpot_s > c->max_tpot_s) {
+    if (r->tpot_s > c->max_tpot_s) {
         snprintf(why, cap, "TPOT %.2f ms > %.2f ms", r->tpot_s * 1e3, c->max_tpot_s * 1e3);
         return 1;
     }
@@ -96,37 +98,51 @@ static int cmp_eval(const void *a, const void *b) {
     return npu_plan_replica_chips(x->plan) - npu_plan_replica_chips(y->plan);
 }
 
-int npu_planner_run(const npu_model *m, const npu_hw *hw, const npu_planner_cfg *c, npu_plan_eval *out,
-                    int max_out, int *n) {
-    *n = 0;
-    if (c->chips < 1 || c->input < 1 || c->output < 1) {
+int npu_planner_run(const npu_model *m, const npu_hw *hw, const npu_planner_cfg *cfg, npu_plan_eval *out,
+                    int max_out, npu_planner_result *res) {
+    memset(res, 0, sizeof *res);
+    if (cfg->chips < 1 || cfg->input < 1 || cfg->output < 1) {
         npu_err("plan needs --chips, --input and --output >= 1");
         return -1;
     }
+    if (!(cfg->max_ttft_s >= 0) || !(cfg->max_tpot_s >= 0)) {
+        npu_err("plan: --max-ttft and --max-tpot must be >= 0");
+        return -1;
+    }
+    npu_planner_cfg c = *cfg;
+    res->ttft_default = c.max_ttft_s == 0;
+    if (res->ttft_default) c.max_ttft_s = NPU_PLANNER_DEFAULT_TTFT_S;
+    if (c.max_tpot_s == 0) c.max_tpot_s = INFINITY;
+    res->max_ttft_s = c.max_ttft_s, res->max_tpot_s = c.max_tpot_s;
     npu_run_result *r = malloc(sizeof *r);
     if (!r) {
         npu_err("out of memory");
         return -1;
     }
     bool moe = m->moe.experts > 0;
-    for (int tp = 1; tp <= c->chips; tp *= 2) {
-        for (int ep = 1; ep <= (moe ? c->chips : 1); ep *= 2) {
+    for (int tp = 1; tp <= c.chips; tp *= 2) {
+        for (int ep = 1; ep <= (moe ? c.chips : 1); ep *= 2) {
             int stage = ep > tp ? ep : tp;
-            for (int pp = 1; stage * pp <= c->chips; pp++) {
-                if (c->chips % (stage * pp)) continue;
-                if (*n >= max_out) break;
-                npu_plan_eval *e = &out[(*n)++];
+            for (int pp = 1; stage * pp <= c.chips; pp++) {
+                if (c.chips % (stage * pp)) continue;
+                if (res->n >= max_out) {
+                    res->n_skipped++;
+                    continue;
+                }
+                npu_plan_eval *e = &out[res->n++];
                 memset(e, 0, sizeof *e);
-                e->plan = (npu_plan){tp, pp, ep, c->chips / (stage * pp), 1};
+                e->plan = (npu_plan){tp, pp, ep, c.chips / (stage * pp), 1};
                 if (npu_plan_check(m, e->plan)) {
                     snprintf(e->why, sizeof e->why, "%s", npu_errmsg());
                     continue;
                 }
-                best_batch(m, hw, c, e, r);
+                best_batch(m, hw, &c, e, r);
             }
         }
     }
     free(r);
-    qsort(out, (size_t)*n, sizeof *out, cmp_eval);
+    qsort(out, (size_t)res->n, sizeof *out, cmp_eval);
+    while (res->n_feasible < res->n && out[res->n_feasible].feasible) res->n_feasible++;
+    res->n_rejected = res->n - res->n_feasible;
     return 0;
 }

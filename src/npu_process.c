@@ -75,6 +75,18 @@ static const npu_process builtin[] = {
      "density [R], bitcell [R], wafer [E], D0 [V], NRE [E], energy [E]",
      "density 32.5 MTr/mm2 and 0.064 um2 bit cell recalled [R]; wafer ~$3,500 [E] (TSMC 16/12 $3,984 CSET [P]); D0 0.08 "
      "chiplet-actuary 14 nm [V]; NRE [E]; energy ~ TSMC N16 [E]"},
+    {"intel-7", "intel7 intel-10nm-esf intel-10esf i7nm", "Intel", 2021, 100.8, 0.0312, 10000, 0.09, RETICLE, 30e6, 1.43,
+     "density [P], bitcell [R], wafer [E], D0 [E], NRE [E], energy [E]",
+     "Intel 7 = 10 nm Enhanced SuperFin: 100.8 MTr/mm2 by Intel's NAND+scan-flip-flop metric (Intel via arstechnica / "
+     "soylentnews) [P]; HD 6T bit cell 0.0312 um2 (Intel IEDM 2017) [R]; Intel sells no wafers: priced as TSMC N7 (CSET "
+     "$9,346) ~$10,000 [E]; D0 as N7 [E]; NRE as N7 [E]; energy as TSMC N7 (1/0.70 of N5) [E]. Sapphire/Emerald Rapids, "
+     "Xeon 6 I/O tiles"},
+    {"intel-3", "intel3 i3nm intel-4 intel4", "Intel", 2024, 201.6, 0.0254, 17000, 0.10, RETICLE, 55e6, 0.73,
+     "density [D], bitcell [D], wafer [E], D0 [E], NRE [E], energy [D]",
+     "Intel 4/3 (EUV): 'double the logic density of Intel 7' -> 2 x 100.8 = 201.6 MTr/mm2 [D]; SRAM density +23% over "
+     "Intel 7 -> 0.0312 / 1.23 = 0.0254 um2 [D] (Intel at VLSI 2022 via hothardware [P]); Intel 4 ~40% lower power than "
+     "Intel 7 at the same clock [P same] and Intel 3 ~18% better performance per watt than Intel 4 [R] -> 1.43 x 0.60 / "
+     "1.18 = 0.73 [D]; wafer priced as TSMC N4 $17,000 [E]; D0 0.10 [E]; NRE $55M [E]. Xeon 6 compute tiles"},
     {"gf-12lp", "gf12lp globalfoundries-12lp gf-12lp+ gf-14lpp gf14 globalfoundries-14nm gf-14nm", "GlobalFoundries", 2018, 36.7,
      0.064, 4000, 0.08, RETICLE, 12e6, 3.3,
      "density [R], bitcell [R], wafer [E], D0 [V], NRE [E], energy [E]",

@@ -110,6 +110,13 @@ cJSON *npu_report_run_json(const npu_model *m, const npu_hw *hw, const npu_run_c
     npu_dtype want = npu_dtype_bytes(c->wdt) >= npu_dtype_bytes(c->adt) ? c->wdt : c->adt;
     cJSON_AddStringToObject(o, "compute_dtype", npu_dtype_names[npu_hw_gemm_dtype(hw, c->wdt, c->adt)]);
     cJSON_AddBoolToObject(o, "dtype_converted", npu_hw_dtype_converted(hw, want));
+    /* the chip's roof, for the HTML report's roofline (npu_html): dense peak of
+     * the GEMMs' datatype (bf16 when the chip quotes none for it), DRAM bandwidth */
+    npu_dtype pdt = npu_hw_peak_flops(hw, c->adt) > 0 ? c->adt : NPU_BF16;
+    cJSON *pk = cJSON_AddObjectToObject(o, "hw_peaks");
+    cJSON_AddStringToObject(pk, "dtype", npu_dtype_names[pdt]);
+    cJSON_AddNumberToObject(pk, "tflops", npu_hw_peak_flops(hw, pdt) / 1e12);
+    cJSON_AddNumberToObject(pk, "dram_gbps", hw->mem_bw_Bps / 1e9);
     cJSON_AddItemToObject(o, c->phase == NPU_RUN_DECODE ? "decode_step" : c->phase == NPU_RUN_OFFLINE ? "mixed_step" : "prefill_step",
                           step_json(hw, &r->graph, &r->step));
     if ((c->phase == NPU_RUN_E2E && c->output > 1) || c->phase == NPU_RUN_OFFLINE)

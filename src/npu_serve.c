@@ -41,27 +41,22 @@ double npu_serve_kv_transfer_s(const npu_hw *src, const npu_hw *dst, double byte
 
 static int pool_chips(const npu_pool *p) { return npu_plan_replica_chips(p->step.plan); }
 
-int npu_serve_kv_capacity(const npu_pool *p, double kv_mem_frac, long step_tokens, long *tokens) {
-    npu_run_cfg rc = {.phase = NPU_RUN_PREFILL, .batch = 1, .seq = step_tokens > 0 ? step_tokens : 1,
-                      .stack = p->step.stack, .wdt = p->step.wdt, .adt = p->step.adt, .kvdt = p->step.kvdt,
-                      .plan = p->step.plan};
-    npu_mem_plan mp;
-    npu_mem_plan_make(p->model, p->hw, &rc, &mp); /* only its weight and activation figures are used */
-    /* per chip: what the weights and one step's activations leave, times the KV
-     * fraction (as npu_run's offline phase); every chip of the replica holds its
-     * share of every sequence, except under attention data parallelism (ep > tp),
-     * where each group of tp chips holds its own sequences */
-    int chips = pool_chips(p);
+int npu_serve_kv_capacity(const npu_pool *p, double kv_mem_frac, double step_tokens, double step_seqs,
+                          long *tokens) {
+    /* npu_plan_kv_capacity: what the weights leave, times the KV fraction, less
+     * the activations of one step (npu_run's offline phase sizes its batch with
+     * the same function); every chip of the replica holds its share of every
+     * sequence, except under attention data parallelism (ep > tp), where each
+     * group of tp chips holds its own sequences */
     npu_plan pl = npu_plan_norm(p->step.plan);
-    int attn_dp = pl.ep > pl.tp ? pl.ep / pl.tp : 1;
-    double avail_B = (p->hw->mem_bytes - mp.weights_B) * kv_mem_frac - mp.act_B;
-    double per_tok_B = npu_plan_kv_bytes_per_token(p->model, pl, p->step.kvdt);
-    if (avail_B < per_tok_B * 1024) {
+    double act_B = npu_plan_act_bytes(p->model, pl, step_tokens / pl.cp, step_seqs);
+    *tokens = npu_plan_kv_capacity(p->model, p->hw, pl, p->step.wdt, p->step.kvdt, kv_mem_frac, act_B);
+    if (*tokens / npu_plan_attn_dp(pl) < 1024) {
         npu_err("%s (weights %.1f GB per chip) leaves no room for a KV cache on %d x %s (%.1f GB each, %.2f usable)",
-                p->model->name, mp.weights_B / 1e9, chips, p->hw->name, p->hw->mem_bytes / 1e9, kv_mem_frac);
+                p->model->name, npu_plan_weight_bytes(p->model, pl, p->step.wdt) / 1e9, pool_chips(p), p->hw->name,
+                p->hw->mem_bytes / 1e9, kv_mem_frac);
         return -1;
     }
-    *tokens = (long)(avail_B / per_tok_B) * attn_dp;
     return 0;
 }
 
@@ -69,9 +64,11 @@ int npu_serve_kv_capacity(const npu_pool *p, double kv_mem_frac, long step_token
 
 enum { PH_WAIT = 0, PH_PREFILL, PH_DECODE, PH_XFER, PH_DONE };
 
+/* A request. Lengths are 64-bit as offered; an admitted request's counts fit 32
+ * bits (arrive() rejects a sequence longer than the context window or 2^31 - 1). */
 typedef struct sreq {
     double arrival_s, first_s, finish_s, enq_s, wait_s;
-    int32_t input, output;
+    int64_t input, output;
     int32_t plen;    /* prompt tokens to compute (input, or input + generated after a preemption) */
     int32_t prefix;  /* leading tokens served from the shared prefix cache */
     int32_t done;    /* prompt tokens whose KV exists */
@@ -114,12 +111,12 @@ static void dq_pop_front(deque *d) {
 typedef struct replica {
     npu_steptab *tab;
     const npu_pool *pool;
+    int pool_ix;          /* NPU_POOL_DECODE or NPU_POOL_PREFILL */
     bool prefill_only;    /* disagg prefill pool */
     deque waiting;
     int32_t *run;         /* running sequences in admission order */
     int n_run;
-    long total_blocks, free_blocks;
-    long prefix_tokens;   /* longest shared prefix pinned in the cache */
+    npu_kvcache kv;
     bool busy, kick_pending;
     int static_on;        /* static: a batch is running */
     long static_pad, static_step;
@@ -135,10 +132,14 @@ typedef struct event {
     uint64_t seq;  /* FIFO among equal (t, kind) */
 } event;
 
-#define TL_CAP (2 * NPU_SERVE_TIMELINE)
+/* Series of the run's timeline. */
+enum { TL_QUEUE = 0, TL_KV_DECODE, TL_KV_PREFILL };
+
+typedef struct sched_ops sched_ops;
 
 typedef struct sim {
     const npu_serve_cfg *c;
+    const sched_ops *ops;
     npu_rng rng;
     sreq *rq;
     long n, issued, finished;
@@ -147,19 +148,26 @@ typedef struct sim {
     event *heap;
     long heap_n, heap_cap;
     uint64_t ev_seq;
-    double now, t0, last_t;
+    double now, t0;
+    double last_arrival_s;     /* of the latest arrival (offered rate) */
     long waiting;              /* all replicas */
-    long used_blocks, total_blocks;
-    double q_int, kv_int, q_max, kv_max;
-    double tl_w, tl_q[TL_CAP], tl_kv[TL_CAP];
+    double q_max;
+    long pool_used[2], pool_total[2]; /* KV blocks, by pool */
+    npu_timeline tl;
     long rr_next[2];
     double kv_B_per_tok;
     long next_progress;
-    long preemptions;
-    long tokens_emitted;  /* counted where tokens are produced, for the invariant tests */
-    long kv_violations;   /* times a replica's free blocks went negative (must stay 0) */
+    npu_stats_counts cnt;
     char reject_reason[160];
 } sim;
+
+/* A scheduler's operations (the table is with the schedulers below). */
+struct sched_ops {
+    bool two_pools;                                      /* a prefill pool feeds the decode pool */
+    long (*budget)(const npu_serve_cfg *c);              /* new tokens of its largest step */
+    bool (*form)(sim *s, replica *r, npu_step_shape *sh); /* next step of r; false: nothing to do */
+    void (*end)(sim *s, replica *r);                     /* r's step has ended */
+};
 
 static bool ev_less(const event *a, const event *b) {
     if (a->t != b->t) return a->t < b->t;
@@ -199,64 +207,39 @@ static event ev_pop(sim *s) {
     return top;
 }
 
-/* ---------------------------------------------------------------- time series */
+/* ---------------------------------------------------------------- levels */
 
-static void tl_merge(sim *s) {
-    for (int i = 0; i < TL_CAP / 2; i++) {
-        s->tl_q[i] = s->tl_q[2 * i] + s->tl_q[2 * i + 1];
-        s->tl_kv[i] = s->tl_kv[2 * i] + s->tl_kv[2 * i + 1];
-    }
-    for (int i = TL_CAP / 2; i < TL_CAP; i++) s->tl_q[i] = s->tl_kv[i] = 0;
-    s->tl_w *= 2;
-}
-
-/* Integrate queue length and KV use up to `t`. */
+/* Integrate the queue length and each pool's KV use up to `t` (the state since the last event). */
 static void advance(sim *s, double t) {
-    if (t <= s->last_t) return;
-    double q = (double)s->waiting, kv = s->total_blocks ? (double)s->used_blocks / s->total_blocks : 0;
-    double a = s->last_t - s->t0, b = t - s->t0;
-    s->q_int += q * (b - a), s->kv_int += kv * (b - a);
-    while (b > s->tl_w * TL_CAP) tl_merge(s);
-    for (long i = (long)(a / s->tl_w); a < b && i < TL_CAP; i++) {
-        double e = (i + 1) * s->tl_w < b ? (i + 1) * s->tl_w : b;
-        if (e > a) s->tl_q[i] += q * (e - a), s->tl_kv[i] += kv * (e - a), a = e;
-    }
-    s->last_t = t;
+    double level[NPU_TL_SERIES] = {[TL_QUEUE] = (double)s->waiting};
+    for (int p = 0; p < 2; p++)
+        level[TL_KV_DECODE + p] = s->pool_total[p] ? (double)s->pool_used[p] / s->pool_total[p] : 0;
+    npu_timeline_advance(&s->tl, t, level);
 }
 
-static void note_levels(sim *s) {
-    if (s->waiting > s->q_max) s->q_max = (double)s->waiting;
-    double kv = s->total_blocks ? (double)s->used_blocks / s->total_blocks : 0;
-    if (kv > s->kv_max) s->kv_max = kv;
-}
+/* ---------------------------------------------------------------- KV blocks (npu_kvcache) */
 
-/* ---------------------------------------------------------------- KV blocks */
-
-static long blocks_for(const sim *s, const sreq *q, long tokens) {
-    return ceil_div(tokens - q->prefix, s->c->block_size);
+/* Each wraps the replica's cache and keeps its pool's block count. */
+static void kv_admit(sim *s, replica *r, sreq *q, long tokens) {
+    long f = r->kv.free_blocks;
+    npu_kvcache_admit(&r->kv, &q->blocks, tokens, q->prefix);
+    s->pool_used[r->pool_ix] += f - r->kv.free_blocks;
 }
-
-static void take_blocks(sim *s, replica *r, sreq *q, long want) {
-    long d = want - q->blocks;
-    if (d <= 0) return;
-    r->free_blocks -= d, s->used_blocks += d, q->blocks += (int32_t)d;
-    if (r->free_blocks < 0) s->kv_violations++;
+static void kv_grow(sim *s, replica *r, sreq *q, long tokens) {
+    long f = r->kv.free_blocks;
+    npu_kvcache_grow(&r->kv, &q->blocks, tokens, q->prefix);
+    s->pool_used[r->pool_ix] += f - r->kv.free_blocks;
 }
-
-static void free_blocks(sim *s, replica *r, sreq *q) {
-    r->free_blocks += q->blocks, s->used_blocks -= q->blocks, q->blocks = 0;
+static void kv_release(sim *s, replica *r, sreq *q) {
+    s->pool_used[r->pool_ix] -= q->blocks;
+    npu_kvcache_release(&r->kv, &q->blocks);
 }
-
-/* Pin the shared prefix's blocks once per replica (grows to the longest seen). */
-static long prefix_extra(const sim *s, const replica *r, const sreq *q) {
-    if (q->prefix <= r->prefix_tokens) return 0;
-    return ceil_div(q->prefix, s->c->block_size) - ceil_div(r->prefix_tokens, s->c->block_size);
+static bool kv_admits(const replica *r, const sreq *q, long tokens) {
+    return npu_kvcache_admits(&r->kv, tokens, q->prefix);
 }
-static void pin_prefix(sim *s, replica *r, const sreq *q) {
-    long d = prefix_extra(s, r, q);
-    r->free_blocks -= d, s->used_blocks += d;
-    if (r->free_blocks < 0) s->kv_violations++;
-    if (q->prefix > r->prefix_tokens) r->prefix_tokens = q->prefix;
+/* Blocks a sequence of `tokens` tokens needs (its own and its prefix's). */
+static long kv_need(const replica *r, const sreq *q, long tokens) {
+    return npu_kvcache_blocks_for(&r->kv, tokens, q->prefix) + ceil_div(q->prefix, r->kv.block_tokens);
 }
 
 /* ---------------------------------------------------------------- queues */
@@ -269,7 +252,7 @@ static void enqueue(sim *s, replica *r, int32_t id, bool front) {
     if (front) dq_push_front(&r->waiting, id);
     else dq_push_back(&r->waiting, id);
     s->waiting++;
-    note_levels(s);
+    if (s->waiting > s->q_max) s->q_max = (double)s->waiting;
     if (!r->busy && !r->kick_pending) {
         r->kick_pending = true;
         ev_push(s, s->now, EV_KICK, (int32_t)(r - s->rep));
@@ -297,8 +280,7 @@ static replica *route(sim *s, bool to_prefill_pool) {
     for (int i = lo; i < hi; i++) {
         replica *r = &s->rep[i];
         double outstanding = (double)r->waiting.n + r->n_run;
-        double v = s->c->route == NPU_ROUTE_LEAST_REQ ? outstanding
-                                                      : 1.0 - (double)r->free_blocks / r->total_blocks;
+        double v = s->c->route == NPU_ROUTE_LEAST_REQ ? outstanding : 1.0 - (double)r->kv.free_blocks / r->kv.total_blocks;
         if (v < best_v || (v == best_v && outstanding < best_o)) best = r, best_v = v, best_o = outstanding;
     }
     return best;
@@ -336,39 +318,43 @@ static void arrive(sim *s, int32_t id) {
     const npu_serve_cfg *c = s->c;
     sreq *q = &s->rq[id];
     memset(q, 0, sizeof *q);
-    q->arrival_s = s->now;
+    q->arrival_s = s->last_arrival_s = s->now;
     if (c->wl.arrival == NPU_ARRIVE_TRACE) {
-        q->input = (int32_t)c->wl.trace->rows[id].input, q->output = (int32_t)c->wl.trace->rows[id].output;
+        q->input = c->wl.trace->rows[id].input, q->output = c->wl.trace->rows[id].output;
     } else {
-        q->input = (int32_t)npu_dist_sample(&c->wl.input, &s->rng);
-        q->output = (int32_t)npu_dist_sample(&c->wl.output, &s->rng);
+        q->input = npu_dist_sample(&c->wl.input, &s->rng);
+        q->output = npu_dist_sample(&c->wl.output, &s->rng);
     }
     if (q->input < 1) q->input = 1;
-    q->plen = q->input;
-    q->prefix = (int32_t)floor(c->prefix_share * q->input);
-    if (q->prefix >= q->input) q->prefix = q->input - 1;
-    q->done = q->prefix;
+    if (q->output < 0) q->output = 0;
     /* schedule the next open-loop arrival */
     if (c->wl.arrival != NPU_ARRIVE_CLOSED && s->issued < s->n) {
         double t = c->wl.arrival == NPU_ARRIVE_TRACE ? c->wl.trace->rows[s->issued].arrival_s
                                                      : s->now + npu_workload_gap_s(&c->wl, &s->rng);
         ev_push(s, t, EV_ARRIVAL, (int32_t)s->issued++);
     }
+    /* the whole sequence must fit the context window (and 32-bit counts) */
     const npu_model *m = c->pool.model;
-    long total = (long)q->input + q->output;
-    if (m->max_seq > 0 && total > m->max_seq) {
+    long limit = m->max_seq > 0 ? m->max_seq : INT32_MAX;
+    if (q->input > limit || q->output > limit - q->input) {
         char why[160];
-        snprintf(why, sizeof why, "%ld prompt + output tokens exceed the context window of %d", total, m->max_seq);
+        snprintf(why, sizeof why, "%lld prompt + %lld output tokens exceed %s %ld", (long long)q->input,
+                 (long long)q->output, m->max_seq > 0 ? "the context window of" : "the simulator's limit of", limit);
         reject(s, q, NPU_REQ_REJECTED_CONTEXT, why);
         return;
     }
-    bool disagg = c->sched == NPU_SCHED_DISAGG;
-    replica *r = route(s, disagg);
+    long total = (long)(q->input + q->output);
+    q->plen = (int32_t)q->input;
+    q->prefix = (int32_t)floor(c->prefix_share * (double)q->input);
+    if (q->prefix >= q->input) q->prefix = (int32_t)q->input - 1;
+    q->done = q->prefix;
+    bool two = s->ops->two_pools;
+    replica *r = route(s, two);
     /* the whole sequence must fit one replica's cache (and the prompt the prefill replica's) */
-    long need = blocks_for(s, q, total) + ceil_div(q->prefix, c->block_size);
-    long have = disagg ? s->rep[s->n_pf].total_blocks : r->total_blocks;
-    if (disagg && blocks_for(s, q, q->input) + ceil_div(q->prefix, c->block_size) > r->total_blocks)
-        have = r->total_blocks, need = blocks_for(s, q, q->input) + ceil_div(q->prefix, c->block_size);
+    long need = kv_need(r, q, total);
+    long have = two ? s->rep[s->n_pf].kv.total_blocks : r->kv.total_blocks;
+    if (two && kv_need(r, q, (long)q->input) > r->kv.total_blocks)
+        have = r->kv.total_blocks, need = kv_need(r, q, (long)q->input);
     if (need > have) {
         char why[160];
         snprintf(why, sizeof why, "a request needs %ld KV blocks, a replica holds %ld", need, have);
@@ -378,35 +364,103 @@ static void arrive(sim *s, int32_t id) {
     enqueue(s, r, id, false);
 }
 
-/* Recompute later: free the sequence's blocks and put it first in line. */
+/* Recompute later: free the newest sequence's blocks and put it first in line. */
 static void preempt(sim *s, replica *r) {
     int32_t id = r->run[--r->n_run];
     sreq *q = &s->rq[id];
-    free_blocks(s, r, q);
-    q->plen = q->input + q->gen;
+    s->pool_used[r->pool_ix] -= q->blocks;
+    npu_kvcache_preempt(&r->kv, &q->blocks);
+    q->plen = (int32_t)q->input + q->gen;
     q->done = q->prefix;
     q->ctx = 0;
     q->chunk = 0;
     if (q->preempt < 255) q->preempt++;
-    s->preemptions++;
+    s->cnt.preemptions++;
     enqueue(s, r, id, true);
 }
 
-/* ---------------------------------------------------------------- schedulers */
+static void emit_first(sim *s, sreq *q) {
+    if (q->gen == 0) q->first_s = s->now;
+    if (q->gen < q->output) q->gen++, s->cnt.tokens_emitted++;
+}
 
-/* Blocks the running decodes need for one more token; preempts the newest
- * sequences until they fit. Returns false if nothing is left to decode. */
+/* ---------------------------------------------------------------- schedulers
+ *
+ * One table of operations per scheduler (sched_table below): how large its
+ * steps get (the KV capacity leaves room for their activations), how it forms a
+ * replica's next step, and what happens when the step ends (struct sched_ops,
+ * at the top of the file). */
+
+
+static long budget_batched(const npu_serve_cfg *c) { return c->max_batched_tokens; }
+static long budget_chunk(const npu_serve_cfg *c) { return c->chunk; }
+
+/* static: a batch of prompts whose whole sequences fit is prefilled padded to the
+ * longest, then decodes until its longest output is done. */
+static bool static_form(sim *s, replica *r, npu_step_shape *sh) {
+    const npu_serve_cfg *c = s->c;
+    if (!r->static_on) {
+        long pad = 0, pad_ctx = 0, any = 0; /* longest new prompt part; longest prompt */
+        while (r->waiting.n && r->n_run < c->max_seqs) {
+            sreq *q = &s->rq[dq_front(&r->waiting)];
+            long whole = (long)q->plen + (long)q->output;
+            if (!kv_admits(r, q, whole)) break;
+            int32_t id = dequeue(s, r);
+            kv_admit(s, r, q, whole);
+            q->phase = PH_PREFILL;
+            r->run[r->n_run++] = id;
+            if (q->plen - q->done > pad) pad = q->plen - q->done;
+            if (q->plen > pad_ctx) pad_ctx = q->plen;
+            any++;
+        }
+        if (!any) return false;
+        r->static_on = 1, r->static_step = 0, r->static_pad = pad_ctx;
+        sh->pf_n = r->n_run, sh->pf_tokens = (long)r->n_run * pad, sh->emit = r->n_run;
+        for (int i = 0; i < r->n_run; i++) {
+            sreq *q = &s->rq[r->run[i]];
+            q->chunk = q->plen - q->done;
+            sh->pf_ctx_sum += q->done;
+        }
+        return true;
+    }
+    /* the whole (padded) batch decodes until its longest output is done */
+    sh->dec_batch = sh->emit = r->n_run;
+    sh->dec_ctx_sum = (double)r->n_run * (r->static_pad + r->static_step);
+    return true;
+}
+
+static void static_end(sim *s, replica *r) {
+    bool all_done = true, was_prefill = false;
+    for (int i = 0; i < r->n_run; i++) {
+        sreq *q = &s->rq[r->run[i]];
+        if (q->phase == PH_DONE) continue;
+        if (q->phase == PH_PREFILL) {
+            was_prefill = true;
+            q->done = q->plen, q->ctx = q->plen, q->phase = PH_DECODE, q->chunk = 0;
+            emit_first(s, q);
+        } else {
+            q->ctx++, q->gen++, s->cnt.tokens_emitted++;
+        }
+        if (q->gen >= q->output) finish(s, q);
+        else all_done = false;
+    }
+    if (!was_prefill) r->static_step++;
+    if (all_done) {
+        for (int i = 0; i < r->n_run; i++) kv_release(s, r, &s->rq[r->run[i]]);
+        r->n_run = 0, r->static_on = 0;
+    }
+}
+
+/* Preempt the newest sequences until the running decodes have blocks for one
+ * more token each (never the last one). */
 static void make_room_for_decodes(sim *s, replica *r) {
     for (;;) {
         long need = 0;
         for (int i = 0; i < r->n_run; i++) {
             sreq *q = &s->rq[r->run[i]];
-            if (q->phase == PH_DECODE) {
-                long want = blocks_for(s, q, q->ctx + 1);
-                if (want > q->blocks) need += want - q->blocks;
-            }
+            if (q->phase == PH_DECODE) need += npu_kvcache_shortfall(&r->kv, q->blocks, q->ctx + 1, q->prefix);
         }
-        if (need <= r->free_blocks || r->n_run <= 1) return;
+        if (need <= r->kv.free_blocks || r->n_run <= 1) return;
         preempt(s, r);
     }
 }
@@ -418,16 +472,14 @@ static bool try_admit(sim *s, replica *r, long *budget, bool chunked, bool any_y
     sreq *q = &s->rq[dq_front(&r->waiting)];
     bool prefilled = q->phase == PH_DECODE;
     long tokens = prefilled ? q->ctx + 1 : q->plen;
-    long need = blocks_for(s, q, tokens) + prefix_extra(s, r, q);
-    if (need > r->free_blocks) return false;
+    if (!kv_admits(r, q, tokens)) return false;
     long todo = prefilled ? 0 : q->plen - q->done;
     if (!prefilled) {
         if (*budget <= 0) return false;
         if (!chunked && todo > *budget && any_yet) return false;
     }
     int32_t id = dequeue(s, r);
-    pin_prefix(s, r, q);
-    take_blocks(s, r, q, blocks_for(s, q, tokens));
+    kv_admit(s, r, q, tokens);
     r->run[r->n_run++] = id;
     if (prefilled) {
         q->phase = PH_DECODE, q->chunk = 0;
@@ -439,76 +491,8 @@ static bool try_admit(sim *s, replica *r, long *budget, bool chunked, bool any_y
     return true;
 }
 
-/* Build the next step of replica r; false if it has nothing to do. */
-static bool form_step(sim *s, replica *r, npu_step_shape *sh) {
-    const npu_serve_cfg *c = s->c;
-    memset(sh, 0, sizeof *sh);
-    if (c->sched == NPU_SCHED_STATIC) {
-        if (!r->static_on) {
-            long pad = 0, pad_ctx = 0, any = 0; /* longest new prompt part; longest prompt */
-            while (r->waiting.n && r->n_run < c->max_seqs) {
-                sreq *q = &s->rq[dq_front(&r->waiting)];
-                long need = blocks_for(s, q, (long)q->plen + q->output) + prefix_extra(s, r, q);
-                if (need > r->free_blocks) break;
-                int32_t id = dequeue(s, r);
-                pin_prefix(s, r, q);
-                take_blocks(s, r, q, blocks_for(s, q, (long)q->plen + q->output));
-                q->phase = PH_PREFILL;
-                r->run[r->n_run++] = id;
-                if (q->plen - q->done > pad) pad = q->plen - q->done;
-                if (q->plen > pad_ctx) pad_ctx = q->plen;
-                any++;
-            }
-            if (!any) return false;
-            r->static_on = 1, r->static_step = 0, r->static_pad = pad_ctx;
-            sh->pf_n = r->n_run, sh->pf_tokens = (long)r->n_run * pad, sh->emit = r->n_run;
-            for (int i = 0; i < r->n_run; i++) {
-                sreq *q = &s->rq[r->run[i]];
-                q->chunk = q->plen - q->done;
-                sh->pf_ctx_sum += q->done;
-            }
-            return true;
-        }
-        /* the whole (padded) batch decodes until its longest output is done */
-        sh->dec_batch = sh->emit = r->n_run;
-        sh->dec_ctx_sum = (double)r->n_run * (r->static_pad + r->static_step);
-        return true;
-    }
-    long budget = c->sched == NPU_SCHED_CHUNKED ? c->chunk : c->max_batched_tokens;
-    if (c->sched == NPU_SCHED_CHUNKED) {
-        make_room_for_decodes(s, r);
-        for (int i = 0; i < r->n_run; i++) {
-            sreq *q = &s->rq[r->run[i]];
-            if (q->phase == PH_DECODE) {
-                long want = blocks_for(s, q, q->ctx + 1);
-                take_blocks(s, r, q, want);
-                q->chunk = 1, budget--;
-                sh->dec_batch++, sh->dec_ctx_sum += q->ctx;
-            }
-        }
-        for (int i = 0; i < r->n_run && budget > 0; i++) {
-            sreq *q = &s->rq[r->run[i]];
-            if (q->phase == PH_PREFILL) {
-                long todo = q->plen - q->done;
-                q->chunk = (int32_t)(todo < budget ? todo : budget);
-                budget -= q->chunk;
-            }
-        }
-        while (try_admit(s, r, &budget, true, true)) {}
-    } else { /* continuous; disagg pools */
-        int k = 0;
-        while (try_admit(s, r, &budget, false, k > 0))
-            if (s->rq[r->run[r->n_run - 1]].chunk > 0) k++;
-        if (k == 0 && !r->prefill_only) {
-            make_room_for_decodes(s, r);
-            for (int i = 0; i < r->n_run; i++) {
-                sreq *q = &s->rq[r->run[i]];
-                take_blocks(s, r, q, blocks_for(s, q, q->ctx + 1));
-                q->chunk = 1;
-                sh->dec_batch++, sh->dec_ctx_sum += q->ctx;
-            }
-        }
-    }
+/* The prompt chunks scheduled this step, and who emits a token. */
+static void add_chunks(sim *s, const replica *r, npu_step_shape *sh) {
     for (int i = 0; i < r->n_run; i++) {
         sreq *q = &s->rq[r->run[i]];
         if (q->phase != PH_PREFILL || q->chunk <= 0) continue;
@@ -516,60 +500,59 @@ static bool form_step(sim *s, replica *r, npu_step_shape *sh) {
         if (q->done + q->chunk >= q->plen) sh->emit++;
     }
     sh->emit += sh->dec_batch;
-    note_levels(s);
+}
+
+/* continuous (and both disagg pools): a step prefills newly admitted prompts if
+ * any can be admitted, else decodes every running sequence. */
+static bool continuous_form(sim *s, replica *r, npu_step_shape *sh) {
+    long budget = s->c->max_batched_tokens;
+    int k = 0;
+    while (try_admit(s, r, &budget, false, k > 0))
+        if (s->rq[r->run[r->n_run - 1]].chunk > 0) k++;
+    if (k == 0 && !r->prefill_only) {
+        make_room_for_decodes(s, r);
+        for (int i = 0; i < r->n_run; i++) {
+            sreq *q = &s->rq[r->run[i]];
+            kv_grow(s, r, q, q->ctx + 1);
+            q->chunk = 1;
+            sh->dec_batch++, sh->dec_ctx_sum += q->ctx;
+        }
+    }
+    add_chunks(s, r, sh);
     return sh->dec_batch + sh->pf_n > 0;
 }
 
-/* Wall time of an engine step around its kernels: the ONE place to apply an
- * engine runtime model (per-step and per-sequence host time, kernel slowdown). */
-static double engine_step_s(const npu_serve_cfg *c, const npu_step_cost *sc, int seqs) {
-    return npu_engine_step_s(&c->engine, sc->time_s, sc->comm_s, seqs) + c->step_overhead_s;
-}
-
-static void try_start(sim *s, replica *r) {
-    if (r->busy) return;
-    npu_step_shape sh;
-    if (!form_step(s, r, &sh)) return;
-    npu_step_cost sc = npu_steptab_cost(r->tab, &sh);
-    double dt = engine_step_s(s->c, &sc, sh.dec_batch + sh.pf_n);
-    r->busy = true;
-    r->use.busy_s += dt, r->use.steps++, r->use.flops += sc.flops, r->use.bytes += sc.bytes;
-    /* sc is one chip; engine time beyond the kernels is spent at idle power */
-    r->use.energy_j += r->use.chips * (sc.energy_j + r->use.idle_w * (dt > sc.time_s ? dt - sc.time_s : 0));
-    ev_push(s, s->now + dt, EV_STEP, (int32_t)(r - s->rep));
-}
-
-static void emit_first(sim *s, sreq *q) {
-    if (q->gen == 0) q->first_s = s->now;
-    if (q->gen < q->output) q->gen++, s->tokens_emitted++;
-}
-
-static void step_end(sim *s, replica *r) {
-    const npu_serve_cfg *c = s->c;
-    r->busy = false;
-    if (c->sched == NPU_SCHED_STATIC) {
-        bool all_done = true, was_prefill = false;
-        for (int i = 0; i < r->n_run; i++) {
-            sreq *q = &s->rq[r->run[i]];
-            if (q->phase == PH_DONE) continue;
-            if (q->phase == PH_PREFILL) {
-                was_prefill = true;
-                q->done = q->plen, q->ctx = q->plen, q->phase = PH_DECODE, q->chunk = 0;
-                emit_first(s, q);
-            } else {
-                q->ctx++, q->gen++, s->tokens_emitted++;
-            }
-            if (q->gen >= q->output) finish(s, q);
-            else all_done = false;
+/* chunked: every step decodes all running sequences and fills the rest of the
+ * token budget with prompt chunks, then new admissions. */
+static bool chunked_form(sim *s, replica *r, npu_step_shape *sh) {
+    long budget = s->c->chunk;
+    make_room_for_decodes(s, r);
+    for (int i = 0; i < r->n_run; i++) {
+        sreq *q = &s->rq[r->run[i]];
+        if (q->phase == PH_DECODE) {
+            kv_grow(s, r, q, q->ctx + 1);
+            q->chunk = 1, budget--;
+            sh->dec_batch++, sh->dec_ctx_sum += q->ctx;
         }
-        if (!was_prefill) r->static_step++;
-        if (all_done) {
-            for (int i = 0; i < r->n_run; i++) free_blocks(s, r, &s->rq[r->run[i]]);
-            r->n_run = 0, r->static_on = 0;
-        }
-        try_start(s, r);
-        return;
     }
+    for (int i = 0; i < r->n_run && budget > 0; i++) {
+        sreq *q = &s->rq[r->run[i]];
+        if (q->phase == PH_PREFILL) {
+            long todo = q->plen - q->done;
+            q->chunk = (int32_t)(todo < budget ? todo : budget);
+            budget -= q->chunk;
+        }
+    }
+    while (try_admit(s, r, &budget, true, true)) {}
+    add_chunks(s, r, sh);
+    return sh->dec_batch + sh->pf_n > 0;
+}
+
+/* In-flight schedulers: prompts advance by their chunk, decodes by one token;
+ * finished sequences leave; a disagg prefill replica ships finished prompts'
+ * KV caches to the decode pool. */
+static void inflight_end(sim *s, replica *r) {
+    const npu_serve_cfg *c = s->c;
     int keep = 0;
     for (int i = 0; i < r->n_run; i++) {
         int32_t id = r->run[i];
@@ -582,7 +565,7 @@ static void step_end(sim *s, replica *r) {
                     q->ctx = q->plen, q->phase = PH_DECODE;
                     emit_first(s, q);
                     if (q->gen >= q->output) {
-                        free_blocks(s, r, q), finish(s, q), stays = false;
+                        kv_release(s, r, q), finish(s, q), stays = false;
                     } else if (r->prefill_only) { /* disagg: ship the KV cache to a decode replica */
                         double t0 = s->now > r->link_free_s ? s->now : r->link_free_s;
                         double bytes = (double)q->ctx * s->kv_B_per_tok;
@@ -593,65 +576,86 @@ static void step_end(sim *s, replica *r) {
                     }
                 }
             } else {
-                q->ctx++, q->gen++, s->tokens_emitted++;
-                if (q->gen >= q->output) free_blocks(s, r, q), finish(s, q), stays = false;
+                q->ctx++, q->gen++, s->cnt.tokens_emitted++;
+                if (q->gen >= q->output) kv_release(s, r, q), finish(s, q), stays = false;
             }
             q->chunk = 0;
         }
         if (stays) r->run[keep++] = id;
     }
     r->n_run = keep;
+}
+
+static const sched_ops sched_table[NPU_SCHED_COUNT] = {
+    [NPU_SCHED_STATIC] = {false, budget_batched, static_form, static_end},
+    [NPU_SCHED_CONTINUOUS] = {false, budget_batched, continuous_form, inflight_end},
+    [NPU_SCHED_CHUNKED] = {false, budget_chunk, chunked_form, inflight_end},
+    [NPU_SCHED_DISAGG] = {true, budget_batched, continuous_form, inflight_end},
+};
+_Static_assert(NPU_SCHED_COUNT == 4, "a scheduler needs its row in sched_table");
+
+/* ---------------------------------------------------------------- steps */
+
+/* Wall time of an engine step around its kernels: the ONE place to apply an
+ * engine runtime model (per-step and per-sequence host time, kernel slowdown,
+ * the collectives the chip hides). */
+static double engine_step_s(const npu_serve_cfg *c, const replica *r, const npu_step_cost *sc, int seqs) {
+    return npu_engine_step_s(&c->engine, sc->time_s, sc->comm_s, npu_comm_overlap(r->pool->hw), seqs) +
+           c->step_overhead_s;
+}
+
+static void try_start(sim *s, replica *r) {
+    if (r->busy) return;
+    npu_step_shape sh = {0};
+    if (!s->ops->form(s, r, &sh)) return;
+    npu_step_cost sc = npu_steptab_cost(r->tab, &sh);
+    double dt = engine_step_s(s->c, r, &sc, sh.dec_batch + sh.pf_n);
+    r->busy = true;
+    r->use.busy_s += dt, r->use.steps++, r->use.flops += sc.flops, r->use.bytes += sc.bytes;
+    /* sc is one chip; engine time beyond the kernels is spent at idle power */
+    r->use.energy_j += r->use.chips * (sc.energy_j + r->use.idle_w * (dt > sc.time_s ? dt - sc.time_s : 0));
+    ev_push(s, s->now + dt, EV_STEP, (int32_t)(r - s->rep));
+}
+
+static void step_end(sim *s, replica *r) {
+    r->busy = false;
+    s->ops->end(s, r);
     try_start(s, r);
 }
 
 static void xfer_end(sim *s, int32_t id) {
     sreq *q = &s->rq[id];
     replica *src = &s->rep[q->replica];
-    free_blocks(s, src, q);
+    kv_release(s, src, q);
     if (!src->busy) try_start(s, src);
     enqueue(s, route(s, false), id, false); /* phase becomes PH_DECODE: already prefilled */
 }
 
-/* ---------------------------------------------------------------- statistics */
+/* ---------------------------------------------------------------- summary */
 
-static void swap_d(double *a, double *b) { double t = *a; *a = *b; *b = t; }
-
-/* k-th smallest of v[0..n) (reorders v). */
-static double select_kth(double *v, long n, long k) {
-    long lo = 0, hi = n - 1;
-    while (hi > lo) {
-        long mid = lo + (hi - lo) / 2;
-        if (v[mid] < v[lo]) swap_d(&v[mid], &v[lo]);
-        if (v[hi] < v[lo]) swap_d(&v[hi], &v[lo]);
-        if (v[hi] < v[mid]) swap_d(&v[hi], &v[mid]);
-        double pivot = v[mid];
-        long i = lo, j = hi;
-        while (i <= j) {
-            while (v[i] < pivot) i++;
-            while (v[j] > pivot) j--;
-            if (i <= j) swap_d(&v[i], &v[j]), i++, j--;
+static void summarize_pool(const sim *s, int p, double duration_s, npu_serve_pool_result *o) {
+    const npu_pool *pool = p == NPU_POOL_PREFILL ? &s->c->prefill : &s->c->pool;
+    for (int i = 0; i < s->n_rep; i++) {
+        const replica *r = &s->rep[i];
+        if (r->pool_ix != p) continue;
+        if (!o->present) {
+            o->present = true;
+            npu_strlcpy(o->hw, pool->hw->name, sizeof o->hw);
+            npu_strlcpy(o->model, pool->model->name, sizeof o->model);
+            o->plan = npu_plan_norm(pool->step.plan);
+            o->kv_tokens_per_replica = r->kv.total_blocks * r->kv.block_tokens;
         }
-        if (k <= j) hi = j;
-        else if (k >= i) lo = i;
-        else return v[k];
+        o->replicas++;
+        o->chips += r->use.chips;
+        o->steps += r->use.steps;
+        o->busy_s += r->use.busy_s;
+        o->preemptions += r->kv.preemptions;
+        double idle_s = duration_s - r->use.busy_s;
+        o->energy_j += r->use.energy_j + r->use.chips * r->use.idle_w * (idle_s > 0 ? idle_s : 0);
+        double peak = npu_kvcache_peak_use(&r->kv);
+        if (peak > o->kv_use_max) o->kv_use_max = peak;
     }
-    return v[k];
-}
-
-/* Nearest-rank percentiles: the value at rank ceil(p n). */
-static npu_lat lat_stats(double *v, long n) {
-    npu_lat l = {0};
-    if (n <= 0) return l;
-    double sum = 0, mx = v[0];
-    for (long i = 0; i < n; i++) sum += v[i], mx = v[i] > mx ? v[i] : mx;
-    l.mean = sum / n, l.max = mx;
-    const double p[3] = {0.50, 0.90, 0.99};
-    double *out[3] = {&l.p50, &l.p90, &l.p99};
-    for (int i = 0; i < 3; i++) {
-        long k = (long)ceil(p[i] * n) - 1;
-        *out[i] = select_kth(v, n, k < 0 ? 0 : k);
-    }
-    return l;
+    if (o->present) o->kv_use_mean = npu_timeline_mean(&s->tl, TL_KV_DECODE + p, duration_s);
 }
 
 static void summarize(sim *s, npu_serve_result *r) {
@@ -679,44 +683,40 @@ static void summarize(sim *s, npu_serve_result *r) {
     r->throughput_tok_s = r->tokens_out / d;
     r->throughput_req_s = ok / d;
     r->goodput_req_s = good / d;
-    r->arrival_rate_rps = s->n / d;
+    r->completion_rate_rps = s->n / d;
+    /* the offered rate: n - 1 gaps between the first and the last arrival */
+    double span = s->last_arrival_s - s->t0;
+    r->arrival_rate_rps = s->n > 1 && span > 0 ? (s->n - 1) / span : 0;
     long k = 0;
     for (long i = 0; i < s->n; i++)
         if (s->rq[i].status == NPU_REQ_DONE) v[k++] = s->rq[i].first_s - s->rq[i].arrival_s;
-    r->ttft = lat_stats(v, k);
+    r->ttft = npu_stats_lat(v, k);
     k = 0;
     for (long i = 0; i < s->n; i++)
         if (s->rq[i].status == NPU_REQ_DONE) v[k++] = s->rq[i].finish_s - s->rq[i].arrival_s;
-    r->e2e = lat_stats(v, k);
+    r->e2e = npu_stats_lat(v, k);
     k = 0;
     for (long i = 0; i < s->n; i++) v[k++] = s->rq[i].wait_s;
-    r->queue = lat_stats(v, k);
+    r->queue = npu_stats_lat(v, k);
     k = 0;
     for (long i = 0; i < s->n; i++) {
         sreq *q = &s->rq[i];
         if (q->status == NPU_REQ_DONE && q->output >= 2) v[k++] = (q->finish_s - q->first_s) / (q->output - 1);
     }
     r->tpot_n = k;
-    r->tpot = lat_stats(v, k);
+    r->tpot = npu_stats_lat(v, k);
     free(v);
     advance(s, t_end);
-    r->queue_len_mean = s->q_int / d, r->queue_len_max = s->q_max;
-    r->kv_use_mean = s->kv_int / d, r->kv_use_max = s->kv_max;
-    r->preemptions = s->preemptions;
-    r->tokens_emitted = s->tokens_emitted;
-    r->kv_violations = s->kv_violations;
+    r->queue_len_mean = npu_timeline_mean(&s->tl, TL_QUEUE, r->duration_s), r->queue_len_max = s->q_max;
+    for (int p = 0; p < 2; p++) summarize_pool(s, p, r->duration_s, &r->pool[p]);
+    r->kv_use_mean = r->pool[NPU_POOL_DECODE].kv_use_mean, r->kv_use_max = r->pool[NPU_POOL_DECODE].kv_use_max;
+    r->kv_tokens_per_replica = r->pool[NPU_POOL_DECODE].kv_tokens_per_replica;
+    r->preemptions = s->cnt.preemptions;
+    r->tokens_emitted = s->cnt.tokens_emitted;
+    for (int i = 0; i < s->n_rep; i++) r->kv_violations += s->rep[i].kv.violations;
     npu_strlcpy(r->reject_reason, s->reject_reason, sizeof r->reject_reason);
-    /* the timeline: bins of width tl_w, merged to at most NPU_SERVE_TIMELINE */
-    while (r->duration_s > s->tl_w * NPU_SERVE_TIMELINE) tl_merge(s);
-    int nb = (int)ceil(r->duration_s / s->tl_w - 1e-9);
-    if (nb > NPU_SERVE_TIMELINE) nb = NPU_SERVE_TIMELINE;
-    r->n_timeline = nb;
-    for (int i = 0; i < nb; i++) {
-        double w = (i + 1) * s->tl_w <= r->duration_s ? s->tl_w : r->duration_s - i * s->tl_w;
-        r->tl_t_s[i] = s->t0 + i * s->tl_w;
-        r->tl_queue[i] = w > 0 ? s->tl_q[i] / w : 0;
-        r->tl_kv[i] = w > 0 ? s->tl_kv[i] / w : 0;
-    }
+    double *series[NPU_TL_SERIES] = {r->tl_queue, r->tl_kv, r->tl_kv_prefill};
+    r->n_timeline = npu_timeline_bins(&s->tl, r->duration_s, NPU_SERVE_TIMELINE, r->tl_t_s, series);
     r->n_replicas = s->n_rep;
     r->use = malloc(s->n_rep * sizeof *r->use);
     for (int i = 0; i < s->n_rep; i++) {
@@ -725,12 +725,7 @@ static void summarize(sim *s, npu_serve_result *r) {
         r->chips += s->rep[i].use.chips;
     }
     /* energy: every chip's steps, and idle power between them over the run */
-    r->energy_j = 0;
-    for (int i = 0; i < s->n_rep; i++) {
-        const npu_replica_use *u = &r->use[i];
-        double idle_s = r->duration_s - u->busy_s;
-        r->energy_j += u->energy_j + u->chips * u->idle_w * (idle_s > 0 ? idle_s : 0);
-    }
+    r->energy_j = r->pool[0].energy_j + r->pool[1].energy_j;
     r->power_w = r->duration_s > 0 && r->chips ? r->energy_j / (r->chips * r->duration_s) : 0;
     if (c->keep_requests) {
         r->req = malloc(s->n * sizeof *r->req);
@@ -747,15 +742,20 @@ static void summarize(sim *s, npu_serve_result *r) {
 /* ---------------------------------------------------------------- driver */
 
 static int check_cfg(const npu_serve_cfg *c) {
+    if ((unsigned)c->sched >= NPU_SCHED_COUNT) return npu_err("unknown scheduler %d", (int)c->sched), -1;
+    if ((unsigned)c->route >= NPU_ROUTE_COUNT) return npu_err("unknown router %d", (int)c->route), -1;
+    bool two = sched_table[c->sched].two_pools;
     if (c->requests < 1) return npu_err("--requests must be at least 1"), -1;
     if (c->requests > 2000000000L) return npu_err("--requests: at most 2e9"), -1;
     if (c->max_seqs < 1 || c->max_batched_tokens < 1 || c->chunk < 1 || c->block_size < 1)
         return npu_err("--max-seqs, --max-batched-tokens, --chunk and --block-size must be positive"), -1;
+    if (c->max_seqs > 1 << 24 || c->max_batched_tokens > 1L << 30 || c->chunk > 1L << 30 || c->block_size > 1 << 30)
+        return npu_err("--max-seqs (at most 2^24), --max-batched-tokens, --chunk and --block-size (2^30) are too large"), -1;
     if (!(c->kv_mem_frac > 0 && c->kv_mem_frac <= 1)) return npu_err("--kv-mem-frac must be in (0, 1]"), -1;
     if (!(c->prefix_share >= 0 && c->prefix_share < 1)) return npu_err("--prefix-share must be in [0, 1)"), -1;
-    if (c->pool.replicas < 1 || (c->sched == NPU_SCHED_DISAGG && c->prefill.replicas < 1))
+    if (c->pool.replicas < 1 || (two && c->prefill.replicas < 1))
         return npu_err("replica counts must be at least 1"), -1;
-    if (c->pool.replicas + (c->sched == NPU_SCHED_DISAGG ? c->prefill.replicas : 0) > 30000)
+    if (c->pool.replicas + (two ? c->prefill.replicas : 0) > 30000)
         return npu_err("at most 30000 replicas"), -1;
     const npu_workload *w = &c->wl;
     if ((w->arrival == NPU_ARRIVE_POISSON || w->arrival == NPU_ARRIVE_GAMMA) && !(w->rate_rps > 0))
@@ -767,19 +767,19 @@ static int check_cfg(const npu_serve_cfg *c) {
     return 0;
 }
 
-static int add_pool(sim *s, const npu_pool *p, bool prefill_only, npu_steptab *tab, long budget) {
+static int add_pool(sim *s, const npu_pool *p, int pool_ix, npu_steptab *tab) {
     long tokens;
-    if (npu_serve_kv_capacity(p, s->c->kv_mem_frac, budget, &tokens)) return -1;
+    if (npu_serve_kv_capacity(p, s->c->kv_mem_frac, (double)s->ops->budget(s->c), 1, &tokens)) return -1;
     long blocks = tokens / s->c->block_size;
     for (int i = 0; i < p->replicas; i++) {
         replica *r = &s->rep[s->n_rep++];
         memset(r, 0, sizeof *r);
-        r->tab = tab, r->pool = p, r->prefill_only = prefill_only;
+        r->tab = tab, r->pool = p, r->pool_ix = pool_ix, r->prefill_only = pool_ix == NPU_POOL_PREFILL;
         r->run = malloc(s->c->max_seqs * sizeof *r->run);
-        r->total_blocks = r->free_blocks = blocks;
-        r->use.chips = pool_chips(p), r->use.prefill_pool = prefill_only;
+        npu_kvcache_init(&r->kv, blocks, s->c->block_size);
+        r->use.chips = pool_chips(p), r->use.prefill_pool = r->prefill_only;
         r->use.idle_w = npu_power_idle_w(p->hw);
-        s->total_blocks += blocks;
+        s->pool_total[pool_ix] += blocks;
     }
     return 0;
 }
@@ -788,25 +788,23 @@ static int simulate(const npu_serve_cfg *c, npu_steptab *tab_main, npu_steptab *
     memset(r, 0, sizeof *r);
     if (check_cfg(c)) return -1;
     sim *s = calloc(1, sizeof *s);
+    if (!s) return npu_err("out of memory for the simulation"), -1;
     s->c = c;
+    s->ops = &sched_table[c->sched];
     s->n = c->requests;
     npu_rng_seed(&s->rng, c->seed);
     s->rq = calloc(s->n, sizeof *s->rq);
-    bool disagg = c->sched == NPU_SCHED_DISAGG;
-    int nrep = c->pool.replicas + (disagg ? c->prefill.replicas : 0);
+    int nrep = c->pool.replicas + (s->ops->two_pools ? c->prefill.replicas : 0);
     s->rep = calloc(nrep, sizeof *s->rep);
-    long budget = c->sched == NPU_SCHED_CHUNKED ? c->chunk : c->max_batched_tokens;
     int rc = -1;
     if (!s->rq || !s->rep) {
         npu_err("out of memory for %ld requests", s->n);
         goto out;
     }
-    if (disagg && add_pool(s, &c->prefill, true, tab_pf, budget)) goto out;
+    if (s->ops->two_pools && add_pool(s, &c->prefill, NPU_POOL_PREFILL, tab_pf)) goto out;
     s->n_pf = s->n_rep;
-    if (add_pool(s, &c->pool, false, tab_main, budget)) goto out;
-    r->kv_tokens_per_replica = s->rep[s->n_pf].total_blocks * c->block_size;
+    if (add_pool(s, &c->pool, NPU_POOL_DECODE, tab_main)) goto out;
     s->kv_B_per_tok = npu_model_kv_bytes_per_token(c->pool.model, npu_dtype_bytes(c->pool.step.kvdt));
-    s->tl_w = 1e-3;
     /* first arrivals */
     double t_first = 0;
     if (c->wl.arrival == NPU_ARRIVE_CLOSED) {
@@ -817,7 +815,8 @@ static int simulate(const npu_serve_cfg *c, npu_steptab *tab_main, npu_steptab *
                   : c->wl.arrival == NPU_ARRIVE_OFFLINE ? 0 : npu_workload_gap_s(&c->wl, &s->rng);
         ev_push(s, t_first, EV_ARRIVAL, (int32_t)s->issued++);
     }
-    s->t0 = s->last_t = s->now = t_first;
+    s->t0 = s->now = s->last_arrival_s = t_first;
+    npu_timeline_init(&s->tl, t_first, 1e-3);
     while (s->heap_n > 0) {
         event e = ev_pop(s);
         advance(s, e.t);
@@ -847,7 +846,7 @@ out:
 static int make_tabs(const npu_serve_cfg *c, npu_steptab **main_tab, npu_steptab **pf_tab) {
     *main_tab = *pf_tab = NULL;
     if (npu_steptab_create(c->pool.model, c->pool.hw, &c->pool.step, main_tab)) return -1;
-    if (c->sched == NPU_SCHED_DISAGG &&
+    if (sched_table[c->sched].two_pools &&
         npu_steptab_create(c->prefill.model, c->prefill.hw, &c->prefill.step, pf_tab)) {
         npu_steptab_free(*main_tab);
         return -1;

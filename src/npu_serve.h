@@ -20,10 +20,13 @@
 #ifndef NPU_SERVE_H
 #define NPU_SERVE_H
 
+#include "npu_engine.h"
 #include "npu_graph.h"
 #include "npu_hw.h"
+#include "npu_kvcache.h"
 #include "npu_model.h"
-#include "npu_step.h"
+#include "npu_plan.h"
+#include "npu_stats.h"
 #include "npu_workload.h"
 
 #include <stdbool.h>
@@ -70,21 +73,17 @@ void npu_serve_defaults(npu_serve_cfg *c);
 
 typedef enum { NPU_REQ_DONE = 0, NPU_REQ_REJECTED_CONTEXT, NPU_REQ_REJECTED_KV } npu_req_status;
 
-/* Per-request record (40 bytes). Times in seconds from the start. */
+/* Per-request record (48 bytes). Times in seconds from the start. */
 typedef struct npu_req_rec {
     double arrival_s;
     double first_s;   /* first token (or, with 0 output tokens, the end of the prefill) */
     double finish_s;
+    int64_t input, output; /* tokens as offered (a rejected request's may exceed 2^31) */
     float queue_s;    /* time spent waiting for admission (all waits after preemptions too) */
-    int32_t input, output;
     int16_t replica;  /* replica of the prefill (decode replica with disagg: see docs) */
     uint8_t status;   /* npu_req_status */
     uint8_t preemptions;
 } npu_req_rec;
-
-typedef struct npu_lat {
-    double mean, p50, p90, p99, max; /* seconds */
-} npu_lat;
 
 typedef struct npu_replica_use { /* energy / cost hook (issue 6) */
     double busy_s;   /* time spent in steps */
@@ -95,6 +94,22 @@ typedef struct npu_replica_use { /* energy / cost hook (issue 6) */
     int chips;
     bool prefill_pool;
 } npu_replica_use;
+
+/* One pool of replicas over a run: all replicas, or with disagg the decode
+ * pool ([NPU_POOL_DECODE]) and the prefill pool ([NPU_POOL_PREFILL]). */
+enum { NPU_POOL_DECODE = 0, NPU_POOL_PREFILL = 1 };
+typedef struct npu_serve_pool_result {
+    bool present;         /* false: no such pool (no disagg) */
+    char hw[64], model[64];
+    npu_plan plan;        /* of each replica (normalized) */
+    int replicas, chips;  /* chips of all its replicas */
+    long kv_tokens_per_replica;
+    double kv_use_mean;   /* share of the pool's KV blocks in use, time-averaged */
+    double kv_use_max;    /* the fullest replica's peak share (sampled at every allocation) */
+    long preemptions, steps;
+    double busy_s;        /* summed over its replicas */
+    double energy_j;      /* its chips over the run: steps plus idle time between them */
+} npu_serve_pool_result;
 
 #define NPU_SERVE_TIMELINE 128
 typedef struct npu_serve_result {
@@ -109,14 +124,18 @@ typedef struct npu_serve_result {
     npu_lat ttft, tpot, e2e, queue;
     long tpot_n;          /* requests with >= 2 output tokens (TPOT defined) */
     double queue_len_mean, queue_len_max;  /* waiting requests, time-averaged / peak */
-    double kv_use_mean, kv_use_max;        /* fraction of KV blocks in use */
+    double kv_use_mean, kv_use_max;        /* the decode pool's (= pool[NPU_POOL_DECODE]) */
     long preemptions;
     long tokens_emitted;  /* tokens produced by steps (invariant: = tokens_out) */
     long kv_violations;   /* KV blocks handed out beyond capacity (invariant: 0) */
-    double arrival_rate_rps; /* completed+rejected arrivals / duration (Little's law lambda) */
+    double arrival_rate_rps;    /* offered: (requests - 1) / (last arrival - first); 0 when all arrive at once */
+    double completion_rate_rps; /* requests ended (completed or rejected) / duration: Little's law lambda */
     long kv_tokens_per_replica; /* KV-cache capacity, tokens (decode pool with disagg) */
+    npu_serve_pool_result pool[2];
     int n_timeline;
-    double tl_t_s[NPU_SERVE_TIMELINE], tl_queue[NPU_SERVE_TIMELINE], tl_kv[NPU_SERVE_TIMELINE];
+    double tl_t_s[NPU_SERVE_TIMELINE], tl_queue[NPU_SERVE_TIMELINE];
+    double tl_kv[NPU_SERVE_TIMELINE];         /* decode pool's KV use */
+    double tl_kv_prefill[NPU_SERVE_TIMELINE]; /* disagg prefill pool's KV use */
     long steps;
     int n_replicas, chips;
     npu_replica_use *use;  /* n_replicas entries (prefill pool first with disagg) */
@@ -129,11 +148,13 @@ typedef struct npu_serve_result {
 int npu_serve_run(const npu_serve_cfg *c, npu_serve_result *r);
 void npu_serve_result_free(npu_serve_result *r);
 
-/* KV-cache capacity of one replica, tokens: per chip ((memory - weights) x
- * kv_mem_frac - activations of one max-size step) / KV bytes per token on a chip
- * (times the attention data-parallel groups when ep > tp).
- * -1 + npu_err when the weights do not fit. */
-int npu_serve_kv_capacity(const npu_pool *p, double kv_mem_frac, long step_tokens, long *tokens);
+/* KV-cache capacity of one replica, tokens (npu_plan_kv_capacity): per chip
+ * ((memory - weights) x kv_mem_frac - activations of one step of step_tokens new
+ * tokens over step_seqs sequences) / KV bytes per token on that chip, times the
+ * attention data-parallel groups when ep > tp. -1 + npu_err when fewer than 1024
+ * tokens fit. The simulator reserves one max-size step (its token budget, one sequence). */
+int npu_serve_kv_capacity(const npu_pool *p, double kv_mem_frac, double step_tokens, double step_seqs,
+                          long *tokens);
 
 /* Time to move `bytes` of KV cache from a prefill chip to a decode chip: the
  * slower of the two links (GB/s per direction) plus the larger latency. */

@@ -1,33 +1,23 @@
-/* npu_step — one inference step (and whole static-batch runs) on one chip:
- * kernel graph -> kernel costs -> step time, per-kind and per-bound breakdown,
- * and the memory plan. */
+/* npu_step — one inference step on one chip (kernel graph -> kernel costs ->
+ * step time, per-kind and per-bound breakdown) and the runs built from steps:
+ * prefill, decode, a whole static batch (e2e) and the in-flight steady state
+ * (offline), through the pipeline stages of the plan. Per-chip shapes and
+ * memory come from npu_plan, the engine's step rule from npu_engine. */
 #ifndef NPU_STEP_H
 #define NPU_STEP_H
 
 #include "npu_cost.h"
+#include "npu_engine.h"
 #include "npu_graph.h"
 #include "npu_hw.h"
 #include "npu_model.h"
+#include "npu_plan.h"
 
 /* npu_step_result (the costs of one step's kernels) is defined in npu_cost.h. */
 
 /* Cost every kernel of `g` (each entry once, weighted by its count) and its
  * energy at full clock (npu_power_kernel); no TDP throttle (npu_power_step). */
 void npu_step_eval(const npu_hw *hw, const npu_graph *g, npu_step_result *r);
-
-/* Memory of the fullest chip of the plan (one chip: the whole model). */
-typedef struct npu_mem_plan {
-    double weights_B;   /* parameters this chip holds, at their datatypes */
-    double kv_B;        /* its KV cache at the largest context of the run */
-    double act_B;       /* peak transient activations of one step */
-    double total_B;
-    double capacity_B;  /* the chip's usable DRAM */
-} npu_mem_plan;
-
-/* Bytes of parameters one chip of the plan holds (the fullest pipeline stage). */
-double npu_plan_weight_bytes(const npu_model *m, npu_plan p, npu_dtype wdt);
-/* KV-cache bytes per token (of one sequence) one chip holds. */
-double npu_plan_kv_bytes_per_token(const npu_model *m, npu_plan p, npu_dtype kvdt);
 
 /* offline: the steady state of an in-flight-batching engine (TensorRT-LLM, vLLM)
  * fed an endless queue of input/output requests: `batch` requests in flight (0 =
@@ -41,19 +31,6 @@ extern const char *const npu_run_phase_names[NPU_RUN_PHASES];
 #define NPU_KV_MEM_FRACTION 0.9
 /* Largest in-flight batch for the offline phase (an engine's decoder-buffer cap). */
 #define NPU_OFFLINE_MAX_BATCH 4096
-
-/* A serving engine's in-flight step around its kernels: production kernels
- * (paged KV, quantize/scale fusions, sampling) run slower than the isolated ones
- * the chip model was calibrated on, and the runtime spends host time per step
- * and per sequence in flight (scheduling, sampling, stop checks). Fitted on the
- * H100 TensorRT-LLM offline-throughput points (docs/accuracy.md); the same
- * engine is assumed on every chip. */
-typedef struct npu_engine {
-    double kernel_scale; /* engine kernel time / isolated kernel time (compute, memory, overhead) */
-    double comm_scale;   /* engine collective time / the collective model's (benchmark-grade) time */
-    double step_us;      /* host time per step, us */
-    double seq_us;       /* host time per sequence in flight per step, us */
-} npu_engine;
 
 typedef struct npu_run_cfg {
     npu_run_phase phase;
@@ -70,9 +47,11 @@ typedef struct npu_run_cfg {
 } npu_run_cfg;
 
 /* A replica of the plan runs `batch` sequences; with pp > 1 they are split into
- * min(batch, pp) micro-batches that flow through the stages. Step times below
- * are the replica's; the graphs and step results are one chip of the last stage
- * running one micro-batch. */
+ * min(batch, pp) micro-batches that flow through the stages (each kind of stage
+ * costed: uneven splits make some slower). Step times below are the replica's,
+ * after the engine hides links.overlap of the collectives (the ideal engine for
+ * prefill, decode and e2e); the graphs and step results are one chip of the last
+ * stage running one micro-batch. */
 typedef struct npu_run_result {
     double latency_s;     /* the step, or for e2e first prefill to last token */
     double tokens_per_s;  /* of one replica. decode: B/step; prefill: B*S/step; e2e: B*O/latency */
@@ -81,7 +60,7 @@ typedef struct npu_run_result {
     int micro_batches;    /* pipeline micro-batches */
     double p2p_s;         /* one stage-to-stage activation transfer */
     double ttft_s;        /* e2e: the prefill step */
-    double tpot_s;        /* e2e: mean decode step */
+    double tpot_s;        /* e2e: mean decode step (long outputs: summed by segments, docs/scale-out.md) */
     npu_graph graph;      /* prefill graph (prefill, e2e), decode graph (decode), mixed step (offline) */
     npu_step_result step; /* its costs */
     npu_graph dgraph;     /* e2e: the decode graph at the first decode step */
@@ -98,17 +77,11 @@ typedef struct npu_run_result {
     double clock_frac;         /* lowest clock fraction the TDP forced on a step (1 = none) */
 } npu_run_result;
 
-extern const npu_engine npu_engine_default; /* = the "trtllm" profile */
-/* Named profiles: "trtllm" (TensorRT-LLM v0.13 trtllm-bench), "mlperf" (NVIDIA's
- * MLPerf harness on TensorRT-LLM), "ideal" (kernels only). -1 + npu_err naming the
- * closest on an unknown name. */
-int npu_engine_find(const char *name, npu_engine *out);
-/* Wall time of a step whose kernels take kernels_s, comm_s of it in collectives,
- * with `seqs` sequences in flight. */
-double npu_engine_step_s(const npu_engine *e, double kernels_s, double comm_s, double seqs);
-
-/* Set the memory plan; -1 + npu_err ("does not fit ... by X GB") when it exceeds. */
-int npu_mem_plan_make(const npu_model *m, const npu_hw *hw, const npu_run_cfg *c, npu_mem_plan *p);
+/* What a run of `c` asks of memory (npu_mem_plan_make): for e2e and offline each
+ * request reserves input + output tokens. */
+npu_mem_need npu_run_mem_need(const npu_run_cfg *c);
+/* Run `c`; -1 + npu_err on an impossible configuration (lengths beyond the
+ * model's context window or a 64-bit count, a plan that does not fit). */
 int npu_run(const npu_model *m, const npu_hw *hw, const npu_run_cfg *c, npu_run_result *r);
 
 #endif

@@ -22,7 +22,6 @@ struct npu_steptab {
     int n_attn;
     npu_kernel attn[MAX_ATTN];        /* the graph's attention entries (heads per chip, kv dtype) */
     double attn_extra_B_per_tok[MAX_ATTN]; /* fused RoPE / KV-write bytes per new token */
-    long max_seq;       /* the model's own window for attention clamping (sliding window) */
     memo dense[NPU_STEPTAB_EXACT + 1], head[NPU_STEPTAB_EXACT + 1];
     memo dense_grid[GRID_N], head_grid[GRID_N];
 };
@@ -40,14 +39,15 @@ static int is_head(const npu_kernel *k) {
 static npu_step_cost core_part(const npu_steptab *t, part_kind part, long n, int a, long q, long kv) {
     npu_step_cost c = {0};
     if (n <= 0) return c;
-    /* attention data parallelism (ep > tp): each chip attends to 1/adp of the sequences */
-    npu_plan pl = npu_plan_norm(t->base.plan);
-    long adp = pl.ep > pl.tp ? pl.ep / pl.tp : 1;
     if (part == PART_ATTN) {
+        /* attention data parallelism (ep > tp): each chip attends to its share of
+         * the sequences; a decode reads the keys of the window (npu_plan), a prompt
+         * chunk attends causally within the window (the kernel's `window`) */
         const npu_kernel *tk = &t->attn[a];
-        if (t->m.sliding_window > 0 && kv > t->m.sliding_window) kv = t->m.sliding_window;
+        npu_plan pl = t->base.plan;
+        if (q <= 1) kv = npu_plan_decode_kv_len(&t->m, pl, kv);
         if (kv < q) kv = q;
-        npu_kernel k = npu_kernel_attention_reshape(tk, (int)((n + adp - 1) / adp), q, kv, q > 1);
+        npu_kernel k = npu_kernel_attention_reshape(tk, (int)npu_plan_seqs_per_chip(pl, n), q, kv, q > 1);
         k.bytes += t->attn_extra_B_per_tok[a] * (double)k.batch * q;
         npu_kcost kc = npu_cost_kernel(&t->hw, &k, NPU_IN_STEP);
         npu_power_kernel(&t->hw, &k, &kc);
@@ -94,9 +94,9 @@ int npu_steptab_create(const npu_model *m, const npu_hw *hw, const npu_step_cfg 
     }
     t->m = *m;
     t->m.max_seq = 0;
-    t->max_seq = m->max_seq;
     t->hw = *hw;
     t->base = *base;
+    t->base.plan = npu_plan_norm(base->plan);
     t->n_attn = 0;
     /* learn the attention entries from a one-sequence decode graph: the form a
      * serving step runs (for MLA the absorbed one, over the cached latent) */
@@ -112,6 +112,7 @@ int npu_steptab_create(const npu_model *m, const npu_hw *hw, const npu_step_cfg 
         if (k->kind != NPU_KK_ATTN) continue;
         npu_kernel plain = npu_kernel_attention_reshape(k, k->batch, k->q_len, k->kv_len, k->causal);
         t->attn[t->n_attn] = *k;
+        t->attn[t->n_attn].window = m->sliding_window; /* prompt chunks attend within it */
         t->attn_extra_B_per_tok[t->n_attn] = (k->bytes - plain.bytes) / ((double)k->batch * k->q_len);
         t->n_attn++;
     }
@@ -157,9 +158,8 @@ static void add(npu_step_cost *a, npu_step_cost b) {
     a->compute_j += b.compute_j, a->other_j += b.other_j, a->cb_s += b.cb_s, a->comm_s += b.comm_s;
 }
 
-/* The TDP throttle of the whole step, as npu_power_step does for npu_run: when
- * its power at full clock exceeds the TDP the clock drops to f, compute-bound
- * kernels take 1/f longer and arithmetic costs f^2. */
+/* The TDP throttle of the whole step: the power module's rule on its totals
+ * (npu_power_step_totals, the one npu_power_step applies to npu_run's steps). */
 static npu_step_cost finish(const npu_steptab *t, npu_step_cost c) {
     npu_power_sum p = npu_power_step_totals(&t->hw, c.time_s, c.cb_s, c.compute_j, c.other_j);
     c.time_s = p.time_s, c.compute_j = p.compute_j, c.energy_j = p.energy_j, c.clock_frac = p.clock_frac;

@@ -39,8 +39,9 @@ expect_ok "run csv" $NPUSIM run --model llama3-8b --hw h100-sxm --phase e2e --ba
 # --- every preset runs; show hw -> file -> run gives the same numbers ---
 for hw in $($NPUSIM list hw | awk 'NR>1{print $1}'); do
     $NPUSIM show hw "$hw" >"$T/$hw.json" || bad "show hw $hw"
-    a=$($NPUSIM run --model llama3.2-1b --hw "$hw" --phase e2e --batch 1 --input 128 --output 16 --json 2>&1 | grep latency_ms)
-    b=$($NPUSIM run --model llama3.2-1b --hw "$T/$hw.json" --phase e2e --batch 1 --input 128 --output 16 --json 2>&1 | grep latency_ms)
+    # an SRAM-only chip (groq-lpu: 230 MB) holds no whole model: both runs give the same one-line refusal
+    a=$($NPUSIM run --model llama3.2-1b --hw "$hw" --phase e2e --batch 1 --input 128 --output 16 --json 2>&1 | grep 'latency_ms\|does not fit')
+    b=$($NPUSIM run --model llama3.2-1b --hw "$T/$hw.json" --phase e2e --batch 1 --input 128 --output 16 --json 2>&1 | grep 'latency_ms\|does not fit')
     if [ -n "$a" ] && [ "$a" = "$b" ]; then ok; else bad "round trip $hw: '$a' vs '$b'"; fi
 done
 for m in $($NPUSIM list models | awk 'NR>1{print $1}'); do

@@ -12,12 +12,12 @@ TCO="tco chip-price pue usd-per-kwh lifetime-years server-overhead"
 DT="dtype act-dtype kv-dtype"
 opts_of() { # command -> expected options (without dashes)
     case "$1" in
-    run) echo "model hw phase batch seq ctx input output stack $DT tp pp ep dp cp moe-skew engine json csv $TCO" ;;
+    run) echo "model hw phase batch seq ctx input output stack $DT tp pp ep dp cp moe-skew engine json csv html $TCO" ;;
     plan) echo "model hw chips input output max-ttft max-tpot $DT stack max-batch moe-skew top json" ;;
     serve) echo "model hw tp pp ep $DT stack moe-skew engine replicas router scheduler max-seqs max-batched-tokens
                  chunk block-size kv-mem-frac prefix-share step-overhead-us prefill-hw prefill-tp prefill-replicas
                  decode-replicas rate arrival burstiness concurrency trace input input-dist output output-dist
-                 requests seed slo-ttft slo-tpot find-max-rate target-rate requests-out json $TCO" ;;
+                 requests seed slo-ttft slo-tpot find-max-rate target-rate requests-out json html $TCO" ;;
     cost) echo "hw process volume yield-model alpha d0 wafer-usd package nre-usd estimate-area json" ;;
     "op gemm") echo "hw m n k dtype act-dtype json" ;;
     "op attention") echo "hw phase batch heads kv-heads head-dim seq ctx kv-dtype json" ;;
@@ -25,10 +25,11 @@ opts_of() { # command -> expected options (without dashes)
     "op allreduce"|"op allgather"|"op reducescatter"|"op alltoall") echo "hw chips bytes json" ;;
     validate) echo "hw verbose json max-mape" ;;
     calibrate) echo "hw data output-file evals json" ;;
+    report) echo "output-file" ;;
     list|show) echo "" ;;
     esac
 }
-CMDS="run|plan|serve|cost|op gemm|op attention|op copy|op allreduce|op allgather|op reducescatter|op alltoall|list|show|validate|calibrate"
+CMDS="run|plan|serve|cost|op gemm|op attention|op copy|op allreduce|op allgather|op reducescatter|op alltoall|list|show|validate|calibrate|report"
 IFS_SAVE=$IFS
 IFS='|'
 for c in $CMDS; do

@@ -46,12 +46,12 @@ grep -q "^  1 " "$T/out" && ok || bad "plan prints a ranked table"
 grep -q "best" "$T/out" && ok || bad "plan says why the best wins"
 expect_ok "plan json" $NPUSIM plan --model deepseek-v3 --hw h200-sxm --chips 8 --dtype fp8 --json
 grep -q '"feasible":	true' "$T/out" && ok || bad "plan json has a feasible plan"
-grep -q 'not divisible by --pp' "$T/out" && ok || bad "plan json says why a plan is rejected"
+grep -q 'does not fit' "$T/out" && ok || bad "plan json says why a plan is rejected"
 expect_ok "plan moe" $NPUSIM plan --model mixtral-8x22b --hw h100-sxm --chips 8 --input 512 --output 128 --max-ttft 5000
 
 # --- impossible plans: one line, exit 2, the reason ---
 expect_err "tp not dividing heads" "not divisible by --tp 3" $NPUSIM run --model llama3-8b --hw h100-sxm --phase decode --batch 1 --ctx 10 --tp 3
-expect_err "pp not dividing layers" "not divisible by --pp 3" $NPUSIM run --model llama3-8b --hw h100-sxm --phase decode --batch 1 --ctx 10 --pp 3
+expect_err "pp beyond the layers" "--pp 33 exceeds its 32 layers" $NPUSIM run --model llama3-8b --hw h100-sxm --phase decode --batch 1 --ctx 10 --pp 33
 expect_err "ep on a dense model" "mixture-of-experts" $NPUSIM run --model llama3-8b --hw h100-sxm --phase decode --batch 1 --ctx 10 --ep 2
 expect_err "ep not dividing experts" "experts are not divisible by --ep 3" $NPUSIM run --model mixtral-8x7b --hw h100-sxm --phase decode --batch 1 --ctx 10 --ep 3
 expect_err "does not fit per chip" "per chip" $NPUSIM run --model llama3.1-405b --hw h100-sxm --phase decode --batch 1 --ctx 10 --tp 2

@@ -3,7 +3,9 @@
  * model fields (or by hand in comments), not by the graph under test. */
 #include "testutil.h"
 #include "npusim.h"
+#include "npu_serve.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -235,8 +237,9 @@ static void test_plan_errors(void **st) {
     assert_int_equal(npu_model_load("llama3-8b", &m), 0); /* 32 heads, 8 KV, 32 layers */
     assert_int_equal(npu_plan_check(&m, (npu_plan){.tp = 3}), -1);
     assert_non_null(strstr(npu_errmsg(), "not divisible by --tp 3"));
-    assert_int_equal(npu_plan_check(&m, (npu_plan){.pp = 5}), -1);
-    assert_non_null(strstr(npu_errmsg(), "layers are not divisible by --pp 5"));
+    assert_int_equal(npu_plan_check(&m, (npu_plan){.pp = 5}), 0); /* uneven stages: 6,7,7,6,6... see test_pp_uneven */
+    assert_int_equal(npu_plan_check(&m, (npu_plan){.pp = 33}), -1);
+    assert_non_null(strstr(npu_errmsg(), "--pp 33 exceeds its 32 layers"));
     assert_int_equal(npu_plan_check(&m, (npu_plan){.ep = 2}), -1);
     assert_non_null(strstr(npu_errmsg(), "mixture-of-experts"));
     assert_int_equal(npu_plan_check(&m, (npu_plan){.tp = 4, .pp = 4}), 0);
@@ -298,8 +301,9 @@ static void test_planner(void **st) {
     npu_planner_cfg c = {.chips = 8, .input = 512, .output = 128, .max_tpot_s = 0.040, .wdt = NPU_FP8,
                          .adt = NPU_FP8, .kvdt = NPU_FP8};
     npu_plan_eval ev[64];
-    int n = 0;
-    assert_int_equal(npu_planner_run(&m, &hw, &c, ev, 64, &n), 0);
+    npu_planner_result pr;
+    assert_int_equal(npu_planner_run(&m, &hw, &c, ev, 64, &pr), 0);
+    int n = pr.n;
     assert_true(n >= 4);
     assert_true(ev[0].feasible);
     for (int i = 0; i < n; i++) {
@@ -344,6 +348,412 @@ static void test_steptab_under_plans(void **st) {
     }
 }
 
+
+/* Uneven pipeline splits (vLLM's rule: the extra layers go to the stages before
+ * the last, from the second-to-last back): deepseek-v3's 61 layers over 2 and 4
+ * stages, llama3-8b's 32 over 3 and 5. */
+static void test_pp_uneven_stages(void **st) {
+    (void)st;
+    npu_model m, l;
+    assert_int_equal(npu_model_load("deepseek-v3", &m), 0);
+    assert_int_equal(npu_model_load("llama3-8b", &l), 0);
+    static const struct {
+        int pp, want[5];
+        bool ds;
+    } cases[] = {{2, {31, 30}, true}, {4, {15, 15, 16, 15}, true}, {3, {11, 11, 10}, false}, {5, {6, 6, 7, 7, 6}, false}};
+    for (size_t c = 0; c < NPU_ARRAY_LEN(cases); c++) {
+        const npu_model *mm = cases[c].ds ? &m : &l;
+        npu_plan p = {.pp = cases[c].pp, .ep = cases[c].ds ? 8 : 1};
+        assert_int_equal(npu_plan_check(mm, p), 0);
+        int first = 0;
+        for (int s = 1; s <= p.pp; s++) {
+            npu_stage g = npu_plan_stage(mm, p, s);
+            assert_int_equal(g.layers, cases[c].want[s - 1]);
+            assert_int_equal(g.first, first);
+            assert_true(g.embeds == (s == 1) && g.head == (s == p.pp));
+            first += g.layers;
+        }
+        assert_int_equal(first, mm->layers);
+    }
+    /* deepseek-v3's 3 dense layers all sit in the first stage */
+    npu_stage s1 = npu_plan_stage(&m, (npu_plan){.pp = 4}, 1), s2 = npu_plan_stage(&m, (npu_plan){.pp = 4}, 2);
+    assert_int_equal(s1.dense, 3);
+    assert_int_equal(s2.dense, 0);
+    /* every --pp up to the layer count runs deepseek-v3 (it rejected them all before) */
+    npu_hw hw;
+    assert_int_equal(npu_hw_load("h200-sxm", &hw), 0);
+    npu_run_result *r = malloc(sizeof *r);
+    for (int pp = 2; pp <= 8; pp++) {
+        npu_run_cfg rc = {.phase = NPU_RUN_DECODE, .batch = 64, .ctx = 1000, .wdt = NPU_FP8, .adt = NPU_FP8,
+                          .kvdt = NPU_FP8, .plan = {.pp = pp, .ep = 8}};
+        assert_int_equal(npu_run(&m, &hw, &rc, r), 0);
+        assert_true(r->latency_s > 0 && isfinite(r->latency_s));
+    }
+    free(r);
+}
+
+/* FLOPs, bytes and weights are conserved under uneven splits too: summed over
+ * the stages they equal the one-stage graph (llama3-8b over 3, 5 and 7 stages;
+ * deepseek-v3, MoE with leading dense layers, over 4 stages). */
+static void test_pp_uneven_conserves_work(void **st) {
+    (void)st;
+    const char *models[] = {"llama3-8b", "deepseek-v3"};
+    for (int mi = 0; mi < 2; mi++) {
+        npu_model m;
+        assert_int_equal(npu_model_load(models[mi], &m), 0);
+        npu_plan base = {.ep = mi ? 8 : 1};
+        npu_graph g;
+        npu_step_cfg c1 = step(NPU_PHASE_PREFILL, 8, 256, 0, base);
+        assert_int_equal(npu_graph_build(&m, &c1, &g), 0);
+        double flops1 = npu_graph_flops(&g), bytes1 = npu_graph_bytes(&g);
+        double w1 = npu_plan_weight_bytes(&m, base, NPU_BF16);
+        for (int pp = 3; pp <= 7; pp += 2) {
+            if (mi && pp != 3) continue;
+            npu_plan p = base;
+            p.pp = mi ? 4 : pp;
+            double flops = 0, bytes = 0, w = 0;
+            for (int s = 1; s <= p.pp; s++) {
+                npu_step_cfg c = step(NPU_PHASE_PREFILL, 8, 256, 0, p);
+                c.stage = s;
+                assert_int_equal(npu_graph_build(&m, &c, &g), 0);
+                flops += npu_graph_flops(&g);
+                bytes += npu_graph_bytes(&g);
+                w += npu_plan_stage_weight_bytes(&m, p, s, NPU_BF16);
+            }
+            assert_true(close_rel(flops, flops1, 1e-9));
+            assert_true(close_rel(bytes, bytes1, 1e-9));
+            assert_true(close_rel(w, w1, 1e-9));
+        }
+    }
+}
+
+/* The memory plan and the pipeline use the fullest stage: llama3-8b over 3
+ * stages (11, 11, 10 layers) holds the KV cache of 11 layers per chip; a decode
+ * step with 3 micro-batches takes 3 slots of the slowest stage, and a prefill of
+ * 3 micro-batches fills the pipeline (all stages, then 2 slots of the slowest),
+ * where the slowest is an 11-layer stage (the last has 10 and a one-row lm_head). Stage times are costed here stage by stage. */
+static double stage_time(const npu_model *m, const npu_hw *hw, npu_phase ph, long seq, long ctx, int stage) {
+    npu_step_cfg c = step(ph, 8, seq, ctx, (npu_plan){.pp = 3});
+    c.stage = stage;
+    npu_graph g;
+    npu_step_result sr;
+    double f;
+    assert_int_equal(npu_graph_build(m, &c, &g), 0);
+    npu_step_eval(hw, &g, &sr);
+    npu_power_step(hw, &g, &sr, &f);
+    return sr.time_s;
+}
+
+static void test_pp_uneven_fullest_stage(void **st) {
+    (void)st;
+    npu_model m;
+    npu_hw hw;
+    assert_int_equal(npu_model_load("llama3-8b", &m), 0);
+    assert_int_equal(npu_hw_load("h100-sxm", &hw), 0);
+    npu_run_result *r = malloc(sizeof *r);
+    npu_run_cfg rc = {.phase = NPU_RUN_DECODE, .batch = 24, .ctx = 2047, .wdt = NPU_BF16, .adt = NPU_BF16,
+                      .kvdt = NPU_BF16, .plan = {.pp = 3}};
+    assert_int_equal(npu_run(&m, &hw, &rc, r), 0);
+    /* 24 sequences x 2048 tokens x 11 layers x 8 KV heads x 128 x 2 (K, V) x 2 bytes */
+    assert_true(close_rel(r->mem.kv_B, 24.0 * 2048 * 11 * 8 * 128 * 2 * 2, 1e-12));
+    double t[3], slowest = 0, sum = 0;
+    for (int s = 1; s <= 3; s++) {
+        t[s - 1] = stage_time(&m, &hw, NPU_PHASE_DECODE, 1, 2047, s);
+        slowest = t[s - 1] > slowest ? t[s - 1] : slowest;
+    }
+    assert_int_equal(r->micro_batches, 3);
+    assert_true(close_rel(r->latency_s, 3 * slowest + 2 * r->p2p_s, 1e-9));
+    rc = (npu_run_cfg){.phase = NPU_RUN_PREFILL, .batch = 24, .seq = 1024, .wdt = NPU_BF16, .adt = NPU_BF16,
+                       .kvdt = NPU_BF16, .plan = {.pp = 3}};
+    assert_int_equal(npu_run(&m, &hw, &rc, r), 0);
+    slowest = 0;
+    for (int s = 1; s <= 3; s++) {
+        t[s - 1] = stage_time(&m, &hw, NPU_PHASE_PREFILL, 1024, 0, s);
+        sum += t[s - 1], slowest = t[s - 1] > slowest ? t[s - 1] : slowest;
+    }
+    assert_true(slowest > t[2] * 1.05); /* an 11-layer stage bounds it, not the last */
+    assert_true(close_rel(r->latency_s, sum + 2 * slowest + 2 * r->p2p_s, 1e-9));
+    free(r);
+}
+
+/* A sliding window shorter than the prompt (mistral-7b, window 4096, 16k
+ * prefill): each of the 16384 queries sees min(position, 4096) keys, so the
+ * (query, key) pairs per head are 4096 x 4097 / 2 + (16384 - 4096) x 4096 =
+ * 58,722,304 and a layer's attention does 2 x (128 + 128) x pairs x 32 heads
+ * FLOPs. It was negative before. The K/V read is the 16384 keys. */
+static void test_windowed_prefill_attention(void **st) {
+    (void)st;
+    npu_model m;
+    assert_int_equal(npu_model_load("mistral-7b", &m), 0);
+    assert_int_equal(m.sliding_window, 4096);
+    npu_graph g;
+    npu_step_cfg c = step(NPU_PHASE_PREFILL, 1, 16384, 0, (npu_plan){0});
+    assert_int_equal(npu_graph_build(&m, &c, &g), 0);
+    double pairs = 4096.0 * 4097 / 2 + (16384.0 - 4096) * 4096;
+    assert_true(pairs == 58722304.0);
+    int found = 0;
+    for (int i = 0; i < g.n; i++) {
+        if (g.k[i].kind != NPU_KK_ATTN) continue;
+        found++;
+        assert_true(close_rel(g.k[i].flops, 2.0 * 256 * pairs * 32, 1e-12));
+        assert_true(g.k[i].bytes > 0);
+    }
+    assert_int_equal(found, 1);
+    /* within the window nothing changes: a 4096-token prompt is a full triangle */
+    c.seq = 4096;
+    assert_int_equal(npu_graph_build(&m, &c, &g), 0);
+    for (int i = 0; i < g.n; i++)
+        if (g.k[i].kind == NPU_KK_ATTN) assert_true(close_rel(g.k[i].flops, 2.0 * 256 * (4096.0 * 4097 / 2) * 32, 1e-12));
+    /* a chunk after 10000 cached tokens: positions 10001..12048 each see 4096 keys */
+    npu_kernel k = npu_kernel_attention(1, 32, 8, 128, 2048, 12048, true, NPU_BF16, NPU_BF16);
+    k.window = 4096;
+    k = npu_kernel_attention_reshape(&k, 1, 2048, 12048, true);
+    assert_true(close_rel(k.flops, 2.0 * 256 * 2048.0 * 4096 * 32, 1e-12));
+    /* the serving step table composes the same prefill (one prompt = the prefill graph) */
+    npu_hw hw;
+    assert_int_equal(npu_hw_load("h100-sxm", &hw), 0);
+    npu_step_cfg base = step(NPU_PHASE_DECODE, 1, 1, 0, (npu_plan){0});
+    npu_steptab *t;
+    assert_int_equal(npu_steptab_create(&m, &hw, &base, &t), 0);
+    c.seq = 16384;
+    assert_int_equal(npu_graph_build(&m, &c, &g), 0);
+    npu_step_result sr;
+    double f;
+    npu_step_eval(&hw, &g, &sr);
+    npu_power_step(&hw, &g, &sr, &f);
+    npu_step_shape sh = {.pf_n = 1, .pf_tokens = 16384, .emit = 1};
+    assert_true(close_rel(npu_steptab_cost(t, &sh).time_s, sr.time_s, 1e-9));
+    npu_steptab_free(t);
+}
+
+/* Reference for the e2e decode sum: the first decode step as costed, then each
+ * step's attention entries re-costed at its context, one by one. */
+static double decode_total_ref(const npu_model *m, const npu_hw *hw, const npu_run_cfg *rc) {
+    npu_step_cfg c = step(NPU_PHASE_DECODE, rc->batch, 1, rc->input, (npu_plan){0});
+    npu_graph g;
+    npu_step_result base;
+    double f;
+    assert_int_equal(npu_graph_build(m, &c, &g), 0);
+    npu_step_eval(hw, &g, &base);
+    npu_power_step(hw, &g, &base, &f);
+    double total = base.time_s;
+    for (long kv = rc->input + 2; kv <= rc->input + rc->output - 1; kv++) {
+        double t = base.time_s;
+        long eff = m->sliding_window > 0 && kv > m->sliding_window ? m->sliding_window : kv;
+        for (int i = 0; i < g.n; i++) {
+            if (g.k[i].kind != NPU_KK_ATTN) continue;
+            npu_kernel moved = npu_kernel_attention_at(&g.k[i], eff);
+            t += (npu_cost_kernel(hw, &moved, NPU_IN_STEP).time_s - base.kc[i].time_s) * g.k[i].count;
+        }
+        total += t;
+    }
+    return total;
+}
+
+/* e2e runs cost O(kernels), not O(output): up to 4096 decode steps are summed
+ * one by one (identical to the step-by-step reference), beyond that by
+ * segments, within 1e-4 of it (llama3.1-8b, 120000 output tokens; mistral-7b
+ * past its window). Lengths the model cannot hold are refused, also when
+ * input + output overflows 64 bits (it hung before). */
+static void test_e2e_long_output(void **st) {
+    (void)st;
+    npu_hw hw;
+    assert_int_equal(npu_hw_load("h100-sxm", &hw), 0);
+    npu_run_result *r = malloc(sizeof *r);
+    const char *models[] = {"llama3.1-8b", "mistral-7b"};
+    long outputs[] = {3000, 120000, 3000, 30000};
+    for (int i = 0; i < 4; i++) {
+        npu_model m;
+        assert_int_equal(npu_model_load(models[i / 2], &m), 0);
+        npu_run_cfg rc = {.phase = NPU_RUN_E2E, .batch = 4, .input = 700, .output = outputs[i], .wdt = NPU_BF16,
+                          .adt = NPU_BF16, .kvdt = NPU_BF16};
+        assert_int_equal(npu_run(&m, &hw, &rc, r), 0);
+        double ref = decode_total_ref(&m, &hw, &rc);
+        double got = r->latency_s - r->ttft_s;
+        assert_true(close_rel(got, ref, outputs[i] <= 4097 ? 1e-12 : 1e-4));
+    }
+    npu_model m;
+    assert_int_equal(npu_model_load("llama3-8b", &m), 0);
+    npu_run_cfg rc = {.phase = NPU_RUN_E2E, .batch = 1, .input = 10, .output = LONG_MAX, .wdt = NPU_BF16,
+                      .adt = NPU_BF16, .kvdt = NPU_BF16};
+    assert_int_equal(npu_run(&m, &hw, &rc, r), -1);
+    assert_non_null(strstr(npu_errmsg(), "context window of 8192"));
+    /* a sliding-window model whose context is unbounded: 2^40 output tokens run,
+     * every step past the window costs the same */
+    assert_int_equal(npu_model_load("mistral-7b", &m), 0);
+    m.max_seq = 0;
+    rc.output = 1L << 40, rc.input = 100;
+    assert_int_equal(npu_run(&m, &hw, &rc, r), 0);
+    assert_true(isfinite(r->latency_s) && r->tpot_s > 0 && r->tokens_per_s > 0);
+    npu_run_result *w = malloc(sizeof *w);
+    npu_run_cfg dc = {.phase = NPU_RUN_DECODE, .batch = 1, .ctx = 3000000000L, .wdt = NPU_BF16, .adt = NPU_BF16,
+                      .kvdt = NPU_BF16};
+    assert_int_equal(npu_run(&m, &hw, &dc, w), 0); /* 3e9 cached tokens: past the window, not truncated */
+    assert_true(close_rel(r->tpot_s, w->latency_s, 1e-3));
+    free(w);
+    free(r);
+}
+
+/* Shapes whose token products leave exact 64-bit/double range are refused with
+ * a reason, and a kernel with a wrapped dimension is caught by npu_kernel_check. */
+static void test_shape_overflow(void **st) {
+    (void)st;
+    npu_model m;
+    assert_int_equal(npu_model_load("mistral-7b", &m), 0);
+    m.max_seq = 0;
+    npu_graph g;
+    npu_step_cfg c = step(NPU_PHASE_DECODE, 2000000000, 1, 1L << 40, (npu_plan){0});
+    assert_int_equal(npu_graph_build(&m, &c, &g), -1);
+    assert_non_null(strstr(npu_errmsg(), "2^53"));
+    c.ctx = LONG_MAX;
+    assert_int_equal(npu_graph_build(&m, &c, &g), -1);
+    assert_non_null(strstr(npu_errmsg(), "overflows"));
+    npu_kernel k = npu_kernel_attention(4, 32, 8, (int)3000000000L, 1, 100, false, NPU_BF16, NPU_BF16);
+    assert_int_equal(npu_kernel_check(&k), -1);
+    assert_non_null(strstr(npu_errmsg(), "head_dim"));
+    k = npu_kernel_attention(4, 32, 8, 128, 1, 100, false, NPU_BF16, NPU_BF16);
+    assert_int_equal(npu_kernel_check(&k), 0);
+    k = npu_kernel_gemm("g", 1L << 62, 1L << 62, 1L << 62, NPU_BF16, NPU_BF16);
+    assert_int_equal(npu_kernel_check(&k), 0); /* huge but finite: FLOPs are doubles */
+    k = npu_kernel_gemm("g", -5, 8, 8, NPU_BF16, NPU_BF16);
+    assert_int_equal(npu_kernel_check(&k), -1);
+    assert_non_null(strstr(npu_errmsg(), " m "));
+}
+
+/* One home for per-chip attention weights: npu_plan splits the model's parts,
+ * and at tp 1 that is npu_model_attn_params for every preset; per chip x tp is
+ * the whole when no K/V head is replicated; MLA's down-projections (and their
+ * norms) stay whole on every chip. */
+static void test_attn_weights_one_home(void **st) {
+    (void)st;
+    for (int i = 0; i < npu_model_preset_count(); i++) {
+        npu_model m;
+        assert_int_equal(npu_model_load(npu_model_preset_name(i), &m), 0);
+        assert_true(close_rel(npu_plan_attn_weights(&m, (npu_plan){0}), npu_model_attn_params(&m), 1e-12));
+        int tp = m.kv_heads >= 8 || m.mla.kv_lora_rank > 0 ? 8 : 1;
+        if (m.heads % tp) continue;
+        npu_attn_weights w = npu_model_attn_weights(&m);
+        assert_true(close_rel(npu_plan_attn_weights(&m, (npu_plan){.tp = tp}) * tp - (tp - 1) * w.shared,
+                              npu_model_attn_params(&m), 1e-12));
+    }
+    npu_model d;
+    assert_int_equal(npu_model_load("deepseek-v3", &d), 0);
+    /* shared: 7168 x 1536 + 1536 + 7168 x 576 + 512 = 15,140,864 */
+    assert_true(npu_model_attn_weights(&d).shared == 15140864.0);
+}
+
+/* links.overlap acts: the engine exposes collective time x (1 - overlap), and no
+ * more collective time hides than the other kernels take. Checked on the rule
+ * (hand values) and through runs: a tp-8 decode (ideal engine) and an offline
+ * step (trtllm engine, comm_scale 1.34) lose exactly that share of their
+ * collectives. */
+static void test_links_overlap(void **st) {
+    (void)st;
+    npu_engine e = {.kernel_scale = 2, .comm_scale = 3, .step_us = 100, .seq_us = 1};
+    /* 10 ms of kernels of which 4 ms collectives, half hidden: 6 x 2 + 2 x 3 + 0.1 + 0.01 ms */
+    assert_true(fabs(npu_engine_step_s(&e, 0.010, 0.004, 0.5, 10) - 0.01811) < 1e-12);
+    assert_true(fabs(npu_engine_step_s(&e, 0.010, 0.004, 0.0, 10) - 0.02411) < 1e-12);
+    /* 9 ms collectives of 10: at most the 1 ms of other kernels hides */
+    assert_true(fabs(npu_engine_step_s(&e, 0.010, 0.009, 1.0, 0) - (0.001 * 2 + 0.008 * 3 + 0.0001)) < 1e-12);
+    npu_model m;
+    npu_hw hw;
+    assert_int_equal(npu_model_load("llama3-70b", &m), 0);
+    assert_int_equal(npu_hw_load("h100-sxm", &hw), 0);
+    npu_run_result *a = malloc(sizeof *a), *b = malloc(sizeof *b);
+    npu_run_cfg rc = {.phase = NPU_RUN_DECODE, .batch = 64, .ctx = 2000, .wdt = NPU_FP8, .adt = NPU_FP8,
+                      .kvdt = NPU_FP8, .plan = {.tp = 8}};
+    assert_int_equal(npu_run(&m, &hw, &rc, a), 0);
+    npu_hw ov = hw;
+    ov.comm_overlap = 0.5;
+    assert_int_equal(npu_hw_finish(&ov, "ov"), 0); /* the fabric is derived: finish again */
+    assert_int_equal(npu_run(&m, &ov, &rc, b), 0);
+    double comm = a->step.bound_time_s[NPU_BOUND_COMM];
+    assert_true(comm > 0);
+    assert_true(close_rel(b->latency_s, a->latency_s - 0.5 * comm, 1e-9));
+    rc = (npu_run_cfg){.phase = NPU_RUN_OFFLINE, .batch = 256, .input = 1024, .output = 256, .wdt = NPU_FP8,
+                       .adt = NPU_FP8, .kvdt = NPU_FP8, .plan = {.tp = 8}};
+    assert_int_equal(npu_run(&m, &hw, &rc, a), 0);
+    assert_int_equal(npu_run(&m, &ov, &rc, b), 0);
+    double frac = (256.0 / 256) / 1; /* prompts per step / ceil(...) = 1 */
+    double c_dec = a->dstep.bound_time_s[NPU_BOUND_COMM], c_mix = a->step.bound_time_s[NPU_BOUND_COMM];
+    double hidden = 0.5 * npu_engine_default.comm_scale * (c_dec + (c_mix - c_dec) * frac);
+    assert_true(close_rel(b->tpot_s, a->tpot_s - hidden, 1e-9));
+    free(a), free(b);
+}
+
+/* One KV-capacity formula: the offline phase's in-flight batch is the number of
+ * input+output reservations that fit the capacity the serving simulator computes
+ * for the same step (npu_serve_kv_capacity with that step's tokens and
+ * sequences, at NPU_KV_MEM_FRACTION). Dense TP and DeepSeek-style attention data
+ * parallelism (ep 8 > tp 1: 8 groups). */
+static void test_offline_serve_kv_agree(void **st) {
+    (void)st;
+    const char *models[] = {"llama3.1-70b", "llama3.1-8b", "deepseek-v3"};
+    const char *hws[] = {"h100-sxm", "h100-sxm", "h200-sxm"};
+    npu_plan plans[] = {{.tp = 4}, {0}, {.ep = 8}};
+    long in[] = {2048, 1000, 1024}, out[] = {2048, 1000, 1024};
+    for (int i = 0; i < 3; i++) {
+        npu_model m;
+        npu_hw hw;
+        assert_int_equal(npu_model_load(models[i], &m), 0);
+        assert_int_equal(npu_hw_load(hws[i], &hw), 0);
+        npu_run_cfg rc = {.phase = NPU_RUN_OFFLINE, .input = in[i], .output = out[i], .wdt = NPU_FP8, .adt = NPU_FP8,
+                          .kvdt = NPU_BF16, .plan = plans[i]};
+        npu_run_result *r = malloc(sizeof *r);
+        assert_int_equal(npu_run(&m, &hw, &rc, r), 0);
+        assert_true(r->batch > 1 && r->batch < NPU_OFFLINE_MAX_BATCH);
+        long adp = npu_plan_attn_dp(plans[i]);
+        double b = (double)r->batch / adp; /* sequences per attention group */
+        npu_pool pool = {.model = &m, .hw = &hw, .step = {.wdt = NPU_FP8, .adt = NPU_FP8, .kvdt = NPU_BF16,
+                                                          .plan = plans[i]}, .replicas = 1};
+        long tokens;
+        double step_tokens = b * (1 + (double)in[i] / out[i]);
+        assert_int_equal(npu_serve_kv_capacity(&pool, NPU_KV_MEM_FRACTION, step_tokens, b, &tokens), 0);
+        double res = (double)(in[i] + out[i]);
+        assert_true(b * res <= (double)tokens / adp);       /* the batch fits serve's capacity */
+        double act1 = npu_plan_act_bytes(&m, npu_plan_norm(plans[i]), (b + 1) * (1 + (double)in[i] / out[i]), b + 1);
+        long more = npu_plan_kv_capacity(&m, &hw, plans[i], NPU_FP8, NPU_BF16, NPU_KV_MEM_FRACTION, act1);
+        assert_true((b + 1) * res > (double)more / adp);    /* and one more request does not */
+        free(r);
+    }
+}
+
+/* The planner's counts agree with its list, and with no TTFT bound given it
+ * applies the stated default (NPU_PLANNER_DEFAULT_TTFT_S, 2 s): every feasible
+ * plan meets it. deepseek-v3 now has pipeline plans (61 layers, uneven). */
+static void test_planner_counts_and_default_ttft(void **st) {
+    (void)st;
+    npu_model m;
+    npu_hw hw;
+    assert_int_equal(npu_model_load("deepseek-v3", &m), 0);
+    assert_int_equal(npu_hw_load("h200-sxm", &hw), 0);
+    npu_planner_cfg c = {.chips = 8, .input = 1024, .output = 256, .wdt = NPU_FP8, .adt = NPU_FP8, .kvdt = NPU_FP8};
+    npu_plan_eval ev[64];
+    npu_planner_result pr;
+    assert_int_equal(npu_planner_run(&m, &hw, &c, ev, 64, &pr), 0);
+    assert_true(pr.ttft_default);
+    assert_true(pr.max_ttft_s == NPU_PLANNER_DEFAULT_TTFT_S && NPU_PLANNER_DEFAULT_TTFT_S == 2.0);
+    assert_int_equal(pr.n, pr.n_feasible + pr.n_rejected);
+    assert_int_equal(pr.n_skipped, 0);
+    assert_true(pr.n_feasible > 0);
+    bool pipelined = false;
+    for (int i = 0; i < pr.n; i++) {
+        assert_true(ev[i].feasible == (i < pr.n_feasible));
+        if (!ev[i].feasible) continue;
+        assert_true(ev[i].ttft_s <= 2.0);
+        if (ev[i].plan.pp > 1) pipelined = true;
+    }
+    assert_true(pipelined);
+    /* a too small out[] is counted, not silently dropped */
+    assert_int_equal(npu_planner_run(&m, &hw, &c, ev, 3, &pr), 0);
+    assert_int_equal(pr.n, 3);
+    assert_true(pr.n_skipped > 0);
+    /* an explicit bound is used as given */
+    c.max_ttft_s = 5.0;
+    assert_int_equal(npu_planner_run(&m, &hw, &c, ev, 64, &pr), 0);
+    assert_true(!pr.ttft_default && pr.max_ttft_s == 5.0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tp_conserves_work),  cmocka_unit_test(test_tp_replicates_kv_heads),
@@ -352,6 +762,11 @@ int main(void) {
         cmocka_unit_test(test_mla_accounting),     cmocka_unit_test(test_plan_errors),
         cmocka_unit_test(test_pipeline_time),      cmocka_unit_test(test_planner),
         cmocka_unit_test(test_steptab_under_plans),
+        cmocka_unit_test(test_pp_uneven_stages),   cmocka_unit_test(test_pp_uneven_conserves_work),
+        cmocka_unit_test(test_pp_uneven_fullest_stage), cmocka_unit_test(test_windowed_prefill_attention),
+        cmocka_unit_test(test_e2e_long_output),    cmocka_unit_test(test_shape_overflow),
+        cmocka_unit_test(test_attn_weights_one_home), cmocka_unit_test(test_links_overlap),
+        cmocka_unit_test(test_offline_serve_kv_agree), cmocka_unit_test(test_planner_counts_and_default_ttft),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -99,15 +99,16 @@ static void test_preemption_keeps_invariants(void **st) {
     free_cfg(&c);
 }
 
-/* Little's law on the admission queue: time-averaged queue length = arrival
- * rate x mean wait. Over a whole run that starts and ends empty the two sides
- * are the same integral counted two ways, so they agree to 0.1%. */
+/* Little's law on the admission queue: time-averaged queue length = the rate
+ * requests pass through x mean wait. Over a whole run that starts and ends empty
+ * the two sides are the same integral counted two ways (with the rate = requests
+ * / duration, completion_rate_rps), so they agree to 0.1%. */
 static void test_littles_law(void **st) {
     (void)st;
     npu_serve_cfg c = base_cfg(20000, 50, "lognormal:512,256,4000", "lognormal:128,96,1024");
     npu_serve_result r;
     assert_int_equal(npu_serve_run(&c, &r), 0);
-    double L = r.queue_len_mean, lw = r.arrival_rate_rps * r.queue.mean;
+    double L = r.queue_len_mean, lw = r.completion_rate_rps * r.queue.mean;
     assert_true(L > 0.05); /* a queue forms at this load */
     assert_true(fabs(L - lw) < 1e-3 * L);
     npu_serve_result_free(&r);
@@ -391,6 +392,198 @@ static void test_find_max_rate(void **st) {
     free_cfg(&c);
 }
 
+
+/* The offered arrival rate is what arrived per second (here Poisson at 200
+ * req/s into a replica that completes far fewer); the completion rate is what
+ * passed through. Before, arrival_rate_rps was the completion rate. */
+static void test_arrival_rate_offered(void **st) {
+    (void)st;
+    npu_serve_cfg c = base_cfg(3000, 200, "lognormal:1000,500,4000", "lognormal:400,300,3000");
+    c.kv_mem_frac = 0.045;
+    c.keep_requests = false;
+    npu_serve_result r;
+    assert_int_equal(npu_serve_run(&c, &r), 0);
+    assert_true(fabs(r.arrival_rate_rps / 200 - 1) < 0.05);
+    assert_true(r.completion_rate_rps < 20);
+    assert_true(fabs(r.completion_rate_rps * r.duration_s - 3000) < 1e-6 * 3000);
+    npu_serve_result_free(&r);
+    /* all at once: no gaps, no rate */
+    c.wl.arrival = NPU_ARRIVE_OFFLINE;
+    c.requests = 200;
+    assert_int_equal(npu_serve_run(&c, &r), 0);
+    assert_true(r.arrival_rate_rps == 0 && r.completion_rate_rps > 0);
+    npu_serve_result_free(&r);
+    free_cfg(&c);
+}
+
+/* A preemption happens when a replica's cache is full, so whenever there were
+ * preemptions the peak KV use must be near 1: a disaggregated deployment whose
+ * one decode replica preempts (it read ~21% before: the prefill pool's blocks
+ * diluted the share), and 4 round-robin replicas. The static scheduler's peak
+ * is never below its time average (it was: its admissions were not sampled). */
+static void test_kv_peak_with_preemption(void **st) {
+    (void)st;
+    npu_serve_cfg c = base_cfg(1500, 30, "2000", "1000");
+    c.sched = NPU_SCHED_DISAGG;
+    c.prefill = c.pool;
+    c.prefill.replicas = 4;
+    c.kv_mem_frac = 0.3;
+    c.keep_requests = false;
+    npu_serve_result r;
+    assert_int_equal(npu_serve_run(&c, &r), 0);
+    assert_true(r.preemptions > 0);
+    assert_true(r.kv_use_max > 0.95);
+    assert_int_equal(r.pool[NPU_POOL_DECODE].preemptions, r.preemptions);
+    assert_int_equal(r.pool[NPU_POOL_PREFILL].preemptions, 0);
+    npu_serve_result_free(&r);
+    free_cfg(&c);
+    c = base_cfg(3000, 400, "lognormal:1000,500,4000", "lognormal:400,300,3000");
+    c.pool.replicas = 4;
+    c.kv_mem_frac = 0.045;
+    c.keep_requests = false;
+    assert_int_equal(npu_serve_run(&c, &r), 0);
+    assert_true(r.preemptions > 0 && r.kv_use_max > 0.95);
+    npu_serve_result_free(&r);
+    c.pool.replicas = 1;
+    c.sched = NPU_SCHED_STATIC;
+    c.requests = 1000;
+    assert_int_equal(npu_serve_run(&c, &r), 0);
+    assert_true(r.kv_use_max >= r.kv_use_mean);
+    npu_serve_result_free(&r);
+    free_cfg(&c);
+}
+
+/* With disagg the result carries both pools: chips, replicas, KV capacity, use
+ * and energy of each, which add up to the run's totals; without, one pool. */
+static void test_disagg_pools_in_result(void **st) {
+    (void)st;
+    npu_hw h200;
+    assert_int_equal(npu_hw_load("h200-sxm", &h200), 0);
+    npu_serve_cfg c = base_cfg(800, 10, "lognormal:1000,500,4000", "lognormal:200,100,1000");
+    c.sched = NPU_SCHED_DISAGG;
+    c.prefill = c.pool;
+    c.prefill.hw = &h200;
+    c.prefill.replicas = 2;
+    c.pool.replicas = 3;
+    c.keep_requests = false;
+    npu_serve_result r;
+    assert_int_equal(npu_serve_run(&c, &r), 0);
+    const npu_serve_pool_result *d = &r.pool[NPU_POOL_DECODE], *p = &r.pool[NPU_POOL_PREFILL];
+    assert_true(d->present && p->present);
+    assert_string_equal(p->hw, "h200-sxm");
+    assert_string_equal(d->hw, "h100-sxm");
+    assert_int_equal(p->replicas, 2);
+    assert_int_equal(d->replicas, 3);
+    assert_int_equal(p->chips + d->chips, r.chips);
+    assert_int_equal(p->steps + d->steps, r.steps);
+    assert_true(p->kv_tokens_per_replica > d->kv_tokens_per_replica); /* 141 GB vs 80 GB */
+    assert_int_equal(d->kv_tokens_per_replica, r.kv_tokens_per_replica);
+    assert_true(p->kv_use_mean > 0 && p->kv_use_max >= p->kv_use_mean);
+    assert_true(fabs(p->energy_j + d->energy_j - r.energy_j) < 1e-9 * r.energy_j);
+    npu_serve_result_free(&r);
+    c.sched = NPU_SCHED_CONTINUOUS;
+    assert_int_equal(npu_serve_run(&c, &r), 0);
+    assert_true(r.pool[NPU_POOL_DECODE].present && !r.pool[NPU_POOL_PREFILL].present);
+    assert_int_equal(r.pool[NPU_POOL_DECODE].replicas, 3);
+    npu_serve_result_free(&r);
+    free_cfg(&c);
+}
+
+/* Lengths above 2^31 are not truncated: a trace row of 3e9 prompt tokens is
+ * refused for the context window and recorded as 3e9 (it was wrapped to a
+ * 1-token prompt that "completed"). */
+static void test_long_lengths_not_truncated(void **st) {
+    (void)st;
+    npu_trace_row rows[2] = {{.arrival_s = 0, .input = 3000000000L, .output = 5}, {.arrival_s = 1, .input = 100, .output = 3000000000L}};
+    npu_trace t = {.rows = rows, .n = 2};
+    npu_serve_cfg c = base_cfg(2, 1, "1", "1");
+    c.wl.arrival = NPU_ARRIVE_TRACE;
+    c.wl.trace = &t;
+    npu_serve_result r;
+    assert_int_equal(npu_serve_run(&c, &r), 0);
+    assert_int_equal(r.rejected, 2);
+    for (int i = 0; i < 2; i++) assert_int_equal(r.req[i].status, NPU_REQ_REJECTED_CONTEXT);
+    assert_true(r.req[0].input == 3000000000L && r.req[1].output == 3000000000L);
+    assert_non_null(strstr(r.reject_reason, "3000000000"));
+    npu_serve_result_free(&r);
+    free_cfg(&c);
+}
+
+/* links.overlap reaches the serving engine: a tp-2 replica that hides its
+ * collectives entirely steps faster than one that hides none. */
+static void test_serve_overlap(void **st) {
+    (void)st;
+    npu_serve_cfg c = base_cfg(300, 5, "512", "64");
+    c.pool.step.plan.tp = 2;
+    c.keep_requests = false;
+    npu_serve_result a, b;
+    assert_int_equal(npu_serve_run(&c, &a), 0);
+    npu_hw ov = H100;
+    ov.comm_overlap = 1.0;
+    assert_int_equal(npu_hw_finish(&ov, "ov"), 0); /* the fabric is derived: finish again */
+    c.pool.hw = &ov;
+    assert_int_equal(npu_serve_run(&c, &b), 0);
+    assert_true(b.tpot.mean < a.tpot.mean * 0.995);
+    npu_serve_result_free(&a), npu_serve_result_free(&b);
+    free_cfg(&c);
+}
+
+/* The paged KV cache alone: admission counts the blocks of the whole sequence
+ * and of a new shared prefix, growth takes blocks one boundary at a time, the
+ * peak is the most ever in use, release and preemption return blocks. */
+static void test_kvcache(void **st) {
+    (void)st;
+    npu_kvcache kv;
+    npu_kvcache_init(&kv, 10, 16);
+    int32_t a = 0, b = 0;
+    assert_int_equal(npu_kvcache_blocks_for(&kv, 33, 0), 3);
+    assert_int_equal(npu_kvcache_blocks_for(&kv, 33, 16), 2);
+    assert_true(npu_kvcache_admits(&kv, 100, 20)); /* 5 own + 2 prefix blocks of 10 */
+    npu_kvcache_admit(&kv, &a, 100, 20);
+    assert_int_equal(a, 5);
+    assert_int_equal(kv.free_blocks, 3);
+    assert_int_equal(kv.prefix_tokens, 20);
+    assert_false(npu_kvcache_admits(&kv, 80, 20)); /* 4 own (prefix pinned already) > 3 */
+    assert_true(npu_kvcache_admits(&kv, 60, 20));  /* 3 own */
+    npu_kvcache_admit(&kv, &b, 60, 20);
+    assert_int_equal(kv.free_blocks, 0);
+    assert_int_equal(npu_kvcache_shortfall(&kv, a, 100, 20), 0);
+    assert_int_equal(npu_kvcache_shortfall(&kv, a, 101, 20), 1); /* 81 own tokens: a 6th block */
+    assert_int_equal(kv.peak_used, 10);
+    npu_kvcache_preempt(&kv, &b);
+    assert_int_equal(b, 0);
+    assert_int_equal(kv.free_blocks, 3);
+    assert_int_equal(kv.preemptions, 1);
+    npu_kvcache_grow(&kv, &a, 101, 20);
+    assert_int_equal(a, 6);
+    assert_int_equal(kv.violations, 0);
+    assert_true(fabs(npu_kvcache_use(&kv) - 0.8) < 1e-12 && npu_kvcache_peak_use(&kv) == 1.0);
+    npu_kvcache_release(&kv, &a);
+    assert_int_equal(kv.free_blocks, 8); /* the prefix stays pinned */
+}
+
+/* Statistics alone: nearest-rank percentiles of 1..100 and a timeline of a
+ * hand-made signal (1 for 1 s, 3 for 1 s: mean 2, bins of 0.5 s). */
+static void test_stats(void **st) {
+    (void)st;
+    double v[100];
+    for (int i = 0; i < 100; i++) v[i] = 100 - i;
+    npu_lat l = npu_stats_lat(v, 100);
+    assert_true(l.p50 == 50 && l.p90 == 90 && l.p99 == 99 && l.max == 100 && l.mean == 50.5);
+    npu_timeline tl;
+    npu_timeline_init(&tl, 10.0, 0.5);
+    double one[NPU_TL_SERIES] = {1, 0, 0}, three[NPU_TL_SERIES] = {3, 0, 0};
+    npu_timeline_advance(&tl, 11.0, one);
+    npu_timeline_advance(&tl, 12.0, three);
+    assert_true(fabs(npu_timeline_mean(&tl, 0, 2.0) - 2.0) < 1e-12);
+    double t_s[4], q[4], k1[4], k2[4];
+    double *out[NPU_TL_SERIES] = {q, k1, k2};
+    assert_int_equal(npu_timeline_bins(&tl, 2.0, 4, t_s, out), 4);
+    assert_true(q[0] == 1 && q[1] == 1 && q[2] == 3 && q[3] == 3 && t_s[2] == 11.0);
+    assert_int_equal(npu_timeline_bins(&tl, 2.0, 2, t_s, out), 2); /* merged into 1 s bins */
+    assert_true(q[0] == 1 && q[1] == 3);
+}
+
 int main(void) {
     const struct CMUnitTest t[] = {
         cmocka_unit_test(test_each_scheduler_conserves), cmocka_unit_test(test_preemption_keeps_invariants),
@@ -400,6 +593,10 @@ int main(void) {
         cmocka_unit_test(test_offline),                  cmocka_unit_test(test_steptab_accuracy),
         cmocka_unit_test(test_arrivals_and_lengths),     cmocka_unit_test(test_trace_files),
         cmocka_unit_test(test_find_max_rate),
+        cmocka_unit_test(test_arrival_rate_offered),     cmocka_unit_test(test_kv_peak_with_preemption),
+        cmocka_unit_test(test_disagg_pools_in_result),   cmocka_unit_test(test_long_lengths_not_truncated),
+        cmocka_unit_test(test_serve_overlap),            cmocka_unit_test(test_kvcache),
+        cmocka_unit_test(test_stats),
     };
     return cmocka_run_group_tests(t, setup, NULL);
 }

@@ -1,0 +1,211 @@
+/* npu_plan — parallel plans: checks, per-chip shapes, stages, memory. */
+#include "npu_plan.h"
+
+#include <math.h>
+#include <string.h>
+
+npu_plan npu_plan_norm(npu_plan p) {
+    if (p.tp < 1) p.tp = 1;
+    if (p.pp < 1) p.pp = 1;
+    if (p.ep < 1) p.ep = 1;
+    if (p.dp < 1) p.dp = 1;
+    if (p.cp < 1) p.cp = 1;
+    return p;
+}
+
+int npu_plan_stage_chips(npu_plan p) {
+    p = npu_plan_norm(p);
+    return (p.ep > p.tp ? p.ep : p.tp) * p.cp;
+}
+int npu_plan_replica_chips(npu_plan p) { return npu_plan_stage_chips(p) * npu_plan_norm(p).pp; }
+int npu_plan_total_chips(npu_plan p) { return npu_plan_replica_chips(p) * npu_plan_norm(p).dp; }
+
+int npu_plan_check(const npu_model *m, npu_plan p) {
+    if (p.tp < 0 || p.pp < 0 || p.ep < 0 || p.dp < 0 || p.cp < 0) {
+        npu_err("parallel sizes must be positive");
+        return -1;
+    }
+    p = npu_plan_norm(p);
+    if (m->heads % p.tp) {
+        npu_err("%s: %d attention heads are not divisible by --tp %d", m->name, m->heads, p.tp);
+        return -1;
+    }
+    if (m->mla.kv_lora_rank <= 0 && m->kv_heads % p.tp && p.tp % m->kv_heads) {
+        npu_err("%s: %d KV heads and --tp %d: one must divide the other", m->name, m->kv_heads, p.tp);
+        return -1;
+    }
+    if (p.pp > m->layers) {
+        npu_err("%s: --pp %d exceeds its %d layers (a stage needs at least one)", m->name, p.pp, m->layers);
+        return -1;
+    }
+    if (p.ep > 1 && m->moe.experts <= 0) {
+        npu_err("%s: --ep %d needs a mixture-of-experts model", m->name, p.ep);
+        return -1;
+    }
+    if (p.ep > 1 && m->moe.experts % p.ep) {
+        npu_err("%s: %d experts are not divisible by --ep %d", m->name, m->moe.experts, p.ep);
+        return -1;
+    }
+    if (p.ep > 1 && (p.ep > p.tp ? p.ep % p.tp : p.tp % p.ep)) {
+        npu_err("--ep %d and --tp %d: one must divide the other", p.ep, p.tp);
+        return -1;
+    }
+    if ((double)npu_plan_stage_chips(p) * p.pp * p.dp > 1 << 30) {
+        npu_err("the plan spans %.3g chips; at most 2^30", (double)npu_plan_stage_chips(p) * p.pp * p.dp);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- per-chip shapes ---- */
+
+int npu_plan_attn_dp(npu_plan p) {
+    p = npu_plan_norm(p);
+    return p.ep > p.tp ? p.ep / p.tp : 1;
+}
+
+long npu_plan_seqs_per_chip(npu_plan p, long batch) {
+    long g = npu_plan_attn_dp(p);
+    return batch <= 0 ? 0 : batch / g + (batch % g != 0);
+}
+
+int npu_plan_expert_chips(npu_plan p) {
+    p = npu_plan_norm(p);
+    return p.ep > p.tp ? p.ep : p.tp;
+}
+
+int npu_plan_heads(const npu_model *m, npu_plan p) { return m->heads / npu_plan_norm(p).tp; }
+
+int npu_plan_kv_heads(const npu_model *m, npu_plan p) {
+    int tp = npu_plan_norm(p).tp;
+    return m->kv_heads >= tp ? m->kv_heads / tp : 1;
+}
+
+long npu_plan_decode_kv_len(const npu_model *m, npu_plan p, long kv_len) {
+    if (m->sliding_window > 0 && kv_len > m->sliding_window) kv_len = m->sliding_window;
+    long cp = npu_plan_norm(p).cp;
+    return cp > 1 ? kv_len / cp + (kv_len % cp != 0) : kv_len;
+}
+
+/* ---- stages ---- */
+
+npu_stage npu_plan_stage(const npu_model *m, npu_plan p, int stage) {
+    p = npu_plan_norm(p);
+    int P = p.pp, L = m->layers;
+    int i = (stage >= 1 && stage <= P ? stage : P) - 1; /* 0-based */
+    int base = L / P, extra = L % P;
+    int from = P - 1 - extra; /* stages from..P-2 take one extra layer each */
+    int before = i < from ? 0 : i - from; /* extra layers on the stages before i */
+    if (before > extra) before = extra;
+    npu_stage s = {.first = i * base + before, .layers = base + (i >= from && i < P - 1), .embeds = i == 0,
+                   .head = i == P - 1};
+    int dense_end = m->moe.experts > 0 ? m->moe.dense_layers : L;
+    int nd = (dense_end < s.first + s.layers ? dense_end : s.first + s.layers) - s.first;
+    s.dense = nd < 0 ? 0 : nd;
+    return s;
+}
+
+/* ---- memory ---- */
+
+double npu_plan_attn_weights(const npu_model *m, npu_plan p) {
+    npu_attn_weights w = npu_model_attn_weights(m);
+    return npu_plan_heads(m, p) * w.per_head + npu_plan_kv_heads(m, p) * w.per_kv_head + w.shared;
+}
+
+double npu_plan_stage_weight_bytes(const npu_model *m, npu_plan p, int stage, npu_dtype wdt) {
+    p = npu_plan_norm(p);
+    double wb = npu_dtype_bytes(wdt), h = m->hidden;
+    double mats = m->gated_mlp ? 3.0 : 2.0;
+    double attn = npu_plan_attn_weights(m, p);
+    double dense = attn + mats * h * m->ffn / p.tp + 2.0 * h;
+    double moe = dense;
+    if (m->moe.experts > 0) {
+        const npu_moe *e = &m->moe;
+        double slice = (double)npu_plan_expert_chips(p) / p.ep; /* chips splitting each expert */
+        double experts = (double)e->experts / p.ep * mats * h * e->expert_ffn / slice;
+        double shared = mats * h * e->expert_ffn * e->shared_experts / p.tp;
+        moe = attn + experts + shared + h * e->experts + 2.0 * h;
+    }
+    npu_stage s = npu_plan_stage(m, p, stage);
+    double w = (s.dense * dense + (s.layers - s.dense) * moe) * wb;
+    if (s.embeds) w += (double)m->vocab * h * 2.0; /* the table stays 16-bit */
+    /* vocab-parallel lm_head, left in 16 bits by quantization recipes; final norm */
+    if (s.head) w += (m->tied_embeddings ? 0 : (double)m->vocab * h * (wb < 2 ? 2.0 : wb) / p.tp) + h * 2.0;
+    return w;
+}
+
+double npu_plan_weight_bytes(const npu_model *m, npu_plan p, npu_dtype wdt) {
+    double worst = 0;
+    for (int s = 1; s <= npu_plan_norm(p).pp; s++) {
+        double w = npu_plan_stage_weight_bytes(m, p, s, wdt);
+        if (w > worst) worst = w;
+    }
+    return worst;
+}
+
+double npu_plan_stage_kv_bytes_per_token(const npu_model *m, npu_plan p, int stage, npu_dtype kvdt) {
+    p = npu_plan_norm(p);
+    double layer = npu_model_kv_bytes_per_token(m, npu_dtype_bytes(kvdt)) / m->layers; /* one layer, all chips */
+    if (m->mla.kv_lora_rank <= 0) layer *= (double)npu_plan_kv_heads(m, p) / m->kv_heads; /* MLA: latent replicated */
+    return npu_plan_stage(m, p, stage).layers * layer / p.cp;
+}
+
+double npu_plan_kv_bytes_per_token(const npu_model *m, npu_plan p, npu_dtype kvdt) {
+    double worst = 0;
+    for (int s = 1; s <= npu_plan_norm(p).pp; s++) {
+        double b = npu_plan_stage_kv_bytes_per_token(m, p, s, kvdt);
+        if (b > worst) worst = b;
+    }
+    return worst;
+}
+
+double npu_plan_act_bytes(const npu_model *m, npu_plan p, double tokens, double seqs) {
+    p = npu_plan_norm(p);
+    double widest = m->moe.experts > 0 ? (double)m->moe.expert_ffn * (m->moe.top_k + m->moe.shared_experts) : m->ffn;
+    if (widest < m->ffn) widest = m->ffn;
+    double per_tok = (3.0 * m->hidden + 2.0 * widest / p.tp + (m->heads + 2.0 * m->kv_heads) * m->head_dim / p.tp) * 2.0;
+    return tokens * per_tok + seqs * m->vocab * 4.0;
+}
+
+int npu_mem_plan_make(const npu_model *m, const npu_hw *hw, npu_plan p, const npu_mem_need *q,
+                      npu_mem_plan *out) {
+    memset(out, 0, sizeof *out);
+    p = npu_plan_norm(p);
+    double tokens = (double)q->kv_tokens;
+    if (m->sliding_window > 0 && tokens > m->sliding_window) tokens = m->sliding_window;
+    double seqs = (double)npu_plan_seqs_per_chip(p, q->batch); /* sequences whose cache one chip holds */
+    double T = seqs * q->step_tokens / (q->prefill ? p.cp : 1);
+    out->act_B = npu_plan_act_bytes(m, p, T, seqs);
+    out->capacity_B = hw->mem_bytes;
+    for (int s = 1; s <= p.pp; s++) { /* the fullest chip */
+        double w = npu_plan_stage_weight_bytes(m, p, s, q->wdt);
+        double kv = seqs * tokens * npu_plan_stage_kv_bytes_per_token(m, p, s, q->kvdt);
+        if (s == 1 || w + kv + out->act_B > out->total_B) {
+            out->weights_B = w, out->kv_B = kv, out->stage = s;
+            out->total_B = w + kv + out->act_B;
+        }
+    }
+    if (!(out->total_B <= out->capacity_B)) {
+        int chips = npu_plan_replica_chips(p);
+        npu_err("%s does not fit in %s's %.1f GB%s: needs %.1f GB (weights %.1f, KV cache %.1f, "
+                "activations %.1f), over by %.1f GB",
+                m->name, hw->name, out->capacity_B / 1e9, chips > 1 ? " per chip" : "", out->total_B / 1e9,
+                out->weights_B / 1e9, out->kv_B / 1e9, out->act_B / 1e9, (out->total_B - out->capacity_B) / 1e9);
+        return -1;
+    }
+    return 0;
+}
+
+long npu_plan_kv_capacity(const npu_model *m, const npu_hw *hw, npu_plan p, npu_dtype wdt, npu_dtype kvdt,
+                          double kv_mem_frac, double act_B) {
+    p = npu_plan_norm(p);
+    double tokens = INFINITY;
+    for (int s = 1; s <= p.pp; s++) {
+        double avail = (hw->mem_bytes - npu_plan_stage_weight_bytes(m, p, s, wdt)) * kv_mem_frac - act_B;
+        double t = floor(avail / npu_plan_stage_kv_bytes_per_token(m, p, s, kvdt));
+        if (t < tokens) tokens = t;
+    }
+    if (!(tokens > 0)) return 0;
+    tokens *= npu_plan_attn_dp(p);
+    return tokens < 1e18 ? (long)tokens : (long)1e18;
+}
