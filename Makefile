@@ -110,7 +110,7 @@ FUZZ_CC     ?= clang
 FUZZ_SAN    := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS := -O1 -g $(FUZZ_SAN)
 FB          := $(BUILD)/fuzz
-FUZZ_OBJ    := $(SRC:src/%.c=$(FB)/obj/%.o) $(FB)/obj/presets_gen.o
+FUZZ_OBJ    := $(SRC:src/%.c=$(FB)/obj/%.o) $(FB)/obj/presets_gen.o $(FB)/obj/html_gen.o
 FUZZ_CLI    := $(CLI_SRC:cli/%.c=$(FB)/obj/cli_%.o)
 
 $(FB)/obj/%.o: src/%.c $(wildcard src/*.h)
@@ -118,6 +118,10 @@ $(FB)/obj/%.o: src/%.c $(wildcard src/*.h)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(WARN) $(INC) -c -o $@ $<
 
 $(FB)/obj/presets_gen.o: $(BUILD)/gen/presets_gen.c src/npu_preset.h
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(WARN) $(INC) -c -o $@ $<
+
+$(FB)/obj/html_gen.o: $(BUILD)/gen/html_gen.c src/npu_html_assets.h
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(WARN) $(INC) -c -o $@ $<
 
