@@ -5,10 +5,11 @@
  * library (lib_def) so help cannot drift from them; defaults the CLI applies
  * are text (def) parsed like a given value. */
 #include "args.h"
+#include "npu_workload.h"
 #include "npu_all.h"
 
 /* Bounds shared by several rows. */
-#define LEN_MAX 10000000LL   /* tokens of one sequence: 10M, above every model's context window */
+#define LEN_MAX ((long long)NPU_MAX_REQUEST_TOKENS) /* tokens of one sequence: 10M, above every model's context window (npu_workload) */
 #define BATCH_MAX 1000000LL  /* sequences in one step of one replica */
 #define DIM_MAX 4096LL       /* chips along one parallel dimension (tp, pp, ep, dp, cp) */
 #define CHIPS_MAX 1048576LL  /* chips in a deployment or a collective: 2^20 */
@@ -161,7 +162,7 @@ const cli_opt cli_opts[CLI_O_COUNT] = {
                 .help = "open-loop arrivals, requests per second"},
     [O_ARRIVAL] = {"arrival", 0, ENUM(npu_arrival_names, NPU_ARRIVE_COUNT), .meta = "KIND",
                    .help = "arrival process (offline: every request at time 0)"},
-    [O_BURSTINESS] = {"burstiness", 0, NUM(0, 1000), .flags = CLI_OPEN_MIN, .meta = "CV", .def = "1",
+    [O_BURSTINESS] = {"burstiness", 0, NUM(0.001, 1000), .meta = "CV", .def = "1",
                       .help = "coefficient of variation of gamma inter-arrival times"},
     [O_CONCURRENCY] = {"concurrency", 0, INT(1, BATCH_MAX), .meta = "C",
                        .help = "closed loop: requests kept in flight"},

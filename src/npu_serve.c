@@ -99,7 +99,7 @@ typedef struct deque {
 static void dq_push_back(deque *d, int32_t x) {
     if (d->n == d->cap) {
         long nc = d->cap ? d->cap * 2 : 64;
-        int32_t *nv = malloc(nc * sizeof *nv);
+        int32_t *nv = npu_xmalloc(nc * sizeof *nv);
         for (long i = 0; i < d->n; i++) nv[i] = d->v[(d->head + i) % d->cap];
         free(d->v);
         d->v = nv, d->cap = nc, d->head = 0;
@@ -215,7 +215,7 @@ static bool ev_less(const event *a, const event *b) {
 static void ev_push(sim *s, double t, int kind, int32_t id) {
     if (s->heap_n == s->heap_cap) {
         s->heap_cap = s->heap_cap ? s->heap_cap * 2 : 256;
-        s->heap = realloc(s->heap, s->heap_cap * sizeof *s->heap);
+        s->heap = npu_xrealloc(s->heap, s->heap_cap * sizeof *s->heap);
     }
     event e = {t, kind, id, s->ev_seq++};
     long i = s->heap_n++;
@@ -912,7 +912,7 @@ static void summarize_pool(const sim *s, int p, double duration_s, npu_serve_poo
 
 static void summarize(sim *s, npu_serve_result *r) {
     const npu_serve_cfg *c = s->c;
-    double *v = malloc((s->n > 0 ? s->n : 1) * sizeof *v);
+    double *v = npu_xmalloc((s->n > 0 ? s->n : 1) * sizeof *v);
     /* the measured requests: all but the first `warmup` issued, over the span from
      * the first one's arrival (the run's start without warm-up) to the last end */
     long w0 = c->warmup;
@@ -996,7 +996,7 @@ static void summarize(sim *s, npu_serve_result *r) {
     double *series[NPU_TL_SERIES] = {r->tl_queue, r->tl_kv, r->tl_kv_prefill};
     r->n_timeline = npu_timeline_bins(&s->tl, r->duration_s, NPU_SERVE_TIMELINE, r->tl_t_s, series);
     r->n_replicas = s->n_rep;
-    r->use = malloc(s->n_rep * sizeof *r->use);
+    r->use = npu_xmalloc(s->n_rep * sizeof *r->use);
     for (int i = 0; i < s->n_rep; i++) {
         r->use[i] = s->rep[i].use;
         r->steps += s->rep[i].use.steps;
@@ -1009,7 +1009,7 @@ static void summarize(sim *s, npu_serve_result *r) {
         r->throughput_tok_s_per_chip = r->throughput_tok_s / r->chips,
         r->throughput_total_tok_s_per_chip = r->throughput_total_tok_s / r->chips;
     if (c->keep_requests) {
-        r->req = malloc(s->n * sizeof *r->req);
+        r->req = npu_xmalloc(s->n * sizeof *r->req);
         r->n_req = s->n;
         for (long i = 0; i < s->n; i++) {
             sreq *q = &s->rq[i];
@@ -1042,10 +1042,8 @@ static int check_cfg(const npu_serve_cfg *c) {
     if (c->pool.replicas + (two ? c->prefill.replicas : 0) > 30000)
         return npu_err("at most 30000 replicas"), -1;
     const npu_workload *w = &c->wl;
-    if ((w->arrival == NPU_ARRIVE_POISSON || w->arrival == NPU_ARRIVE_GAMMA) && !(w->rate_rps > 0))
-        return npu_err("--rate must be positive"), -1;
+    if (npu_workload_check(w)) return -1; /* rates, burstiness, concurrency: the workload module's bounds */
     if (w->arrival == NPU_ARRIVE_GAMMA && !(w->burstiness_cv > 0)) return npu_err("--burstiness must be positive"), -1;
-    if (w->arrival == NPU_ARRIVE_CLOSED && w->concurrency < 1) return npu_err("--concurrency must be at least 1"), -1;
     if (w->arrival == NPU_ARRIVE_TRACE && (!w->trace || w->trace->n < (size_t)c->requests))
         return npu_err("the trace holds fewer requests than --requests"), -1;
     if (c->warmup < 0 || c->warmup >= c->requests) return npu_err("--warmup must be below --requests"), -1;
@@ -1090,8 +1088,8 @@ static int add_pool(sim *s, const npu_pool *p, int pool_ix, npu_steptab *tab) {
         replica *r = &s->rep[s->n_rep++];
         memset(r, 0, sizeof *r);
         r->tab = tab, r->pool = p, r->pool_ix = pool_ix, r->prefill_only = pool_ix == NPU_POOL_PREFILL;
-        r->run = malloc(s->c->max_seqs * sizeof *r->run);
-        r->pend = s->c->delivery_lag ? malloc(s->c->max_seqs * sizeof *r->pend) : NULL;
+        r->run = npu_xmalloc(s->c->max_seqs * sizeof *r->run);
+        r->pend = s->c->delivery_lag ? npu_xmalloc(s->c->max_seqs * sizeof *r->pend) : NULL;
         npu_kvcache_init(&r->kv, blocks, s->c->block_size);
         r->use.chips = pool_chips(p), r->use.prefill_pool = r->prefill_only;
         r->use.idle_w = npu_power_idle_w(p->hw);
@@ -1109,7 +1107,7 @@ typedef struct tabs {
 static int simulate(const npu_serve_cfg *c, const tabs *tb, npu_serve_result *r) {
     memset(r, 0, sizeof *r);
     if (check_cfg(c)) return -1;
-    sim *s = calloc(1, sizeof *s);
+    sim *s = npu_xcalloc(1, sizeof *s);
     if (!s) return npu_err("out of memory for the simulation"), -1;
     s->c = c;
     s->ops = &sched_table[c->sched];
@@ -1118,9 +1116,9 @@ static int simulate(const npu_serve_cfg *c, const tabs *tb, npu_serve_result *r)
     npu_rng_seed(&s->rng_spec, c->seed ^ 0x5bd1e9955bd1e995ULL);
     npu_rng_seed(&s->rng_client, c->seed ^ 0x9e3779b97f4a7c15ULL);
     s->spec_tab[0] = tb->spec[0], s->spec_tab[1] = tb->spec[1];
-    s->rq = calloc(s->n, sizeof *s->rq);
+    s->rq = npu_xcalloc(s->n, sizeof *s->rq);
     int nrep = c->pool.replicas + (s->ops->two_pools ? c->prefill.replicas : 0);
-    s->rep = calloc(nrep, sizeof *s->rep);
+    s->rep = npu_xcalloc(nrep, sizeof *s->rep);
     int rc = -1;
     if (!s->rq || !s->rep) {
         npu_err("out of memory for %ld requests", s->n);
@@ -1211,12 +1209,12 @@ int npu_serve_form_step(const npu_serve_cfg *c, const npu_sched_req *reqs, int n
     cc.wl.arrival = NPU_ARRIVE_OFFLINE, cc.requests = n > 0 ? n : 1, cc.warmup = 0, cc.pool.replicas = 1;
     if (check_cfg(&cc)) return -1;
     if (sched_table[cc.sched].two_pools) return npu_err("npu_serve_form_step: one pool's scheduler, not disagg"), -1;
-    sim *s = calloc(1, sizeof *s);
+    sim *s = npu_xcalloc(1, sizeof *s);
     int rc = -1;
     if (!s) return npu_err("out of memory"), -1;
     s->c = &cc, s->ops = &sched_table[cc.sched], s->n = n;
-    s->rq = calloc(n > 0 ? n : 1, sizeof *s->rq);
-    s->rep = calloc(1, sizeof *s->rep);
+    s->rq = npu_xcalloc(n > 0 ? n : 1, sizeof *s->rq);
+    s->rep = npu_xcalloc(1, sizeof *s->rep);
     if (!s->rq || !s->rep) {
         npu_err("out of memory");
         goto out;

@@ -109,7 +109,7 @@ static npu_step_cost core_part(const npu_steptab *t, part_kind part, long n, int
 int npu_steptab_create_engine(const npu_model *m, const npu_hw *hw, const npu_step_cfg *base, const npu_engine *e,
                               npu_steptab **out) {
     *out = NULL;
-    npu_steptab *t = malloc(sizeof *t);
+    npu_steptab *t = npu_xmalloc(sizeof *t);
     if (!t) {
         npu_err("out of memory for the step-time table");
         return -1;
