@@ -36,6 +36,7 @@ int main(void) {
     }
     npu_serve_cfg c;
     npu_serve_defaults(&c);
+    c.sched = NPU_SCHED_CONTINUOUS; /* as the whole-process run */
     c.pool = (npu_pool){.model = &m, .hw = &hw, .replicas = 1,
                         .step = {.stack = NPU_STACK_FUSED, .wdt = NPU_BF16, .adt = NPU_BF16, .kvdt = NPU_BF16}};
     c.wl.arrival = NPU_ARRIVE_POISSON;

@@ -61,6 +61,9 @@ typedef enum cli_id {
     O_SLO_TTFT, O_SLO_TPOT, O_FIND_MAX_RATE, O_TARGET_RATE, O_REQUESTS_OUT,
     /* reports */
     O_HTML,
+    /* serve: engine scheduling mechanisms, metrics; run and serve: speculative decoding */
+    O_MULTI_STEP, O_SCHED_AHEAD, O_DELIVERY_LAG, O_KV_ADMIT, O_FRONTEND_US, O_FRONTEND_US_PER_TOKEN, O_CLIENT_THINK_MS, O_PERCENTILES, O_WARMUP,
+    O_SPEC, O_SPEC_ACCEPT,
     /* --set (run, plan, serve, cost) and sweep (issue 13) */
     O_SET, O_OUT, O_JOBS, O_RESUME, O_COMMIT_EVERY, O_COUNT, O_PATHS, O_QUIET,
     CLI_O_COUNT

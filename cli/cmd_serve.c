@@ -27,25 +27,43 @@ static cJSON *lat_json(const npu_lat *l) {
     cJSON_AddNumberToObject(o, "p90", l->p90 * 1e3);
     cJSON_AddNumberToObject(o, "p99", l->p99 * 1e3);
     cJSON_AddNumberToObject(o, "max", l->max * 1e3);
+    cJSON_AddNumberToObject(o, "min", l->min * 1e3);
+    cJSON_AddNumberToObject(o, "std", l->std * 1e3);
+    cJSON_AddNumberToObject(o, "p25", l->p25 * 1e3);
+    cJSON_AddNumberToObject(o, "p75", l->p75 * 1e3);
+    cJSON_AddNumberToObject(o, "p95", l->p95 * 1e3);
     return o;
+}
+
+int cli_spec(const cli_args *a, npu_spec *s) {
+    if (npu_spec_parse(cli_str(a, O_SPEC), s)) return -1;
+    if (cli_has(a, O_SPEC_ACCEPT) && npu_spec_accept(s, cli_str(a, O_SPEC_ACCEPT))) return -1;
+    return npu_spec_check(s);
 }
 
 static cJSON *result_json(const npu_serve_cfg *c, const npu_serve_result *r) {
     cJSON *j = cJSON_CreateObject();
     cJSON_AddStringToObject(j, "model", c->pool.model->name);
     cJSON_AddStringToObject(j, "hw", c->pool.hw->name);
+    cJSON_AddStringToObject(j, "engine", c->engine.name);
     cJSON_AddStringToObject(j, "scheduler", npu_sched_names[c->sched]);
     cJSON_AddStringToObject(j, "router", npu_route_names[c->route]);
     cJSON_AddStringToObject(j, "arrival", npu_arrival_names[c->wl.arrival]);
     cJSON_AddNumberToObject(j, "replicas", r->n_replicas);
     cJSON_AddNumberToObject(j, "chips", r->chips);
     cJSON_AddNumberToObject(j, "requests", (double)r->requests);
+    cJSON_AddNumberToObject(j, "warmup", (double)c->warmup);
     cJSON_AddNumberToObject(j, "rejected", (double)r->rejected);
     if (r->rejected) cJSON_AddStringToObject(j, "reject_reason", r->reject_reason);
     cJSON_AddNumberToObject(j, "duration_s", r->duration_s);
     cJSON_AddNumberToObject(j, "tokens_in", (double)r->tokens_in);
     cJSON_AddNumberToObject(j, "tokens_out", (double)r->tokens_out);
     cJSON_AddNumberToObject(j, "throughput_tok_s", r->throughput_tok_s);
+    cJSON_AddNumberToObject(j, "throughput_total_tok_s", r->throughput_total_tok_s);
+    cJSON_AddNumberToObject(j, "throughput_tok_s_per_chip", r->throughput_tok_s_per_chip);
+    cJSON_AddNumberToObject(j, "throughput_total_tok_s_per_chip", r->throughput_total_tok_s_per_chip);
+    cJSON_AddNumberToObject(j, "user_tok_s", r->user_tok_s);
+    cJSON_AddNumberToObject(j, "user_e2e_tok_s", r->user_e2e_tok_s);
     cJSON_AddNumberToObject(j, "throughput_req_s", r->throughput_req_s);
     cJSON_AddNumberToObject(j, "goodput_req_s", r->goodput_req_s);
     cJSON_AddNumberToObject(j, "power_w", r->power_w);
@@ -58,6 +76,35 @@ static cJSON *result_json(const npu_serve_cfg *c, const npu_serve_result *r) {
     cJSON_AddItemToObject(j, "tpot_ms", lat_json(&r->tpot));
     cJSON_AddItemToObject(j, "e2e_ms", lat_json(&r->e2e));
     cJSON_AddItemToObject(j, "queue_ms", lat_json(&r->queue));
+    cJSON_AddItemToObject(j, "itl_ms", lat_json(&r->itl));
+    cJSON_AddNumberToObject(j, "itl_n", (double)r->itl_n);
+    cJSON_AddNumberToObject(j, "tokens_per_chunk", r->tokens_per_chunk);
+    cJSON_AddNumberToObject(j, "tpot_n", (double)r->tpot_n);
+    cJSON *parts = cJSON_AddObjectToObject(j, "ttft_parts_ms");
+    cJSON_AddNumberToObject(parts, "frontend", r->ttft_frontend_s * 1e3);
+    cJSON_AddNumberToObject(parts, "wait", r->ttft_wait_s * 1e3);
+    cJSON_AddNumberToObject(parts, "prefill", r->ttft_prefill_s * 1e3);
+    cJSON_AddStringToObject(j, "percentiles", npu_pct_names[c->pct]);
+    cJSON *sc = cJSON_AddObjectToObject(j, "scheduling");
+    cJSON_AddNumberToObject(sc, "max_seqs", c->max_seqs);
+    cJSON_AddNumberToObject(sc, "max_batched_tokens", (double)c->max_batched_tokens);
+    cJSON_AddNumberToObject(sc, "chunk", (double)c->chunk);
+    cJSON_AddNumberToObject(sc, "multi_step", c->multi_step);
+    cJSON_AddBoolToObject(sc, "sched_ahead", c->sched_ahead);
+    cJSON_AddNumberToObject(sc, "delivery_lag", c->delivery_lag);
+    cJSON_AddStringToObject(sc, "kv_admit", npu_kv_admit_names[c->kv_admit]);
+    cJSON_AddNumberToObject(sc, "frontend_us", c->frontend_s * 1e6);
+    cJSON_AddNumberToObject(sc, "frontend_us_per_token", c->frontend_s_per_token * 1e6);
+    cJSON_AddNumberToObject(sc, "client_think_ms", c->client_think_s * 1e3);
+    if (c->spec.kind != NPU_SPEC_NONE) {
+        cJSON *sp = cJSON_AddObjectToObject(j, "spec");
+        cJSON_AddStringToObject(sp, "kind", npu_spec_kind_names[c->spec.kind]);
+        cJSON_AddNumberToObject(sp, "draft_tokens", c->spec.n);
+        if (c->spec.kind == NPU_SPEC_DRAFT) cJSON_AddStringToObject(sp, "draft_model", c->spec.draft.name);
+        cJSON_AddNumberToObject(sp, "accepted_mean", npu_spec_accept_mean(&c->spec));
+        cJSON_AddNumberToObject(sp, "accepted_mean_run", r->spec_accepted_mean);
+        cJSON_AddNumberToObject(sp, "tokens_per_step", npu_spec_tokens_per_step(&c->spec));
+    }
     cJSON_AddNumberToObject(j, "queue_len_mean", r->queue_len_mean);
     cJSON_AddNumberToObject(j, "queue_len_max", r->queue_len_max);
     cJSON_AddNumberToObject(j, "arrival_rate_rps", r->arrival_rate_rps);
@@ -120,26 +167,31 @@ static void print_table(FILE *out, const npu_serve_cfg *c, const npu_serve_resul
             pr = c->prefill.replicas, pc = pr * npu_plan_replica_chips(npu_plan_norm(c->prefill.step.plan));
             dr = c->pool.replicas, dc = dr * npu_plan_replica_chips(npu_plan_norm(c->pool.step.plan));
         }
-        fprintf(out, "serve: %s, disagg scheduler, %d chip%s, %s arrivals\n", c->pool.model->name, pc + dc,
-                cli_s(pc + dc), npu_arrival_names[c->wl.arrival]);
+        fprintf(out, "serve: %s, engine %s, disagg scheduler, %d chip%s, %s arrivals\n", c->pool.model->name,
+                c->engine.name, pc + dc, cli_s(pc + dc), npu_arrival_names[c->wl.arrival]);
         print_pool(out, "prefill", &c->prefill, pr, pc);
         print_pool(out, "decode", &c->pool, dr, dc);
     } else
-        fprintf(out, "serve: %s on %s, %s scheduler, %d replica%s (%d chip%s), %s arrivals\n", c->pool.model->name,
-                c->pool.hw->name, npu_sched_names[c->sched], r->n_replicas, cli_s(r->n_replicas), r->chips,
+        fprintf(out, "serve: %s on %s, engine %s, %s scheduler, %d replica%s (%d chip%s), %s arrivals\n",
+                c->pool.model->name, c->pool.hw->name, c->engine.name, npu_sched_names[c->sched], r->n_replicas,
+                cli_s(r->n_replicas), r->chips,
                 cli_s(r->chips), npu_arrival_names[c->wl.arrival]);
     fprintf(out, "  requests   %ld completed, %ld rejected%s%s\n", r->requests, r->rejected, r->rejected ? ": " : "",
             r->rejected ? r->reject_reason : "");
     fprintf(out, "  duration   %.3f s simulated, %ld step%s, %ld preemption%s\n", r->duration_s, r->steps,
             cli_s(r->steps), r->preemptions, cli_s(r->preemptions));
-    fprintf(out, "  throughput %.1f output tok/s, %.3f req/s; goodput %.3f req/s\n", r->throughput_tok_s,
-            r->throughput_req_s, r->goodput_req_s);
+    fprintf(out, "  throughput %.1f output tok/s (%.1f per chip), %.1f total tok/s, %.3f req/s; goodput %.3f req/s\n",
+            r->throughput_tok_s, r->throughput_tok_s_per_chip, r->throughput_total_tok_s, r->throughput_req_s,
+            r->goodput_req_s);
     fprintf(out, "  energy     %.1f W per chip on average; %.4g J per request, %.4g J per output token\n", r->power_w,
             r->requests ? r->energy_j / r->requests : 0, r->tokens_out ? r->energy_j / r->tokens_out : 0);
     print_lat(out, "TTFT", &r->ttft);
     print_lat(out, "TPOT", &r->tpot);
+    print_lat(out, "ITL", &r->itl);
     print_lat(out, "E2E", &r->e2e);
     print_lat(out, "queue", &r->queue);
+    fprintf(out, "  TTFT parts front end %.2f + wait %.2f + prefill %.2f ms (means); percentiles %s\n",
+            r->ttft_frontend_s * 1e3, r->ttft_wait_s * 1e3, r->ttft_prefill_s * 1e3, npu_pct_names[c->pct]);
     fprintf(out, "  queue len  mean %.2f  max %.0f\n", r->queue_len_mean, r->queue_len_max);
     fprintf(out, "  KV cache   %ld tokens per replica; use mean %.1f%%  max %.1f%%\n", r->kv_tokens_per_replica,
             r->kv_use_mean * 100, r->kv_use_max * 100);
@@ -158,14 +210,16 @@ static int write_requests(const char *path, const npu_serve_result *r) {
         return -1;
     }
     static const char *const st[] = {"done", "rejected_context", "rejected_kv"};
-    fprintf(f, "id,arrival_s,input_tokens,output_tokens,replica,status,ttft_ms,tpot_ms,e2e_ms,queue_ms,preemptions\n");
+    fprintf(f, "id,arrival_s,input_tokens,output_tokens,replica,status,ttft_ms,tpot_ms,e2e_ms,queue_ms,preemptions,"
+               "frontend_ms,wait_ms,prefill_ms,chunks\n");
     for (long i = 0; i < r->n_req; i++) {
         const npu_req_rec *q = &r->req[i];
         double tpot = q->output >= 2 && q->status == NPU_REQ_DONE ? (q->finish_s - q->first_s) / (q->output - 1) : 0;
-        fprintf(f, "%ld,%.6f,%lld,%lld,%d,%s,%.3f,%.3f,%.3f,%.3f,%d\n", i, q->arrival_s, (long long)q->input,
-                (long long)q->output, q->replica,
+        fprintf(f, "%ld,%.6f,%lld,%lld,%d,%s,%.3f,%.3f,%.3f,%.3f,%d,%.3f,%.3f,%.3f,%d\n", i, q->arrival_s,
+                (long long)q->input, (long long)q->output, q->replica,
                 st[q->status], (q->first_s - q->arrival_s) * 1e3, tpot * 1e3, (q->finish_s - q->arrival_s) * 1e3,
-                q->queue_s * 1e3, q->preemptions);
+                q->queue_s * 1e3, q->preemptions, q->frontend_s * 1e3, q->wait_s * 1e3, q->prefill_s * 1e3,
+                q->chunks);
     }
     if (fclose(f)) {
         npu_err("--requests-out: error writing '%s'", path);
@@ -212,6 +266,16 @@ static int read_cfg(const cli_args *a, npu_serve_cfg *c) {
     c->prefix_share = cli_num(a, O_PREFIX_SHARE);
     c->step_overhead_s = cli_num(a, O_STEP_OVERHEAD_US) * 1e-6;
     c->slo_ttft_s = cli_num(a, O_SLO_TTFT) * 1e-3, c->slo_tpot_s = cli_num(a, O_SLO_TPOT) * 1e-3;
+    if (cli_has(a, O_MULTI_STEP)) c->multi_step = (int)cli_int(a, O_MULTI_STEP);
+    c->sched_ahead = cli_has(a, O_SCHED_AHEAD);
+    c->delivery_lag = (int)cli_int(a, O_DELIVERY_LAG);
+    if (cli_has(a, O_KV_ADMIT)) c->kv_admit = (npu_kv_admit)cli_int(a, O_KV_ADMIT);
+    if (cli_has(a, O_PERCENTILES)) c->pct = (npu_pct)cli_int(a, O_PERCENTILES);
+    c->frontend_s = cli_num(a, O_FRONTEND_US) * 1e-6;
+    c->frontend_s_per_token = cli_num(a, O_FRONTEND_US_PER_TOKEN) * 1e-6;
+    c->client_think_s = cli_num(a, O_CLIENT_THINK_MS) * 1e-3;
+    c->warmup = (long)cli_int(a, O_WARMUP);
+    if (cli_spec(a, &c->spec)) return -1;
     if (cli_engine(a, &c->engine)) return -1;
     bool disagg = c->sched == NPU_SCHED_DISAGG;
     if (!disagg && (cli_has(a, O_PREFILL_HW) || cli_has(a, O_PREFILL_REPLICAS) || cli_has(a, O_PREFILL_TP) ||
@@ -332,6 +396,9 @@ static const cli_use serve_opts[] = {
     {O_MODEL, CLI_REQ}, {O_HW, CLI_REQ}, {O_TP}, {O_PP}, {O_EP}, CLI_USE_DTYPES, {O_STACK}, {O_MOE_SKEW},
     {O_ENGINE}, {O_REPLICAS}, {O_ROUTER}, {O_SCHEDULER}, {O_MAX_SEQS}, {O_MAX_BATCHED_TOKENS}, {O_CHUNK},
     {O_BLOCK_SIZE}, {O_KV_MEM_FRAC}, {O_PREFIX_SHARE}, {O_STEP_OVERHEAD_US},
+    {O_MULTI_STEP}, {O_SCHED_AHEAD}, {O_DELIVERY_LAG}, {O_KV_ADMIT}, {O_FRONTEND_US}, {O_FRONTEND_US_PER_TOKEN}, {O_PERCENTILES},
+    {O_CLIENT_THINK_MS, .note = "with --concurrency"}, {O_WARMUP},
+    {O_SPEC}, {O_SPEC_ACCEPT, .note = "with --spec"},
     {O_PREFILL_HW, .note = "with --scheduler disagg"}, {O_PREFILL_TP, .note = "with --scheduler disagg"}, {O_PREFILL_REPLICAS, .note = "with --scheduler disagg"},
     {O_DECODE_REPLICAS, .note = "with --scheduler disagg"},
     {O_RATE}, {O_ARRIVAL, .mask = 1u << NPU_ARRIVE_POISSON | 1u << NPU_ARRIVE_GAMMA | 1u << NPU_ARRIVE_OFFLINE,

@@ -10,6 +10,7 @@
 #include "npu_json.h"
 #include "version.h" /* build/gen: NPUSIM_VERSION, NPUSIM_GIT (Makefile) */
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,7 +68,7 @@ int cli_engine(const cli_args *a, npu_engine *e) {
         *e = *a->engine_obj;
         return 0;
     }
-    if (npu_engine_find(cli_str(a, O_ENGINE), e)) {
+    if (npu_engine_load(cli_str(a, O_ENGINE), e)) {
         char m[300];
         npu_strlcpy(m, npu_errmsg(), sizeof m);
         npu_err("option '--engine': %s", m);
@@ -128,12 +129,14 @@ static int cmd_run(const cli_args *a, cli_out *o) {
     npu_engine eng;
     if (cli_engine(a, &eng)) return -1;
     c.engine = &eng;
+    npu_spec spec;
+    if (cli_spec(a, &spec)) return -1;
     bool json = cli_has(a, O_JSON), csv = cli_has(a, O_CSV);
     npu_model m;
     npu_hw hw;
     if (cli_load_model(a, &m) || cli_load_hw(a, O_HW, &hw) || cli_sets_apply(a, &hw, &m, &eng)) return -1;
     npu_run_result *r = malloc(sizeof *r);
-    if (!r || npu_run(&m, &hw, &c, r)) {
+    if (!r || npu_spec_run(&m, &hw, &c, &spec, r)) {
         if (!r) npu_err("out of memory");
         free(r);
         return -1;
@@ -157,11 +160,20 @@ static int cmd_run(const cli_args *a, cli_out *o) {
     }
     if (json) {
         cJSON *j = npu_report_run_json(&m, &hw, &c, r);
+        if (spec.kind != NPU_SPEC_NONE) { /* speculative decoding (npu_spec_run): what the figures assume */
+            cJSON *sp = cJSON_AddObjectToObject(j, "spec");
+            cJSON_AddStringToObject(sp, "kind", npu_spec_kind_names[spec.kind]);
+            cJSON_AddNumberToObject(sp, "draft_tokens", spec.n);
+            cJSON_AddNumberToObject(sp, "tokens_per_step", npu_spec_tokens_per_step(&spec));
+        }
         if (tco) cJSON_AddItemToObject(j, "tco", tco);
         npu_report_print_json(o->f, j);
     } else {
         if (csv) npu_report_run_csv(o->f, r);
         else npu_report_run_table(o->f, &m, &hw, &c, r);
+        if (spec.kind != NPU_SPEC_NONE && !csv)
+            fprintf(o->f, "speculative decoding: %s, %d draft tokens, %.3f tokens per step per sequence\n",
+                    npu_spec_kind_names[spec.kind], spec.n, npu_spec_tokens_per_step(&spec));
         if (tco && !csv) cli_print_tco(o->f, tco);
         cJSON_Delete(tco);
     }
@@ -176,7 +188,8 @@ static const cli_use run_opts[] = {
     {O_SEQ, .note = "--phase prefill"}, {O_CTX, .note = "--phase decode"},
     {O_INPUT, .note = "--phase e2e and offline"}, {O_OUTPUT, .note = "--phase e2e and offline"},
     {O_STACK}, CLI_USE_DTYPES, CLI_USE_PLAN, {O_MOE_SKEW},
-    {O_ENGINE, .note = "--phase offline"}, {O_JSON}, {O_CSV}, CLI_USE_TCO, {O_HTML}, {O_SET},
+    {O_ENGINE, .note = "every phase"}, {O_SPEC}, {O_SPEC_ACCEPT, .note = "with --spec"}, {O_JSON}, {O_CSV},
+    CLI_USE_TCO, {O_HTML}, {O_SET},
 };
 const cli_cmd cli_cmd_run = {
     "run", NULL, 0, 0, "time a prefill, a decode step, a batch end to end, or the offline steady state",
@@ -257,14 +270,14 @@ const cli_cmd cli_cmd_op_copy = {
 /* ---- list, show ---- */
 
 static void list_models(FILE *out) {
-    fprintf(out, "%-18s %6s %7s %6s %4s %7s %8s %10s\n", "model", "layers", "hidden", "heads", "kv", "ffn", "vocab",
-            "params");
+    fprintf(out, "%-18s %6s %7s %6s %4s %7s %8s %10s %10s\n", "model", "layers", "hidden", "heads", "kv", "ffn",
+            "vocab", "params", "active");
     for (int i = 0; i < npu_model_preset_count(); i++) {
         npu_model m;
         if (npu_model_load(npu_model_preset_name(i), &m)) continue; /* presets load (tests/golden.sh) */
-        fprintf(out, "%-18s %6d %7d %6d %4d %7d %8d %9.2fB%s\n", m.name, m.layers, m.hidden, m.heads, m.kv_heads,
-                m.moe.experts ? m.moe.expert_ffn : m.ffn, m.vocab, npu_model_params(&m, false) / 1e9,
-                m.moe.experts ? " (MoE)" : "");
+        fprintf(out, "%-18s %6d %7d %6d %4d %7d %8d %9.2fB %9.2fB%s\n", m.name, m.layers, m.hidden, m.heads,
+                m.kv_heads, m.moe.experts ? m.moe.expert_ffn : m.ffn, m.vocab, npu_model_params(&m, false) / 1e9,
+                npu_model_params(&m, true) / 1e9, m.moe.experts ? " (MoE)" : "");
     }
 }
 
@@ -293,27 +306,83 @@ static void list_memory(FILE *out) {
     }
 }
 
+/* Names in version order: "trtllm-0.5" before "trtllm-0.13" (digit runs compare as numbers). */
+static int version_cmp(const void *pa, const void *pb) {
+    const char *a = *(const char *const *)pa, *b = *(const char *const *)pb;
+    while (*a && *b) {
+        if (isdigit((unsigned char)*a) && isdigit((unsigned char)*b)) {
+            char *ea, *eb;
+            unsigned long x = strtoul(a, &ea, 10), y = strtoul(b, &eb, 10);
+            if (x != y) return x < y ? -1 : 1;
+            a = ea, b = eb;
+        } else {
+            if (*a != *b) return (unsigned char)*a - (unsigned char)*b;
+            a++, b++;
+        }
+    }
+    return (unsigned char)*a - (unsigned char)*b;
+}
+
+/* Engine profiles: releases with their key mechanisms, then the aliases. */
+static int list_engines(FILE *out) {
+    fprintf(out, "%-22s %-34s %-14s %-15s %-10s %-15s %8s %8s  %s\n", "engine", "product", "releases", "decode GQA",
+           "graphs", "host overlap", "step us", "seq us", "scheduler");
+    int n_names = npu_engine_preset_count();
+    const char **names = malloc((size_t)(n_names > 0 ? n_names : 1) * sizeof *names);
+    if (!names) {
+        npu_err("out of memory");
+        return -1;
+    }
+    for (int i = 0; i < n_names; i++) names[i] = npu_engine_preset_name(i);
+    qsort(names, (size_t)n_names, sizeof *names, version_cmp);
+    for (int i = 0; i < n_names; i++) {
+        const char *n = names[i];
+        if (npu_engine_alias_target(n)) continue;
+        npu_engine e;
+        if (npu_engine_load(n, &e)) { /* presets load (tests/golden_engine.sh) */
+            free(names);
+            return -1;
+        }
+        fprintf(out, "%-22s %-34.34s %-14.14s %-15s %-10s %-15s %8.0f %8.1f  %s\n", e.name, e.product, e.releases,
+               npu_engine_gqa_names[e.gqa], npu_engine_graphs_names[e.graphs], npu_engine_overlap_names[e.overlap],
+               e.step_us, e.seq_us, npu_engine_policy_names[e.sched.policy]);
+    }
+    fprintf(out, "\naliases (the newest modelled release):");
+    for (int i = 0; i < n_names; i++) {
+        const char *t = npu_engine_alias_target(names[i]);
+        if (t) fprintf(out, " %s=%s", names[i], t);
+    }
+    free(names);
+    fprintf(out, "\ndefault: %s (npusim show engine NAME prints a profile with every source)\n", NPU_ENGINE_DEFAULT);
+    return 0;
+}
+
 static int cmd_list(const cli_args *a, cli_out *o) {
-    static const char *const what[] = {"models", "hw", "memory", "process"};
-    int w = cli_pick(a->pos[0], what, 4, "list");
+    static const char *const what[] = {"models", "hw", "memory", "process", "engines"};
+    int w = cli_pick(a->pos[0], what, 5, "list");
     if (w < 0) return -1;
     if (w == 0) list_models(o->f);
     else if (w == 1) list_hw(o->f);
     else if (w == 2) list_memory(o->f);
+    else if (w == 4) return list_engines(o->f);
     else return cmd_list_process(o->f);
     return 0;
 }
 
 const cli_cmd cli_cmd_list = {
-    "list", "models|hw|memory|process", 1, 1, "list the presets: models, chips, memory technologies, processes",
+    "list", "models|hw|memory|process|engines", 1, 1,
+    "list the presets: models, chips, memory technologies, processes, serving engines",
     "Memory capacities are in GiB (2^30 bytes), bandwidths in GB/s (1e9 bytes/s).", NULL, 0, cmd_list};
 
 static int cmd_show(const cli_args *a, cli_out *o) {
-    static const char *const what[] = {"model", "hw"};
-    int w = cli_pick(a->pos[0], what, 2, "show");
+    static const char *const what[] = {"model", "hw", "engine"};
+    int w = cli_pick(a->pos[0], what, 3, "show");
     if (w < 0) return -1;
     cJSON *j;
-    if (w == 0) {
+    if (w == 2) {
+        npu_engine e; /* validates the whole profile */
+        if (npu_engine_load(a->pos[1], &e) || !(j = npu_engine_profile_json(a->pos[1]))) return -1;
+    } else if (w == 0) {
         npu_model m;
         if (npu_model_load(a->pos[1], &m)) return -1;
         j = npu_model_to_json(&m);
@@ -327,5 +396,8 @@ static int cmd_show(const cli_args *a, cli_out *o) {
 }
 
 const cli_cmd cli_cmd_show = {
-    "show", "model|hw NAME|FILE", 2, 2, "print a model or chip description as JSON (edit it, then --hw FILE)", NULL,
+    "show", "model|hw|engine NAME|FILE", 2, 2,
+    "print a model, chip or engine description as JSON (edit it, then --hw FILE or --engine FILE)",
+    "An engine profile is printed resolved through its base, every field with its source and tag\n"
+    "and the profile that set it (\"from\").",
     NULL, 0, cmd_show, .json_only = true};

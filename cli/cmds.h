@@ -28,6 +28,8 @@ int cli_engine(const cli_args *a, npu_engine *e);
 int cli_load_model(const cli_args *a, npu_model *m);
 int cli_load_hw(const cli_args *a, cli_id id, npu_hw *hw);
 const char *cli_s(long n); /* "s" unless n is 1: "%d chip%s" */
+/* cmd_serve.c: --spec and --spec-accept into *s (kind none without --spec); 0, or -1 + npu_err */
+int cli_spec(const cli_args *a, npu_spec *s);
 /* Memory sizes in tables are GiB (2^30 bytes, as capacities are sold);
  * traffic and bandwidth are GB (1e9). */
 #define CLI_GIB 1073741824.0

@@ -5,10 +5,11 @@
  * library (lib_def) so help cannot drift from them; defaults the CLI applies
  * are text (def) parsed like a given value. */
 #include "args.h"
+#include "npu_workload.h"
 #include "npu_all.h"
 
 /* Bounds shared by several rows. */
-#define LEN_MAX 10000000LL   /* tokens of one sequence: 10M, above every model's context window */
+#define LEN_MAX ((long long)NPU_MAX_REQUEST_TOKENS) /* tokens of one sequence: 10M, above every model's context window (npu_workload) */
 #define BATCH_MAX 1000000LL  /* sequences in one step of one replica */
 #define DIM_MAX 4096LL       /* chips along one parallel dimension (tp, pp, ep, dp, cp) */
 #define CHIPS_MAX 1048576LL  /* chips in a deployment or a collective: 2^20 */
@@ -21,7 +22,6 @@
 #define NUM(lo, hi) .type = CLI_NUM, .dmin = (lo), .dmax = (hi)
 #define ENUM(arr, n) .type = CLI_ENUM, .names = (arr), .n_names = (n)
 
-static const char *const engine_names[] = {"trtllm", "mlperf", "ideal"}; /* npu_engine_find's profiles */
 
 static double d_max_seqs(void) { npu_serve_cfg c; npu_serve_defaults(&c); return c.max_seqs; }
 static double d_max_tokens(void) { npu_serve_cfg c; npu_serve_defaults(&c); return (double)c.max_batched_tokens; }
@@ -32,6 +32,9 @@ static double d_requests(void) { npu_serve_cfg c; npu_serve_defaults(&c); return
 static double d_seed(void) { npu_serve_cfg c; npu_serve_defaults(&c); return (double)c.seed; }
 static double d_sched(void) { npu_serve_cfg c; npu_serve_defaults(&c); return c.sched; }
 static double d_route(void) { npu_serve_cfg c; npu_serve_defaults(&c); return c.route; }
+static double d_multi_step(void) { npu_serve_cfg c; npu_serve_defaults(&c); return c.multi_step; }
+static double d_kv_admit(void) { npu_serve_cfg c; npu_serve_defaults(&c); return c.kv_admit; }
+static double d_pct(void) { npu_serve_cfg c; npu_serve_defaults(&c); return c.pct; }
 static double d_volume(void) { npu_econ_cfg c; npu_econ_cfg_default(&c); return c.volume; }
 static double d_alpha(void) { npu_econ_cfg c; npu_econ_cfg_default(&c); return c.alpha; }
 static double d_yield(void) { npu_econ_cfg c; npu_econ_cfg_default(&c); return c.yield_model; }
@@ -50,8 +53,10 @@ const cli_opt cli_opts[CLI_O_COUNT] = {
 .help = "what to time"},
     [O_STACK] = {"stack", 0, ENUM(npu_stack_names, 2), .meta = "STACK", .def = "fused",
                  .help = "kernel stack: fused (TensorRT-LLM-like) or eager (unfused PyTorch)"},
-    [O_ENGINE] = {"engine", 0, ENUM(engine_names, 3), .meta = "NAME", .def = "trtllm",
-                  .help = "serving-engine runtime around the kernels (docs/serving.md)"},
+    [O_ENGINE] = {"engine", 0, .type = CLI_STR, .meta = "NAME|FILE", .def = NPU_ENGINE_DEFAULT,
+                  .help = "serving engine around the kernels: a profile (npusim list engines; " NPU_ENGINE_DEFAULT
+                          " = the newest modelled TensorRT-LLM, ideal = kernels only) or a JSON file "
+                          "(docs/accuracy-engines.md)"},
     [O_DTYPE] = {"dtype", 0, .type = CLI_DTYPE, .meta = "T", .def = "bf16",
                  .help = "weight datatype; fp8 and int8 also run the GEMMs in it (W8A8), int4 is weight-only"},
     [O_ACT_DTYPE] = {"act-dtype", 0, .type = CLI_DTYPE, .meta = "T",
@@ -157,7 +162,7 @@ const cli_opt cli_opts[CLI_O_COUNT] = {
                 .help = "open-loop arrivals, requests per second"},
     [O_ARRIVAL] = {"arrival", 0, ENUM(npu_arrival_names, NPU_ARRIVE_COUNT), .meta = "KIND",
                    .help = "arrival process (offline: every request at time 0)"},
-    [O_BURSTINESS] = {"burstiness", 0, NUM(0, 1000), .flags = CLI_OPEN_MIN, .meta = "CV", .def = "1",
+    [O_BURSTINESS] = {"burstiness", 0, NUM(0.001, 1000), .meta = "CV", .def = "1",
                       .help = "coefficient of variation of gamma inter-arrival times"},
     [O_CONCURRENCY] = {"concurrency", 0, INT(1, BATCH_MAX), .meta = "C",
                        .help = "closed loop: requests kept in flight"},
@@ -177,7 +182,7 @@ const cli_opt cli_opts[CLI_O_COUNT] = {
                        .help = "size a fleet of copies of the deployment for R requests/s within the SLOs"},
     [O_SET] = {"set", 0, .type = CLI_STR, .flags = CLI_REPEAT, .meta = "PATH=VALUE",
                .help = "edit the chip, model or engine, as many times as needed (hw.memory.stacks=8, model.layers=40, "
-                       "engine.step_us=500; npusim sweep --paths lists the paths; docs/sweep.md)"},
+                       "engine.host.step_us=500; npusim sweep --paths lists the paths; docs/sweep.md)"},
     [O_OUT] = {"out", 0, .type = CLI_STR, .meta = "FILE", .help = "where the rows go: FILE.csv, FILE.sqlite (or .db), - for CSV on stdout"},
     [O_JOBS] = {"jobs", 0, INT(1, 1024), .meta = "N", .help = "threads; default: every core (under MPI: the node's cores over its ranks)"},
     [O_RESUME] = {"resume", 0, .type = CLI_FLAG, .help = "continue the sweep stored in --out FILE.sqlite (after a kill or a crash)"},
@@ -189,4 +194,29 @@ const cli_opt cli_opts[CLI_O_COUNT] = {
                 .help = "also write the result as a self-contained HTML report (docs/report.md)"},
     [O_REQUESTS_OUT] = {"requests-out", 0, .type = CLI_STR, .meta = "FILE|-",
                         .help = "write one CSV row per request; '-' writes it to stdout and the summary to stderr"},
+    [O_MULTI_STEP] = {"multi-step", 0, INT(1, 1024), .meta = "N", .lib_def = d_multi_step,
+                      .help = "decode steps per scheduling round (vLLM --num-scheduler-steps)"},
+    [O_SCHED_AHEAD] = {"sched-ahead", 0, .type = CLI_FLAG,
+                       .help = "overlap scheduler: step n+1 is formed while step n runs (SGLang, TensorRT-LLM >= 0.20)"},
+    [O_DELIVERY_LAG] = {"delivery-lag", 0, INT(0, 1), .meta = "STEPS", .def = "0",
+                        .help = "steps by which tokens reach the client late (1: at the end of the next step)"},
+    [O_KV_ADMIT] = {"kv-admit", 0, ENUM(npu_kv_admit_names, NPU_KV_ADMIT_COUNT), .meta = "POLICY",
+                    .lib_def = d_kv_admit,
+                    .help = "KV admission: on-demand (grow, preempt) or reserve (whole sequence, never preempt)"},
+    [O_FRONTEND_US] = {"frontend-us", 0, NUM(0, 1e6), .meta = "US", .def = "0",
+                       .help = "front-end time per request (HTTP, validation), one request at a time per replica"},
+    [O_FRONTEND_US_PER_TOKEN] = {"frontend-us-per-token", 0, NUM(0, 1e3), .meta = "US", .def = "0",
+                                 .help = "front-end time per prompt token (tokenization)"},
+    [O_CLIENT_THINK_MS] = {"client-think-ms", 0, NUM(0, 1e6), .meta = "MS", .def = "0",
+                           .help = "closed loop: mean of each client's random (exponential) delay before a send"},
+    [O_WARMUP] = {"warmup", 0, INT(0, 10000000), .meta = "N", .def = "0",
+                  .help = "the first N requests run but are left out of the statistics (a benchmark's warm-up)"},
+    [O_PERCENTILES] = {"percentiles", 0, ENUM(npu_pct_names, NPU_PCT_COUNT), .meta = "METHOD", .lib_def = d_pct,
+                       .help = "how percentiles are read: nearest-rank, index (MLPerf LoadGen, trtllm-bench) or "
+                               "linear (numpy: vLLM, SGLang, genai-perf)"},
+    [O_SPEC] = {"spec", 0, .type = CLI_STR, .meta = "SPEC",
+                .help = "speculative decoding: mtp:N, eagle:N or draft:MODEL:N (N draft tokens per step)"},
+    [O_SPEC_ACCEPT] = {"spec-accept", 0, .type = CLI_STR, .meta = "R",
+                       .help = "accepted drafts per step: a mean R, rate:A (every position) or N per-position "
+                               "rates a1,a2,..."},
 };

@@ -17,62 +17,236 @@ static double reachable_bw(const npu_hw *hw, double ctas, double full) {
     return dmin(full, busy * full / hw->units * hw->eff.unit_bw_share);
 }
 
-/* The hot loop of sweeps: 6 tile shapes x 6 split-K choices per GEMM. Loop
- * invariants are hoisted with exact arithmetic only (products and quotients by
- * the power-of-two split factor are exact), so the result is bit-for-bit what
- * the plain formulas give. */
+/* ---- dequantization: the one home of its cost ----
+ * Weights stored narrower than the datatype the matrix engines run (int4 weights
+ * under bf16 activations, int4 on an int8-only NPU) are converted on the vector
+ * units: per weight one conversion (the lookup/magic-number trick of TensorRT-LLM,
+ * Marlin and llama.cpp turns a packed nibble into a 16-bit lane in one op) and one
+ * scale-and-zero-point FMA (2 ops) = 3 ops [E], at the vector rate of the target
+ * datatype (docs/accuracy-architectures.md). Extend here for formats with other
+ * group layouts. */
+#define DEQUANT_OPS_PER_WEIGHT 3.0
+
+double npu_cost_dequant_s(const npu_hw *hw, npu_dtype from, npu_dtype to, double elements) {
+    if (!(elements > 0) || npu_dtype_bytes(from) >= npu_dtype_bytes(to)) return 0;
+    return elements * DEQUANT_OPS_PER_WEIGHT / (hw->vec_ops[to] * hw->eff.vec_eff);
+}
+
+/* One wave's prologue and epilogue: the fixed part (wave_us: synchronisation and
+ * the first load's latency) plus the tile's first operand block and its output,
+ * moved at the DRAM bandwidth one unit pulls (`unit_Bps`). */
+static double wave_s(const npu_hw *hw, double unit_Bps, double tile_bytes) {
+    return hw->eff.wave_us * 1e-6 + tile_bytes / unit_Bps;
+}
+
+/* Engine time of one tm x tn output tile over ks reduction steps on one unit, s,
+ * at `eff` of the unit's `rate` (FLOP/s), from the engine as built:
+ * - mma and none: the tile's FLOPs (the software tile is a multiple of the instruction tile);
+ * - systolic, weight-stationary: each rows x cols weight block serves the tile's tm rows,
+ *   streaming one row per cycle; loading the next block (`load` cycles, double-buffered)
+ *   overlaps, so a block costs max(tm, load) cycles;
+ * - systolic, output-stationary: rows x cols output blocks, ks cycles each;
+ * blocks are spread over the unit's engines (an idle engine is time lost). */
+static double tile_s(const npu_hw *hw, double rate, double eff, double tm, double tn, double ks, double load) {
+    if (hw->eng != NPU_ENGINE_SYSTOLIC) return 2.0 * tm * tn * ks / (rate * eff);
+    double pe = hw->eng_per_unit, f_pad;
+    if (hw->flow == NPU_FLOW_WEIGHT) {
+        /* a block holds rows x cols PEs' weights, eng_depth each (K extent rows x depth) */
+        double rows = hw->eng_k * hw->eng_depth, cols = hw->eng_n;
+        double bn = ceil(tn / cols), bk = ceil(ks / rows), blocks = bn * bk;
+        /* a block: its rows' MACs at the engine's rate for this datatype, or its load (data
+         * movement, whatever the datatype's MAC rate), whichever is longer */
+        double block_s = dmax(2.0 * tm * rows * cols * pe / (rate * eff), load / (hw->clock_mhz * 1e6));
+        return ceil(blocks / pe) * block_s;
+    } else {
+        double rows = hw->eng_m, cols = hw->eng_n;
+        /* an array that reshapes (Gaudi's MME geometries) pads few rows only to its granule:
+         * granule x (rows x cols / granule) */
+        double g = hw->gemv_granule;
+        if (tm < rows && g < rows) {
+            double r = ceil(tm / g) * g;
+            cols = floor(rows * cols / r), rows = r;
+        }
+        double bm = ceil(tm / rows), bn = ceil(tn / cols), blocks = bm * bn;
+        f_pad = 2.0 * bm * rows * bn * cols * ks * (ceil(blocks / pe) * pe / blocks);
+    }
+    return f_pad / (rate * eff);
+}
+
+/* A systolic array's pipeline fills and drains once per kernel on each unit (rows + cols
+ * cycles): consecutive tiles overlap one's drain with the next one's fill. */
+static double fill_s(const npu_hw *hw) {
+    return hw->eng == NPU_ENGINE_SYSTOLIC ? (hw->eng_k + hw->eng_n + hw->eng_m) / (hw->clock_mhz * 1e6) : 0;
+}
+
+/* Fraction of its rate an engine sustains when the level that feeds it delivers
+ * `feed_Bps` per unit (0 = not stated: not limiting) and the tile needs
+ * `op_B_per_flop` operand bytes per FLOP. */
+static double feed_eff(double rate, double feed_Bps, double op_B_per_flop) {
+    double need = rate * op_B_per_flop;
+    return feed_Bps > 0 && need > feed_Bps ? feed_Bps / need : 1.0;
+}
+
+static long round_up(long x, long g) { return (x + g - 1) / g * g; }
+
+/* ceil() of a non-negative value, inline: exactly ceil(), without the libm call
+ * the hot loop would otherwise make per split (x86-64 without SSE4.1 has no rounding op) */
+static inline double ceil_pos(double x) {
+    if (!(x < 4e18)) return ceil(x); /* huge (or NaN): the cast would overflow */
+    double t = (double)(long long)x;
+    return t < x ? t + 1.0 : t;
+}
+
+/* Cycles a weight-stationary array takes to load one rows x cols block of `b`-byte
+ * weights: from its feeding SRAM at the stated bandwidth (Groq: 80 TB/s installs a
+ * 320x320 block in ~5 cycles), else one row per cycle (TPU v1's weight FIFO). */
+static double load_cycles(const npu_hw *hw, double b) {
+    double rows = hw->eng_k;
+    if (hw->feed_Bps_per_unit <= 0) return rows; /* a row of cols x depth weights per cycle */
+    double per_cycle = hw->feed_Bps_per_unit / hw->eng_per_unit / (hw->clock_mhz * 1e6);
+    return dmax(1.0, rows * hw->eng_depth * hw->eng_n * b / per_cycle);
+}
+
+/* Matrix-vector work on the vector units or a dedicated GEMV path: the weights
+ * stream once from DRAM past the vector/dot units, at the vector rate of the
+ * compute datatype, dequantizing on the same units (fused, so it adds). */
+static npu_kcost cost_gemv(const npu_hw *hw, const npu_kernel *k, npu_dtype cdt) {
+    const npu_eff *e = &hw->eff;
+    npu_kcost c = {0};
+    int G = k->groups > 0 ? k->groups : 1;
+    double full = hw->mem_bw_Bps * e->mem_eff * e->gemm_mem_eff;
+    double first = (double)hw->tile_n * hw->tile_k * npu_dtype_bytes(k->wdt); /* a unit's first weight block */
+    c.memory_s = e->mem_lat_us * 1e-6 + wave_s(hw, reachable_bw(hw, 1, full), first) + k->bytes / full;
+    c.compute_s = k->flops / (hw->vec_ops[cdt] * e->vec_eff) +
+                  npu_cost_dequant_s(hw, k->wdt, cdt, (double)k->n * k->k * G);
+    c.time_s = dmax(c.compute_s, c.memory_s);
+    c.tile_m = (int)k->m, c.tile_n = hw->tile_n, c.split_k = 1;
+    return c;
+}
+
+/* The hot loop of sweeps: up to 9 tile shapes x 6 split-K choices per GEMM, no allocation.
+ * Tiles are multiples of the engine's granules (tile_gm/gn/gk), the chip's software
+ * tile and smaller ones down to the granule, plus one fitted to M; a tile whose
+ * double-buffered operands do not fit the SRAM feeding the engines is skipped. */
 static npu_kcost cost_gemm(const npu_hw *hw, const npu_kernel *k) {
     const npu_eff *e = &hw->eff;
     npu_dtype cdt = npu_hw_gemm_dtype(hw, k->wdt, k->adt);
-    double unit_rate = hw->peak_flops[cdt] / hw->units; /* FLOP/s per unit */
-    /* weight-only quantization: weights narrower than the compute type are
-     * dequantized on the vector units, once per row of output tiles */
-    bool dequant = npu_dtype_bytes(k->wdt) < npu_dtype_bytes(cdt);
-    double vec_rate = hw->vec_flops * e->vec_eff;
     long M = k->m, N = k->n, K = k->k;
-    int G = k->groups > 0 ? k->groups : 1;
+    /* few rows: the dedicated/vector path when it is the faster kernel (libraries pick by heuristics
+     * that amount to this); else the tiled path below, padded to the engine's granule */
     npu_kcost best = {.time_s = INFINITY};
-    int TM = hw->tile_m, TN = hw->tile_n;
+    if (hw->gemv != NPU_GEMV_MATRIX && M <= hw->gemv_max_rows) best = cost_gemv(hw, k, cdt);
+    double unit_rate = hw->peak_flops[cdt] / hw->units; /* FLOP/s per unit */
+    int G = k->groups > 0 ? k->groups : 1;
+    double bA = npu_dtype_bytes(k->adt), bW = npu_dtype_bytes(k->wdt);
     double full_bw = hw->mem_bw_Bps * e->mem_eff * e->gemm_mem_eff;
-    double fill_s = (e->mem_lat_us + e->wave_us) * 1e-6; /* a tile pipeline fills (prologue) before its loads stream */
+    double unit_bw = reachable_bw(hw, 1, full_bw);
+    long gm = hw->tile_gm, gn = hw->tile_gn;
+    long tk = round_up(hw->tile_k, hw->tile_gk);
+    /* weight-only quantization: dequantized on the vector units once per row of
+     * output tiles, overlapping the matrix engines (decoupled units) */
+    double dq_row = npu_cost_dequant_s(hw, k->wdt, cdt, (double)N * K * G);
     /* split factors s = 1, 2, 4, 8, 16 and stream-K (s = 1): K steps per tile */
     double k_steps[6];
+    int n_split = 1; /* splits s = 2^sk usable while each keeps >= 2 K tiles */
     for (int sk = 0; sk <= 5; sk++) {
         int s = sk == 5 ? 1 : 1 << sk;
-        k_steps[sk] = ceil((double)K / s / hw->tile_k) * hw->tile_k;
+        k_steps[sk] = ceil_pos((double)K / s / tk) * tk;
+        if (sk > 0 && sk < 5 && K / s >= 2L * tk) n_split = sk + 1;
     }
-    static const int shrink[][2] = {{1, 1}, {1, 2}, {2, 1}, {2, 2}, {2, 4}, {4, 4}};
+    /* DRAM re-reads: when A and B do not fit on chip, a block of T rows and T columns
+     * is reused from SRAM and A is read once per T columns of B, B once per T rows of A.
+     * T is the better of two blockings: full-K panels of A and B resident in all the
+     * on-chip SRAM, or a T x T block of fp32 accumulators resident in one unit's SRAM
+     * while K streams through (traffic 2MNK x bytes / T) */
+    double onchip = hw->sram_total_bytes;
+    double a_B = bA * M * K * G, w_B = bW * N * K * G, reread = 0;
+    if (onchip > 0 && a_B + w_B > onchip) {
+        double T = dmax(onchip / ((double)K * (bA + bW)), sqrt(hw->sram_unit_bytes / 4.0));
+        if (T < 1) T = 1;
+        reread = a_B * (ceil(N / T) - 1) + w_B * (ceil(M / T) - 1);
+    }
+    double feed = hw->feed_bytes_per_unit;
+    long TM = hw->tile_m, TN = hw->tile_n;
+    double lat = e->mem_lat_us * 1e-6, launch_extra = e->kernel_us * 1e-6, units = hw->units;
+    double share_bw = full_bw / units * e->unit_bw_share; /* reachable_bw per busy unit */
+    double base_bytes = k->bytes + reread, ws_bytes = 8.0 * M * N * G; /* split-K workspace per split */
+    bool systolic = hw->eng == NPU_ENGINE_SYSTOLIC, os = systolic && hw->flow == NPU_FLOW_OUTPUT;
+    double load = systolic && !os ? load_cycles(hw, bW) : 0, fill = fill_s(hw);
+    double mma_split = sqrt((double)hw->eng_per_unit);
+    /* rows a tile needs to keep the engine busy: a weight-stationary array amortises a
+     * block's load over them, an output-stationary one fills its rows */
+    long busy_rows = systolic ? (long)(os ? hw->eng_m : load) : TM;
+    long seen[9];
+    int n_seen = 0;
+    /* shrink factors of the chip's tile; {0, 1} fits it to M, {0, 0} grows it to the rows
+     * that keep the engine busy, {-1, -1} spreads the GEMM over all units (many small cores) */
+    static const int shrink[][2] = {{1, 1}, {1, 2}, {2, 1}, {2, 2}, {2, 4}, {4, 4}, {0, 1}, {0, 0}, {-1, -1}};
     for (size_t t = 0; t < sizeof shrink / sizeof shrink[0]; t++) {
-        int tm = TM / shrink[t][0], tn = TN / shrink[t][1];
-        /* smaller tiles down to 16 (or the native tile if that is smaller): the
-         * native tile is always a candidate, so the search always finds one */
-        if (t > 0 && (tm < 16 || tn < 16)) continue;
+        long tm, tn;
+        if (shrink[t][0] > 0) {
+            tm = round_up(TM / shrink[t][0] > gm ? TM / shrink[t][0] : gm, gm);
+            tn = round_up(TN / shrink[t][1] > gn ? TN / shrink[t][1] : gn, gn);
+        } else if (shrink[t][0] == 0) {
+            long want = shrink[t][1] ? TM : (busy_rows > TM ? busy_rows : TM);
+            if (!shrink[t][1] && want == TM) continue; /* the chip's tile already keeps it busy */
+            tm = round_up(M < want ? M : want, gm);
+            tn = round_up(TN > gn ? TN : gn, gn);
+        } else {
+            /* as many tiles as units, no larger than the chip's tile: a compiler partitions a
+             * GEMM over all cores; a GPU library picks from its tile menu (the fitted shrinks) */
+            if (hw->gpu_like) continue;
+            double per = (double)M * N * G / hw->units;
+            if (per >= (double)(TM / 4) * (TN / 4)) continue; /* the shrunk tiles already fill the units */
+            long side = (long)ceil(sqrt(per));
+            tm = round_up(side < M ? side : M, gm);
+            tn = round_up((long)ceil(per / tm) > 1 ? (long)ceil(per / tm) : 1, gn);
+        }
+        /* an output-stationary array reshaped to fewer rows is as many columns wider: so is its tile */
+        bool reshape = os && tm < hw->eng_m;
+        if (reshape) tn = round_up((long)((double)TN * hw->eng_m / tm), gn);
+        if (t > 0 && feed > 0 && 2.0 * (tm * bA + tn * bW) * tk > feed) continue;
+        if (shrink[t][0] == 0 && shrink[t][1] && tm >= TM / 4 && !reshape) continue; /* not new */
+        if (hw->eng != NPU_ENGINE_MMA) { /* rounding to an array's granules makes some candidates equal */
+            long key = tm * 1000003L + tn;
+            bool dup = false;
+            for (int i = 0; i < n_seen; i++) dup |= seen[i] == key;
+            if (dup) continue;
+            seen[n_seen++] = key;
+        }
         double halvings = e->tile_pen != 0 ? log2((double)TM * TN / ((double)tm * tn)) : 0;
+        /* the operand tile the feeding SRAM serves (npu_hw.c derive_engine: op_bits_per_flop) */
+        double em = hw->eng == NPU_ENGINE_MMA ? dmax(hw->eng_m, tm / mma_split) : os ? hw->eng_m : tm;
+        double en = hw->eng == NPU_ENGINE_MMA ? dmax(hw->eng_n, tn / mma_split) : hw->eng == NPU_ENGINE_NONE ? tn : hw->eng_n;
         double eff = e->matrix_eff * dmax(0.05, 1.0 - e->tile_pen * halvings);
-        double tiles = ceil((double)M / tm) * ceil((double)N / tn) * G;
-        double tiles_per_unit = tiles / hw->units;
-        double dq = dequant ? ceil((double)M / tm) * (double)N * K * G * 4.0 / vec_rate : 0;
+        if (hw->feed_Bps_per_unit > 0) eff *= feed_eff(unit_rate, hw->feed_Bps_per_unit, (bA / en + bW / em) / 2.0);
+        double rows_of_tiles = ceil_pos((double)M / tm);
+        double tiles = rows_of_tiles * ceil_pos((double)N / tn) * G;
+        double tiles_per_unit = tiles / units;
+        double wave = wave_s(hw, unit_bw, (tm * bA + tn * bW) * tk + tm * tn * 2.0);
+        double dq = dq_row * rows_of_tiles;
+        double per_k = 2.0 * tm * tn / (unit_rate * eff); /* mma, none: the tile's time per K step */
+        double mem0 = lat + wave;
         for (int sk = 0; sk <= 5; sk++) {
+            if (sk == n_split) sk = 5; /* the remaining splits keep < 2 K tiles: on to stream-K */
             bool stream_k = sk == 5;
             int s = stream_k ? 1 : 1 << sk;
-            if (s > 1 && K / s < 2L * hw->tile_k) continue;
             double ctas = tiles * s;
             /* stream-K: the tile work is spread evenly over the units (no wave
              * quantization) at the price of a fix-up pass */
-            double waves = ctas > hw->units && stream_k ? tiles_per_unit * s : ceil(tiles_per_unit * s);
-            double cta_s = 2.0 * tm * tn * k_steps[sk] / (unit_rate * eff);
-            double compute = waves * (cta_s + e->wave_us * 1e-6);
-            if (dequant) compute += dq;
-            double bytes = k->bytes + (s > 1 ? 2.0 * s * M * N * G * 4.0 : 0);
-            double memory = fill_s + bytes / reachable_bw(hw, ctas, full_bw);
+            double waves = ctas > units && stream_k ? tiles_per_unit * s : ceil_pos(tiles_per_unit * s);
+            double tile_t = systolic ? tile_s(hw, unit_rate, eff, tm, tn, k_steps[sk], load) : per_k * k_steps[sk];
+            double compute = dmax(waves * (tile_t + wave) + fill, dq);
+            double bytes = base_bytes + (s > 1 ? ws_bytes * s : 0);
+            double memory = mem0 + bytes / dmin(full_bw, dmin(ctas, units) * share_bw);
             double body = dmax(compute, memory);
-            double extra = s > 1 || stream_k ? e->kernel_us * 1e-6 : 0; /* reduction / fix-up */
+            double extra = s > 1 || stream_k ? launch_extra : 0; /* reduction / fix-up */
             if (body + extra < best.time_s) {
                 best.time_s = body + extra;
                 best.compute_s = compute;
                 best.memory_s = memory;
                 best.overhead_s = extra;
-                best.tile_m = tm, best.tile_n = tn, best.split_k = s;
+                best.tile_m = (int)tm, best.tile_n = (int)tn, best.split_k = s;
             }
         }
     }
@@ -80,28 +254,51 @@ static npu_kcost cost_gemm(const npu_hw *hw, const npu_kernel *k) {
 }
 
 /* Flash attention. Prefill: one tile per (sequence, head, 128 queries), each
- * sweeping its keys; causal tiles are uneven, so the longest bounds a wave.
- * Decode: KV-cache streaming, split along the keys until the units are busy. */
+ * sweeping its keys; causal tiles are uneven, so the longest bounds a wave; the
+ * matmuls are padded to the engine (tile_s) and the softmax runs on the vector
+ * units, overlapped. Decode: KV-cache streaming, split along the keys until the
+ * units are busy. */
+#define SOFTMAX_OPS_PER_SCORE 5.0 /* max, subtract, exp, sum, scale [E] */
 static npu_kcost cost_attention(const npu_hw *hw, const npu_kernel *k) {
     const npu_eff *e = &hw->eff;
     npu_kcost c = {0};
-    double unit_rate = hw->peak_flops[npu_hw_attn_dtype(hw)] / hw->units * e->matrix_eff * e->attn_eff;
+    double unit_rate = hw->peak_flops[npu_hw_attn_dtype(hw)] / hw->units;
+    double eff = e->matrix_eff * e->attn_eff;
+    double d = k->head_dim, dv = k->v_dim > 0 ? k->v_dim : k->head_dim;
+    double b = npu_dtype_bytes(k->kvdt);
+    double full = hw->mem_bw_Bps * e->mem_eff;
+    double unit_bw = reachable_bw(hw, 1, full);
+    double softmax = k->flops / (2.0 * (d + dv)) * SOFTMAX_OPS_PER_SCORE / (hw->vec_flops * e->vec_eff);
     if (k->q_len > 1) {
         const double bq = 128; /* query rows per tile */
         double qblocks = ceil(k->q_len / bq);
         double ctas = (double)k->batch * k->heads * qblocks;
-        double longest = 2.0 * bq * k->kv_len * (k->head_dim + (k->v_dim > 0 ? k->v_dim : k->head_dim));
+        /* a compiled many-core chip also splits the keys over idle units (flash-decoding
+         * style, a combine pass after); a GPU kernel keeps one tile per (head, query block) */
+        /* a tile sweeps its keys: all of them, or under a sliding window its
+         * queries' windows (at most window + bq keys) */
+        double kvl = k->causal && k->window > 0 && k->window + bq < k->kv_len ? k->window + bq : (double)k->kv_len;
+        double splits = hw->gpu_like ? 1 : dmax(1, dmin(ceil(kvl / bq), floor(hw->units / ctas)));
+        double keys = ceil(kvl / splits);
+        ctas *= splits;
+        if (splits > 1) c.overhead_s = e->kernel_us * 1e-6;
+        double longest_f = 2.0 * bq * keys * (d + dv);
+        double load = hw->eng == NPU_ENGINE_SYSTOLIC && hw->flow == NPU_FLOW_WEIGHT ? load_cycles(hw, b) : 0;
+        double longest = tile_s(hw, unit_rate, eff, bq, keys, d, load) + tile_s(hw, unit_rate, eff, bq, dv, keys, load);
+        double pad = longest * unit_rate * eff / longest_f; /* the engine's padding of these shapes */
         double busy = dmin(ctas, hw->units);
         double waves = ceil(ctas / hw->units);
-        c.compute_s = dmax(k->flops / (busy * unit_rate), longest / unit_rate) +
-                      waves * e->wave_us * 1e-6;
-        c.memory_s = e->mem_lat_us * 1e-6 + k->bytes / reachable_bw(hw, ctas, hw->mem_bw_Bps * e->mem_eff);
+        double wave = wave_s(hw, unit_bw, bq * (d + dv) * 2.0 + bq * (d + dv) * b);
+        c.compute_s = dmax(dmax(k->flops * pad / (busy * unit_rate * eff), longest), softmax / busy * hw->units) +
+                      waves * wave + fill_s(hw);
+        c.memory_s = e->mem_lat_us * 1e-6 + k->bytes / reachable_bw(hw, ctas, full);
     } else {
         double heads_kv = (double)k->batch * k->kv_heads;
         double splits = dmax(1, dmin(ceil(k->kv_len / 256.0), ceil(hw->units / heads_kv)));
         double ctas = heads_kv * splits;
-        c.compute_s = k->flops / (dmin(ctas, hw->units) * unit_rate) + e->wave_us * 1e-6;
-        c.memory_s = e->mem_lat_us * 1e-6 + k->bytes / reachable_bw(hw, ctas, hw->mem_bw_Bps * e->mem_eff);
+        double wave = wave_s(hw, unit_bw, 256.0 * (d + dv) * b);
+        c.compute_s = dmax(k->flops / (dmin(ctas, hw->units) * unit_rate * eff), softmax) + wave;
+        c.memory_s = e->mem_lat_us * 1e-6 + k->bytes / reachable_bw(hw, ctas, full);
         if (splits > 1) c.overhead_s = e->kernel_us * 1e-6; /* combine partial softmaxes */
     }
     c.time_s = dmax(c.compute_s, c.memory_s) + c.overhead_s;

@@ -41,6 +41,11 @@ typedef struct npu_kcost {
  * finite for a finished description (npu_hw_finish). */
 npu_kcost npu_cost_kernel(const npu_hw *hw, const npu_kernel *k, npu_cost_ctx ctx);
 
+/* Seconds the vector units take to dequantize `elements` weights stored as `from`
+ * into `to` (the datatype the matrix engines run); 0 when `from` is not narrower.
+ * The one home of dequantization cost (docs/accuracy-architectures.md). */
+double npu_cost_dequant_s(const npu_hw *hw, npu_dtype from, npu_dtype to, double elements);
+
 /* The costs of one step's kernels: per graph entry (one run each) and the
  * count-weighted sums. Filled by npu_step_eval; npu_power_step applies the TDP. */
 typedef struct npu_step_result {

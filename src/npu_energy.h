@@ -12,6 +12,8 @@
 #include "npu_memtech.h"
 #include "npu_util.h"
 
+#include <stdbool.h>
+
 typedef struct npu_energy {
     double pj_per_flop[NPU_DTYPE_COUNT]; /* matrix FLOP by compute datatype, pJ */
     double pj_per_vec_flop;              /* fp32 vector FLOP, pJ */
@@ -30,10 +32,11 @@ double npu_energy_idle_w(double tdp_w, double idle_w);
 
 /* Coefficients of a chip: energy_rel = the process's switching energy vs TSMC N5
  * (<= 0: unknown, taken as N4 where the constants were fitted); mt = its memory
- * technology; tdp_w (0 = unknown) and idle_w (0 = unknown); peak_flops = dense
- * FLOP/s of peak_dt, the datatype its engines run bf16 work in (for the TDP
- * headroom cap). */
+ * technology (NULL with sram_main: the weights stream from on-chip SRAM); tdp_w and
+ * idle_w (0 = unknown); op_bits and acc_bits = the operand and register-file
+ * accumulator bits its matrix engines move per 16-bit FLOP (npu_hw's derived block:
+ * op_bits_per_flop, acc_bits_per_flop). */
 void npu_energy_derive(npu_energy *e, double energy_rel, const npu_memtech *mt, double tdp_w, double idle_w,
-                       double peak_flops, npu_dtype peak_dt);
+                       double op_bits, double acc_bits, bool sram_main);
 
 #endif

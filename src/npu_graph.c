@@ -49,8 +49,13 @@ static void attn_fill(npu_kernel *kn) {
     double qk = kn->head_dim, v = kn->v_dim > 0 ? kn->v_dim : kn->head_dim;
     kn->flops = 2.0 * (qk + v) * pairs * kn->batch * kn->heads; /* QK^T and PV, 2 FLOP per MAC */
     double kvb = npu_dtype_bytes(kn->kvdt);
+    double reread = 1;
+    if (!kn->causal || kn->q_len <= 1) { /* a decode as an engine runs it (npu_graph_impl) */
+        if (kn->kv_block > 0) keys = ceil(keys / kn->kv_block) * kn->kv_block; /* whole paged blocks */
+        if (kn->kv_reread > 1) reread = kn->kv_reread;
+    }
     double kv_bytes = kn->latent > 0 ? (double)kn->batch * keys * kn->latent * kvb
-                                     : (double)kn->batch * kn->kv_heads * keys * (qk + v) * kvb;
+                                     : (double)kn->batch * kn->kv_heads * keys * (qk + v) * kvb * reread;
     double qo_bytes = (double)kn->batch * kn->heads * q_len * (qk + v) * ACT_BYTES;
     kn->bytes = kv_bytes + qo_bytes;
 }
@@ -92,6 +97,17 @@ npu_kernel npu_kernel_attention_at(const npu_kernel *k, long kv_len) {
     attn_fill(&moved);
     moved.bytes += extra;
     return moved;
+}
+
+npu_kernel npu_kernel_softcap_at(const npu_kernel *sc, const npu_kernel *was, const npu_kernel *now) {
+    npu_kernel r = *sc;
+    double f = was->flops > 0 ? now->flops / was->flops : 1;
+    r.flops *= f, r.bytes *= f;
+    return r;
+}
+
+bool npu_kernel_is_softcap(const npu_kernel *k) {
+    return k->kind == NPU_KK_ELEM && k->name && strcmp(k->name, "attn_softcap") == 0;
 }
 
 npu_kernel npu_kernel_comm(const char *name, npu_coll op, int chips, double bytes) {
@@ -150,6 +166,7 @@ int npu_kernel_check(const npu_kernel *k) {
 typedef struct builder {
     npu_graph *g;
     int count;   /* count for kernels added now */
+    int local;   /* of those layers, the ones attending within the sliding window */
     npu_plan p;  /* normalized plan */
     int attn_dp; /* data-parallel attention groups in a stage (ep > tp), else 1 */
     int mix_seqs; /* prefilling sequences of an in-flight step on this chip */
@@ -191,6 +208,75 @@ static void add_norm(builder *b, const npu_model *m, const npu_step_cfg *c, doub
         add_mem(b, name, NPU_KK_NORM, 4.0 * ACT_BYTES * e, 6.0 * e, 1);
 }
 
+/* A norm with no residual add: Gemma 2/3's post-norms of each sub-layer
+ * (sandwich) and the q/k norms, over `e` elements in `parts` tensors (q and k:
+ * 2). Fused: one kernel reading and writing each element once; eager: the
+ * reference code's kernels per tensor, as add_norm. */
+static void add_norm_plain(builder *b, const npu_model *m, const npu_step_cfg *c, double e, int parts,
+                           const char *name) {
+    if (c->stack == NPU_STACK_EAGER && m->norm == NPU_NORM_RMS)
+        add_mem(b, name, NPU_KK_NORM, 36.0 * e, 5.0 * e, 8 * parts);
+    else if (c->stack == NPU_STACK_EAGER)
+        add_mem(b, name, NPU_KK_NORM, 2.0 * ACT_BYTES * e, 8.0 * e, parts);
+    else
+        add_mem(b, name, NPU_KK_NORM, 2.0 * ACT_BYTES * e, 6.0 * e, 1);
+}
+
+/* Attention soft-capping (Gemma 2): cap x tanh(score / cap) on every score, a
+ * division, a tanh and a multiply per (query, key) pair and head of attention
+ * kernel `at`. Fused kernels apply it to the scores on chip: no DRAM traffic,
+ * the work on the vector units. The eager reference materializes the scores
+ * and runs three elementwise kernels over them (read and write each). */
+static void add_softcap(builder *b, const npu_step_cfg *c, const npu_kernel *at) {
+    double v = at->v_dim > 0 ? at->v_dim : at->head_dim;
+    double scores = at->flops / (2.0 * (at->head_dim + v));
+    bool eager = c->stack == NPU_STACK_EAGER;
+    add_mem(b, "attn_softcap", NPU_KK_ELEM, eager ? 3.0 * 2.0 * scores * ACT_BYTES : 0, 3.0 * scores, eager ? 3 : 1);
+}
+
+/* Attention kernel `k` under a sliding window of `w` (causal), keeping the
+ * extra bytes it carries (fused RoPE, KV-cache write). */
+static npu_kernel attn_windowed(const npu_kernel *k, long w) {
+    npu_kernel base = *k;
+    attn_fill(&base);
+    npu_kernel r = *k;
+    r.window = w;
+    attn_fill(&r);
+    r.bytes += k->bytes - base.bytes;
+    return r;
+}
+
+/* Attention kernel `k`, built for the whole context (decode: `kv_full` cached
+ * keys per sequence, before any window; prefill: causal over all its keys),
+ * emitted once per window group of the layers being added, each with its
+ * count: the b->local layers attend within the sliding window (a decode reads
+ * the last `window` keys, a prompt query the last `window` positions), the
+ * others the whole context. A model without local layers gets the one kernel it
+ * always had; soft-capped attention adds its pass after each. */
+static void add_attn_groups(builder *b, const npu_model *m, const npu_step_cfg *c, const npu_kernel *k, bool decode,
+                            long kv_full) {
+    int total = b->count;
+    for (int g = 0; g < 2; g++) {
+        int n = g == 0 ? b->local : total - b->local;
+        if (n <= 0) continue;
+        long w = g == 0 ? m->sliding_window : 0;
+        npu_kernel r = *k;
+        if (decode) {
+            long keys = npu_plan_decode_keys(b->p, w, kv_full);
+            if (keys != k->kv_len) r = npu_kernel_attention_at(k, keys);
+        } else if (w > 0) {
+            r = attn_windowed(k, w);
+        }
+        r.window = w;
+        if (w > 0 && npu_model_kv_window(m) == 0) /* local beside global layers: say which */
+            r.name = strcmp(k->name, "attention_prefill") == 0 ? "attention_prefill_local" : "attention_local";
+        b->count = n;
+        add(b, r);
+        if (m->attn_softcap > 0) add_softcap(b, c, &r);
+    }
+    b->count = total;
+}
+
 /* Eager RoPE on a [rows, heads*D] tensor: ~5 small kernels building cos/sin from
  * positions, then x1*cos, x2*sin, sub, x2*cos, x1*sin, add, cat = 9 tensor-sizes. */
 static void add_rope_eager(builder *b, double rows, int heads, int head_dim, const char *name) {
@@ -211,6 +297,7 @@ static void add_mlp(builder *b, const npu_model *m, const npu_step_cfg *c, doubl
         up.groups = down.groups = groups;
         up.flops *= groups, up.bytes *= groups;
         down.flops *= groups, down.bytes *= groups;
+        if (c->impl.moe_per_expert) up.launches = down.launches = groups; /* one GEMM launch per expert */
     }
     add(b, up);
     double act_e = (double)rows * ffn * groups;
@@ -252,6 +339,16 @@ static routing route(int experts, double picks, double skew, int parts) {
     return r;
 }
 
+/* Times a decode kernel reads each K/V head of a group of G = H/KV query heads:
+ * once when grouped; per query head, once from DRAM plus the G - 1 re-reads L2
+ * does not catch (npu_graph_impl). */
+static double decode_reread(const npu_graph_impl *im, int H, int KV) {
+    double G = KV > 0 ? (double)H / KV : 1;
+    if (!im->gqa_per_head || G <= 1) return 1;
+    double hit = im->gqa_l2_hit < 0 ? 0 : im->gqa_l2_hit > 1 ? 1 : im->gqa_l2_hit;
+    return 1 + (G - 1) * (1 - hit);
+}
+
 /* Attention block of one layer on this chip: `T` tokens of `batch` sequences
  * (this chip's attention share), heads split by tp. */
 static void add_attention(builder *b, const npu_model *m, const npu_step_cfg *c, double T, int batch) {
@@ -260,11 +357,12 @@ static void add_attention(builder *b, const npu_model *m, const npu_step_cfg *c,
     bool eager = c->stack == NPU_STACK_EAGER;
     bool decode = c->phase == NPU_PHASE_DECODE;
     int H = npu_plan_heads(m, *p);
-    long q_len = c->seq, kv_len = c->ctx + c->seq;
+    long q_len = c->seq, kv_full = c->ctx + c->seq, kv_len = kv_full;
     /* decode reads the keys of the window, sharded over the cp chips; a prefill's
      * queries are split over the cp chips (load-balanced causal chunks, all keys
-     * gathered), each seeing the keys of its window (the kernel's `window`) */
-    if (decode) kv_len = npu_plan_decode_kv_len(m, *p, kv_len);
+     * gathered), each seeing the keys of its window (the kernel's `window`);
+     * add_attn_groups applies each layer group's window */
+    if (decode) kv_len = npu_plan_decode_keys(*p, 0, kv_full);
     else if (b->cp > 1) q_len = (q_len + b->cp - 1) / b->cp;
 
     if (m->mla.kv_lora_rank > 0) {
@@ -285,17 +383,15 @@ static void add_attention(builder *b, const npu_model *m, const npu_step_cfg *c,
             add(b, qa);
             npu_kernel at = npu_kernel_attention_mla(batch, H, lat, a->kv_lora_rank, lat, q_len, kv_len,
                                                      false, NPU_BF16, c->kvdt);
+            at.kv_block = c->impl.kv_block; /* the latent is one shared head: no per-head re-read */
+            attn_fill(&at);
             if (!eager) at.bytes += T * lat * npu_dtype_bytes(c->kvdt); /* latent write */
-            add(b, at);
+            add_attn_groups(b, m, c, &at, true, kv_full);
             if (b->mix_seqs > 0) { /* prompts of the same in-flight step, in the absorbed form too */
                 npu_kernel mp = npu_kernel_attention_mla(b->mix_seqs, H, lat, a->kv_lora_rank, lat, c->mix_len,
                                                          c->mix_ctx + c->mix_len, true, NPU_BF16, c->kvdt);
-                if (m->sliding_window > 0) {
-                    mp.window = m->sliding_window;
-                    attn_fill(&mp);
-                }
                 mp.name = "attention_prefill";
-                add(b, mp);
+                add_attn_groups(b, m, c, &mp, false, 0);
             }
             npu_kernel vu = npu_kernel_gemm("v_up", rows, a->v_head_dim, a->kv_lora_rank, c->wdt, c->adt);
             vu.groups = H, vu.flops *= H, vu.bytes *= H;
@@ -307,12 +403,8 @@ static void add_attention(builder *b, const npu_model *m, const npu_step_cfg *c,
                                    a->kv_lora_rank, c->wdt, c->adt));
             npu_kernel at = npu_kernel_attention_mla(batch, H, qk, a->v_head_dim, 0, q_len, kv_len, true,
                                                      NPU_BF16, NPU_BF16);
-            if (m->sliding_window > 0) {
-                at.window = m->sliding_window;
-                attn_fill(&at);
-            }
             if (!eager) at.bytes += T * lat * npu_dtype_bytes(c->kvdt);
-            add(b, at);
+            add_attn_groups(b, m, c, &at, false, 0);
         }
         add(b, npu_kernel_gemm("o_proj", rows, m->hidden, (long)H * a->v_head_dim, c->wdt, c->adt));
         return;
@@ -322,33 +414,35 @@ static void add_attention(builder *b, const npu_model *m, const npu_step_cfg *c,
     int KV = npu_plan_kv_heads(m, *p); /* KV heads replicated when fewer than tp */
     long qkv_n = ((long)H + 2L * KV) * hd;
     add(b, npu_kernel_gemm("qkv_proj", rows, qkv_n, m->hidden, c->wdt, c->adt));
+    if (m->qk_norm != NPU_QKNORM_NONE) /* Qwen3, Gemma 3, OLMo 2, Command R+: norms on q and k before RoPE */
+        add_norm_plain(b, m, c, T * (H + KV) * hd, 2, "qk_norm");
     if (eager && m->pos == NPU_POS_ROPE) {
-        add_rope_eager(b, T, H, hd, "rope_q");
-        add_rope_eager(b, T, KV, hd, "rope_k");
+        /* partial rotary (NeoX, GPT-J): only rotary_frac of each head turns */
+        double f = m->rotary_frac > 0 ? m->rotary_frac : 1;
+        int rot = (int)ceil(hd * f - 1e-9);
+        add_rope_eager(b, T, H, rot < 1 ? 1 : rot, "rope_q");
+        add_rope_eager(b, T, KV, rot < 1 ? 1 : rot, "rope_k");
     }
     double kv_new = 2.0 * T * KV * hd;
     if (eager && decode)
         add_mem(b, "kv_write", NPU_KK_MEMORY, kv_new * (ACT_BYTES + npu_dtype_bytes(c->kvdt)), 0, 2);
     double T_dec = (double)batch * c->seq; /* tokens of the decoding sequences */
     npu_kernel at = npu_kernel_attention(batch, H, KV, hd, q_len, kv_len, !decode, NPU_BF16, c->kvdt);
-    if (!decode && m->sliding_window > 0) {
-        at.window = m->sliding_window;
+    if (decode) {
+        at.kv_reread = decode_reread(&c->impl, H, KV);
+        at.kv_block = c->impl.kv_block;
         attn_fill(&at);
     }
     if (!eager) /* fused: RoPE and the KV-cache write happen inside attention */
         at.bytes += 2.0 * T_dec * KV * hd * npu_dtype_bytes(c->kvdt) + T_dec * (H + 2.0 * KV) * hd * ACT_BYTES;
-    add(b, at);
+    add_attn_groups(b, m, c, &at, decode, kv_full);
     if (b->mix_seqs > 0) { /* prompts prefilling in the same in-flight step */
         npu_kernel mp = npu_kernel_attention(b->mix_seqs, H, KV, hd, c->mix_len, c->mix_ctx + c->mix_len, true,
                                              NPU_BF16, c->kvdt);
-        if (m->sliding_window > 0) {
-            mp.window = m->sliding_window;
-            attn_fill(&mp);
-        }
         double Tm = (double)b->mix_seqs * c->mix_len;
         mp.bytes += 2.0 * Tm * KV * hd * npu_dtype_bytes(c->kvdt) + Tm * (H + 2.0 * KV) * hd * ACT_BYTES;
         mp.name = "attention_prefill";
-        add(b, mp);
+        add_attn_groups(b, m, c, &mp, false, 0);
     }
     if (b->cp > 1) /* ring/all-gather of the chunk's keys and values (prefill) or partial outputs (decode) */
         add_comm(b, "cp_exchange", NPU_COLL_ALLGATHER, b->cp,
@@ -364,7 +458,8 @@ static void add_moe(builder *b, const npu_model *m, const npu_step_cfg *c, doubl
     const npu_moe *e = &m->moe;
     long rows = (long)ceil(T - 1e-9);
     bool eager = c->stack == NPU_STACK_EAGER;
-    add(b, npu_kernel_gemm("router", rows, e->experts, m->hidden, NPU_BF16, NPU_BF16));
+    /* the router, with Qwen2-MoE's shared-expert gate as one more output column */
+    add(b, npu_kernel_gemm("router", rows, e->experts + (e->shared_gate ? 1 : 0), m->hidden, NPU_BF16, NPU_BF16));
     add_mem(b, "topk_route", NPU_KK_ELEM, T * e->experts * 4.0 + T * m->hidden * ACT_BYTES * 2,
             T * e->experts * 4.0, eager ? 4 : 1);
     int G = npu_plan_expert_chips(*p); /* chips of the stage sharing the experts */
@@ -387,8 +482,8 @@ static void add_moe(builder *b, const npu_model *m, const npu_step_cfg *c, doubl
         add_mlp(b, m, c, local_picks / groups, ffn, groups, "expert_up", "expert_down");
     }
     if (e->shared_experts > 0)
-        add_mlp(b, m, c, T, (int)(((long)e->expert_ffn * e->shared_experts + p->tp - 1) / p->tp), 1, "shared_up",
-                "shared_down");
+        add_mlp(b, m, c, T, (int)(((long)npu_model_shared_ffn(m) * e->shared_experts + p->tp - 1) / p->tp), 1,
+                "shared_up", "shared_down");
 }
 
 static void add_layer(builder *b, const npu_model *m, const npu_step_cfg *c, bool moe_layer) {
@@ -399,14 +494,24 @@ static void add_layer(builder *b, const npu_model *m, const npu_step_cfg *c, boo
     double T_step = (double)c->batch * c->seq + (double)c->mix_seqs * c->mix_len; /* tokens of the whole stage */
     double T = (double)batch * c->seq + (double)b->mix_seqs * c->mix_len;
     if (b->cp > 1 && c->phase == NPU_PHASE_PREFILL) T = ceil(T / b->cp);
+    if ((double)c->impl.rows_pad > T) T = (double)c->impl.rows_pad; /* captured-graph padding */
     bool eager = c->stack == NPU_STACK_EAGER;
     double ar_bytes = T * m->hidden * ACT_BYTES; /* a tp all-reduce of the hidden state */
+    /* an engine that fuses the all-reduce with the residual add and the next norm
+     * runs no separate norm after it (each norm of a layer follows an all-reduce;
+     * the first layer's follows the embedding, counted as fused too) */
+    bool fused_norm = c->impl.fused_ar_norm && p->tp > 1 && !eager;
 
-    add_norm(b, m, c, T, "attn_norm");
+    /* pre-norms (post-norms for OLMo 2: the same work), and Gemma 2/3's
+     * sandwich adds a post-norm after each sub-layer */
+    bool sandwich = m->norm_position == NPU_NORMPOS_SANDWICH;
+    if (!fused_norm) add_norm(b, m, c, T, "attn_norm");
     add_attention(b, m, c, T, batch);
     add_comm(b, "attn_allreduce", NPU_COLL_ALLREDUCE, p->tp, ar_bytes);
+    if (sandwich) add_norm_plain(b, m, c, T * m->hidden, 1, "attn_post_norm");
     if (eager) add_mem(b, "residual_add", NPU_KK_ELEM, 3.0 * T * m->hidden * ACT_BYTES, T * m->hidden, 1);
-    if (!m->parallel_block) add_norm(b, m, c, T, "mlp_norm");
+    if ((!m->parallel_block && !fused_norm) || (m->parallel_block && m->parallel_norm_each))
+        add_norm(b, m, c, T, "mlp_norm");
     if (moe_layer) {
         add_moe(b, m, c, T, b->cp > 1 && c->phase == NPU_PHASE_PREFILL ? T_step / b->cp : T_step);
         if (p->ep <= p->tp) add_comm(b, "moe_allreduce", NPU_COLL_ALLREDUCE, p->tp, ar_bytes);
@@ -415,6 +520,7 @@ static void add_layer(builder *b, const npu_model *m, const npu_step_cfg *c, boo
         add_mlp(b, m, c, T, (m->ffn + p->tp - 1) / p->tp, 1, "mlp_up", "mlp_down");
         add_comm(b, "mlp_allreduce", NPU_COLL_ALLREDUCE, p->tp, ar_bytes);
     }
+    if (sandwich) add_norm_plain(b, m, c, T * m->hidden, 1, "mlp_post_norm");
     if (eager) add_mem(b, "residual_add", NPU_KK_ELEM, 3.0 * T * m->hidden * ACT_BYTES, T * m->hidden, 1);
 }
 
@@ -463,20 +569,21 @@ int npu_graph_build(const npu_model *m, const npu_step_cfg *c, npu_graph *g) {
     int batch = (int)npu_plan_seqs_per_chip(b.p, c->batch);
     double T = (double)batch * c->seq + (double)b.mix_seqs * c->mix_len;
     if (b.cp > 1 && c->phase == NPU_PHASE_PREFILL) T = ceil(T / b.cp);
+    if ((double)c->impl.rows_pad > T) T = (double)c->impl.rows_pad;
     if (st.embeds) {
         add_mem(&b, "embedding", NPU_KK_MEMORY, 2.0 * T * m->hidden * ACT_BYTES, 0, 1);
         if (m->pos == NPU_POS_LEARNED)
             add_mem(&b, "pos_embedding", NPU_KK_ELEM, 3.0 * T * m->hidden * ACT_BYTES, T * m->hidden, 1);
     }
     if (st.dense > 0) {
-        b.count = st.dense;
+        b.count = st.dense, b.local = st.dense_local;
         add_layer(&b, m, c, false);
     }
     if (st.layers > st.dense) {
-        b.count = st.layers - st.dense;
+        b.count = st.layers - st.dense, b.local = st.moe_local;
         add_layer(&b, m, c, true);
     }
-    b.count = 1;
+    b.count = 1, b.local = 0;
     if (st.head) {
         /* final norm and lm_head on the last position of each sequence only; the
          * vocabulary is split over tp and the logits gathered */
@@ -486,8 +593,22 @@ int npu_graph_build(const npu_model *m, const npu_step_cfg *c, npu_graph *g) {
         add_norm(&b, m, &last_pos, outs, "final_norm");
         /* quantization recipes (FP8, INT8, INT4 AWQ/GPTQ) leave the lm_head in 16 bits */
         npu_dtype hdt = npu_dtype_bytes(c->wdt) < 2 ? NPU_BF16 : c->wdt;
-        add(&b, npu_kernel_gemm("lm_head", outs, (m->vocab + b.p.tp - 1) / b.p.tp, m->hidden, hdt, hdt));
+        long vocab = (m->vocab + b.p.tp - 1) / b.p.tp;
+        add(&b, npu_kernel_gemm("lm_head", outs, vocab, m->hidden, hdt, hdt));
+        /* Gemma 2's final soft-capping: divide, tanh, multiply on each logit (one
+         * fused pass; three eager kernels); Cohere's logit_scale rides in the
+         * lm_head GEMM's epilogue when fused, one multiply kernel when eager */
+        double logits = (double)outs * vocab;
+        bool eager = c->stack == NPU_STACK_EAGER;
+        if (m->final_softcap > 0)
+            add_mem(&b, "logit_softcap", NPU_KK_ELEM, (eager ? 3.0 : 1.0) * 2.0 * logits * ACT_BYTES, 3.0 * logits,
+                    eager ? 3 : 1);
+        if (eager && m->logit_scale > 0 && m->logit_scale != 1)
+            add_mem(&b, "logit_scale", NPU_KK_ELEM, 2.0 * logits * ACT_BYTES, logits, 1);
         add_comm(&b, "logits_allgather", NPU_COLL_ALLGATHER, b.p.tp, (double)outs * m->vocab * ACT_BYTES);
+        if (c->impl.sample_B_per_vocab > 0) /* the engine's logits processing and sampling over the vocabulary */
+            add_mem(&b, "sampling", NPU_KK_ELEM, (double)outs * m->vocab * c->impl.sample_B_per_vocab,
+                    5.0 * outs * m->vocab, 1);
     }
     if (g->n > NPU_GRAPH_MAX) {
         npu_err("internal: kernel graph too long");

@@ -24,18 +24,32 @@ double *npu_eff_param(npu_eff *e, int i) {
 
 /* Fitted on ../shared/validation/h100-sxm with `npusim calibrate` (docs/calibration.md). */
 const npu_eff npu_eff_default = {
-    .launch_us = 5.1385,
-    .kernel_us = 1.3974,
-    .mem_eff = 0.9051,
-    .mem_lat_us = 0.1086,
-    .unit_bw_share = 1.8495,
-    .matrix_eff = 0.7716,
+    .launch_us = 5.1166,
+    .kernel_us = 1.4399,
+    .mem_eff = 0.9053,
+    .mem_lat_us = 0.13,
+    .unit_bw_share = 1.9593,
+    .matrix_eff = 0.8182,
     .tile_pen = 0.0,
-    .wave_us = 3.4606,
-    .attn_eff = 0.7841,
+    .wave_us = 2.1311,
+    .attn_eff = 0.7812,
     .vec_eff = 0.6842,
-    .gemm_mem_eff = 0.8513,
+    .gemm_mem_eff = 0.8601,
 };
+
+npu_eff npu_eff_physical(int units, bool sram_main) {
+    npu_eff e = npu_eff_default; /* launch_us, mem_eff, mem_lat_us: universal */
+    e.matrix_eff = 1.0;
+    e.tile_pen = 0.0;
+    e.attn_eff = 1.0;
+    e.vec_eff = 1.0;
+    e.gemm_mem_eff = 1.0;
+    e.unit_bw_share = units > 0 ? units : 1;
+    e.wave_us = e.mem_lat_us;         /* a wave's first loads: one memory latency */
+    e.kernel_us = 2.0 * e.mem_lat_us; /* an op waits for the previous op's stores, then loads */
+    if (sram_main) e.mem_eff = 1.0;   /* no refresh, page misses or bus turnarounds */
+    return e;
+}
 
 int npu_hw_preset_count(void) { return npu_presets_hw_count; }
 const char *npu_hw_preset_name(int i) {
@@ -289,30 +303,33 @@ typedef struct kind_default {
     npu_engine_type eng;
     npu_dataflow flow;
     npu_gemv_path gemv;
-    int gemv_rows; /* dedicated/vector: rows the path takes; matrix: the M granule (0 = from the geometry) */
+    int gemv_rows; /* dedicated/vector: the rows (M) the path takes */
+    int granule;   /* rows M pads to on the engine (0 = from the geometry) */
     bool gpu_like;
 } kind_default;
 static const kind_default kind_defaults[] = {
     /* GPUs: warp-level MMA (mma.sync m16n8k16, MFMA 16x16x16) fed from shared memory and registers;
      * decode GEMVs run a dedicated GEMV kernel up to 4 rows (TensorRT-LLM SMALL_M_FAST_PATH 5,
      * vLLM-ROCm skinny GEMM M <= 4; docs/research/chips-gpu.md section 3) */
-    {"", NPU_ENGINE_MMA, NPU_FLOW_OUTPUT, NPU_GEMV_DEDICATED, 4, true},
-    {"gpu", NPU_ENGINE_MMA, NPU_FLOW_OUTPUT, NPU_GEMV_DEDICATED, 4, true},
+    /* (Hopper's wgmma m64nNk16 is the default instruction tile: N = 8..256, so with swap-AB a
+     * few rows pad to 8) */
+    {"", NPU_ENGINE_MMA, NPU_FLOW_OUTPUT, NPU_GEMV_DEDICATED, 4, 8, true},
+    {"gpu", NPU_ENGINE_MMA, NPU_FLOW_OUTPUT, NPU_GEMV_DEDICATED, 4, 8, true},
     /* Apple GPUs before M5: simdgroup_matrix runs on the FP32/FP16 ALUs; llama.cpp's mul_mv up to 8 rows */
-    {"soc-gpu", NPU_ENGINE_NONE, NPU_FLOW_SIMD, NPU_GEMV_VECTOR, 8, true},
+    {"soc-gpu", NPU_ENGINE_NONE, NPU_FLOW_SIMD, NPU_GEMV_VECTOR, 8, 1, true},
     /* TPU MXU: weight-stationary systolic array, activations stream in 8-row sublane chunks */
-    {"tpu", NPU_ENGINE_SYSTOLIC, NPU_FLOW_WEIGHT, NPU_GEMV_MATRIX, 8, false},
+    {"tpu", NPU_ENGINE_SYSTOLIC, NPU_FLOW_WEIGHT, NPU_GEMV_MATRIX, 0, 8, false},
     /* server NPUs (MME, TCP, ATOM, DX-M1 ...): a systolic array; weight-stationary unless stated */
-    {"npu", NPU_ENGINE_SYSTOLIC, NPU_FLOW_WEIGHT, NPU_GEMV_MATRIX, 1, false},
-    {"fpga", NPU_ENGINE_SYSTOLIC, NPU_FLOW_WEIGHT, NPU_GEMV_MATRIX, 1, false},
-    {"lpu", NPU_ENGINE_SYSTOLIC, NPU_FLOW_WEIGHT, NPU_GEMV_MATRIX, 1, false},
+    {"npu", NPU_ENGINE_SYSTOLIC, NPU_FLOW_WEIGHT, NPU_GEMV_MATRIX, 0, 1, false},
+    {"fpga", NPU_ENGINE_SYSTOLIC, NPU_FLOW_WEIGHT, NPU_GEMV_MATRIX, 0, 1, false},
+    {"lpu", NPU_ENGINE_SYSTOLIC, NPU_FLOW_WEIGHT, NPU_GEMV_MATRIX, 0, 1, false},
     /* phone NPUs (Hexagon HMX): output-stationary tiles, M padded to the tile's rows */
-    {"mobile", NPU_ENGINE_SYSTOLIC, NPU_FLOW_OUTPUT, NPU_GEMV_MATRIX, 0, false},
-    {"soc-npu", NPU_ENGINE_SYSTOLIC, NPU_FLOW_OUTPUT, NPU_GEMV_MATRIX, 0, false},
+    {"mobile", NPU_ENGINE_SYSTOLIC, NPU_FLOW_OUTPUT, NPU_GEMV_MATRIX, 0, 0, false},
+    {"soc-npu", NPU_ENGINE_SYSTOLIC, NPU_FLOW_OUTPUT, NPU_GEMV_MATRIX, 0, 0, false},
     /* CPUs with AMX: 16x16 output tiles; GEMV on AVX-512 (memory-bound either way) */
-    {"cpu", NPU_ENGINE_MMA, NPU_FLOW_OUTPUT, NPU_GEMV_VECTOR, 4, false},
+    {"cpu", NPU_ENGINE_MMA, NPU_FLOW_OUTPUT, NPU_GEMV_VECTOR, 4, 16, false},
     /* wafer-scale SIMD cores (Cerebras) */
-    {"wafer", NPU_ENGINE_NONE, NPU_FLOW_SIMD, NPU_GEMV_VECTOR, 1 << 30, false},
+    {"wafer", NPU_ENGINE_NONE, NPU_FLOW_SIMD, NPU_GEMV_VECTOR, 1 << 30, 1, false},
 };
 
 static const kind_default *kind_default_of(const char *kind) {
@@ -372,11 +389,12 @@ static int derive_engine(npu_hw *hw, const char *origin) {
         return -1;
     }
     hw->eng_per_unit = d->per_unit > 0 ? d->per_unit : 1;
+    hw->eng_depth = 1;
     double macs = geometry_macs(hw) / hw->eng_per_unit;
     switch (hw->eng) {
     case NPU_ENGINE_MMA:
         if (strcmp(hw->kind, "cpu") == 0) hw->eng_m = 16, hw->eng_n = 16, hw->eng_k = 32; /* AMX TDPBF16PS */
-        else hw->eng_m = 16, hw->eng_n = 8, hw->eng_k = 16;                            /* mma.sync m16n8k16 */
+        else hw->eng_m = 64, hw->eng_n = 256, hw->eng_k = 16;                          /* wgmma m64n256k16 */
         if (d->m) hw->eng_m = d->m;
         if (d->n) hw->eng_n = d->n;
         if (d->k) hw->eng_k = d->k;
@@ -398,6 +416,7 @@ static int derive_engine(npu_hw *hw, const char *origin) {
         }
         if (hw->flow == NPU_FLOW_WEIGHT) hw->eng_m = 1, hw->eng_n = cols, hw->eng_k = rows;
         else hw->eng_m = rows, hw->eng_n = cols, hw->eng_k = 1;
+        hw->eng_depth = fmax(1.0, macs / base);
         break;
     }
     default: hw->eng_m = hw->eng_n = hw->eng_k = 1; break;
@@ -415,15 +434,48 @@ static int derive_engine(npu_hw *hw, const char *origin) {
                 origin, g->granule ? "granule" : "max_rows", npu_gemv_names[hw->gemv]);
         return -1;
     }
-    int granule = hw->eng == NPU_ENGINE_MMA ? (hw->eng_m < hw->eng_n ? hw->eng_m : hw->eng_n) : hw->eng_m;
-    if (hw->gemv == NPU_GEMV_MATRIX && kd->gemv == NPU_GEMV_MATRIX && kd->gemv_rows > 0 && kd->eng == hw->eng &&
-        !(hw->flow == NPU_FLOW_OUTPUT && hw->eng == NPU_ENGINE_SYSTOLIC))
-        granule = kd->gemv_rows;
+    /* granule: stated; else the kind's when the engine is the kind's; else from the geometry
+     * (mma: min(m, n) with swap-AB; weight-stationary: 1, rows stream; output-stationary: rows) */
+    int granule = hw->eng == NPU_ENGINE_MMA                                        ? (hw->eng_m < hw->eng_n ? hw->eng_m : hw->eng_n)
+                  : hw->eng == NPU_ENGINE_SYSTOLIC && hw->flow == NPU_FLOW_OUTPUT ? hw->eng_m
+                                                                                  : 1;
+    if (kd->eng == hw->eng && kd->granule > 0 && !(d->dataflow[0] && (int)kd->flow != (int)hw->flow)) granule = kd->granule;
     hw->gemv_granule = g->granule ? g->granule : granule;
     hw->gemv_max_rows = hw->gemv == NPU_GEMV_MATRIX ? 0
                         : g->max_rows                ? g->max_rows
                         : kd->gemv != NPU_GEMV_MATRIX ? kd->gemv_rows
                                                       : 4;
+    /* software-tile granules and the operand traffic of one instruction, per FLOP (16-bit inputs) */
+    double em, en;
+    switch (hw->eng) {
+    case NPU_ENGINE_MMA: {
+        /* operands reach the engines from the feeding SRAM once per register-blocked tile: the
+         * unit's tile split over its engines, never smaller than one instruction (wgmma reads
+         * its 64 x 256 operands straight from shared memory; mma.sync's 16 x 8 fragments come
+         * from registers that a 64 x 64 warp tile reuses) */
+        double split = sqrt((double)hw->eng_per_unit);
+        hw->tile_gm = hw->tile_gn = hw->gemv_granule, hw->tile_gk = hw->eng_k;
+        em = fmax(hw->eng_m, hw->tile_m / split), en = fmax(hw->eng_n, hw->tile_n / split);
+        break;
+    }
+    case NPU_ENGINE_SYSTOLIC:
+        if (hw->flow == NPU_FLOW_WEIGHT) hw->tile_gm = hw->gemv_granule, hw->tile_gn = hw->eng_n, hw->tile_gk = hw->eng_k;
+        else hw->tile_gm = hw->gemv_granule, hw->tile_gn = hw->eng_n, hw->tile_gk = 1;
+        /* weight-stationary: a weight block serves the software tile's rows */
+        em = hw->flow == NPU_FLOW_WEIGHT ? hw->tile_m : hw->eng_m, en = hw->eng_n;
+        break;
+    default: /* vector ALUs: register blocking of the software tile */
+        hw->tile_gm = hw->tile_gn = hw->tile_gk = 1;
+        em = hw->tile_m, en = hw->tile_n;
+        break;
+    }
+    if (hw->tile_gm > TILE_MAX || hw->tile_gn > TILE_MAX || hw->tile_gk > TILE_MAX) return -1;
+    hw->op_bits_per_flop = 16.0 * (1.0 / en + 1.0 / em) / 2.0;
+    /* registers: the fp32 accumulator tile is read and written once per instruction of depth K;
+     * vector ALUs (none) step an 8 x 8 x 8 fragment (simdgroup_matrix, AMX-less CPUs' register
+     * blocking) [E]; accumulators kept in the engine cost nothing here */
+    int acc_k = hw->eng == NPU_ENGINE_NONE ? 8 : hw->eng_k;
+    hw->acc_bits_per_flop = hw->accum == NPU_ACC_REGISTERS ? 2.0 * 32.0 / (2.0 * acc_k) : 0;
     return 0;
 }
 
@@ -462,6 +514,12 @@ static int derive_sram(npu_hw *hw, const char *origin) {
     if (hw->feed_level < 0) /* default: the first per-unit level, else the first level */
         for (int i = hw->n_sram - 1; i >= 0; i--)
             if (hw->sram[i].kb_per_unit > 0 || hw->feed_level < 0) hw->feed_level = i;
+    hw->sram_total_bytes = hw->sram_unit_bytes = 0;
+    for (int i = 0; i < hw->n_sram; i++) {
+        hw->sram_unit_bytes += hw->sram[i].kb_per_unit * 1e3;
+        hw->sram_total_bytes += hw->sram[i].kb_per_unit * 1e3 * hw->units + hw->sram[i].mb * 1e6;
+    }
+    if (hw->sram_unit_bytes <= 0) hw->sram_unit_bytes = hw->sram_total_bytes / hw->units;
     hw->feed_bytes_per_unit = hw->feed_Bps_per_unit = 0;
     if (hw->feed_level >= 0) {
         const npu_sram *m = &hw->sram[hw->feed_level];
@@ -491,14 +549,18 @@ static int derive_vector(npu_hw *hw, const char *origin) {
     double per_cycle = (hw->vec_units > 0 ? hw->vec_units : hw->units) *
                        (hw->vec_clock_mhz > 0 ? hw->vec_clock_mhz : hw->clock_mhz) * 1e6;
     hw->vec_flops = per_cycle * hw->vec_flops_per_cycle;
+    /* unstated rates: a SIMD lane of 32 bits packs two 16-bit or four 8-bit values (AVX-512
+     * FP16, HVX, NEON, CUDA half2, CDNA packed math, Gaudi TPC 64 fp32 / 128 int16 / 256 int8
+     * per cycle); Apple's GPU ALUs run fp16 at the fp32 rate (docs/research/chips-gpu.md) */
     const double *o = hw->vec_ops_per_cycle;
+    double pack = kind_default_of(hw->kind)->eng == NPU_ENGINE_NONE && kind_default_of(hw->kind)->gpu_like ? 1 : 2;
     double r[NPU_DTYPE_COUNT];
     r[NPU_FP32] = hw->vec_flops_per_cycle;
-    double half = o[NPU_BF16] > 0 ? o[NPU_BF16] : o[NPU_FP16] > 0 ? o[NPU_FP16] : r[NPU_FP32];
+    double half = o[NPU_BF16] > 0 ? o[NPU_BF16] : o[NPU_FP16] > 0 ? o[NPU_FP16] : pack * r[NPU_FP32];
     r[NPU_BF16] = o[NPU_BF16] > 0 ? o[NPU_BF16] : half;
     r[NPU_FP16] = o[NPU_FP16] > 0 ? o[NPU_FP16] : half;
-    r[NPU_FP8] = o[NPU_FP8] > 0 ? o[NPU_FP8] : half;
-    r[NPU_INT8] = o[NPU_INT8] > 0 ? o[NPU_INT8] : half;
+    r[NPU_INT8] = o[NPU_INT8] > 0 ? o[NPU_INT8] : pack * half;
+    r[NPU_FP8] = o[NPU_FP8] > 0 ? o[NPU_FP8] : half; /* fp8 converts to 16 bits to compute */
     r[NPU_INT4] = o[NPU_INT4] > 0 ? o[NPU_INT4] : r[NPU_INT8];
     for (int t = 0; t < NPU_DTYPE_COUNT; t++) hw->vec_ops[t] = per_cycle * r[t];
     return 0;
@@ -657,10 +719,10 @@ int npu_hw_finish(npu_hw *hw, const char *origin) {
     }
     if (hw->peak_flops[NPU_FP32] <= 0) hw->peak_flops[NPU_FP32] = hw->vec_flops; /* fp32 GEMMs on the vector units */
     resolve_fabric(hw, topo);
-    npu_dtype dt = npu_hw_attn_dtype(hw); /* the engines' 16-bit type: what the TDP headroom is sized for */
     /* idle_w has the scope of tdp_w: the accelerator's share of both */
     npu_energy_derive(&hw->energy, hw->energy_rel, hw->memtech, hw->tdp_accel_w,
-                      hw->idle_w * (hw->power_share > 0 ? hw->power_share : 1.0), hw->peak_flops[dt], dt);
+                      hw->idle_w * (hw->power_share > 0 ? hw->power_share : 1.0), hw->op_bits_per_flop,
+                      hw->acc_bits_per_flop, hw->sram_main);
     return 0;
 }
 
@@ -986,6 +1048,7 @@ int npu_hw_from_json(const cJSON *root, const char *origin, npu_hw *hw) {
             npu_json_str(s, "source", hw->process_source, sizeof hw->process_source, true, where))
             return -1;
     }
+    if (!kind_default_of(hw->kind)->gpu_like) hw->eff = npu_eff_physical(hw->units, strcmp(hw->mem_technology, "none") == 0);
     if (read_section(root, "efficiency", origin, false, &s) || (s && read_eff(s, hw, origin))) return -1;
     return npu_hw_finish(hw, origin);
 }

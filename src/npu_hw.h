@@ -35,8 +35,17 @@ typedef struct npu_eff {
 #define NPU_EFF_NPARAM 11
 extern const char *const npu_eff_names[NPU_EFF_NPARAM];
 double *npu_eff_param(npu_eff *e, int i); /* i-th field, in npu_eff_names order */
-/* The mechanism learned on the H100 SXM (the built-in default for every chip). */
+/* The mechanism learned on the H100 SXM: the built-in default for GPU-like chips
+ * (kind gpu, soc-gpu, or none given). */
 extern const npu_eff npu_eff_default;
+/* The default for every other kind (docs/calibration.md "Per-architecture constants"):
+ * the universal constants (host launch, DRAM streaming efficiency and latency) from
+ * the H100 fit, the GPU-specific ones replaced by what a statically scheduled engine
+ * does: its losses (fill/drain, padding, operand starvation, waves, power) are costed
+ * from its geometry, so matrix_eff = attn_eff = vec_eff = gemm_mem_eff = 1, any unit can
+ * pull the whole DRAM bandwidth (unit_bw_share = units), a wave's fixed cost and an
+ * op's synchronisation are memory round trips. sram_main: SRAM streams at its peak. */
+npu_eff npu_eff_physical(int units, bool sram_main);
 
 #define NPU_MAX_SRAM 4
 typedef struct npu_sram {
@@ -194,18 +203,31 @@ typedef struct npu_hw {
     npu_dataflow flow;
     npu_accum accum;
     int eng_per_unit;
+    double eng_depth;           /* systolic: MACs per PE per cycle at the 16-bit (else widest) rate:
+                                 * rate / (rows x cols x per_unit), >= 1 (SAPEON's PEs: 4); else 1 */
     int eng_m, eng_n, eng_k;    /* instruction tile: mma as stated; systolic weight-stationary 1 x cols x rows,
                                  * output-stationary rows x cols x 1; none 1 x 1 x 1 */
+    int tile_gm, tile_gn, tile_gk; /* granules a software tile's M, N, K are multiples of (cost_gemm):
+                                    * mma: the GEMV granule in M and N (swap-AB), eng_k in K;
+                                    * weight-stationary: granule, cols, rows; output-stationary: rows,
+                                    * cols, 1; none: 1, 1, 1 */
+    double op_bits_per_flop;    /* operand bits the engines read per 16-bit FLOP from the level that feeds
+                                 * them (inputs; instruction tile, or the software tile's rows for a
+                                 * weight-stationary array) */
+    double acc_bits_per_flop;   /* accumulator bits read + written through the register file per FLOP
+                                 * (registers: 2 x 32 / eng_k; engine: 0) */
     npu_gemv_path gemv;
     int gemv_granule;           /* rows M pads to on the engine (1 = no padding) */
     int gemv_max_rows;          /* vector/dedicated path for M <= this */
     int feed_level;             /* sram[] index of the level feeding the engines, -1 = none stated */
     double feed_bytes_per_unit; /* its capacity per unit, bytes (shared levels: divided over the units) */
     double feed_Bps_per_unit;   /* its bandwidth per unit, bytes/s (0 = unknown) */
+    double sram_total_bytes;    /* all on-chip SRAM levels, bytes (per-unit levels x units + shared) */
+    double sram_unit_bytes;     /* the per-unit levels of one unit, bytes (0 = none: shared / units) */
     npu_power_scope scope;
     double tdp_accel_w;         /* the accelerator's share of tdp_w (= tdp_w for chip/board scope) */
     npu_fabric fabric;          /* the links section resolved: topology enum, domain, rates (npu_fabric) */
-    npu_energy energy;          /* energy coefficients at full clock, incl. idle power and the TDP-headroom cap */
+    npu_energy energy;          /* energy coefficients at full clock (incl. operand delivery) and idle power */
 } npu_hw;
 
 /* Preset name or path to a JSON file. -1 + npu_err on failure. */

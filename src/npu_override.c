@@ -26,6 +26,7 @@ typedef enum {
     T_LEN,     /* workload length: a number (long at off) or a distribution (string at off2) */
     T_RATE,    /* serve rate: a number, or "max" */
     T_LOAD,    /* the whole description, by preset name or file */
+    T_EJSON,   /* a field of the engine profile, set in its JSON and read back (npu_engine_from_json) */
 } ov_type;
 
 /* flags */
@@ -73,7 +74,6 @@ struct npu_ov_field {
 #define SRF(k, ty, f, fl, h) {"hw.sram[]." k, NPU_OV_HW, ty, offsetof(npu_sram, f), FSZ(npu_sram, f), 0, 0, 0, "sram", k, F_SRAM | (fl), NULL, 0, h}
 #define MDF(p, s, k, ty, f, mn, mx, fl, h) {"model." p, NPU_OV_MODEL, ty, offsetof(npu_model, f), FSZ(npu_model, f), 0, mn, mx, s, k, fl, NULL, 0, h}
 #define MDE(p, k, f, nm, h) {"model." p, NPU_OV_MODEL, T_ENUM, offsetof(npu_model, f), FSZ(npu_model, f), 0, 0, 0, "", k, 0, nm, (int)NPU_ARRAY_LEN(nm), h}
-#define ENF(k, f, mn, h) {"engine." k, NPU_OV_ENGINE, T_NUM, offsetof(npu_engine, f), FSZ(npu_engine, f), 0, mn, 0, "", k, 0, NULL, 0, h}
 #define WLF(k, ty, f, mn, mx, fl, h) {"workload." k, NPU_OV_WORKLOAD, ty, offsetof(npu_wl, f), FSZ(npu_wl, f), 0, mn, mx, "", k, fl, NULL, 0, h}
 #define WLE(k, f, nm, n, h) {"workload." k, NPU_OV_WORKLOAD, T_ENUM, offsetof(npu_wl, f), FSZ(npu_wl, f), 0, 0, 0, "", k, 0, nm, n, h}
 #define PLF(k, f, h) {"plan." k, NPU_OV_PLAN, T_INT, offsetof(npu_plan, f), FSZ(npu_plan, f), 0, 1, 4096, "", k, 0, NULL, 0, h}
@@ -175,11 +175,9 @@ static const npu_ov_field table[] = {
     MDF("mla.qk_rope_head_dim", "mla", "qk_rope_head_dim", T_INT, mla.qk_rope_dim, 1, NPU_MODEL_MAX_HEAD_DIM, F_MLA, "MLA rotary width"),
     MDF("mla.v_head_dim", "mla", "v_head_dim", T_INT, mla.v_head_dim, 1, NPU_MODEL_MAX_HEAD_DIM, F_MLA, "MLA value width"),
 
-    {"engine", NPU_OV_ENGINE, T_LOAD, 0, 0, 0, 0, 0, "", "engine", 0, NULL, 0, "engine profile: trtllm|mlperf|ideal"},
-    ENF("kernel_scale", kernel_scale, 0.01, "engine kernel time / isolated kernel time"),
-    ENF("comm_scale", comm_scale, 0.01, "engine collective time / modelled time"),
-    ENF("step_us", step_us, 0, "host time per step, us"),
-    ENF("seq_us", seq_us, 0, "host time per sequence per step, us"),
+    {"engine", NPU_OV_ENGINE, T_LOAD, 0, 0, 0, 0, 0, "", "engine", 0, NULL, 0, "engine profile: a preset (presets/engine) or a file"},
+    {"engine.SECTION.KEY", NPU_OV_ENGINE, T_EJSON, 0, 0, 0, 0, 0, "", "", 0, NULL, 0,
+     "a field of the engine profile as its file names it: engine.host.step_us, engine.memory.kv_fraction, ..."},
 
     WLF("name", T_STR, name, 0, 0, 0, "label of the workload"),
     WLE("phase", phase, npu_wl_phase_names, NPU_WL_PHASES, "prefill|decode|e2e|offline|serve"),
@@ -336,8 +334,19 @@ int npu_ov_resolve(const char *path, npu_ov *o) {
         else snprintf(o->text, sizeof o->text, "hw.sram.%s.%s", o->level, key);
         return 0;
     }
+    if (strncmp(path, "engine.", 7) == 0 && path[7]) { /* a profile field, checked against the profile at apply */
+        for (size_t i = 0; i < NPU_ARRAY_LEN(table); i++)
+            if (table[i].type == T_EJSON) o->f = &table[i];
+        if (strlen(path + 7) >= sizeof o->sub) {
+            npu_err("path '%s' is too long", path);
+            return -1;
+        }
+        npu_strlcpy(o->sub, path + 7, sizeof o->sub);
+        npu_strlcpy(o->text, path, sizeof o->text);
+        return 0;
+    }
     o->f = find_exact(path);
-    if (!o->f || (o->f->flags & F_SRAM)) {
+    if (!o->f || (o->f->flags & F_SRAM) || o->f->type == T_EJSON) {
         unknown_path(path);
         return -1;
     }
@@ -362,7 +371,8 @@ int npu_ov_set_text(npu_ov *o, const char *v) {
     }
     npu_strlcpy(o->str, v, sizeof o->str);
     ov_type t = o->f->type;
-    if (t == T_INT || t == T_LONG || t == T_NUM || t == T_LEN || t == T_RATE) {
+    if (t == T_EJSON && (strcmp(v, "true") == 0 || strcmp(v, "false") == 0)) o->is_str = false, o->num = v[0] == 't';
+    if (t == T_INT || t == T_LONG || t == T_NUM || t == T_LEN || t == T_RATE || t == T_EJSON) {
         char *end;
         errno = 0;
         double d = strtod(v, &end);
@@ -737,7 +747,7 @@ static int set_value(const npu_ov *o, const npu_ov_target *t, const npu_ov *all,
         *mx = false, *(double *)p = o->num;
         return 0;
     }
-    case T_LOAD: break;
+    case T_LOAD: case T_EJSON: break;
     }
     return 0;
 #undef WHERE
@@ -752,12 +762,88 @@ static int load_whole(const npu_ov *o, const npu_ov_target *t) {
     }
     int rc = o->f->dom == NPU_OV_HW      ? npu_hw_load(o->str, t->hw)
              : o->f->dom == NPU_OV_MODEL ? npu_model_load(o->str, t->model)
-                                         : npu_engine_find(o->str, t->engine);
+                                         : npu_engine_load(o->str, t->engine);
     if (rc) {
         char m[600];
         npu_strlcpy(m, npu_errmsg(), sizeof m);
         npu_err("--set %s: %s", origin, m);
     }
+    return rc;
+}
+
+/* engine.SECTION.KEY edits: all of them on the engine's resolved profile
+ * (npu_engine_profile_json), read back as a file is (npu_engine_from_json:
+ * its checks and messages). A field of the profile is an object with "value". */
+static int apply_engine_json(const npu_ov *o, int n, const npu_ov_target *t) {
+    int k = 0;
+    for (int i = 0; i < n; i++) k += o[i].f->type == T_EJSON;
+    if (!k) return 0;
+    npu_engine *e = t->engine;
+    char origin[1024];
+    origin_of(o, n, NPU_OV_ENGINE, origin, sizeof origin);
+    if (!e) {
+        npu_err("%s: no engine description to edit here", origin);
+        return -1;
+    }
+    cJSON *tree = npu_engine_profile_json(e->asked[0] ? e->asked : e->name);
+    if (!tree) {
+        char m[600];
+        npu_strlcpy(m, npu_errmsg(), sizeof m);
+        npu_err("%s: %s", origin, m);
+        return -1;
+    }
+    int rc = 0;
+    for (int i = 0; i < n && rc == 0; i++) {
+        if (o[i].f->type != T_EJSON) continue;
+        char path[96];
+        npu_strlcpy(path, o[i].sub, sizeof path);
+        cJSON *node = tree, *leaf = NULL, *parent = NULL;
+        char *save = NULL;
+        for (char *seg = strtok_r(path, ".", &save); seg; seg = strtok_r(NULL, ".", &save)) {
+            cJSON *c = cJSON_IsObject(node) ? cJSON_GetObjectItemCaseSensitive(node, seg) : NULL;
+            if (!c) {
+                const char *keys[128];
+                size_t nk = 0;
+                for (cJSON *x = cJSON_IsObject(node) ? node->child : NULL; x && nk < NPU_ARRAY_LEN(keys); x = x->next)
+                    keys[nk++] = x->string;
+                const char *best = npu_closest(seg, keys, nk);
+                npu_err("--set %s: the engine profile has no field '%s'%s%s%s", o[i].text, seg,
+                        best ? " (did you mean '" : "", best ? best : "", best ? "'?)" : "");
+                rc = -1;
+                break;
+            }
+            parent = node;
+            node = leaf = c;
+        }
+        if (rc) break;
+        cJSON *v = cJSON_IsObject(leaf) ? cJSON_GetObjectItemCaseSensitive(leaf, "value") : leaf;
+        cJSON *nv = NULL;
+        if (cJSON_IsNumber(v) && !o[i].is_str) nv = cJSON_CreateNumber(o[i].num);
+        else if (cJSON_IsBool(v) && !o[i].is_str) nv = cJSON_CreateBool(o[i].num != 0);
+        else if (cJSON_IsString(v) && o[i].is_str) nv = cJSON_CreateString(o[i].str);
+        if (!v || cJSON_IsObject(v) || cJSON_IsArray(v)) {
+            npu_err("--set %s: not a value of the engine profile (a section?)", o[i].text);
+            rc = -1;
+        } else if (!nv) {
+            npu_err("--set %s: the field is %s", o[i].text, cJSON_IsNumber(v) ? "a number" : cJSON_IsBool(v) ? "true or false" : "a name");
+            rc = -1;
+        } else {
+            if (v == leaf) cJSON_ReplaceItemInObjectCaseSensitive(parent, leaf->string, nv);
+            else {
+                cJSON_ReplaceItemInObjectCaseSensitive(leaf, "value", nv);
+                /* an edited value is no longer the fitted one, nor from its source */
+                cJSON_DeleteItemFromObjectCaseSensitive(leaf, "fitted");
+                if (cJSON_GetObjectItemCaseSensitive(leaf, "source"))
+                    cJSON_ReplaceItemInObjectCaseSensitive(leaf, "source", cJSON_CreateString(o[i].text));
+            }
+        }
+    }
+    if (rc == 0) {
+        npu_engine tmp;
+        rc = npu_engine_from_json(tree, origin, &tmp);
+        if (rc == 0) *e = tmp;
+    }
+    cJSON_Delete(tree);
     return rc;
 }
 
@@ -820,6 +906,7 @@ int npu_ov_apply(const npu_ov *o, int n, npu_ov_target *t) {
         if (o[i].f->type != T_LOAD) side_effects(&o[i], t);
     for (int i = 0; i < n; i++)
         if (o[i].f->type != T_LOAD && set_value(&o[i], t, o, n)) return -1;
+    if (apply_engine_json(o, n, t)) return -1;
     return validate(o, n, t);
 }
 
@@ -932,6 +1019,7 @@ int npu_ov_get(const npu_ov *o, const npu_ov_target *t, double *num, const char 
         if (*(const double *)p <= 0) return -1;
         *num = *(const double *)p;
         return 0;
+    case T_EJSON: return -1;
     case T_LOAD:
         if (f->dom == NPU_OV_HW) *str = t->hw->name;
         else if (f->dom == NPU_OV_MODEL) *str = t->model->name;

@@ -3,9 +3,11 @@
  * Paths use the JSON schema names of docs/schema.md, so a path names the same
  * thing as in a file: `hw.memory.stacks`, `hw.matrix.macs_per_cycle.fp8`,
  * `hw.sram[1].mb` (or `hw.sram.l2.mb` by level name), `hw.process.node`,
- * `model.layers`, `model.moe.top_k`, `engine.kernel_scale`, `workload.batch`,
- * `plan.tp`; `hw`, `model` and `engine` alone replace the whole description by
- * a preset name (or file). `npusim sweep --paths` lists them all.
+ * `model.layers`, `model.moe.top_k`, `workload.batch`,
+ * `plan.tp`; `engine.SECTION.KEY` names any field of an engine profile as its
+ * file does (`engine.host.step_us`, `engine.memory.kv_fraction`; presets/engine);
+ * `hw`, `model` and `engine` alone replace the whole description by a preset
+ * name (or file). `npusim sweep --paths` lists them all.
  *
  * Speed: an edit writes the in-memory struct through a table (path -> type,
  * offset, bounds), then the same validation a file gets runs: the reader's
@@ -46,6 +48,7 @@ typedef struct npu_ov {
     const npu_ov_field *f;
     int index;        /* hw.sram[i]; -1: by level name */
     char level[16];   /* hw.sram.LEVEL.key */
+    char sub[96];     /* engine.SECTION.KEY: the profile's field (presets/engine) */
     bool is_str;      /* the value was given as a string */
     double num;       /* numeric (and boolean 0/1) value */
     char str[128];    /* string value (names, length distributions) */

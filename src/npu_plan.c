@@ -2,6 +2,8 @@
 #include "npu_plan.h"
 
 #include <math.h>
+
+#define GIB 1073741824.0 /* device memory is shown in GiB (2^30 bytes), as capacities are sold */
 #include <string.h>
 
 npu_plan npu_plan_norm(npu_plan p) {
@@ -81,10 +83,14 @@ int npu_plan_kv_heads(const npu_model *m, npu_plan p) {
     return m->kv_heads >= tp ? m->kv_heads / tp : 1;
 }
 
-long npu_plan_decode_kv_len(const npu_model *m, npu_plan p, long kv_len) {
-    if (m->sliding_window > 0 && kv_len > m->sliding_window) kv_len = m->sliding_window;
+long npu_plan_decode_keys(npu_plan p, long window, long kv_len) {
+    if (window > 0 && kv_len > window) kv_len = window;
     long cp = npu_plan_norm(p).cp;
     return cp > 1 ? kv_len / cp + (kv_len % cp != 0) : kv_len;
+}
+
+long npu_plan_decode_kv_len(const npu_model *m, npu_plan p, long kv_len) {
+    return npu_plan_decode_keys(p, npu_model_kv_window(m), kv_len);
 }
 
 /* ---- stages ---- */
@@ -99,9 +105,8 @@ npu_stage npu_plan_stage(const npu_model *m, npu_plan p, int stage) {
     if (before > extra) before = extra;
     npu_stage s = {.first = i * base + before, .layers = base + (i >= from && i < P - 1), .embeds = i == 0,
                    .head = i == P - 1};
-    int dense_end = m->moe.experts > 0 ? m->moe.dense_layers : L;
-    int nd = (dense_end < s.first + s.layers ? dense_end : s.first + s.layers) - s.first;
-    s.dense = nd < 0 ? 0 : nd;
+    npu_layer_counts c = npu_model_layer_counts(m, s.first, s.layers);
+    s.dense = c.dense, s.dense_local = c.dense_local, s.moe_local = c.moe_local;
     return s;
 }
 
@@ -115,22 +120,25 @@ double npu_plan_attn_weights(const npu_model *m, npu_plan p) {
 double npu_plan_stage_weight_bytes(const npu_model *m, npu_plan p, int stage, npu_dtype wdt) {
     p = npu_plan_norm(p);
     double wb = npu_dtype_bytes(wdt), h = m->hidden;
-    double mats = m->gated_mlp ? 3.0 : 2.0;
     double attn = npu_plan_attn_weights(m, p);
-    double dense = attn + mats * h * m->ffn / p.tp + 2.0 * h;
+    double norms = npu_model_layer_norms(m) * npu_model_norm_params(m);
+    double dense = attn + npu_model_mlp_params(m, m->ffn) / p.tp + norms;
     double moe = dense;
     if (m->moe.experts > 0) {
         const npu_moe *e = &m->moe;
         double slice = (double)npu_plan_expert_chips(p) / p.ep; /* chips splitting each expert */
-        double experts = (double)e->experts / p.ep * mats * h * e->expert_ffn / slice;
-        double shared = mats * h * e->expert_ffn * e->shared_experts / p.tp;
-        moe = attn + experts + shared + h * e->experts + 2.0 * h;
+        double experts = (double)e->experts / p.ep * npu_model_mlp_params(m, e->expert_ffn) / slice;
+        double shared = e->shared_experts * npu_model_mlp_params(m, npu_model_shared_ffn(m)) / p.tp;
+        moe = attn + experts + shared + h * e->experts + (e->shared_gate ? h : 0) + norms;
     }
     npu_stage s = npu_plan_stage(m, p, stage);
     double w = (s.dense * dense + (s.layers - s.dense) * moe) * wb;
     if (s.embeds) w += (double)m->vocab * h * 2.0; /* the table stays 16-bit */
-    /* vocab-parallel lm_head, left in 16 bits by quantization recipes; final norm */
-    if (s.head) w += (m->tied_embeddings ? 0 : (double)m->vocab * h * (wb < 2 ? 2.0 : wb) / p.tp) + h * 2.0;
+    /* vocab-parallel lm_head (and its bias), left in 16 bits by quantization recipes; final norm */
+    double head_wb = wb < 2 ? 2.0 : wb;
+    if (s.head)
+        w += (m->tied_embeddings ? 0 : (double)m->vocab * h * head_wb / p.tp) +
+             (m->lm_head_bias ? (double)m->vocab * head_wb / p.tp : 0) + npu_model_norm_params(m) * 2.0;
     return w;
 }
 
@@ -150,6 +158,15 @@ double npu_plan_stage_kv_bytes_per_token(const npu_model *m, npu_plan p, int sta
     return npu_plan_stage(m, p, stage).layers * layer / p.cp;
 }
 
+double npu_plan_stage_kv_bytes(const npu_model *m, npu_plan p, int stage, npu_dtype kvdt, double tokens) {
+    npu_stage s = npu_plan_stage(m, p, stage);
+    if (s.layers <= 0) return 0;
+    int local = s.dense_local + s.moe_local;
+    double w = m->sliding_window, capped = local > 0 && tokens > w ? w : tokens;
+    double per_layer = npu_plan_stage_kv_bytes_per_token(m, p, stage, kvdt) / s.layers;
+    return per_layer * ((double)(s.layers - local) * tokens + (double)local * capped);
+}
+
 double npu_plan_kv_bytes_per_token(const npu_model *m, npu_plan p, npu_dtype kvdt) {
     double worst = 0;
     for (int s = 1; s <= npu_plan_norm(p).pp; s++) {
@@ -161,7 +178,9 @@ double npu_plan_kv_bytes_per_token(const npu_model *m, npu_plan p, npu_dtype kvd
 
 double npu_plan_act_bytes(const npu_model *m, npu_plan p, double tokens, double seqs) {
     p = npu_plan_norm(p);
-    double widest = m->moe.experts > 0 ? (double)m->moe.expert_ffn * (m->moe.top_k + m->moe.shared_experts) : m->ffn;
+    double widest = m->moe.experts > 0 ? (double)m->moe.expert_ffn * m->moe.top_k +
+                                             (double)npu_model_shared_ffn(m) * m->moe.shared_experts
+                                       : m->ffn;
     if (widest < m->ffn) widest = m->ffn;
     double per_tok = (3.0 * m->hidden + 2.0 * widest / p.tp + (m->heads + 2.0 * m->kv_heads) * m->head_dim / p.tp) * 2.0;
     return tokens * per_tok + seqs * m->vocab * 4.0;
@@ -172,14 +191,13 @@ int npu_mem_plan_make(const npu_model *m, const npu_hw *hw, npu_plan p, const np
     memset(out, 0, sizeof *out);
     p = npu_plan_norm(p);
     double tokens = (double)q->kv_tokens;
-    if (m->sliding_window > 0 && tokens > m->sliding_window) tokens = m->sliding_window;
     double seqs = (double)npu_plan_seqs_per_chip(p, q->batch); /* sequences whose cache one chip holds */
     double T = seqs * q->step_tokens / (q->prefill ? p.cp : 1);
     out->act_B = npu_plan_act_bytes(m, p, T, seqs);
     out->capacity_B = hw->mem_bytes;
     for (int s = 1; s <= p.pp; s++) { /* the fullest chip */
         double w = npu_plan_stage_weight_bytes(m, p, s, q->wdt);
-        double kv = seqs * tokens * npu_plan_stage_kv_bytes_per_token(m, p, s, q->kvdt);
+        double kv = seqs * npu_plan_stage_kv_bytes(m, p, s, q->kvdt, tokens); /* local layers hold the window */
         if (s == 1 || w + kv + out->act_B > out->total_B) {
             out->weights_B = w, out->kv_B = kv, out->stage = s;
             out->total_B = w + kv + out->act_B;
@@ -187,10 +205,10 @@ int npu_mem_plan_make(const npu_model *m, const npu_hw *hw, npu_plan p, const np
     }
     if (!(out->total_B <= out->capacity_B)) {
         int chips = npu_plan_replica_chips(p);
-        npu_err("%s does not fit in %s's %.1f GB%s: needs %.1f GB (weights %.1f, KV cache %.1f, "
-                "activations %.1f), over by %.1f GB",
-                m->name, hw->name, out->capacity_B / 1e9, chips > 1 ? " per chip" : "", out->total_B / 1e9,
-                out->weights_B / 1e9, out->kv_B / 1e9, out->act_B / 1e9, (out->total_B - out->capacity_B) / 1e9);
+        npu_err("%s does not fit in %s's %.1f GiB%s: needs %.1f GiB (weights %.1f, KV cache %.1f, "
+                "activations %.1f), over by %.1f GiB",
+                m->name, hw->name, out->capacity_B / GIB, chips > 1 ? " per chip" : "", out->total_B / GIB,
+                out->weights_B / GIB, out->kv_B / GIB, out->act_B / GIB, (out->total_B - out->capacity_B) / GIB);
         return -1;
     }
     return 0;

@@ -46,8 +46,12 @@ int npu_plan_expert_chips(npu_plan p);
 int npu_plan_heads(const npu_model *m, npu_plan p);
 /* K/V heads per chip: kv_heads / tp, or 1 (replicated) when there are fewer than tp. */
 int npu_plan_kv_heads(const npu_model *m, npu_plan p);
-/* Keys one chip reads for a decoding query of a sequence holding kv_len tokens:
- * the sliding window caps it, context parallelism shards it over cp chips. */
+/* Keys one chip reads for a decoding query of a sequence holding kv_len tokens
+ * in a layer with sliding window `window` (0 = none): the window caps it,
+ * context parallelism shards it over cp chips. */
+long npu_plan_decode_keys(npu_plan p, long window, long kv_len);
+/* ... for the model as a whole: capped only when every layer is windowed
+ * (npu_model_kv_window); per layer group, npu_plan_decode_keys. */
 long npu_plan_decode_kv_len(const npu_model *m, npu_plan p, long kv_len);
 
 /* ---- pipeline stages ----
@@ -59,6 +63,8 @@ typedef struct npu_stage {
     int first;   /* its first layer, 0-based */
     int layers;  /* decoder layers it runs */
     int dense;   /* of them, layers with a dense MLP (all of a dense model's) */
+    int dense_local, moe_local; /* of the dense and the MoE layers, those attending within the
+                                 * sliding window (npu_model_layer_local) */
     bool embeds; /* stage 1: the embedding */
     bool head;   /* the last stage: final norm and lm_head */
 } npu_stage;
@@ -73,8 +79,13 @@ double npu_plan_attn_weights(const npu_model *m, npu_plan p);
 double npu_plan_stage_weight_bytes(const npu_model *m, npu_plan p, int stage, npu_dtype wdt);
 /* ... and of the fullest stage. */
 double npu_plan_weight_bytes(const npu_model *m, npu_plan p, npu_dtype wdt);
-/* KV-cache bytes per token (of one sequence) one chip of stage `stage` holds. */
+/* KV-cache bytes per token (of one sequence) one chip of stage `stage` holds,
+ * every layer caching it (the rate below the sliding window). */
 double npu_plan_stage_kv_bytes_per_token(const npu_model *m, npu_plan p, int stage, npu_dtype kvdt);
+/* KV-cache bytes one chip of stage `stage` holds for one sequence of `tokens`
+ * tokens: its global layers cache them all, its local (sliding-window) layers
+ * at most the window. */
+double npu_plan_stage_kv_bytes(const npu_model *m, npu_plan p, int stage, npu_dtype kvdt, double tokens);
 /* ... and of the stage with the most layers. */
 double npu_plan_kv_bytes_per_token(const npu_model *m, npu_plan p, npu_dtype kvdt);
 /* Peak transient activations of one step on one chip: `tokens` new tokens
@@ -95,7 +106,8 @@ typedef struct npu_mem_need {
 typedef struct npu_mem_plan {
     double weights_B;   /* parameters this chip holds, at their datatypes */
     double kv_B;        /* its KV cache at the largest context of the run */
-    double act_B;       /* peak transient activations of one step */
+    double act_B;       /* peak transient activations of one step (or the engine's workspace) */
+    double reserve_B;   /* the serving engine's runtime reserve (npu_engine; 0 from npu_mem_plan_make) */
     double total_B;
     double capacity_B;  /* the chip's usable DRAM */
     int stage;          /* the pipeline stage of that chip (1..pp) */
@@ -105,7 +117,9 @@ typedef struct npu_mem_plan {
 int npu_mem_plan_make(const npu_model *m, const npu_hw *hw, npu_plan p, const npu_mem_need *q,
                       npu_mem_plan *out);
 
-/* KV-cache capacity of one replica, tokens: on every chip, the memory the weights
+/* KV-cache capacity of one replica, tokens at the all-layer rate
+ * (npu_plan_stage_kv_bytes_per_token; a sequence of n tokens holds
+ * npu_model_kv_tokens(m, n) of them once local layers stop at the window): on every chip, the memory the weights
  * leave, times kv_mem_frac, less `act_B` for one step's activations, over the KV
  * bytes per token that chip holds; the stage that runs out first bounds the
  * replica; times the attention data-parallel groups (each holds its own

@@ -12,7 +12,7 @@ double npu_power_w(const npu_hw *hw, double flops, npu_dtype dt, double dram_byt
     const npu_energy *e = &hw->energy;
     double joules = (flops * e->pj_per_flop[hw->compute_dtype[dt]] + dram_bytes * 8.0 * e->pj_per_dram_bit) * 1e-12;
     double p = e->idle_w + (time_s > 0 ? joules / time_s : 0);
-    return hw->tdp_w > 0 && p > hw->tdp_w ? hw->tdp_w : p;
+    return hw->tdp_accel_w > 0 && p > hw->tdp_accel_w ? hw->tdp_accel_w : p;
 }
 
 double npu_power_link_j(const npu_hw *hw, double bytes) { return bytes * 8.0 * hw->energy.pj_per_link_bit * 1e-12; }
@@ -77,9 +77,9 @@ static void set_energy(const npu_hw *hw, npu_kcost *c, double ec, double em) {
     double idle = hw->energy.idle_w, f = NPU_POWER_MIN_CLOCK;
     c->compute_j = ec;
     c->energy_j = idle * c->time_s + ec + em;
-    if (hw->tdp_w > 0 && c->energy_j > hw->tdp_w * c->time_s &&
-        idle + (ec * f * f + em) / time_at(c, f) >= hw->tdp_w)
-        c->energy_j = hw->tdp_w * c->time_s;
+    if (hw->tdp_accel_w > 0 && c->energy_j > hw->tdp_accel_w * c->time_s &&
+        idle + (ec * f * f + em) / time_at(c, f) >= hw->tdp_accel_w)
+        c->energy_j = hw->tdp_accel_w * c->time_s;
 }
 
 void npu_power_kernel(const npu_hw *hw, const npu_kernel *k, npu_kcost *c) {
@@ -94,7 +94,7 @@ void npu_power_standalone(const npu_hw *hw, const npu_kernel *k, npu_kcost *c) {
     kernel_energy(hw, k, c, &ec, &em);
     c->clock_frac = 1.0;
     if (c->time_s > NPU_POWER_BURST_S) {
-        double f = kernel_frac(c, hw->tdp_w, hw->energy.idle_w, ec, em);
+        double f = kernel_frac(c, hw->tdp_accel_w, hw->energy.idle_w, ec, em);
         if (f < 1.0 && f > NPU_POWER_MIN_CLOCK) {
             /* the first BURST_S at full clock, the rest at f */
             double full = NPU_POWER_BURST_S / c->time_s;
@@ -117,16 +117,16 @@ double npu_power_sustained_w(const npu_hw *hw, const npu_kernel *k, double *time
     npu_kcost c = npu_cost_kernel(hw, k, NPU_IN_STEP);
     double ec, em;
     kernel_energy(hw, k, &c, &ec, &em);
-    double f = kernel_frac(&c, hw->tdp_w, hw->energy.idle_w, ec, em);
+    double f = kernel_frac(&c, hw->tdp_accel_w, hw->energy.idle_w, ec, em);
     double t = time_at(&c, f);
-    if (f <= NPU_POWER_MIN_CLOCK) return hw->tdp_w; /* memory-bound above the TDP: trust the TDP */
+    if (f <= NPU_POWER_MIN_CLOCK) return hw->tdp_accel_w; /* memory-bound above the TDP: trust the TDP */
     if (time_s) *time_s = t;
     return hw->energy.idle_w + (ec * f * f + em) / t;
 }
 
 npu_power_sum npu_power_step_totals(const npu_hw *hw, double time_s, double cb_s, double compute_j, double other_j) {
     double idle = hw->energy.idle_w;
-    double f = npu_power_throttle_frac(hw->tdp_w, idle, compute_j, other_j, time_s - cb_s, cb_s);
+    double f = npu_power_throttle_frac(hw->tdp_accel_w, idle, compute_j, other_j, time_s - cb_s, cb_s);
     npu_power_sum p = {.time_s = time_s, .compute_j = compute_j, .clock_frac = 1.0};
     if (f < 1.0 && f > NPU_POWER_MIN_CLOCK) {
         p.time_s += cb_s * (1.0 / f - 1.0);
@@ -134,8 +134,8 @@ npu_power_sum npu_power_step_totals(const npu_hw *hw, double time_s, double cb_s
         p.clock_frac = f;
     }
     p.energy_j = idle * p.time_s + p.compute_j + other_j;
-    if (f <= NPU_POWER_MIN_CLOCK && hw->tdp_w > 0 && p.energy_j > hw->tdp_w * p.time_s) {
-        p.energy_j = hw->tdp_w * p.time_s; /* memory-bound above the TDP: trust the TDP */
+    if (f <= NPU_POWER_MIN_CLOCK && hw->tdp_accel_w > 0 && p.energy_j > hw->tdp_accel_w * p.time_s) {
+        p.energy_j = hw->tdp_accel_w * p.time_s; /* memory-bound above the TDP: trust the TDP */
         p.capped = true;
     }
     return p;

@@ -11,19 +11,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const npu_sched_names[NPU_SCHED_COUNT] = {"static", "continuous", "chunked", "disagg"};
+const char *const npu_sched_names[NPU_SCHED_COUNT] = {"static", "continuous", "chunked", "disagg", "mixed",
+                                                      "prefill-chunked"};
+const char *const npu_kv_admit_names[NPU_KV_ADMIT_COUNT] = {"on-demand", "reserve"};
 const char *const npu_route_names[NPU_ROUTE_COUNT] = {"rr", "least-requests", "least-kv"};
 
 void npu_serve_defaults(npu_serve_cfg *c) {
     memset(c, 0, sizeof *c);
-    c->sched = NPU_SCHED_CONTINUOUS;
+    c->sched = NPU_SCHED_MIXED; /* the default engine's (TensorRT-LLM in-flight batching) */
     c->route = NPU_ROUTE_RR;
     c->max_seqs = 256;
     c->max_batched_tokens = 8192;
     c->chunk = 2048;
     c->block_size = 16;
+    c->multi_step = 1;
+    c->kv_admit = NPU_KV_ON_DEMAND;
+    c->pct = NPU_PCT_NEAREST_RANK;
     c->kv_mem_frac = NPU_KV_MEM_FRACTION;
-    c->engine = npu_engine_default;
+    c->engine = *npu_engine_default();
     c->requests = 1000;
     c->seed = 1;
 }
@@ -52,9 +57,9 @@ int npu_serve_kv_capacity(const npu_pool *p, double kv_mem_frac, double step_tok
     double act_B = npu_plan_act_bytes(p->model, pl, step_tokens / pl.cp, step_seqs);
     *tokens = npu_plan_kv_capacity(p->model, p->hw, pl, p->step.wdt, p->step.kvdt, kv_mem_frac, act_B);
     if (*tokens / npu_plan_attn_dp(pl) < 1024) {
-        npu_err("%s (weights %.1f GB per chip) leaves no room for a KV cache on %d x %s (%.1f GB each, %.2f usable)",
-                p->model->name, npu_plan_weight_bytes(p->model, pl, p->step.wdt) / 1e9, pool_chips(p), p->hw->name,
-                p->hw->mem_bytes / 1e9, kv_mem_frac);
+        npu_err("%s (weights %.1f GiB per chip) leaves no room for a KV cache on %d x %s (%.1f GiB each, %.2f usable)",
+                p->model->name, npu_plan_weight_bytes(p->model, pl, p->step.wdt) / 1073741824.0, pool_chips(p),
+                p->hw->name, p->hw->mem_bytes / 1073741824.0, kv_mem_frac);
         return -1;
     }
     return 0;
@@ -68,6 +73,11 @@ enum { PH_WAIT = 0, PH_PREFILL, PH_DECODE, PH_XFER, PH_DONE };
  * bits (arrive() rejects a sequence longer than the context window or 2^31 - 1). */
 typedef struct sreq {
     double arrival_s, first_s, finish_s, enq_s, wait_s;
+    double enter_s;  /* reached the engine (after the front end) */
+    double admit_s;  /* first admission into a step (-1: not yet) */
+    double last_s;   /* latest delivery */
+    float fe_s;      /* front end: its queue and service */
+    int32_t chunks;  /* deliveries after the first token */
     int64_t input, output;
     int32_t plen;    /* prompt tokens to compute (input, or input + generated after a preemption) */
     int32_t prefix;  /* leading tokens served from the shared prefix cache */
@@ -78,6 +88,7 @@ typedef struct sreq {
     int32_t chunk;   /* tokens scheduled in the running step */
     int16_t replica;
     uint8_t phase, status, preempt;
+    uint8_t warm;    /* a warm-up request: left out of the statistics */
 } sreq;
 
 typedef struct deque {
@@ -88,7 +99,7 @@ typedef struct deque {
 static void dq_push_back(deque *d, int32_t x) {
     if (d->n == d->cap) {
         long nc = d->cap ? d->cap * 2 : 64;
-        int32_t *nv = malloc(nc * sizeof *nv);
+        int32_t *nv = npu_xmalloc(nc * sizeof *nv);
         for (long i = 0; i < d->n; i++) nv[i] = d->v[(d->head + i) % d->cap];
         free(d->v);
         d->v = nv, d->cap = nc, d->head = 0;
@@ -121,10 +132,27 @@ typedef struct replica {
     int static_on;        /* static: a batch is running */
     long static_pad, static_step;
     double link_free_s;   /* disagg prefill: outgoing link busy until */
+    double fe_free_s;     /* front end busy until */
+    double last_start_s;  /* start of the step running or just ended */
+    int round_n;          /* decode tokens per sequence of the step: multi-step round (1 = one step) */
+    double busy_until_s;  /* end of the step running */
+    struct outev *pend;   /* delivery lag: the last step's outputs, not yet at the client */
+    int n_pend;
+    double deliver_s;     /* its running step's tokens reach the clients this long after it ends (npu_engine) */
     npu_replica_use use;
 } replica;
 
-enum { EV_ARRIVAL = 0, EV_XFER, EV_STEP, EV_KICK };
+enum { EV_ARRIVAL = 0, EV_FRONTEND, EV_XFER, EV_STEP, EV_KICK };
+
+/* What a step's end shows a client: its first token, a chunk of `tok` tokens,
+ * its end (flags OUT_*). Applied at once, or with a delivery lag at the end of
+ * the replica's next step. */
+enum { OUT_FIRST = 1, OUT_CHUNK = 2, OUT_FIN = 4 };
+typedef struct outev {
+    int32_t id;
+    int32_t tok;
+    int flags;
+} outev;
 typedef struct event {
     double t;
     int kind;
@@ -159,6 +187,15 @@ typedef struct sim {
     long next_progress;
     npu_stats_counts cnt;
     char reject_reason[160];
+    double cutoff_s;           /* admission: only requests that reached the engine by then (sched_ahead) */
+    npu_rng rng_spec;          /* speculative acceptance (its own stream: arrivals stay the same) */
+    npu_rng rng_client;        /* closed-loop think times (their own stream) */
+    npu_spec_tabs *spec_tab[2];/* by pool */
+    double spec_acc, spec_n;   /* accepted drafts, verifications */
+    npu_hist itl;              /* gaps between deliveries */
+    double itl_tokens;         /* tokens delivered after the first ones */
+    double itl_run_x, itl_run_n; /* gaps not yet in the histogram: itl_run_n of itl_run_x */
+    double deliver_s;          /* while a step ends: its tokens' delivery after now (npu_engine) */
 } sim;
 
 /* A scheduler's operations (the table is with the schedulers below). */
@@ -178,7 +215,7 @@ static bool ev_less(const event *a, const event *b) {
 static void ev_push(sim *s, double t, int kind, int32_t id) {
     if (s->heap_n == s->heap_cap) {
         s->heap_cap = s->heap_cap ? s->heap_cap * 2 : 256;
-        s->heap = realloc(s->heap, s->heap_cap * sizeof *s->heap);
+        s->heap = npu_xrealloc(s->heap, s->heap_cap * sizeof *s->heap);
     }
     event e = {t, kind, id, s->ev_seq++};
     long i = s->heap_n++;
@@ -263,8 +300,16 @@ static int32_t dequeue(sim *s, replica *r) {
     int32_t id = dq_front(&r->waiting);
     dq_pop_front(&r->waiting);
     s->waiting--;
-    s->rq[id].wait_s += s->now - s->rq[id].enq_s;
+    sreq *q = &s->rq[id];
+    q->wait_s += s->now - q->enq_s;
+    if (q->admit_s < 0) q->admit_s = s->now;
     return id;
+}
+
+/* Whether the waiting head may enter the step being formed: with the overlap
+ * scheduler, only if it reached the engine before the step was prepared. */
+static bool head_visible(const sim *s, const replica *r) {
+    return r->waiting.n && s->rq[dq_front(&r->waiting)].enq_s <= s->cutoff_s;
 }
 
 static replica *route(sim *s, bool to_prefill_pool) {
@@ -295,17 +340,28 @@ static void progress(sim *s) {
     }
 }
 
-static void next_closed_arrival(sim *s) {
-    if (s->c->wl.arrival == NPU_ARRIVE_CLOSED && s->issued < s->n) ev_push(s, s->now, EV_ARRIVAL, (int32_t)s->issued++);
+/* A closed-loop client's delay before it sends: its think time, exponential with
+ * the configured mean (0: none). */
+static double think_s(sim *s) {
+    double m = s->c->client_think_s;
+    return m > 0 ? -m * log(npu_rng_uniform(&s->rng_client)) : 0;
 }
 
-static void finish(sim *s, sreq *q) {
+static void next_closed_arrival(sim *s, double t) {
+    if (s->c->wl.arrival == NPU_ARRIVE_CLOSED && s->issued < s->n)
+        ev_push(s, t + think_s(s), EV_ARRIVAL, (int32_t)s->issued++);
+}
+
+/* The client sees the request end at `t` (its closed-loop client sends again). */
+static void finish_at(sim *s, sreq *q, double t) {
     q->phase = PH_DONE;
-    q->finish_s = s->now;
+    q->finish_s = t;
     s->finished++;
-    next_closed_arrival(s);
+    next_closed_arrival(s, t);
     progress(s);
 }
+
+static void finish(sim *s, sreq *q) { finish_at(s, q, s->now); }
 
 static void reject(sim *s, sreq *q, npu_req_status why, const char *reason) {
     q->status = (uint8_t)why;
@@ -319,6 +375,8 @@ static void arrive(sim *s, int32_t id) {
     sreq *q = &s->rq[id];
     memset(q, 0, sizeof *q);
     q->arrival_s = s->last_arrival_s = s->now;
+    q->admit_s = -1;
+    q->warm = id < c->warmup;
     if (c->wl.arrival == NPU_ARRIVE_TRACE) {
         q->input = c->wl.trace->rows[id].input, q->output = c->wl.trace->rows[id].output;
     } else {
@@ -361,7 +419,25 @@ static void arrive(sim *s, int32_t id) {
         reject(s, q, NPU_REQ_REJECTED_KV, why);
         return;
     }
+    /* the replica's front end (HTTP, validation, tokenization) takes one request
+     * at a time; the engine sees the request when it is done */
+    double fe = c->frontend_s + c->frontend_s_per_token * (double)q->input;
+    q->replica = (int16_t)(r - s->rep);
+    if (fe > 0) {
+        double t0 = s->now > r->fe_free_s ? s->now : r->fe_free_s;
+        r->fe_free_s = t0 + fe;
+        q->fe_s = (float)(r->fe_free_s - s->now);
+        ev_push(s, r->fe_free_s, EV_FRONTEND, id);
+        return;
+    }
+    q->enter_s = s->now;
     enqueue(s, r, id, false);
+}
+
+static void frontend_end(sim *s, int32_t id) {
+    sreq *q = &s->rq[id];
+    q->enter_s = s->now;
+    enqueue(s, &s->rep[q->replica], id, false);
 }
 
 /* Recompute later: free the newest sequence's blocks and put it first in line. */
@@ -379,9 +455,73 @@ static void preempt(sim *s, replica *r) {
     enqueue(s, r, id, true);
 }
 
-static void emit_first(sim *s, sreq *q) {
-    if (q->gen == 0) q->first_s = s->now;
+/* A step's output reaches the client at `t`: the first token (TTFT), a chunk
+ * (the gap since the last delivery is one inter-token latency sample; the
+ * decodes of a step mostly share their gap: runs of one value are counted
+ * before they go into the histogram), the end. */
+static void apply_out(sim *s, const outev *o, double t) {
+    sreq *q = &s->rq[o->id];
+    if (o->flags & OUT_FIRST) q->first_s = q->last_s = t;
+    if (o->flags & OUT_CHUNK) {
+        double gap = t - q->last_s;
+        q->last_s = t;
+        q->chunks++;
+        if (!q->warm) {
+            if (gap != s->itl_run_x) {
+                if (s->itl_run_n > 0) npu_hist_add_n(&s->itl, s->itl_run_x, s->itl_run_n);
+                s->itl_run_x = gap, s->itl_run_n = 0;
+            }
+            s->itl_run_n++, s->itl_tokens += o->tok;
+        }
+    }
+    if (o->flags & OUT_FIN) finish_at(s, q, t);
+}
+
+/* Output of the step ending now: at once, or held for the next step's end
+ * (delivery lag: an engine that overlaps its host work with the next step). */
+static inline void out(sim *s, replica *r, sreq *q, int flags, int tok) {
+    outev o = {(int32_t)(q - s->rq), tok, flags};
+    if (!s->c->delivery_lag || r->prefill_only) { /* a disagg prefill replica's first token leaves with its KV */
+        apply_out(s, &o, s->now + s->deliver_s); /* an engine overlapping its host work delivers later */
+        return;
+    }
+    if (flags & OUT_FIN) q->phase = PH_DONE; /* the engine is done with it now */
+    if (r->n_pend > 0 && r->pend[r->n_pend - 1].id == o.id) {
+        r->pend[r->n_pend - 1].flags |= flags, r->pend[r->n_pend - 1].tok += tok;
+        return;
+    }
+    r->pend[r->n_pend++] = o;
+}
+
+/* Held outputs reach the clients at `t`. */
+static void flush_out(sim *s, replica *r, double t) {
+    for (int i = 0; i < r->n_pend; i++) apply_out(s, &r->pend[i], t);
+    r->n_pend = 0;
+}
+
+/* The prompt is done: its first token. */
+static void emit_first(sim *s, replica *r, sreq *q) {
+    bool first = q->gen == 0;
     if (q->gen < q->output) q->gen++, s->cnt.tokens_emitted++;
+    if (first) out(s, r, q, OUT_FIRST, 0);
+}
+
+/* A decode step (or multi-step round) ends: `t` more tokens, one chunk. */
+static inline void deliver(sim *s, replica *r, sreq *q, int t) {
+    int64_t left = q->output - q->gen;
+    if (t > left) t = (int)left;
+    if (t <= 0) return;
+    q->ctx += t, q->gen += t, s->cnt.tokens_emitted += t;
+    out(s, r, q, OUT_CHUNK, t);
+}
+
+/* Tokens a decode keeps from its step: the round's (multi-step: round_n, else
+ * 1), or with speculation one plus the accepted drafts. */
+static inline int decode_tokens(sim *s, const replica *r) {
+    if (s->c->spec.kind == NPU_SPEC_NONE) return r->round_n;
+    int a = npu_spec_sample(&s->c->spec, &s->rng_spec);
+    s->spec_acc += a, s->spec_n += 1;
+    return 1 + a;
 }
 
 /* ---------------------------------------------------------------- schedulers
@@ -389,11 +529,23 @@ static void emit_first(sim *s, sreq *q) {
  * One table of operations per scheduler (sched_table below): how large its
  * steps get (the KV capacity leaves room for their activations), how it forms a
  * replica's next step, and what happens when the step ends (struct sched_ops,
- * at the top of the file). */
-
+ * at the top of the file). A sequence's `chunk` is what it computes in the
+ * step being formed: prompt tokens for a prompt, token slots for a decode (1, a
+ * multi-step round's n, or a speculative verification's n + 1). */
 
 static long budget_batched(const npu_serve_cfg *c) { return c->max_batched_tokens; }
 static long budget_chunk(const npu_serve_cfg *c) { return c->chunk; }
+
+/* Token slots a decode computes per step: 1, or n drafts + 1 when speculating. */
+static int dec_slots(const sim *s) { return s->c->spec.kind == NPU_SPEC_NONE ? 1 : s->c->spec.n + 1; }
+
+/* KV tokens a sequence reserves when admitted: `now` tokens (on demand), or its
+ * whole sequence and a verification's slots beyond it (reserve). */
+static long admit_tokens(const sim *s, const sreq *q, long now) {
+    if (s->c->kv_admit != NPU_KV_RESERVE_FULL) return now;
+    long held = q->phase == PH_DECODE ? (long)q->ctx : (long)q->plen;
+    return held + (long)(q->output - q->gen) + dec_slots(s) - 1;
+}
 
 /* static: a batch of prompts whose whole sequences fit is prefilled padded to the
  * longest, then decodes until its longest output is done. */
@@ -401,7 +553,7 @@ static bool static_form(sim *s, replica *r, npu_step_shape *sh) {
     const npu_serve_cfg *c = s->c;
     if (!r->static_on) {
         long pad = 0, pad_ctx = 0, any = 0; /* longest new prompt part; longest prompt */
-        while (r->waiting.n && r->n_run < c->max_seqs) {
+        while (head_visible(s, r) && r->n_run < c->max_seqs) {
             sreq *q = &s->rq[dq_front(&r->waiting)];
             long whole = (long)q->plen + (long)q->output;
             if (!kv_admits(r, q, whole)) break;
@@ -426,6 +578,7 @@ static bool static_form(sim *s, replica *r, npu_step_shape *sh) {
     /* the whole (padded) batch decodes until its longest output is done */
     sh->dec_batch = sh->emit = r->n_run;
     sh->dec_ctx_sum = (double)r->n_run * (r->static_pad + r->static_step);
+    for (int i = 0; i < r->n_run; i++) s->rq[r->run[i]].chunk = 1;
     return true;
 }
 
@@ -437,11 +590,11 @@ static void static_end(sim *s, replica *r) {
         if (q->phase == PH_PREFILL) {
             was_prefill = true;
             q->done = q->plen, q->ctx = q->plen, q->phase = PH_DECODE, q->chunk = 0;
-            emit_first(s, q);
+            emit_first(s, r, q);
         } else {
-            q->ctx++, q->gen++, s->cnt.tokens_emitted++;
+            deliver(s, r, q, 1);
         }
-        if (q->gen >= q->output) finish(s, q);
+        if (q->gen >= q->output) out(s, r, q, OUT_FIN, 0);
         else all_done = false;
     }
     if (!was_prefill) r->static_step++;
@@ -451,27 +604,45 @@ static void static_end(sim *s, replica *r) {
     }
 }
 
-/* Preempt the newest sequences until the running decodes have blocks for one
- * more token each (never the last one). */
-static void make_room_for_decodes(sim *s, replica *r) {
+/* Preempt the newest sequences until the running decodes have blocks for
+ * `slots` more tokens each (never the last one). */
+static void make_room_for_decodes(sim *s, replica *r, int slots) {
     for (;;) {
         long need = 0;
         for (int i = 0; i < r->n_run; i++) {
             sreq *q = &s->rq[r->run[i]];
-            if (q->phase == PH_DECODE) need += npu_kvcache_shortfall(&r->kv, q->blocks, q->ctx + 1, q->prefix);
+            if (q->phase == PH_DECODE) need += npu_kvcache_shortfall(&r->kv, q->blocks, q->ctx + slots, q->prefix);
         }
         if (need <= r->kv.free_blocks || r->n_run <= 1) return;
         preempt(s, r);
     }
 }
 
-/* Admit the waiting head if slots, token budget and blocks allow; chunk is the
- * prompt tokens it computes this step (0 for a transferred, prefilled sequence). */
+/* Every running decode computes its slots this step. Returns the token slots. */
+static long add_decodes(sim *s, replica *r, npu_step_shape *sh) {
+    int slots = dec_slots(s);
+    make_room_for_decodes(s, r, slots);
+    long n = 0;
+    for (int i = 0; i < r->n_run; i++) {
+        sreq *q = &s->rq[r->run[i]];
+        if (q->phase != PH_DECODE) continue;
+        kv_grow(s, r, q, q->ctx + slots);
+        q->chunk = slots;
+        sh->dec_batch++, sh->dec_ctx_sum += q->ctx;
+        n += slots;
+    }
+    return n;
+}
+
+/* Admit the waiting head if it is visible, and slots, token budget and blocks
+ * allow; chunk is the prompt tokens it computes this step (0 for a transferred,
+ * prefilled sequence). A prompt larger than the budget is chunked (`chunked`),
+ * else waits unless it is the step's first work (`any_yet` false): it runs alone. */
 static bool try_admit(sim *s, replica *r, long *budget, bool chunked, bool any_yet) {
-    if (!r->waiting.n || r->n_run >= s->c->max_seqs) return false;
+    if (!head_visible(s, r) || r->n_run >= s->c->max_seqs) return false;
     sreq *q = &s->rq[dq_front(&r->waiting)];
     bool prefilled = q->phase == PH_DECODE;
-    long tokens = prefilled ? q->ctx + 1 : q->plen;
+    long tokens = admit_tokens(s, q, prefilled ? q->ctx + 1 : q->plen);
     if (!kv_admits(r, q, tokens)) return false;
     long todo = prefilled ? 0 : q->plen - q->done;
     if (!prefilled) {
@@ -502,55 +673,73 @@ static void add_chunks(sim *s, const replica *r, npu_step_shape *sh) {
     sh->emit += sh->dec_batch;
 }
 
-/* continuous (and both disagg pools): a step prefills newly admitted prompts if
- * any can be admitted, else decodes every running sequence. */
+/* Running prompts already partly computed get the next chunk of the budget. */
+static int continue_prompts(sim *s, replica *r, long *budget) {
+    int k = 0;
+    for (int i = 0; i < r->n_run && *budget > 0; i++) {
+        sreq *q = &s->rq[r->run[i]];
+        if (q->phase != PH_PREFILL) continue;
+        long todo = q->plen - q->done;
+        q->chunk = (int32_t)(todo < *budget ? todo : *budget);
+        *budget -= q->chunk;
+        k++;
+    }
+    return k;
+}
+
+/* continuous — vLLM V0 (prefill-first): a step prefills newly admitted prompts
+ * if any can be admitted (whole, up to max_batched_tokens; a longer one alone),
+ * else decodes every running sequence. Both disagg pools use it too. */
 static bool continuous_form(sim *s, replica *r, npu_step_shape *sh) {
     long budget = s->c->max_batched_tokens;
     int k = 0;
     while (try_admit(s, r, &budget, false, k > 0))
         if (s->rq[r->run[r->n_run - 1]].chunk > 0) k++;
-    if (k == 0 && !r->prefill_only) {
-        make_room_for_decodes(s, r);
-        for (int i = 0; i < r->n_run; i++) {
-            sreq *q = &s->rq[r->run[i]];
-            kv_grow(s, r, q, q->ctx + 1);
-            q->chunk = 1;
-            sh->dec_batch++, sh->dec_ctx_sum += q->ctx;
-        }
-    }
+    if (k == 0 && !r->prefill_only) add_decodes(s, r, sh);
     add_chunks(s, r, sh);
     return sh->dec_batch + sh->pf_n > 0;
 }
 
-/* chunked: every step decodes all running sequences and fills the rest of the
- * token budget with prompt chunks, then new admissions. */
+/* chunked — vLLM V1, TensorRT-LLM chunked context, Sarathi: every step decodes
+ * all running sequences, then fills the rest of the `chunk` budget with the
+ * running prompts' next chunks, then new admissions (chunked to fit). */
 static bool chunked_form(sim *s, replica *r, npu_step_shape *sh) {
-    long budget = s->c->chunk;
-    make_room_for_decodes(s, r);
-    for (int i = 0; i < r->n_run; i++) {
-        sreq *q = &s->rq[r->run[i]];
-        if (q->phase == PH_DECODE) {
-            kv_grow(s, r, q, q->ctx + 1);
-            q->chunk = 1, budget--;
-            sh->dec_batch++, sh->dec_ctx_sum += q->ctx;
-        }
-    }
-    for (int i = 0; i < r->n_run && budget > 0; i++) {
-        sreq *q = &s->rq[r->run[i]];
-        if (q->phase == PH_PREFILL) {
-            long todo = q->plen - q->done;
-            q->chunk = (int32_t)(todo < budget ? todo : budget);
-            budget -= q->chunk;
-        }
-    }
+    long budget = s->c->chunk - add_decodes(s, r, sh);
+    continue_prompts(s, r, &budget);
     while (try_admit(s, r, &budget, true, true)) {}
     add_chunks(s, r, sh);
     return sh->dec_batch + sh->pf_n > 0;
 }
 
-/* In-flight schedulers: prompts advance by their chunk, decodes by one token;
- * finished sequences leave; a disagg prefill replica ships finished prompts'
- * KV caches to the decode pool. */
+/* mixed — TensorRT-LLM in-flight batching without chunked context: all running
+ * decodes, then whole prompts while max_batched_tokens (max_num_tokens) lasts;
+ * a prompt that does not fit waits for a later step (alone if it exceeds the
+ * whole budget). */
+static bool mixed_form(sim *s, replica *r, npu_step_shape *sh) {
+    long budget = s->c->max_batched_tokens - add_decodes(s, r, sh);
+    bool any = sh->dec_batch > 0;
+    while (try_admit(s, r, &budget, false, any)) any = true;
+    add_chunks(s, r, sh);
+    return sh->dec_batch + sh->pf_n > 0;
+}
+
+/* prefill-chunked — SGLang: a prefill step whenever prompt work is waiting
+ * (decodes wait), of at most max_batched_tokens (chunked_prefill_size) tokens:
+ * the running chunked prompt first, then new prompts, the last one chunked to
+ * fit; a decode step of every running sequence otherwise. */
+static bool prefill_chunked_form(sim *s, replica *r, npu_step_shape *sh) {
+    long budget = s->c->max_batched_tokens;
+    int k = continue_prompts(s, r, &budget);
+    while (try_admit(s, r, &budget, true, true))
+        if (s->rq[r->run[r->n_run - 1]].chunk > 0) k++;
+    if (k == 0) add_decodes(s, r, sh);
+    add_chunks(s, r, sh);
+    return sh->dec_batch + sh->pf_n > 0;
+}
+
+/* In-flight schedulers: prompts advance by their chunk, decodes by the tokens
+ * they keep; finished sequences leave; a disagg prefill replica ships finished
+ * prompts' KV caches to the decode pool. */
 static void inflight_end(sim *s, replica *r) {
     const npu_serve_cfg *c = s->c;
     int keep = 0;
@@ -563,9 +752,9 @@ static void inflight_end(sim *s, replica *r) {
                 q->done += q->chunk;
                 if (q->done >= q->plen) {
                     q->ctx = q->plen, q->phase = PH_DECODE;
-                    emit_first(s, q);
+                    emit_first(s, r, q);
                     if (q->gen >= q->output) {
-                        kv_release(s, r, q), finish(s, q), stays = false;
+                        kv_release(s, r, q), out(s, r, q, OUT_FIN, 0), stays = false;
                     } else if (r->prefill_only) { /* disagg: ship the KV cache to a decode replica */
                         double t0 = s->now > r->link_free_s ? s->now : r->link_free_s;
                         double bytes = (double)q->ctx * s->kv_B_per_tok;
@@ -576,8 +765,8 @@ static void inflight_end(sim *s, replica *r) {
                     }
                 }
             } else {
-                q->ctx++, q->gen++, s->cnt.tokens_emitted++;
-                if (q->gen >= q->output) kv_release(s, r, q), finish(s, q), stays = false;
+                deliver(s, r, q, decode_tokens(s, r));
+                if (q->gen >= q->output) kv_release(s, r, q), out(s, r, q, OUT_FIN, 0), stays = false;
             }
             q->chunk = 0;
         }
@@ -591,26 +780,84 @@ static const sched_ops sched_table[NPU_SCHED_COUNT] = {
     [NPU_SCHED_CONTINUOUS] = {false, budget_batched, continuous_form, inflight_end},
     [NPU_SCHED_CHUNKED] = {false, budget_chunk, chunked_form, inflight_end},
     [NPU_SCHED_DISAGG] = {true, budget_batched, continuous_form, inflight_end},
+    [NPU_SCHED_MIXED] = {false, budget_batched, mixed_form, inflight_end},
+    [NPU_SCHED_PREFILL_CHUNKED] = {false, budget_batched, prefill_chunked_form, inflight_end},
 };
-_Static_assert(NPU_SCHED_COUNT == 4, "a scheduler needs its row in sched_table");
+_Static_assert(NPU_SCHED_COUNT == 6, "a scheduler needs its row in sched_table");
 
 /* ---------------------------------------------------------------- steps */
 
-/* Wall time of an engine step around its kernels: the ONE place to apply an
- * engine runtime model (per-step and per-sequence host time, kernel slowdown,
- * the collectives the chip hides). */
-static double engine_step_s(const npu_serve_cfg *c, const replica *r, const npu_step_cost *sc, int seqs) {
-    return npu_engine_step_s(&c->engine, sc->time_s, sc->comm_s, npu_comm_overlap(r->pool->hw), seqs) +
-           c->step_overhead_s;
+/* Wall time of an engine step around its kernels: the engine's step rule
+ * (npu_engine_step, applied by the step table: host time, launches, the
+ * collectives it hides), plus any extra time per step. The ONE place serving
+ * turns a step's kernels into wall time. */
+static double engine_step_s(const npu_serve_cfg *c, const npu_step_cost *sc) { return sc->wall_s + c->step_overhead_s; }
+/* The engine's host time of that step (paid once per multi-step round). */
+static double engine_host_s(const npu_serve_cfg *c, const npu_step_cost *sc) { return sc->host_s + c->step_overhead_s; }
+
+/* Multi-step decoding (vLLM 0.6 --num-scheduler-steps): a decode-only step
+ * becomes a round of n steps scheduled once, when the blocks for n more tokens
+ * of every decode are free; no admission until the round ends, whose tokens
+ * reach the clients together. */
+static void make_round(sim *s, replica *r, const npu_step_shape *sh) {
+    int n = s->c->multi_step;
+    if (n <= 1 || sh->pf_n > 0 || sh->dec_batch == 0 || s->c->sched == NPU_SCHED_STATIC ||
+        s->c->spec.kind != NPU_SPEC_NONE)
+        return;
+    long need = 0;
+    for (int i = 0; i < r->n_run; i++) {
+        sreq *q = &s->rq[r->run[i]];
+        if (q->chunk > 0) need += npu_kvcache_shortfall(&r->kv, q->blocks, q->ctx + n, q->prefix);
+    }
+    if (need > r->kv.free_blocks) return;
+    for (int i = 0; i < r->n_run; i++) {
+        sreq *q = &s->rq[r->run[i]];
+        if (q->chunk > 0) kv_grow(s, r, q, q->ctx + n), q->chunk = n;
+    }
+    r->round_n = n;
 }
 
-static void try_start(sim *s, replica *r) {
+/* Kernel cost (one chip) and wall time of the step formed. */
+static npu_step_cost step_cost(sim *s, replica *r, const npu_step_shape *sh, double *dt) {
+    const npu_serve_cfg *c = s->c;
+    if (r->round_n > 1) { /* n decode steps, contexts one longer each time; host time once */
+        npu_step_cost sum = {0};
+        *dt = 0;
+        for (int j = 0; j < r->round_n; j++) {
+            npu_step_shape x = *sh;
+            x.dec_ctx_sum += (double)j * sh->dec_batch;
+            npu_step_cost k = npu_steptab_cost(r->tab, &x);
+            *dt += engine_step_s(c, &k) - (j > 0 ? engine_host_s(c, &k) : 0);
+            sum.time_s += k.time_s, sum.flops += k.flops, sum.bytes += k.bytes, sum.energy_j += k.energy_j;
+        }
+        return sum;
+    }
+    npu_step_cost sc = c->spec.kind != NPU_SPEC_NONE ? npu_spec_step_cost(s->spec_tab[r->pool_ix], r->tab, sh)
+                                                     : npu_steptab_cost(r->tab, sh);
+    *dt = engine_step_s(c, &sc);
+    return sc;
+}
+
+/* Form and start the replica's next step. `cont`: the previous step just ended
+ * (with the overlap scheduler this step was prepared while it ran, from the
+ * requests that had reached the engine by its start). */
+static void try_start(sim *s, replica *r, bool cont) {
     if (r->busy) return;
+    s->cutoff_s = s->c->sched_ahead && cont ? r->last_start_s : s->now;
     npu_step_shape sh = {0};
-    if (!s->ops->form(s, r, &sh)) return;
-    npu_step_cost sc = npu_steptab_cost(r->tab, &sh);
-    double dt = engine_step_s(s->c, r, &sc, sh.dec_batch + sh.pf_n);
+    r->round_n = 1;
+    if (!s->ops->form(s, r, &sh)) {
+        /* nothing was prepared: the engine's loop turns again and takes what has arrived */
+        if (s->cutoff_s >= s->now || !r->waiting.n) return;
+        s->cutoff_s = s->now;
+        if (!s->ops->form(s, r, &sh)) return;
+    }
+    make_round(s, r, &sh);
+    double dt;
+    npu_step_cost sc = step_cost(s, r, &sh, &dt);
+    r->deliver_s = sc.deliver_s;
     r->busy = true;
+    r->last_start_s = s->now, r->busy_until_s = s->now + dt;
     r->use.busy_s += dt, r->use.steps++, r->use.flops += sc.flops, r->use.bytes += sc.bytes;
     /* sc is one chip; engine time beyond the kernels is spent at idle power */
     r->use.energy_j += r->use.chips * (sc.energy_j + r->use.idle_w * (dt > sc.time_s ? dt - sc.time_s : 0));
@@ -619,15 +866,20 @@ static void try_start(sim *s, replica *r) {
 
 static void step_end(sim *s, replica *r) {
     r->busy = false;
+    s->deliver_s = r->deliver_s; /* the step's tokens reach their clients after the engine's delivery time */
     s->ops->end(s, r);
-    try_start(s, r);
+    s->deliver_s = 0;
+    try_start(s, r, true);
+    /* delivery lag: this step's outputs reach the clients when the next step ends
+     * (at once if the replica has nothing more to run) */
+    if (r->n_pend) flush_out(s, r, r->busy ? r->busy_until_s : s->now);
 }
 
 static void xfer_end(sim *s, int32_t id) {
     sreq *q = &s->rq[id];
     replica *src = &s->rep[q->replica];
     kv_release(s, src, q);
-    if (!src->busy) try_start(s, src);
+    if (!src->busy) try_start(s, src, false);
     enqueue(s, route(s, false), id, false); /* phase becomes PH_DECODE: already prefilled */
 }
 
@@ -660,10 +912,17 @@ static void summarize_pool(const sim *s, int p, double duration_s, npu_serve_poo
 
 static void summarize(sim *s, npu_serve_result *r) {
     const npu_serve_cfg *c = s->c;
-    double *v = malloc((s->n > 0 ? s->n : 1) * sizeof *v);
-    double t_end = s->t0;
+    double *v = npu_xmalloc((s->n > 0 ? s->n : 1) * sizeof *v);
+    /* the measured requests: all but the first `warmup` issued, over the span from
+     * the first one's arrival (the run's start without warm-up) to the last end */
+    long w0 = c->warmup;
+    double t_start = s->t0, t_end = s->t0;
+    if (w0 > 0) {
+        t_start = t_end = s->rq[w0].arrival_s;
+        for (long i = w0; i < s->n; i++) t_start = s->rq[i].arrival_s < t_start ? s->rq[i].arrival_s : t_start;
+    }
     long ok = 0, good = 0;
-    for (long i = 0; i < s->n; i++) {
+    for (long i = w0; i < s->n; i++) {
         sreq *q = &s->rq[i];
         if (q->finish_s > t_end) t_end = q->finish_s;
         if (q->status != NPU_REQ_DONE) {
@@ -678,34 +937,53 @@ static void summarize(sim *s, npu_serve_result *r) {
             good++;
     }
     r->requests = ok;
-    r->duration_s = t_end - s->t0;
+    r->duration_s = t_end - t_start;
     double d = r->duration_s > 0 ? r->duration_s : 1e-12;
     r->throughput_tok_s = r->tokens_out / d;
     r->throughput_req_s = ok / d;
     r->goodput_req_s = good / d;
-    r->completion_rate_rps = s->n / d;
+    r->completion_rate_rps = (s->n - w0) / d;
     /* the offered rate: n - 1 gaps between the first and the last arrival */
     double span = s->last_arrival_s - s->t0;
     r->arrival_rate_rps = s->n > 1 && span > 0 ? (s->n - 1) / span : 0;
+    r->throughput_total_tok_s = (double)(r->tokens_in + r->tokens_out) / d;
+    npu_pct pm = c->pct;
     long k = 0;
-    for (long i = 0; i < s->n; i++)
-        if (s->rq[i].status == NPU_REQ_DONE) v[k++] = s->rq[i].first_s - s->rq[i].arrival_s;
-    r->ttft = npu_stats_lat(v, k);
-    k = 0;
-    for (long i = 0; i < s->n; i++)
-        if (s->rq[i].status == NPU_REQ_DONE) v[k++] = s->rq[i].finish_s - s->rq[i].arrival_s;
-    r->e2e = npu_stats_lat(v, k);
-    k = 0;
-    for (long i = 0; i < s->n; i++) v[k++] = s->rq[i].wait_s;
-    r->queue = npu_stats_lat(v, k);
-    k = 0;
-    for (long i = 0; i < s->n; i++) {
+    double fe = 0, wt = 0, pf = 0, ue = 0;
+    for (long i = w0; i < s->n; i++) {
         sreq *q = &s->rq[i];
-        if (q->status == NPU_REQ_DONE && q->output >= 2) v[k++] = (q->finish_s - q->first_s) / (q->output - 1);
+        if (q->status != NPU_REQ_DONE) continue;
+        v[k++] = q->first_s - q->arrival_s;
+        fe += q->fe_s, wt += q->admit_s - q->enter_s, pf += q->first_s - q->admit_s;
+        if (q->finish_s > q->arrival_s) ue += (double)q->output / (q->finish_s - q->arrival_s);
+    }
+    r->ttft = npu_stats_lat_pct(v, k, pm);
+    if (k > 0) r->ttft_frontend_s = fe / k, r->ttft_wait_s = wt / k, r->ttft_prefill_s = pf / k, r->user_e2e_tok_s = ue / k;
+    k = 0;
+    for (long i = w0; i < s->n; i++)
+        if (s->rq[i].status == NPU_REQ_DONE) v[k++] = s->rq[i].finish_s - s->rq[i].arrival_s;
+    r->e2e = npu_stats_lat_pct(v, k, pm);
+    k = 0;
+    for (long i = w0; i < s->n; i++) v[k++] = s->rq[i].wait_s;
+    r->queue = npu_stats_lat_pct(v, k, pm);
+    k = 0;
+    double ut = 0;
+    for (long i = w0; i < s->n; i++) {
+        sreq *q = &s->rq[i];
+        if (q->status == NPU_REQ_DONE && q->output >= 2) {
+            v[k++] = (q->finish_s - q->first_s) / (q->output - 1);
+            if (q->finish_s > q->first_s) ut += (q->output - 1) / (q->finish_s - q->first_s);
+        }
     }
     r->tpot_n = k;
-    r->tpot = npu_stats_lat(v, k);
+    r->tpot = npu_stats_lat_pct(v, k, pm);
+    r->user_tok_s = k > 0 ? ut / k : 0;
     free(v);
+    if (s->itl_run_n > 0) npu_hist_add_n(&s->itl, s->itl_run_x, s->itl_run_n), s->itl_run_n = 0;
+    r->itl = npu_hist_lat(&s->itl, pm);
+    r->itl_n = (long)s->itl.n;
+    r->tokens_per_chunk = s->itl.n > 0 ? s->itl_tokens / s->itl.n : 0;
+    r->spec_accepted_mean = s->spec_n > 0 ? s->spec_acc / s->spec_n : 0;
     advance(s, t_end);
     r->queue_len_mean = npu_timeline_mean(&s->tl, TL_QUEUE, r->duration_s), r->queue_len_max = s->q_max;
     for (int p = 0; p < 2; p++) summarize_pool(s, p, r->duration_s, &r->pool[p]);
@@ -718,7 +996,7 @@ static void summarize(sim *s, npu_serve_result *r) {
     double *series[NPU_TL_SERIES] = {r->tl_queue, r->tl_kv, r->tl_kv_prefill};
     r->n_timeline = npu_timeline_bins(&s->tl, r->duration_s, NPU_SERVE_TIMELINE, r->tl_t_s, series);
     r->n_replicas = s->n_rep;
-    r->use = malloc(s->n_rep * sizeof *r->use);
+    r->use = npu_xmalloc(s->n_rep * sizeof *r->use);
     for (int i = 0; i < s->n_rep; i++) {
         r->use[i] = s->rep[i].use;
         r->steps += s->rep[i].use.steps;
@@ -727,13 +1005,19 @@ static void summarize(sim *s, npu_serve_result *r) {
     /* energy: every chip's steps, and idle power between them over the run */
     r->energy_j = r->pool[0].energy_j + r->pool[1].energy_j;
     r->power_w = r->duration_s > 0 && r->chips ? r->energy_j / (r->chips * r->duration_s) : 0;
+    if (r->chips > 0)
+        r->throughput_tok_s_per_chip = r->throughput_tok_s / r->chips,
+        r->throughput_total_tok_s_per_chip = r->throughput_total_tok_s / r->chips;
     if (c->keep_requests) {
-        r->req = malloc(s->n * sizeof *r->req);
+        r->req = npu_xmalloc(s->n * sizeof *r->req);
         r->n_req = s->n;
         for (long i = 0; i < s->n; i++) {
             sreq *q = &s->rq[i];
+            bool done = q->status == NPU_REQ_DONE;
             r->req[i] = (npu_req_rec){.arrival_s = q->arrival_s, .first_s = q->first_s, .finish_s = q->finish_s,
                                       .queue_s = (float)q->wait_s, .input = q->input, .output = q->output,
+                                      .frontend_s = q->fe_s, .wait_s = done ? (float)(q->admit_s - q->enter_s) : 0,
+                                      .prefill_s = done ? (float)(q->first_s - q->admit_s) : 0, .chunks = q->chunks,
                                       .replica = q->replica, .status = q->status, .preemptions = q->preempt};
         }
     }
@@ -758,24 +1042,54 @@ static int check_cfg(const npu_serve_cfg *c) {
     if (c->pool.replicas + (two ? c->prefill.replicas : 0) > 30000)
         return npu_err("at most 30000 replicas"), -1;
     const npu_workload *w = &c->wl;
-    if ((w->arrival == NPU_ARRIVE_POISSON || w->arrival == NPU_ARRIVE_GAMMA) && !(w->rate_rps > 0))
-        return npu_err("--rate must be positive"), -1;
+    if (npu_workload_check(w)) return -1; /* rates, burstiness, concurrency: the workload module's bounds */
     if (w->arrival == NPU_ARRIVE_GAMMA && !(w->burstiness_cv > 0)) return npu_err("--burstiness must be positive"), -1;
-    if (w->arrival == NPU_ARRIVE_CLOSED && w->concurrency < 1) return npu_err("--concurrency must be at least 1"), -1;
     if (w->arrival == NPU_ARRIVE_TRACE && (!w->trace || w->trace->n < (size_t)c->requests))
         return npu_err("the trace holds fewer requests than --requests"), -1;
+    if (c->warmup < 0 || c->warmup >= c->requests) return npu_err("--warmup must be below --requests"), -1;
+    if (c->delivery_lag < 0 || c->delivery_lag > 1) return npu_err("--delivery-lag: 0 or 1 steps"), -1;
+    if (c->multi_step < 1 || c->multi_step > 1024) return npu_err("--multi-step must be in 1..1024"), -1;
+    if ((unsigned)c->kv_admit >= NPU_KV_ADMIT_COUNT) return npu_err("unknown KV admission policy %d", (int)c->kv_admit), -1;
+    if ((unsigned)c->pct >= NPU_PCT_COUNT) return npu_err("unknown percentile method %d", (int)c->pct), -1;
+    if (!(c->client_think_s >= 0 && c->client_think_s < 1e6)) return npu_err("--client-think-ms must be finite and >= 0"), -1;
+    if (!(c->frontend_s >= 0 && c->frontend_s < 1e6 && c->frontend_s_per_token >= 0 && c->frontend_s_per_token < 1e3))
+        return npu_err("--frontend-us and --frontend-us-per-token must be finite and >= 0"), -1;
+    if (npu_spec_check(&c->spec)) return -1;
+    if (c->spec.kind != NPU_SPEC_NONE && c->multi_step > 1)
+        return npu_err("--spec and --multi-step do not combine (engines run one or the other)"), -1;
+    if (c->spec.kind != NPU_SPEC_NONE && c->sched == NPU_SCHED_STATIC)
+        return npu_err("--spec needs an in-flight scheduler, not static"), -1;
+    return 0;
+}
+
+/* KV capacity of a pool's replica, tokens, with the drafter's weights and KV
+ * cache when speculating (its weights leave less memory, and every token keeps
+ * the drafter's KV beside the target's). */
+static int pool_kv_tokens(const npu_serve_cfg *c, const npu_pool *p, long budget, long *tokens) {
+    if (c->spec.kind == NPU_SPEC_NONE) return npu_serve_kv_capacity(p, c->kv_mem_frac, (double)budget, 1, tokens);
+    npu_plan pl = npu_plan_norm(p->step.plan);
+    double w = npu_spec_weight_bytes(&c->spec, p->model, pl, p->step.wdt);
+    double act = npu_plan_act_bytes(p->model, pl, (double)budget / pl.cp, 1) + w * c->kv_mem_frac;
+    long t = npu_plan_kv_capacity(p->model, p->hw, pl, p->step.wdt, p->step.kvdt, c->kv_mem_frac, act);
+    t = (long)(t / (1 + npu_spec_kv_ratio(&c->spec, p->model)));
+    if (t / npu_plan_attn_dp(pl) < 1024) {
+        npu_err("%s with the --spec drafter leaves no room for a KV cache on %s", p->model->name, p->hw->name);
+        return -1;
+    }
+    *tokens = t;
     return 0;
 }
 
 static int add_pool(sim *s, const npu_pool *p, int pool_ix, npu_steptab *tab) {
     long tokens;
-    if (npu_serve_kv_capacity(p, s->c->kv_mem_frac, (double)s->ops->budget(s->c), 1, &tokens)) return -1;
+    if (pool_kv_tokens(s->c, p, s->ops->budget(s->c), &tokens)) return -1;
     long blocks = tokens / s->c->block_size;
     for (int i = 0; i < p->replicas; i++) {
         replica *r = &s->rep[s->n_rep++];
         memset(r, 0, sizeof *r);
         r->tab = tab, r->pool = p, r->pool_ix = pool_ix, r->prefill_only = pool_ix == NPU_POOL_PREFILL;
-        r->run = malloc(s->c->max_seqs * sizeof *r->run);
+        r->run = npu_xmalloc(s->c->max_seqs * sizeof *r->run);
+        r->pend = s->c->delivery_lag ? npu_xmalloc(s->c->max_seqs * sizeof *r->pend) : NULL;
         npu_kvcache_init(&r->kv, blocks, s->c->block_size);
         r->use.chips = pool_chips(p), r->use.prefill_pool = r->prefill_only;
         r->use.idle_w = npu_power_idle_w(p->hw);
@@ -784,32 +1098,42 @@ static int add_pool(sim *s, const npu_pool *p, int pool_ix, npu_steptab *tab) {
     return 0;
 }
 
-static int simulate(const npu_serve_cfg *c, npu_steptab *tab_main, npu_steptab *tab_pf, npu_serve_result *r) {
+/* The step tables of a run, by pool (NPU_POOL_DECODE, NPU_POOL_PREFILL). */
+typedef struct tabs {
+    npu_steptab *t[2];
+    npu_spec_tabs *spec[2];
+} tabs;
+
+static int simulate(const npu_serve_cfg *c, const tabs *tb, npu_serve_result *r) {
     memset(r, 0, sizeof *r);
     if (check_cfg(c)) return -1;
-    sim *s = calloc(1, sizeof *s);
+    sim *s = npu_xcalloc(1, sizeof *s);
     if (!s) return npu_err("out of memory for the simulation"), -1;
     s->c = c;
     s->ops = &sched_table[c->sched];
     s->n = c->requests;
     npu_rng_seed(&s->rng, c->seed);
-    s->rq = calloc(s->n, sizeof *s->rq);
+    npu_rng_seed(&s->rng_spec, c->seed ^ 0x5bd1e9955bd1e995ULL);
+    npu_rng_seed(&s->rng_client, c->seed ^ 0x9e3779b97f4a7c15ULL);
+    s->spec_tab[0] = tb->spec[0], s->spec_tab[1] = tb->spec[1];
+    s->rq = npu_xcalloc(s->n, sizeof *s->rq);
     int nrep = c->pool.replicas + (s->ops->two_pools ? c->prefill.replicas : 0);
-    s->rep = calloc(nrep, sizeof *s->rep);
+    s->rep = npu_xcalloc(nrep, sizeof *s->rep);
     int rc = -1;
     if (!s->rq || !s->rep) {
         npu_err("out of memory for %ld requests", s->n);
         goto out;
     }
-    if (s->ops->two_pools && add_pool(s, &c->prefill, NPU_POOL_PREFILL, tab_pf)) goto out;
+    if (npu_hist_init(&s->itl)) goto out;
+    if (s->ops->two_pools && add_pool(s, &c->prefill, NPU_POOL_PREFILL, tb->t[NPU_POOL_PREFILL])) goto out;
     s->n_pf = s->n_rep;
-    if (add_pool(s, &c->pool, NPU_POOL_DECODE, tab_main)) goto out;
+    if (add_pool(s, &c->pool, NPU_POOL_DECODE, tb->t[NPU_POOL_DECODE])) goto out;
     s->kv_B_per_tok = npu_model_kv_bytes_per_token(c->pool.model, npu_dtype_bytes(c->pool.step.kvdt));
     /* first arrivals */
     double t_first = 0;
     if (c->wl.arrival == NPU_ARRIVE_CLOSED) {
         long k = c->wl.concurrency < s->n ? c->wl.concurrency : s->n;
-        for (long i = 0; i < k; i++) ev_push(s, 0, EV_ARRIVAL, (int32_t)s->issued++);
+        for (long i = 0; i < k; i++) ev_push(s, think_s(s), EV_ARRIVAL, (int32_t)s->issued++);
     } else {
         t_first = c->wl.arrival == NPU_ARRIVE_TRACE ? c->wl.trace->rows[0].arrival_s
                   : c->wl.arrival == NPU_ARRIVE_OFFLINE ? 0 : npu_workload_gap_s(&c->wl, &s->rng);
@@ -823,11 +1147,12 @@ static int simulate(const npu_serve_cfg *c, npu_steptab *tab_main, npu_steptab *
         s->now = e.t;
         switch (e.kind) {
         case EV_ARRIVAL: arrive(s, e.id); break;
+        case EV_FRONTEND: frontend_end(s, e.id); break;
         case EV_XFER: xfer_end(s, e.id); break;
         case EV_STEP: step_end(s, &s->rep[e.id]); break;
         default:
             s->rep[e.id].kick_pending = false;
-            try_start(s, &s->rep[e.id]);
+            try_start(s, &s->rep[e.id], false);
             break;
         }
     }
@@ -838,34 +1163,106 @@ static int simulate(const npu_serve_cfg *c, npu_steptab *tab_main, npu_steptab *
     summarize(s, r);
     rc = 0;
 out:
-    for (int i = 0; i < s->n_rep; i++) free(s->rep[i].run), free(s->rep[i].waiting.v);
+    for (int i = 0; i < s->n_rep; i++) free(s->rep[i].run), free(s->rep[i].pend), free(s->rep[i].waiting.v);
+    npu_hist_free(&s->itl);
     free(s->rep), free(s->rq), free(s->heap), free(s);
     return rc;
 }
 
-static int make_tabs(const npu_serve_cfg *c, npu_steptab **main_tab, npu_steptab **pf_tab) {
-    *main_tab = *pf_tab = NULL;
-    if (npu_steptab_create(c->pool.model, c->pool.hw, &c->pool.step, main_tab)) return -1;
-    if (sched_table[c->sched].two_pools &&
-        npu_steptab_create(c->prefill.model, c->prefill.hw, &c->prefill.step, pf_tab)) {
-        npu_steptab_free(*main_tab);
-        return -1;
+static void free_tabs(tabs *tb) {
+    for (int p = 0; p < 2; p++) npu_steptab_free(tb->t[p]), npu_spec_tabs_free(tb->spec[p]);
+    memset(tb, 0, sizeof *tb);
+}
+
+static int make_tabs(const npu_serve_cfg *c, tabs *tb) {
+    memset(tb, 0, sizeof *tb);
+    const npu_pool *pools[2] = {&c->pool, sched_table[c->sched].two_pools ? &c->prefill : NULL};
+    for (int p = 0; p < 2; p++) {
+        if (!pools[p]) continue;
+        if (npu_steptab_create_engine(pools[p]->model, pools[p]->hw, &pools[p]->step, &c->engine, &tb->t[p]) ||
+            (c->spec.kind != NPU_SPEC_NONE &&
+             npu_spec_tabs_create(&c->spec, pools[p]->model, pools[p]->hw, &pools[p]->step, &tb->spec[p]))) {
+            free_tabs(tb);
+            return -1;
+        }
     }
     return 0;
 }
 
 int npu_serve_run(const npu_serve_cfg *c, npu_serve_result *r) {
     memset(r, 0, sizeof *r);
-    npu_steptab *a, *b;
-    if (check_cfg(c) || make_tabs(c, &a, &b)) return -1;
-    int rc = simulate(c, a, b, r);
-    npu_steptab_free(a), npu_steptab_free(b);
+    tabs tb;
+    if (check_cfg(c) || make_tabs(c, &tb)) return -1;
+    int rc = simulate(c, &tb, r);
+    free_tabs(&tb);
     return rc;
 }
 
 void npu_serve_result_free(npu_serve_result *r) {
     free(r->use), free(r->req);
     r->use = NULL, r->req = NULL;
+}
+
+int npu_serve_form_step(const npu_serve_cfg *c, const npu_sched_req *reqs, int n, npu_step_shape *sh, long *tokens) {
+    memset(sh, 0, sizeof *sh);
+    npu_serve_cfg cc = *c;
+    cc.wl.arrival = NPU_ARRIVE_OFFLINE, cc.requests = n > 0 ? n : 1, cc.warmup = 0, cc.pool.replicas = 1;
+    if (check_cfg(&cc)) return -1;
+    if (sched_table[cc.sched].two_pools) return npu_err("npu_serve_form_step: one pool's scheduler, not disagg"), -1;
+    sim *s = npu_xcalloc(1, sizeof *s);
+    int rc = -1;
+    if (!s) return npu_err("out of memory"), -1;
+    s->c = &cc, s->ops = &sched_table[cc.sched], s->n = n;
+    s->rq = npu_xcalloc(n > 0 ? n : 1, sizeof *s->rq);
+    s->rep = npu_xcalloc(1, sizeof *s->rep);
+    if (!s->rq || !s->rep) {
+        npu_err("out of memory");
+        goto out;
+    }
+    if (add_pool(s, &cc.pool, NPU_POOL_DECODE, NULL)) goto out;
+    replica *r = &s->rep[0];
+    for (int i = 0; i < n; i++) {
+        const npu_sched_req *x = &reqs[i];
+        sreq *q = &s->rq[i];
+        q->admit_s = -1, q->input = x->input, q->output = x->output, q->plen = (int32_t)x->input;
+        if (x->input < 1 || x->output < 0 || x->input > INT32_MAX || x->done < 0 || x->done > x->input ||
+            x->gen < 0 || x->gen > x->output || (x->running && x->done == x->input && x->gen < 1)) {
+            npu_err("npu_serve_form_step: request %d has an impossible state", i);
+            goto out;
+        }
+        if (!x->running) {
+            dq_push_back(&r->waiting, i);
+            s->waiting++;
+            continue;
+        }
+        if (r->n_run >= cc.max_seqs) {
+            npu_err("npu_serve_form_step: more running requests than --max-seqs");
+            goto out;
+        }
+        q->done = (int32_t)x->done, q->gen = (int32_t)x->gen, q->admit_s = 0;
+        if (q->done >= q->plen) q->phase = PH_DECODE, q->ctx = (int32_t)(x->input + x->gen - 1);
+        else q->phase = PH_PREFILL;
+        long held = admit_tokens(s, q, q->phase == PH_DECODE ? (long)q->ctx : (long)q->plen);
+        if (!kv_admits(r, q, held)) {
+            npu_err("npu_serve_form_step: the running requests exceed the KV cache");
+            goto out;
+        }
+        kv_admit(s, r, q, held);
+        r->run[r->n_run++] = i;
+        if (cc.sched == NPU_SCHED_STATIC) {
+            r->static_on = 1;
+            if (q->plen > r->static_pad) r->static_pad = q->plen;
+            if (x->gen - 1 > r->static_step) r->static_step = x->gen - 1;
+        }
+    }
+    s->cutoff_s = 0;
+    s->ops->form(s, r, sh);
+    for (int i = 0; i < n; i++) tokens[i] = s->rq[i].chunk;
+    rc = 0;
+out:
+    if (s->rep) free(s->rep[0].run), free(s->rep[0].pend), free(s->rep[0].waiting.v);
+    free(s->rep), free(s->rq), free(s->heap), free(s);
+    return rc;
 }
 
 bool npu_serve_meets_slo(const npu_serve_cfg *c, const npu_serve_result *r) {
@@ -875,13 +1272,12 @@ bool npu_serve_meets_slo(const npu_serve_cfg *c, const npu_serve_result *r) {
     return true;
 }
 
-static int trial(const npu_serve_cfg *base, npu_steptab *a, npu_steptab *b, double rate, bool *ok,
-                 npu_serve_result *keep) {
+static int trial(const npu_serve_cfg *base, const tabs *tb, double rate, bool *ok, npu_serve_result *keep) {
     npu_serve_cfg c = *base;
     c.wl.arrival = NPU_ARRIVE_POISSON, c.wl.rate_rps = rate;
     c.keep_requests = false, c.progress = NULL;
     npu_serve_result r;
-    if (simulate(&c, a, b, &r)) return -1;
+    if (simulate(&c, tb, &r)) return -1;
     *ok = npu_serve_meets_slo(&c, &r);
     if (keep && *ok) {
         npu_serve_result_free(keep);
@@ -900,18 +1296,18 @@ int npu_serve_find_max_rate(const npu_serve_cfg *c, double *rate_rps, npu_serve_
     }
     npu_serve_cfg probe = *c;
     probe.wl.arrival = NPU_ARRIVE_POISSON, probe.wl.rate_rps = 1;
-    npu_steptab *a, *b;
-    if (check_cfg(&probe) || make_tabs(c, &a, &b)) return -1;
+    tabs tb;
+    if (check_cfg(&probe) || make_tabs(c, &tb)) return -1;
     int rc = -1;
     bool ok;
     double lo = 0, hi = 0, r = 1.0;
     /* bracket: double while it passes, halve while it fails */
-    if (trial(c, a, b, r, &ok, at)) goto out;
+    if (trial(c, &tb, r, &ok, at)) goto out;
     if (ok) {
         lo = r;
         for (int i = 0; i < 40 && ok; i++) {
             r *= 2;
-            if (trial(c, a, b, r, &ok, at)) goto out;
+            if (trial(c, &tb, r, &ok, at)) goto out;
             if (ok) lo = r;
         }
         hi = r;
@@ -919,7 +1315,7 @@ int npu_serve_find_max_rate(const npu_serve_cfg *c, double *rate_rps, npu_serve_
         hi = r;
         for (int i = 0; i < 20 && !ok; i++) {
             r /= 2;
-            if (trial(c, a, b, r, &ok, at)) goto out;
+            if (trial(c, &tb, r, &ok, at)) goto out;
             if (!ok) hi = r;
         }
         if (!ok) {
@@ -930,14 +1326,14 @@ int npu_serve_find_max_rate(const npu_serve_cfg *c, double *rate_rps, npu_serve_
     }
     while (hi / lo > 1.01) {
         double mid = sqrt(lo * hi);
-        if (trial(c, a, b, mid, &ok, at)) goto out;
+        if (trial(c, &tb, mid, &ok, at)) goto out;
         if (ok) lo = mid;
         else hi = mid;
     }
     *rate_rps = lo;
     rc = 0;
 out:
-    npu_steptab_free(a), npu_steptab_free(b);
+    free_tabs(&tb);
     return rc;
 }
 

@@ -1,19 +1,37 @@
 /* npu_serve — discrete-event simulation of an LLM inference service: requests
- * arrive (npu_workload), a router sends them to replicas, each replica's
- * scheduler forms batches over a paged KV cache, and step times come from the
- * core model (npu_steptab). Reports TTFT, TPOT, end-to-end latency, throughput,
- * goodput under SLOs, KV-cache use and queue length over time.
+ * arrive (npu_workload), a router sends them to replicas, each replica's front
+ * end (HTTP, tokenization) hands them one at a time to its engine, whose
+ * scheduler forms steps over a paged KV cache, and step times come from the
+ * core model (npu_steptab). Reports TTFT (and its parts), TPOT, inter-token
+ * latency, end-to-end latency, throughput (output and total tokens, per system
+ * and per chip), goodput under SLOs, KV-cache use and queue length over time,
+ * with percentiles read the way the benchmark tools read them (docs/metrics.md).
  *
- * Schedulers:
+ * Schedulers (what one engine step contains; sources in docs/serving.md):
  *   static      a batch of up to max_seqs prompts (padded to the longest) runs to
  *               its longest output before the next batch is admitted
- *   continuous  vLLM-style in-flight batching: a step is either a prefill of newly
+ *               (TensorRT-LLM <= 0.12 gptSessionBenchmark, optimum-habana)
+ *   continuous  prefill-first (vLLM V0): a step is either a prefill of newly
  *               admitted prompts (up to max_seqs and max_batched_tokens) or a
  *               decode of every running sequence; prefill has priority
- *   chunked     Sarathi-style: every step decodes all running sequences and fills
- *               the rest of a token budget (chunk) with prompt chunks
+ *   chunked     decode-first with chunked prefill (vLLM V1, TensorRT-LLM >= 0.16
+ *               chunked context, Sarathi): every step decodes all running
+ *               sequences and fills the rest of a token budget (chunk) with
+ *               prompt chunks
  *   disagg      prefill pool and decode pool (possibly different chips); the KV
  *               cache of each prompt moves over the link between them
+ *   mixed       TensorRT-LLM in-flight batching without chunking: every step
+ *               decodes all running sequences and adds whole prompts while the
+ *               token budget (max_batched_tokens = max_num_tokens) lasts
+ *   prefill-chunked  SGLang: separate prefill steps (decodes wait) of at most
+ *               max_batched_tokens (chunked_prefill_size) tokens, the prompt that
+ *               does not fit chunked; decode steps otherwise
+ * Orthogonal engine mechanisms: multi-step decoding (multi_step decode steps per
+ * scheduling round, vLLM 0.6 --num-scheduler-steps), the overlap scheduler
+ * (sched_ahead: step n+1 is formed while step n runs, so a request arriving
+ * during step n waits for step n+2: SGLang >= 0.4, TensorRT-LLM PyTorch >= 0.20),
+ * the KV admission policy (reserve the whole sequence, or grow on demand and
+ * preempt), speculative decoding (npu_spec).
  * KV cache: blocks of block_size tokens; a prompt is admitted only when blocks
  * for it are free; when a decode step lacks blocks, the most recently admitted
  * sequence is preempted (its blocks freed, it is recomputed later). */
@@ -26,6 +44,7 @@
 #include "npu_kvcache.h"
 #include "npu_model.h"
 #include "npu_plan.h"
+#include "npu_spec.h"
 #include "npu_stats.h"
 #include "npu_workload.h"
 
@@ -33,7 +52,7 @@
 #include <stdint.h>
 
 typedef enum { NPU_SCHED_STATIC = 0, NPU_SCHED_CONTINUOUS, NPU_SCHED_CHUNKED, NPU_SCHED_DISAGG,
-               NPU_SCHED_COUNT } npu_sched;
+               NPU_SCHED_MIXED, NPU_SCHED_PREFILL_CHUNKED, NPU_SCHED_COUNT } npu_sched;
 extern const char *const npu_sched_names[NPU_SCHED_COUNT];
 typedef enum { NPU_ROUTE_RR = 0, NPU_ROUTE_LEAST_REQ, NPU_ROUTE_LEAST_KV, NPU_ROUTE_COUNT } npu_route;
 extern const char *const npu_route_names[NPU_ROUTE_COUNT];
@@ -46,6 +65,14 @@ typedef struct npu_pool {
     int replicas;
 } npu_pool;
 
+/* KV admission (the engine's capacity policy): ON_DEMAND admits a prompt when its
+ * prompt fits and grows it block by block, preempting the newest sequence when a
+ * decode lacks blocks (vLLM, SGLang, TensorRT-LLM MAX_UTILIZATION); RESERVE_FULL
+ * admits only when blocks for prompt + output are free and never preempts
+ * (TensorRT-LLM's default GUARANTEED_NO_EVICT). */
+typedef enum { NPU_KV_ON_DEMAND = 0, NPU_KV_RESERVE_FULL, NPU_KV_ADMIT_COUNT } npu_kv_admit;
+extern const char *const npu_kv_admit_names[NPU_KV_ADMIT_COUNT];
+
 typedef struct npu_serve_cfg {
     npu_sched sched;
     npu_route route;
@@ -54,13 +81,25 @@ typedef struct npu_serve_cfg {
     int max_seqs;           /* sequences per batch (running set) per replica */
     long max_batched_tokens;/* continuous/disagg prefill: new tokens per step */
     long chunk;             /* chunked: token budget per step */
+    /* engine scheduling mechanisms (an engine profile fills these: docs/serving.md) */
+    int multi_step;         /* decode steps per scheduling round (1 = none; vLLM 0.6 num_scheduler_steps) */
+    bool sched_ahead;       /* overlap scheduler: step n+1 formed from the queue as of step n's start */
+    int delivery_lag;       /* steps (0 or 1) by which a step's tokens reach the client late: with 1
+                             * they arrive when the replica's next step ends (npu_engine_delivery_lag_steps) */
+    npu_kv_admit kv_admit;  /* KV admission policy */
+    double frontend_s;      /* front end per request (HTTP parse, validation), seconds; one at a time per replica */
+    double frontend_s_per_token; /* front end per prompt token (tokenization), seconds */
+    double client_think_s;  /* closed loop: mean of a client's exponential delay before each send, seconds */
+    npu_spec spec;          /* speculative decoding (kind NPU_SPEC_NONE = off) */
+    npu_pct pct;            /* how percentiles are read (npu_stats) */
     int block_size;         /* KV-cache block, tokens */
     double kv_mem_frac;     /* fraction of each chip's memory left by the weights that the KV cache and activations get */
     double prefix_share;    /* fraction of each prompt that hits a shared, cached prefix [0, 1) */
     double step_overhead_s; /* extra engine time added to every step, on top of `engine` */
-    npu_engine engine;      /* engine runtime around the kernels (npu_engine_default; {1,0,0} = ideal) */
+    npu_engine engine;      /* engine runtime around the kernels (npu_engine_default(); *npu_engine_ideal() = kernels only) */
     npu_workload wl;
     long requests;          /* requests to simulate */
+    long warmup;            /* the first `warmup` issued run but are left out of every statistic */
     uint64_t seed;
     double slo_ttft_s, slo_tpot_s; /* goodput SLOs; 0 = none */
     bool keep_requests;     /* fill result.req (per-request records) */
@@ -73,13 +112,18 @@ void npu_serve_defaults(npu_serve_cfg *c);
 
 typedef enum { NPU_REQ_DONE = 0, NPU_REQ_REJECTED_CONTEXT, NPU_REQ_REJECTED_KV } npu_req_status;
 
-/* Per-request record (48 bytes). Times in seconds from the start. */
+/* Per-request record. Times in seconds from the start. TTFT = first_s - arrival_s
+ * = frontend_s + wait_s + prefill_s exactly (docs/metrics.md). */
 typedef struct npu_req_rec {
-    double arrival_s;
-    double first_s;   /* first token (or, with 0 output tokens, the end of the prefill) */
-    double finish_s;
+    double arrival_s; /* sent by the client */
+    double first_s;   /* first token delivered (or, with 0 output tokens, the end of the prefill) */
+    double finish_s;  /* last token delivered */
     int64_t input, output; /* tokens as offered (a rejected request's may exceed 2^31) */
     float queue_s;    /* time spent waiting for admission (all waits after preemptions too) */
+    float frontend_s; /* TTFT part: front end (queue and service) */
+    float wait_s;     /* TTFT part: from reaching the engine to its first admission into a step */
+    float prefill_s;  /* TTFT part: from the first admission to the first token */
+    int32_t chunks;   /* deliveries (streamed chunks) after the first token */
     int16_t replica;  /* replica of the prefill (decode replica with disagg: see docs) */
     uint8_t status;   /* npu_req_status */
     uint8_t preemptions;
@@ -116,12 +160,21 @@ typedef struct npu_serve_result {
     long requests;        /* completed */
     long rejected;        /* longer than the context window or the KV cache */
     char reject_reason[160]; /* the first rejection's reason */
-    double duration_s;    /* first arrival to last completion, simulated */
+    double duration_s;    /* first arrival to last completion of the measured requests (all but --warmup) */
     long tokens_in, tokens_out; /* of completed requests */
     double energy_j;      /* every chip over the run: steps plus idle time between them */
     double power_w;       /* average power of one chip */
-    double throughput_tok_s, throughput_req_s, goodput_req_s;
+    double throughput_tok_s, throughput_req_s, goodput_req_s; /* tok: output tokens / duration */
+    double throughput_total_tok_s;   /* (input + output tokens) / duration (vLLM total_token_throughput) */
+    double throughput_tok_s_per_chip, throughput_total_tok_s_per_chip; /* the two above / chips */
+    double user_tok_s;    /* mean over requests with >= 2 tokens of (output - 1) / (finish - first): 1 / TPOT */
+    double user_e2e_tok_s;/* mean over requests of output / (finish - arrival) (genai-perf per-request throughput) */
     npu_lat ttft, tpot, e2e, queue;
+    npu_lat itl;          /* gaps between consecutive deliveries, pooled over all requests (vLLM ITL) */
+    long itl_n;           /* those gaps */
+    double tokens_per_chunk; /* output tokens after the first / gaps (1 without multi-step or spec decoding) */
+    double ttft_frontend_s, ttft_wait_s, ttft_prefill_s; /* TTFT parts, means (sum = ttft.mean) */
+    double spec_accepted_mean; /* speculative decoding: accepted draft tokens per verify step, realized */
     long tpot_n;          /* requests with >= 2 output tokens (TPOT defined) */
     double queue_len_mean, queue_len_max;  /* waiting requests, time-averaged / peak */
     double kv_use_mean, kv_use_max;        /* the decode pool's (= pool[NPU_POOL_DECODE]) */
@@ -159,6 +212,19 @@ int npu_serve_kv_capacity(const npu_pool *p, double kv_mem_frac, double step_tok
 /* Time to move `bytes` of KV cache from a prefill chip to a decode chip: the
  * slower of the two links (GB/s per direction) plus the larger latency. */
 double npu_serve_kv_transfer_s(const npu_hw *src, const npu_hw *dst, double bytes);
+
+/* One step of a replica, formed by the configured scheduler from a hand-made
+ * state (tests, docs): reqs[0..n) are the replica's sequences, those running first
+ * (in admission order) then those waiting (in queue order). Returns the step's
+ * shape and, per request, the tokens it computes (prompt tokens for a prompt,
+ * tokens decoded for a decode, 0 if not in the step). -1 + npu_err on a bad state. */
+typedef struct npu_sched_req {
+    long input, output; /* tokens */
+    long done;          /* running: prompt tokens already computed (= input once decoding) */
+    long gen;           /* running: tokens generated */
+    bool running;       /* admitted (else waiting) */
+} npu_sched_req;
+int npu_serve_form_step(const npu_serve_cfg *c, const npu_sched_req *reqs, int n, npu_step_shape *sh, long *tokens);
 
 /* Whether a result meets the SLOs: p99 TTFT <= slo_ttft_s and p99 TPOT <= slo_tpot_s
  * (a zero SLO is not checked). */

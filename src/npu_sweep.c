@@ -368,9 +368,11 @@ static int read_base(npu_sweep *s, const cJSON *b, npu_ov *wl_sets, int *n_wl_se
         rc = cJSON_IsString(m) ? npu_model_load(m->valuestring, &s->model0)
              : cJSON_IsObject(m) ? npu_model_from_json(m, "base.model", &s->model0)
                                  : (npu_err("%s.model: a preset name, a file or an object", where), -1);
-    s->engine0 = npu_engine_default;
-    if (rc == 0 && e) rc = cJSON_IsString(e) ? npu_engine_find(e->valuestring, &s->engine0)
-                                             : (npu_err("%s.engine: a profile name", where), -1);
+    const npu_engine *def = npu_engine_default(); /* loads once, before any thread */
+    if (rc == 0 && !def) rc = -1;
+    if (rc == 0) s->engine0 = *def;
+    if (rc == 0 && e) rc = cJSON_IsString(e) ? npu_engine_load(e->valuestring, &s->engine0)
+                                             : (npu_err("%s.engine: a profile name or file", where), -1);
     if (rc) {
         char msg[600];
         npu_strlcpy(msg, npu_errmsg(), sizeof msg);
@@ -1060,7 +1062,7 @@ static int auto_plan(const npu_sweep *s, npu_sweep_ctx *c, const npu_wl *w, npu_
     (void)s;
     npu_planner_cfg pc = {.chips = w->chips, .stack = w->stack, .wdt = w->wdt, .adt = w->adt, .kvdt = w->kvdt,
                           .moe_skew = w->moe_skew, .max_ttft_s = w->slo_ttft_ms * 1e-3,
-                          .max_tpot_s = w->slo_tpot_ms * 1e-3};
+                          .max_tpot_s = w->slo_tpot_ms * 1e-3, .engine = &c->engine};
     switch (w->phase) {
     case NPU_RUN_PREFILL: pc.input = w->seq, pc.output = w->output > 0 ? w->output : 128; break;
     case NPU_RUN_DECODE: pc.input = w->ctx, pc.output = w->output > 0 ? w->output : 128; break;

@@ -12,12 +12,14 @@ TCO="tco chip-price pue usd-per-kwh lifetime-years server-overhead"
 DT="dtype act-dtype kv-dtype"
 opts_of() { # command -> expected options (without dashes)
     case "$1" in
-    run) echo "model hw phase batch seq ctx input output stack $DT tp pp ep dp cp moe-skew engine json csv html $TCO set" ;;
-    plan) echo "model hw chips input output max-ttft max-tpot $DT stack max-batch moe-skew top json set" ;;
+    run) echo "model hw phase batch seq ctx input output stack $DT tp pp ep dp cp moe-skew engine spec spec-accept json csv html $TCO set" ;;
+    plan) echo "model hw chips input output max-ttft max-tpot $DT stack engine max-batch moe-skew top json set" ;;
     serve) echo "model hw tp pp ep $DT stack moe-skew engine replicas router scheduler max-seqs max-batched-tokens
                  chunk block-size kv-mem-frac prefix-share step-overhead-us prefill-hw prefill-tp prefill-replicas
                  decode-replicas rate arrival burstiness concurrency trace input input-dist output output-dist
-                 requests seed slo-ttft slo-tpot find-max-rate target-rate requests-out json html $TCO set" ;;
+                 requests seed slo-ttft slo-tpot find-max-rate target-rate requests-out json html $TCO
+                 multi-step sched-ahead delivery-lag kv-admit frontend-us frontend-us-per-token client-think-ms warmup percentiles
+                 spec spec-accept set" ;;
     cost) echo "hw process volume yield-model alpha d0 wafer-usd package nre-usd estimate-area json set" ;;
     sweep) echo "out jobs resume top commit-every count paths quiet" ;;
     "op gemm") echo "hw m n k dtype act-dtype json" ;;
@@ -60,7 +62,7 @@ expect_grep "run help: default engine" "default trtllm" "$T/out"
 expect_grep "run help: phases" "prefill|decode|e2e|offline" "$T/out"
 expect_grep "run help: required" "required" "$T/out"
 expect_ok "serve --help" $NPUSIM serve --help
-expect_grep "serve help: default scheduler" "default continuous" "$T/out"
+expect_grep "serve help: default scheduler" "default mixed" "$T/out"
 expect_grep "serve help: kv-mem-frac interval" "(0, 1\]" "$T/out"
 expect_ok "op attention --help" $NPUSIM op attention --help
 expect_grep "attention help: its phases only" "prefill|decode;" "$T/out"
@@ -157,7 +159,7 @@ check "1G and 1073741824 give the same copy" "$(json_num "$T/out" dram_bytes) ==
 # --- serve --requests-out -: the CSV alone on stdout, the summary on stderr ---
 expect_ok "requests-out -" $S --rate 5 --input 100 --output 10 --requests 7 --requests-out -
 check "stdout: header + 7 CSV rows" "$(wc -l <"$T/out") == 8"
-check "stdout: every line has 11 fields" "$(awk -F, 'NF != 11' "$T/out" | wc -l) == 0"
+check "stdout: every line has 15 fields" "$(awk -F, 'NF != 15' "$T/out" | wc -l) == 0"
 expect_grep "summary on stderr" "throughput" "$T/err"
 expect_ok "requests-out - json" $S --rate 5 --input 100 --output 10 --requests 7 --requests-out - --json
 check "json: stdout is CSV only" "$(grep -c '{' "$T/out") == 0 && $(wc -l <"$T/out") == 8"

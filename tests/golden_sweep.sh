@@ -41,16 +41,16 @@ expect_grep "an edited chip is costed from the area model" '"area_basis":	"estim
 d=$(json_num "$T/out" die_area_mm2)
 check "edited die = the estimate" "$d == $est"
 expect_ok "serve --set engine" $NPUSIM serve --model llama3-8b --hw h100-sxm --rate 2 --input 256 --output 32 \
-    --requests 200 --json --set engine.step_us=0 --set engine.seq_us=0
+    --requests 200 --json --engine trtllm-0.13 --set engine.host.step_us=0 --set engine.host.seq_us=0
 e0=$(sed -n 's/^\t\t"mean":[[:space:]]*\([-0-9.e+]*\),*$/\1/p' "$T/out" | sed -n 2p)
 expect_ok "serve default engine" $NPUSIM serve --model llama3-8b --hw h100-sxm --rate 2 --input 256 --output 32 \
-    --requests 200 --json
+    --requests 200 --json --engine trtllm-0.13
 e1=$(sed -n 's/^\t\t"mean":[[:space:]]*\([-0-9.e+]*\),*$/\1/p' "$T/out" | sed -n 2p)
-check "no host time per step: TPOT drops by about 1 ms" "$e1 - $e0 > 0.8 && $e1 - $e0 < 1.3"
+check "no host time per step: TPOT drops by a few ms" "$e1 - $e0 > 2.5 && $e1 - $e0 < 5"
 
 # --- sweep basics ---
 expect_ok "sweep --paths" $NPUSIM sweep --paths
-for p in hw.memory.technology hw.memory.stacks hw.matrix.units hw.process.node model.layers engine.kernel_scale \
+for p in hw.memory.technology hw.memory.stacks hw.matrix.units hw.process.node model.layers engine \
          workload.batch plan.tp; do
     expect_grep "paths list $p" "^$p " "$T/out"
 done

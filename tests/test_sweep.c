@@ -87,11 +87,11 @@ static void test_axis_expansion(void **st) {
     /* float step: values are from + k x step rounded to the written decimals, not an
      * accumulating sum: 1.0, 1.1, ..., 2.0 exactly as the literals read */
     npu_sweep *s = load_spec("{\"base\":{\"hw\":\"h100-sxm\",\"model\":\"llama3-8b\"},"
-                             "\"axes\":{\"engine.kernel_scale\":{\"from\":1,\"to\":2,\"step\":0.1}},"
+                             "\"axes\":{\"workload.burstiness\":{\"from\":1,\"to\":2,\"step\":0.1}},"
                              "\"workloads\":[{\"phase\":\"decode\",\"batch\":1,\"ctx\":128}]}");
     static const double want[] = {1.0, 1.1, 1.2, 1.3, 1.4, 1.5, 1.6, 1.7, 1.8, 1.9, 2.0};
     assert_int_equal(npu_sweep_points(s), 11);
-    for (int i = 0; i < 11; i++) assert_true(cell_num(s, i, 0, "engine.kernel_scale", NULL) == want[i]);
+    for (int i = 0; i < 11; i++) assert_true(cell_num(s, i, 0, "workload.burstiness", NULL) == want[i]);
     npu_sweep_free(s);
     /* 0 to 0.3 by 0.1 (0.1 x 3 = 0.30000000000000004 in floating point): 4 values, the last 0.3 */
     s = load_spec("{\"base\":{\"hw\":\"h100-sxm\",\"model\":\"llama3-8b\"},"
@@ -103,11 +103,11 @@ static void test_axis_expansion(void **st) {
     npu_sweep_free(s);
     /* factor: 0.001 x 10^k up to 1: 0.001, 0.01, 0.1, 1 (as the literals) */
     s = load_spec("{\"base\":{\"hw\":\"h100-sxm\",\"model\":\"llama3-8b\"},"
-                  "\"axes\":{\"engine.step_us\":{\"from\":0.001,\"to\":1,\"factor\":10}},"
+                  "\"axes\":{\"hw.links.overlap\":{\"from\":0.001,\"to\":1,\"factor\":10}},"
                   "\"workloads\":[{\"phase\":\"decode\",\"batch\":1,\"ctx\":128}]}");
     static const double fw[] = {0.001, 0.01, 0.1, 1};
     assert_int_equal(npu_sweep_points(s), 4);
-    for (int i = 0; i < 4; i++) assert_true(cell_num(s, i, 0, "engine.step_us", NULL) == fw[i]);
+    for (int i = 0; i < 4; i++) assert_true(cell_num(s, i, 0, "hw.links.overlap", NULL) == fw[i]);
     npu_sweep_free(s);
     /* integers: stacks 2..8 step 3 = 2, 5, 8; units 1..100 factor 2 = 1..64 (7);
      * units 1..4 factor 1.5 = 1, 1.5->2, 2.25->2 (repeat dropped), 3.375->3 = 1, 2, 3 */
@@ -170,7 +170,7 @@ static void test_sampling(void **st) {
     (void)st;
     /* random: reproducible per seed, in range; another seed differs */
     const char *fmt = "{\"base\":{\"hw\":\"h100-sxm\",\"model\":\"llama3-8b\"},"
-                      "\"axes\":{\"engine.kernel_scale\":{\"from\":1,\"to\":2},\"hw.memory.stacks\":[3,4,5,6,7]},"
+                      "\"axes\":{\"workload.burstiness\":{\"from\":1,\"to\":2},\"hw.memory.stacks\":[3,4,5,6,7]},"
                       "\"sample\":{\"method\":\"%s\",\"n\":%d,\"seed\":%d},"
                       "\"workloads\":[{\"phase\":\"decode\",\"batch\":1,\"ctx\":128}]}";
     char b[800];
@@ -181,11 +181,11 @@ static void test_sampling(void **st) {
     assert_int_equal(npu_sweep_points(a), 50);
     int differ = 0;
     for (long p = 0; p < 50; p++) {
-        double x = cell_num(a, p, 0, "engine.kernel_scale", NULL);
-        assert_true(x == cell_num(a2, p, 0, "engine.kernel_scale", NULL));
+        double x = cell_num(a, p, 0, "workload.burstiness", NULL);
+        assert_true(x == cell_num(a2, p, 0, "workload.burstiness", NULL));
         assert_true(cell_num(a, p, 0, "hw.memory.stacks", NULL) == cell_num(a2, p, 0, "hw.memory.stacks", NULL));
         assert_true(x >= 1 && x < 2);
-        differ += x != cell_num(c, p, 0, "engine.kernel_scale", NULL);
+        differ += x != cell_num(c, p, 0, "workload.burstiness", NULL);
     }
     assert_true(differ > 45);
     npu_sweep_free(a), npu_sweep_free(a2), npu_sweep_free(c);
@@ -195,8 +195,8 @@ static void test_sampling(void **st) {
     npu_sweep *l = load_spec(b), *l2 = load_spec(b);
     int strata[100] = {0}, counts[9] = {0};
     for (long p = 0; p < 100; p++) {
-        double x = cell_num(l, p, 0, "engine.kernel_scale", NULL);
-        assert_true(x == cell_num(l2, p, 0, "engine.kernel_scale", NULL));
+        double x = cell_num(l, p, 0, "workload.burstiness", NULL);
+        assert_true(x == cell_num(l2, p, 0, "workload.burstiness", NULL));
         int k = (int)floor((x - 1) * 100);
         assert_true(k >= 0 && k < 100);
         strata[k]++;
@@ -225,7 +225,7 @@ static void test_sampling(void **st) {
  * mixtral-8x7b / deepseek-v3 for the moe / mla sections). */
 static void valid_value(const char *path, double cur, const char *cur_s, char *out, size_t cap) {
     static const char *const special[][2] = {
-        {"hw", "h200-sxm"}, {"model", "llama3-70b"}, {"engine", "mlperf"},
+        {"hw", "h200-sxm"}, {"model", "llama3-70b"}, {"engine", "mlperf"}, {"engine.host.step_us", "777"},
         {"hw.memory.technology", "hbm3e-skhynix"}, {"hw.memory.height", "12"}, {"hw.links.topology", "ring"},
         {"hw.links.overlap", "0.5"}, {"hw.process.node", "samsung-sf3"}, {"model.heads", "64"},
         {"model.kv_heads", "4"}, {"model.moe.top_k", "1"}, {"model.moe.dense_layers", "1"},
@@ -277,7 +277,7 @@ static void targets_for(const char *path, bases *b, npu_hw *hw, npu_model *m, np
           : strcmp(path, "hw.matrix.gemv.granule") == 0                                              ? b->gemv
                                                                                                    : b->hw;
     *m = strncmp(path, "model.moe.", 10) == 0 ? b->moe : strncmp(path, "model.mla.", 10) == 0 ? b->mla : b->dense;
-    *e = npu_engine_default;
+    *e = *npu_engine_default();
     npu_wl_defaults(w);
     *p = (npu_plan){1, 1, 1, 1, 1};
     *t = (npu_ov_target){hw, m, e, w, p};
@@ -300,6 +300,7 @@ static void test_every_path_applies(void **st) {
         snprintf(path, sizeof path, "%s", npu_ov_path_at(i, NULL));
         if (strncmp(path, "hw.sram[]", 9) == 0) /* smem (per unit) is level 0, l2 (shared, mb) level 1 */
             snprintf(path, sizeof path, "hw.sram[%d]%s", strcmp(path + 9, ".mb") == 0, npu_ov_path_at(i, NULL) + 9);
+        if (strcmp(path, "engine.SECTION.KEY") == 0) snprintf(path, sizeof path, "engine.host.step_us");
         targets_for(path, b, hw, &m, &e, &w, &p, &t);
         npu_ov o;
         assert_int_equal(npu_ov_resolve(path, &o), 0);
@@ -324,9 +325,11 @@ static void test_every_path_applies(void **st) {
         } else if (k == 0) {
             double want = strcmp(v, "true") == 0 ? 1 : strcmp(v, "false") == 0 ? 0 : strtod(v, NULL);
             if (now != want) fail_msg("%s: reads back %g", assign, now);
-        } else {
-            assert_string_equal(path, "engine"); /* a profile has no name to read back */
-            assert_true(e.kernel_scale == 1.15);
+        } else if (strcmp(path, "engine") == 0) { /* the profile loaded */
+            assert_string_equal(e.asked, "mlperf");
+        } else { /* a profile field, set in the profile's JSON and read back */
+            assert_string_equal(path, "engine.host.step_us");
+            assert_true(e.step_us == 777);
         }
         done++;
     }
@@ -649,7 +652,8 @@ static void test_rows_match_run_and_constraints(void **st) {
         npu_ov_target t = {.hw = hw, .model = &m};
         assert_int_equal(npu_ov_apply(ov, k, &t), 0);
         npu_run_cfg c = {.phase = x->workload == 0 ? NPU_RUN_DECODE : NPU_RUN_E2E, .batch = x->workload == 0 ? 32 : 4,
-                         .ctx = 2048, .input = 512, .output = 64, .wdt = NPU_FP8, .adt = NPU_FP8, .kvdt = NPU_FP8};
+                         .ctx = 2048, .input = 512, .output = 64, .wdt = NPU_FP8, .adt = NPU_FP8, .kvdt = NPU_FP8,
+                         .engine = npu_engine_default()}; /* the engine a sweep (and the CLI) uses by default */
         int rc = npu_run(&m, hw, &c, r);
         if (rc) {
             assert_true(x->m[NPU_SM_FITS] == 0 && !x->feasible);
@@ -937,7 +941,7 @@ static void test_auto_plan_and_max_rate(void **st) {
     assert_int_equal(npu_hw_load("h100-sxm", hw), 0);
     assert_int_equal(npu_model_load("llama3-70b", &m), 0);
     npu_planner_cfg pc = {.chips = 8, .input = 1024, .output = 128, .max_tpot_s = 0.040, .wdt = NPU_FP8,
-                          .adt = NPU_FP8, .kvdt = NPU_BF16};
+                          .adt = NPU_FP8, .kvdt = NPU_BF16, .engine = npu_engine_default()};
     npu_plan_eval *ev = calloc(512, sizeof *ev);
     npu_planner_result pr;
     assert_int_equal(npu_planner_run(&m, hw, &pc, ev, 512, &pr), 0);
