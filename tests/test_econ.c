@@ -124,6 +124,56 @@ static void test_area_and_cost(void **st) {
     assert_float_equal(v.nre_per_unit_usd, u.nre_per_unit_usd / 10, 1e-9);
 }
 
+/* Stated peaks (docs/schema.md "Stated peaks"): checked when a description is
+ * read, dropped when an edit makes the chip another one. */
+static void test_stated_peaks_vs_edits(void **st) {
+    (void)st;
+    npu_hw h, e, back;
+    npu_process p;
+    load("h100-sxm", &h, &p);
+    assert_true(h.peak_tflops[NPU_BF16] == 989.4); /* the preset states its peaks */
+    /* an edited preset: 160 SMs instead of 132, finished again (a sweep's or --set's edit) */
+    e = h;
+    e.units = 160;
+    if (e.units_total < e.units) e.units_total = 0;
+    assert_int_equal(npu_hw_finish(&e, "edit"), 0);
+    assert_true(e.peak_flops[NPU_BF16] == 160 * 1830e6 * 2048 * 2.0);
+    assert_true(e.peak_tflops[NPU_BF16] == 0 && e.peak_tflops[NPU_FP8] == 0 && e.tf32_peak_tflops == 0);
+    /* a stated fp32 figure of the vector units is not the matrix units': 66.9 at 1980 MHz stays */
+    assert_true(e.peak_tflops[NPU_FP32] == h.peak_tflops[NPU_FP32]);
+    /* it costs with the new units: a compute-bound GEMM is faster; 160 physical SMs on the
+     * published 814 mm2 scaled by the area model (144 -> 160 SMs) pass the 858 mm2 reticle */
+    npu_kernel k = npu_kernel_gemm("g", 8192, 8192, 8192, NPU_BF16, NPU_BF16);
+    assert_true(npu_cost_kernel(&e, &k, NPU_STANDALONE).time_s < npu_cost_kernel(&h, &k, NPU_STANDALONE).time_s);
+    npu_econ_cfg c;
+    npu_econ_cfg_default(&c);
+    npu_unit_cost uh, ue;
+    assert_int_equal(npu_econ_unit_cost(&h, &p, &c, &uh), 0);
+    assert_int_equal(npu_econ_unit_cost(&e, &p, &c, &ue), -1);
+    assert_non_null(strstr(npu_errmsg(), "reticle"));
+    e.units = 152; /* 152 physical SMs (8 more than the published 144) still fit */
+    assert_int_equal(npu_hw_finish(&e, "edit"), 0);
+    assert_int_equal(npu_econ_unit_cost(&e, &p, &c, &ue), 0);
+    assert_true(ue.die_area_mm2 > uh.die_area_mm2 && ue.die_area_mm2 < 858 && ue.die_cost_usd > uh.die_cost_usd);
+    /* the edited chip is written without the peaks it no longer has, and reads back */
+    cJSON *j = npu_hw_to_json(&e);
+    assert_int_equal(npu_hw_from_json(j, "edited.json", &back), 0);
+    assert_true(back.peak_flops[NPU_BF16] == e.peak_flops[NPU_BF16]);
+    /* a FILE stating a peak its units x clock x MACs do not give is an error naming the field */
+    cJSON *m = cJSON_GetObjectItemCaseSensitive(j, "matrix");
+    cJSON_DeleteItemFromObjectCaseSensitive(m, "peak_tflops");
+    cJSON_AddItemToObject(m, "peak_tflops", cJSON_Parse("{\"bf16\": 989.4}")); /* the 132-SM figure */
+    assert_int_equal(npu_hw_from_json(j, "wrong.json", &back), -1);
+    assert_non_null(strstr(npu_errmsg(), "wrong.json"));
+    assert_non_null(strstr(npu_errmsg(), "matrix.peak_tflops.bf16"));
+    cJSON_Delete(j);
+    /* an edit that keeps the peaks (power, links) keeps them */
+    e = h;
+    e.tdp_w = 600;
+    assert_int_equal(npu_hw_finish(&e, "edit"), 0);
+    assert_true(e.peak_tflops[NPU_BF16] == 989.4 && e.tf32_peak_tflops == h.tf32_peak_tflops);
+}
+
 static void test_reticle_limit(void **st) {
     (void)st;
     npu_hw h;
@@ -484,7 +534,7 @@ int main(void) {
         cmocka_unit_test(test_nre_zero), cmocka_unit_test(test_cost_inputs),
         cmocka_unit_test(test_reticle_message), cmocka_unit_test(test_collective_energy),
         cmocka_unit_test(test_step_throttle_one_rule), cmocka_unit_test(test_cost_then_power),
-        cmocka_unit_test(test_tco_inputs),
+        cmocka_unit_test(test_tco_inputs), cmocka_unit_test(test_stated_peaks_vs_edits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
