@@ -201,9 +201,7 @@ int npu_plan_check_hw(const npu_hw *hw, npu_plan p) {
     if (chips < 2 || npu_comm_check(hw, chips) == 0) return 0;
     char why[400];
     npu_strlcpy(why, npu_errmsg(), sizeof why);
-    p = npu_plan_norm(p);
-    npu_err("plan tp %d pp %d ep %d cp %d spans %d chips per replica, which its links cannot join: %s", p.tp, p.pp,
-            p.ep, p.cp, chips, why);
+    npu_err("a replica of %d chips: %s", chips, why);
     return -1;
 }
 
