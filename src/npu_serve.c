@@ -1068,6 +1068,7 @@ static int check_cfg(const npu_serve_cfg *c) {
  * cache when speculating (its weights leave less memory, and every token keeps
  * the drafter's KV beside the target's). */
 static int pool_kv_tokens(const npu_serve_cfg *c, const npu_pool *p, long budget, long *tokens) {
+    if (npu_plan_check_hw(p->hw, p->step.plan)) return -1; /* the replica's chips must reach each other */
     if (c->spec.kind == NPU_SPEC_NONE) return npu_serve_kv_capacity(p, c->kv_mem_frac, (double)budget, 1, tokens);
     npu_plan pl = npu_plan_norm(p->step.plan);
     double w = npu_spec_weight_bytes(&c->spec, p->model, pl, p->step.wdt);

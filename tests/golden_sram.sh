@@ -42,6 +42,11 @@ check "groq best plan spans >= 305 chips (tp $tp x pp $pp)" "$tp * $pp >= 305 &&
 expect_ok "groq plan 128 table" $NPUSIM plan --model llama3-8b --hw groq-lpu --chips 128
 expect_grep "groq plan ranks" "best" "$T/out"
 
+# serving on 128 chips: a step budget of 256 tokens leaves room for a KV cache
+expect_ok "groq serve" $NPUSIM serve --model llama3-8b --hw groq-lpu --tp 16 --pp 8 --rate 1 --requests 10 --input 64 \
+    --output 16 --max-batched-tokens 256
+expect_grep "groq serve completes" "10 completed" "$T/out"
+
 # --- cerebras-wse3: llama3-8b on one wafer; 70B over wafers ---
 expect_ok "wse3 decode one wafer" $NPUSIM run --model llama3-8b --hw cerebras-wse3 --phase decode --batch 1 --ctx 1024 --json
 check "wse3 one chip" "$(sed -n 's/^\t\t"chips_per_replica":[[:space:]]*\([0-9]*\),*$/\1/p' "$T/out") == 1"
@@ -52,6 +57,8 @@ check "wse3 70b: feasible on 4 wafers" "$(json_num "$T/out" feasible) >= 1"
 # --- plans the links cannot join: one line, exit 2 ---
 expect_err "no links" "no chip-to-chip links" $NPUSIM run --model llama3-8b --hw snapdragon-8g3-npu --phase decode \
     --batch 1 --ctx 100 --tp 2
+expect_err "serve: no links" "no chip-to-chip links" $NPUSIM serve --model llama3-8b --hw snapdragon-8g3-npu --tp 2 \
+    --rate 1 --requests 10 --input 64 --output 16
 expect_err "beyond the domain, no scale-out" "exceed its scale-up domain of 8" $NPUSIM run --model llama3-70b --hw rngd \
     --phase decode --batch 1 --ctx 100 --tp 16
 expect_err "wse3 beyond 2048" "exceed its scale-up domain of 2048" $NPUSIM run --model llama3-70b --hw cerebras-wse3 \
