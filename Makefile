@@ -29,7 +29,8 @@ API_MAJOR := $(shell sed -n 's/^\#define NPUSIM_API_VERSION_MAJOR //p' include/n
 API_MINOR := $(shell sed -n 's/^\#define NPUSIM_API_VERSION_MINOR //p' include/npusim.h)
 SONAME  := libnpusim.so.$(API_MAJOR)
 TESTS   := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
-PRESETS := presets/memory.json $(sort $(wildcard presets/hw/*.json)) $(sort $(wildcard presets/model/*.json))
+PRESETS := presets/memory.json $(sort $(wildcard presets/hw/*.json)) $(sort $(wildcard presets/model/*.json)) \
+           $(sort $(wildcard presets/engine/*.json))
 
 .PHONY: all deps demo test unit golden check-accuracy browser report-img fuzz-replay api-test python-test bench asan \
 	fuzz fuzz-build install uninstall clean FORCE
@@ -49,7 +50,8 @@ $(BUILD)/embed: tools/embed.c
 
 $(BUILD)/gen/presets_gen.c: $(BUILD)/embed $(PRESETS)
 	@mkdir -p $(@D)
-	$(BUILD)/embed $@ presets/memory.json -- $(sort $(wildcard presets/hw/*.json)) -- $(sort $(wildcard presets/model/*.json))
+	$(BUILD)/embed $@ presets/memory.json -- $(sort $(wildcard presets/hw/*.json)) -- $(sort $(wildcard presets/model/*.json)) \
+		-- $(sort $(wildcard presets/engine/*.json))
 
 $(BUILD)/obj/presets_gen.o: $(BUILD)/gen/presets_gen.c src/npu_preset.h
 	@mkdir -p $(@D)

@@ -103,7 +103,7 @@ static int parse_double(const char *s, double *out) {
     double v = strtod(s, &end);
     if (end == s || *end != '\0') return 1;
     if ((errno == ERANGE && fabs(v) > 1) || !isfinite(v)) return 2;
-    *out = v;
+    *out = v == 0 ? 0.0 : v; /* -0 reads as 0 (it would print as "-0") */
     return 0;
 }
 

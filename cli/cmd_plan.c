@@ -19,7 +19,8 @@ static void print_table(FILE *out, const npu_model *m, const npu_hw *hw, const n
     int feasible = 0, shown = 0, best = -1;
     for (int i = 0; i < ne; i++)
         if (ev[i].feasible) feasible++, best = best < 0 ? i : best;
-    fprintf(out, "npusim plan: %s on %d x %s, input %ld, output %ld\n", m->name, c->chips, hw->name, c->input, c->output);
+    fprintf(out, "npusim plan: %s on %d x %s, input %ld, output %ld, engine %s\n", m->name, c->chips, hw->name,
+            c->input, c->output, c->engine ? c->engine->name : "ideal");
     if (isfinite(pr->max_ttft_s) && pr->max_ttft_s > 0)
         fprintf(out, "bounds: TTFT <= %g ms%s", pr->max_ttft_s * 1e3,
                pr->ttft_default ? " (the default; --max-ttft MS sets another, 0 none)" : "");
@@ -73,6 +74,9 @@ static int cmd_plan(const cli_args *a, cli_out *o) {
     }
     c.max_tpot_s = cli_num(a, O_MAX_TPOT) / 1e3;
     long top = (long)cli_int(a, O_TOP);
+    npu_engine eng;
+    if (cli_engine(a, &eng)) return -1;
+    c.engine = &eng;
     npu_model m;
     npu_hw hw;
     if (cli_load_model(a, &m) || cli_load_hw(a, O_HW, &hw)) return -1;
@@ -89,6 +93,7 @@ static int cmd_plan(const cli_args *a, cli_out *o) {
         cJSON *j = cJSON_CreateObject();
         cJSON_AddStringToObject(j, "model", m.name);
         cJSON_AddStringToObject(j, "hw", hw.name);
+        cJSON_AddStringToObject(j, "engine", eng.name);
         cJSON_AddNumberToObject(j, "chips", c.chips);
         cJSON_AddNumberToObject(j, "input", (double)c.input);
         cJSON_AddNumberToObject(j, "output", (double)c.output);
@@ -129,7 +134,7 @@ static int cmd_plan(const cli_args *a, cli_out *o) {
 
 static const cli_use plan_opts[] = {
     {O_MODEL, CLI_REQ}, {O_HW, CLI_REQ}, {O_CHIPS, CLI_REQ}, {O_INPUT, .def = "1024"}, {O_OUTPUT, .def = "256"},
-    {O_MAX_TTFT, .note = "default: the planner's stated bound (2000 ms); 0 = none"}, {O_MAX_TPOT}, CLI_USE_DTYPES, {O_STACK}, {O_MAX_BATCH}, {O_MOE_SKEW},
+    {O_MAX_TTFT, .note = "default: the planner's stated bound (2000 ms); 0 = none"}, {O_MAX_TPOT}, CLI_USE_DTYPES, {O_STACK}, {O_ENGINE}, {O_MAX_BATCH}, {O_MOE_SKEW},
     {O_TOP, .def = "8", .note = "feasible plans in the table; --json lists all"}, {O_JSON},
 };
 const cli_cmd cli_cmd_plan = {

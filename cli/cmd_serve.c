@@ -44,6 +44,7 @@ static cJSON *result_json(const npu_serve_cfg *c, const npu_serve_result *r) {
     cJSON *j = cJSON_CreateObject();
     cJSON_AddStringToObject(j, "model", c->pool.model->name);
     cJSON_AddStringToObject(j, "hw", c->pool.hw->name);
+    cJSON_AddStringToObject(j, "engine", c->engine.name);
     cJSON_AddStringToObject(j, "scheduler", npu_sched_names[c->sched]);
     cJSON_AddStringToObject(j, "router", npu_route_names[c->route]);
     cJSON_AddStringToObject(j, "arrival", npu_arrival_names[c->wl.arrival]);
@@ -165,13 +166,14 @@ static void print_table(FILE *out, const npu_serve_cfg *c, const npu_serve_resul
             pr = c->prefill.replicas, pc = pr * npu_plan_replica_chips(npu_plan_norm(c->prefill.step.plan));
             dr = c->pool.replicas, dc = dr * npu_plan_replica_chips(npu_plan_norm(c->pool.step.plan));
         }
-        fprintf(out, "serve: %s, disagg scheduler, %d chip%s, %s arrivals\n", c->pool.model->name, pc + dc,
-                cli_s(pc + dc), npu_arrival_names[c->wl.arrival]);
+        fprintf(out, "serve: %s, engine %s, disagg scheduler, %d chip%s, %s arrivals\n", c->pool.model->name,
+                c->engine.name, pc + dc, cli_s(pc + dc), npu_arrival_names[c->wl.arrival]);
         print_pool(out, "prefill", &c->prefill, pr, pc);
         print_pool(out, "decode", &c->pool, dr, dc);
     } else
-        fprintf(out, "serve: %s on %s, %s scheduler, %d replica%s (%d chip%s), %s arrivals\n", c->pool.model->name,
-                c->pool.hw->name, npu_sched_names[c->sched], r->n_replicas, cli_s(r->n_replicas), r->chips,
+        fprintf(out, "serve: %s on %s, engine %s, %s scheduler, %d replica%s (%d chip%s), %s arrivals\n",
+                c->pool.model->name, c->pool.hw->name, c->engine.name, npu_sched_names[c->sched], r->n_replicas,
+                cli_s(r->n_replicas), r->chips,
                 cli_s(r->chips), npu_arrival_names[c->wl.arrival]);
     fprintf(out, "  requests   %ld completed, %ld rejected%s%s\n", r->requests, r->rejected, r->rejected ? ": " : "",
             r->rejected ? r->reject_reason : "");

@@ -9,6 +9,7 @@
 #include "npu_json.h"
 #include "version.h" /* build/gen: NPUSIM_VERSION, NPUSIM_GIT (Makefile) */
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,7 +66,7 @@ int cli_engine(const cli_args *a, npu_engine *e) {
         *e = *a->engine_obj;
         return 0;
     }
-    if (npu_engine_find(cli_str(a, O_ENGINE), e)) {
+    if (npu_engine_load(cli_str(a, O_ENGINE), e)) {
         char m[300];
         npu_strlcpy(m, npu_errmsg(), sizeof m);
         npu_err("option '--engine': %s", m);
@@ -185,7 +186,7 @@ static const cli_use run_opts[] = {
     {O_SEQ, .note = "--phase prefill"}, {O_CTX, .note = "--phase decode"},
     {O_INPUT, .note = "--phase e2e and offline"}, {O_OUTPUT, .note = "--phase e2e and offline"},
     {O_STACK}, CLI_USE_DTYPES, CLI_USE_PLAN, {O_MOE_SKEW},
-    {O_ENGINE, .note = "--phase offline"}, {O_SPEC}, {O_SPEC_ACCEPT, .note = "with --spec"}, {O_JSON}, {O_CSV},
+    {O_ENGINE, .note = "every phase"}, {O_SPEC}, {O_SPEC_ACCEPT, .note = "with --spec"}, {O_JSON}, {O_CSV},
     CLI_USE_TCO, {O_HTML},
 };
 const cli_cmd cli_cmd_run = {
@@ -303,27 +304,83 @@ static void list_memory(FILE *out) {
     }
 }
 
+/* Names in version order: "trtllm-0.5" before "trtllm-0.13" (digit runs compare as numbers). */
+static int version_cmp(const void *pa, const void *pb) {
+    const char *a = *(const char *const *)pa, *b = *(const char *const *)pb;
+    while (*a && *b) {
+        if (isdigit((unsigned char)*a) && isdigit((unsigned char)*b)) {
+            char *ea, *eb;
+            unsigned long x = strtoul(a, &ea, 10), y = strtoul(b, &eb, 10);
+            if (x != y) return x < y ? -1 : 1;
+            a = ea, b = eb;
+        } else {
+            if (*a != *b) return (unsigned char)*a - (unsigned char)*b;
+            a++, b++;
+        }
+    }
+    return (unsigned char)*a - (unsigned char)*b;
+}
+
+/* Engine profiles: releases with their key mechanisms, then the aliases. */
+static int list_engines(FILE *out) {
+    fprintf(out, "%-22s %-34s %-14s %-15s %-10s %-15s %8s %8s  %s\n", "engine", "product", "releases", "decode GQA",
+           "graphs", "host overlap", "step us", "seq us", "scheduler");
+    int n_names = npu_engine_preset_count();
+    const char **names = malloc((size_t)(n_names > 0 ? n_names : 1) * sizeof *names);
+    if (!names) {
+        npu_err("out of memory");
+        return -1;
+    }
+    for (int i = 0; i < n_names; i++) names[i] = npu_engine_preset_name(i);
+    qsort(names, (size_t)n_names, sizeof *names, version_cmp);
+    for (int i = 0; i < n_names; i++) {
+        const char *n = names[i];
+        if (npu_engine_alias_target(n)) continue;
+        npu_engine e;
+        if (npu_engine_load(n, &e)) { /* presets load (tests/golden_engine.sh) */
+            free(names);
+            return -1;
+        }
+        fprintf(out, "%-22s %-34.34s %-14.14s %-15s %-10s %-15s %8.0f %8.1f  %s\n", e.name, e.product, e.releases,
+               npu_engine_gqa_names[e.gqa], npu_engine_graphs_names[e.graphs], npu_engine_overlap_names[e.overlap],
+               e.step_us, e.seq_us, npu_engine_policy_names[e.sched.policy]);
+    }
+    fprintf(out, "\naliases (the newest modelled release):");
+    for (int i = 0; i < n_names; i++) {
+        const char *t = npu_engine_alias_target(names[i]);
+        if (t) fprintf(out, " %s=%s", names[i], t);
+    }
+    free(names);
+    fprintf(out, "\ndefault: %s (npusim show engine NAME prints a profile with every source)\n", NPU_ENGINE_DEFAULT);
+    return 0;
+}
+
 static int cmd_list(const cli_args *a, cli_out *o) {
-    static const char *const what[] = {"models", "hw", "memory", "process"};
-    int w = cli_pick(a->pos[0], what, 4, "list");
+    static const char *const what[] = {"models", "hw", "memory", "process", "engines"};
+    int w = cli_pick(a->pos[0], what, 5, "list");
     if (w < 0) return -1;
     if (w == 0) list_models(o->f);
     else if (w == 1) list_hw(o->f);
     else if (w == 2) list_memory(o->f);
+    else if (w == 4) return list_engines(o->f);
     else return cmd_list_process(o->f);
     return 0;
 }
 
 const cli_cmd cli_cmd_list = {
-    "list", "models|hw|memory|process", 1, 1, "list the presets: models, chips, memory technologies, processes",
+    "list", "models|hw|memory|process|engines", 1, 1,
+    "list the presets: models, chips, memory technologies, processes, serving engines",
     "Memory capacities are in GiB (2^30 bytes), bandwidths in GB/s (1e9 bytes/s).", NULL, 0, cmd_list};
 
 static int cmd_show(const cli_args *a, cli_out *o) {
-    static const char *const what[] = {"model", "hw"};
-    int w = cli_pick(a->pos[0], what, 2, "show");
+    static const char *const what[] = {"model", "hw", "engine"};
+    int w = cli_pick(a->pos[0], what, 3, "show");
     if (w < 0) return -1;
     cJSON *j;
-    if (w == 0) {
+    if (w == 2) {
+        npu_engine e; /* validates the whole profile */
+        if (npu_engine_load(a->pos[1], &e) || !(j = npu_engine_profile_json(a->pos[1]))) return -1;
+    } else if (w == 0) {
         npu_model m;
         if (npu_model_load(a->pos[1], &m)) return -1;
         j = npu_model_to_json(&m);
@@ -337,5 +394,8 @@ static int cmd_show(const cli_args *a, cli_out *o) {
 }
 
 const cli_cmd cli_cmd_show = {
-    "show", "model|hw NAME|FILE", 2, 2, "print a model or chip description as JSON (edit it, then --hw FILE)", NULL,
+    "show", "model|hw|engine NAME|FILE", 2, 2,
+    "print a model, chip or engine description as JSON (edit it, then --hw FILE or --engine FILE)",
+    "An engine profile is printed resolved through its base, every field with its source and tag\n"
+    "and the profile that set it (\"from\").",
     NULL, 0, cmd_show, .json_only = true};

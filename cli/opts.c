@@ -5,10 +5,11 @@
  * library (lib_def) so help cannot drift from them; defaults the CLI applies
  * are text (def) parsed like a given value. */
 #include "args.h"
+#include "npu_workload.h"
 #include "npu_all.h"
 
 /* Bounds shared by several rows. */
-#define LEN_MAX 10000000LL   /* tokens of one sequence: 10M, above every model's context window */
+#define LEN_MAX ((long long)NPU_MAX_REQUEST_TOKENS) /* tokens of one sequence: 10M, above every model's context window (npu_workload) */
 #define BATCH_MAX 1000000LL  /* sequences in one step of one replica */
 #define DIM_MAX 4096LL       /* chips along one parallel dimension (tp, pp, ep, dp, cp) */
 #define CHIPS_MAX 1048576LL  /* chips in a deployment or a collective: 2^20 */
@@ -21,7 +22,6 @@
 #define NUM(lo, hi) .type = CLI_NUM, .dmin = (lo), .dmax = (hi)
 #define ENUM(arr, n) .type = CLI_ENUM, .names = (arr), .n_names = (n)
 
-static const char *const engine_names[] = {"trtllm", "mlperf", "ideal"}; /* npu_engine_find's profiles */
 
 static double d_max_seqs(void) { npu_serve_cfg c; npu_serve_defaults(&c); return c.max_seqs; }
 static double d_max_tokens(void) { npu_serve_cfg c; npu_serve_defaults(&c); return (double)c.max_batched_tokens; }
@@ -53,8 +53,10 @@ const cli_opt cli_opts[CLI_O_COUNT] = {
 .help = "what to time"},
     [O_STACK] = {"stack", 0, ENUM(npu_stack_names, 2), .meta = "STACK", .def = "fused",
                  .help = "kernel stack: fused (TensorRT-LLM-like) or eager (unfused PyTorch)"},
-    [O_ENGINE] = {"engine", 0, ENUM(engine_names, 3), .meta = "NAME", .def = "trtllm",
-                  .help = "serving-engine runtime around the kernels (docs/serving.md)"},
+    [O_ENGINE] = {"engine", 0, .type = CLI_STR, .meta = "NAME|FILE", .def = NPU_ENGINE_DEFAULT,
+                  .help = "serving engine around the kernels: a profile (npusim list engines; " NPU_ENGINE_DEFAULT
+                          " = the newest modelled TensorRT-LLM, ideal = kernels only) or a JSON file "
+                          "(docs/accuracy-engines.md)"},
     [O_DTYPE] = {"dtype", 0, .type = CLI_DTYPE, .meta = "T", .def = "bf16",
                  .help = "weight datatype; fp8 and int8 also run the GEMMs in it (W8A8), int4 is weight-only"},
     [O_ACT_DTYPE] = {"act-dtype", 0, .type = CLI_DTYPE, .meta = "T",
@@ -160,7 +162,7 @@ const cli_opt cli_opts[CLI_O_COUNT] = {
                 .help = "open-loop arrivals, requests per second"},
     [O_ARRIVAL] = {"arrival", 0, ENUM(npu_arrival_names, NPU_ARRIVE_COUNT), .meta = "KIND",
                    .help = "arrival process (offline: every request at time 0)"},
-    [O_BURSTINESS] = {"burstiness", 0, NUM(0, 1000), .flags = CLI_OPEN_MIN, .meta = "CV", .def = "1",
+    [O_BURSTINESS] = {"burstiness", 0, NUM(0.001, 1000), .meta = "CV", .def = "1",
                       .help = "coefficient of variation of gamma inter-arrival times"},
     [O_CONCURRENCY] = {"concurrency", 0, INT(1, BATCH_MAX), .meta = "C",
                        .help = "closed loop: requests kept in flight"},

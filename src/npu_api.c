@@ -40,7 +40,8 @@ struct npusim_model {
 };
 struct npusim_engine {
     npu_engine e;
-    char name[32];
+    char name[64];
+    cJSON *tree; /* the resolved profile (owned) */
 };
 
 /* ---- versions, contexts, errors ---- */
@@ -89,38 +90,21 @@ static npusim_status fail_err(npusim_ctx *ctx, npusim_status code) { return fail
         if (!(cond)) return fail((ctx), NPUSIM_ERR_USAGE, what);                                               \
     } while (0)
 
-/* ---- engines: named profiles or a JSON object ---- */
+/* ---- engines: profiles (presets/engine, a file, or JSON text) ---- */
 
-static const char *const engine_keys[] = {"name", "kernel_scale", "comm_scale", "step_us", "seq_us", NULL};
+/* The handle keeps the profile resolved through its base (npu_engine_profile_json's
+ * form: every field a leaf {"value", "source", ...}); edits change a leaf's value
+ * and re-read the tree, validated as a file is. */
+static cJSON *engine_to_json(const struct npusim_engine *h) { return cJSON_Duplicate(h->tree, 1); }
 
-static cJSON *engine_to_json(const struct npusim_engine *h) {
-    cJSON *j = cJSON_CreateObject();
-    cJSON_AddStringToObject(j, "name", h->name);
-    cJSON_AddNumberToObject(j, "kernel_scale", h->e.kernel_scale);
-    cJSON_AddNumberToObject(j, "comm_scale", h->e.comm_scale);
-    cJSON_AddNumberToObject(j, "step_us", h->e.step_us);
-    cJSON_AddNumberToObject(j, "seq_us", h->e.seq_us);
-    return j;
-}
-
-/* Bounds: the scales are slow-downs of the chip model's times (0.1x .. 100x),
- * host times up to 10 s per step and 1 s per sequence. */
 static int engine_from_json(const cJSON *j, const char *origin, struct npusim_engine *out) {
-    struct npusim_engine e = {{0}, "custom"};
+    struct npusim_engine e = {0};
     if (!cJSON_IsObject(j)) return npu_err("%s: an engine is a JSON object", origin), -1;
-    if (npu_json_check_keys(j, engine_keys, origin) ||
-        npu_json_str(j, "name", e.name, sizeof e.name, false, origin) ||
-        npu_json_num(j, "kernel_scale", &e.e.kernel_scale, true, 0.1, origin) ||
-        npu_json_num(j, "comm_scale", &e.e.comm_scale, true, 0.1, origin) ||
-        npu_json_num(j, "step_us", &e.e.step_us, true, 0, origin) ||
-        npu_json_num(j, "seq_us", &e.e.seq_us, true, 0, origin))
-        return -1;
-    static const struct { const char *key; double max; } top[] = {
-        {"kernel_scale", 100}, {"comm_scale", 100}, {"step_us", 1e7}, {"seq_us", 1e6}};
-    const double *v[] = {&e.e.kernel_scale, &e.e.comm_scale, &e.e.step_us, &e.e.seq_us};
-    for (int i = 0; i < 4; i++)
-        if (*v[i] > top[i].max)
-            return npu_err("%s: field '%s' is %g, must be at most %g", origin, top[i].key, *v[i], top[i].max), -1;
+    if (npu_engine_from_json(j, origin, &e.e)) return -1;
+    e.tree = npu_engine_resolve_json(j, origin);
+    if (!e.tree) return -1;
+    npu_strlcpy(e.name, e.e.name, sizeof e.name);
+    cJSON_Delete(out->tree);
     *out = e;
     return 0;
 }
@@ -175,20 +159,10 @@ static npusim_status load(npusim_ctx *ctx, domain d, const char *spec, void **ou
     } else if (d == D_MODEL) {
         rc = npu_model_load(spec, &((struct npusim_model *)obj)->m);
     } else {
-        struct npusim_engine *e = obj;
-        static const char *const profiles[] = {"trtllm", "mlperf", "ideal"};
-        bool named = false;
-        for (size_t i = 0; i < NPU_ARRAY_LEN(profiles); i++) named |= strcmp(spec, profiles[i]) == 0;
-        if (named || (!strchr(spec, '/') && !strstr(spec, ".json"))) { /* a profile (the error names the closest) */
-            rc = npu_engine_find(spec, &e->e);
-            if (!rc) npu_strlcpy(e->name, spec, sizeof e->name);
-        } else {
-            char *file = npu_read_file(spec, NULL);
-            cJSON *j = file ? npu_json_parse(file, spec) : NULL;
-            rc = j ? engine_from_json(j, spec, e) : -1;
-            cJSON_Delete(j);
-            free(file);
-        }
+        struct npusim_engine *e = obj; /* a preset or alias name, or a file */
+        rc = npu_engine_load(spec, &e->e);
+        if (!rc && !(e->tree = npu_engine_profile_json(spec))) rc = -1;
+        if (!rc) npu_strlcpy(e->name, spec, sizeof e->name);
     }
     if (rc) {
         free(obj);
@@ -213,6 +187,13 @@ static npusim_status copy(npusim_ctx *ctx, domain d, const void *h, void **out) 
     *out = malloc(obj_size(d));
     if (!*out) return fail(ctx, NPUSIM_ERR_MEMORY, "out of memory");
     memcpy(*out, h, obj_size(d));
+    if (d == D_ENGINE) { /* the profile tree is owned: copy it too */
+        struct npusim_engine *e = *out;
+        if (!(e->tree = cJSON_Duplicate(((const struct npusim_engine *)h)->tree, 1))) {
+            free(*out), *out = NULL;
+            return fail(ctx, NPUSIM_ERR_MEMORY, "out of memory");
+        }
+    }
     return ok(ctx);
 }
 
@@ -247,7 +228,10 @@ const char *npusim_model_name(const npusim_model *h) { return h ? h->m.name : NU
 const char *npusim_engine_name(const npusim_engine *h) { return h ? h->name : NULL; }
 void npusim_hw_free(npusim_hw *h) { free(h); }
 void npusim_model_free(npusim_model *h) { free(h); }
-void npusim_engine_free(npusim_engine *h) { free(h); }
+void npusim_engine_free(npusim_engine *h) {
+    if (h) cJSON_Delete(h->tree);
+    free(h);
+}
 
 /* ---- edits by path ----
  * THE ONE PLACE where a handle is edited. Until npu_override (issue 13,
@@ -353,15 +337,35 @@ static npusim_status set(npusim_ctx *ctx, domain d, void *h, const char *path, c
     const char *dn = domain_names[d];
     size_t dl = strlen(dn);
     if (strncmp(path, dn, dl) == 0 && path[dl] == '.') path += dl + 1; /* "hw.memory.stacks" */
+    char leaf[300];
+    if (d == D_ENGINE) { /* a profile field is a leaf {"value", "source", ...}: GROUP.KEY edits its value */
+        size_t n = strlen(path);
+        if (n < 6 || strcmp(path + n - 6, ".value") != 0) {
+            snprintf(leaf, sizeof leaf, "%s.value", path);
+            path = leaf;
+        }
+    }
     cJSON *j = to_json(d, h);
     void *edited = calloc(1, obj_size(d));
     char origin[300], q[80], qv[80];
     snprintf(origin, sizeof origin, "%s set %s=%s", domain_names[d], cli_quote(path, q, sizeof q),
              cli_quote(value, qv, sizeof qv));
     int rc = !j || !edited ? (npu_err("out of memory"), -1) : edit_json(j, dn, path, value);
+    if (!rc && d == D_ENGINE) { /* an edited value is the user's, no longer a fit's: drop the fit's record */
+        char grp[128], key[128];
+        if (sscanf(path, "%127[^.].%127[^.]", grp, key) == 2) {
+            cJSON *lf = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, grp), key);
+            cJSON_DeleteItemFromObjectCaseSensitive(lf, "fitted");
+            cJSON_DeleteItemFromObjectCaseSensitive(lf, "from");
+            cJSON_AddStringToObject(lf, "from", "edit");
+        }
+    }
     if (!rc) rc = from_json(d, j, origin, edited);
     cJSON_Delete(j);
-    if (!rc) memcpy(h, edited, obj_size(d));
+    if (!rc) {
+        if (d == D_ENGINE) cJSON_Delete(((struct npusim_engine *)h)->tree);
+        memcpy(h, edited, obj_size(d));
+    }
     free(edited);
     return rc ? fail_err(ctx, NPUSIM_ERR_INPUT) : ok(ctx);
 }

@@ -49,8 +49,13 @@ static void attn_fill(npu_kernel *kn) {
     double qk = kn->head_dim, v = kn->v_dim > 0 ? kn->v_dim : kn->head_dim;
     kn->flops = 2.0 * (qk + v) * pairs * kn->batch * kn->heads; /* QK^T and PV, 2 FLOP per MAC */
     double kvb = npu_dtype_bytes(kn->kvdt);
+    double reread = 1;
+    if (!kn->causal || kn->q_len <= 1) { /* a decode as an engine runs it (npu_graph_impl) */
+        if (kn->kv_block > 0) keys = ceil(keys / kn->kv_block) * kn->kv_block; /* whole paged blocks */
+        if (kn->kv_reread > 1) reread = kn->kv_reread;
+    }
     double kv_bytes = kn->latent > 0 ? (double)kn->batch * keys * kn->latent * kvb
-                                     : (double)kn->batch * kn->kv_heads * keys * (qk + v) * kvb;
+                                     : (double)kn->batch * kn->kv_heads * keys * (qk + v) * kvb * reread;
     double qo_bytes = (double)kn->batch * kn->heads * q_len * (qk + v) * ACT_BYTES;
     kn->bytes = kv_bytes + qo_bytes;
 }
@@ -292,6 +297,7 @@ static void add_mlp(builder *b, const npu_model *m, const npu_step_cfg *c, doubl
         up.groups = down.groups = groups;
         up.flops *= groups, up.bytes *= groups;
         down.flops *= groups, down.bytes *= groups;
+        if (c->impl.moe_per_expert) up.launches = down.launches = groups; /* one GEMM launch per expert */
     }
     add(b, up);
     double act_e = (double)rows * ffn * groups;
@@ -333,6 +339,16 @@ static routing route(int experts, double picks, double skew, int parts) {
     return r;
 }
 
+/* Times a decode kernel reads each K/V head of a group of G = H/KV query heads:
+ * once when grouped; per query head, once from DRAM plus the G - 1 re-reads L2
+ * does not catch (npu_graph_impl). */
+static double decode_reread(const npu_graph_impl *im, int H, int KV) {
+    double G = KV > 0 ? (double)H / KV : 1;
+    if (!im->gqa_per_head || G <= 1) return 1;
+    double hit = im->gqa_l2_hit < 0 ? 0 : im->gqa_l2_hit > 1 ? 1 : im->gqa_l2_hit;
+    return 1 + (G - 1) * (1 - hit);
+}
+
 /* Attention block of one layer on this chip: `T` tokens of `batch` sequences
  * (this chip's attention share), heads split by tp. */
 static void add_attention(builder *b, const npu_model *m, const npu_step_cfg *c, double T, int batch) {
@@ -367,6 +383,8 @@ static void add_attention(builder *b, const npu_model *m, const npu_step_cfg *c,
             add(b, qa);
             npu_kernel at = npu_kernel_attention_mla(batch, H, lat, a->kv_lora_rank, lat, q_len, kv_len,
                                                      false, NPU_BF16, c->kvdt);
+            at.kv_block = c->impl.kv_block; /* the latent is one shared head: no per-head re-read */
+            attn_fill(&at);
             if (!eager) at.bytes += T * lat * npu_dtype_bytes(c->kvdt); /* latent write */
             add_attn_groups(b, m, c, &at, true, kv_full);
             if (b->mix_seqs > 0) { /* prompts of the same in-flight step, in the absorbed form too */
@@ -410,6 +428,11 @@ static void add_attention(builder *b, const npu_model *m, const npu_step_cfg *c,
         add_mem(b, "kv_write", NPU_KK_MEMORY, kv_new * (ACT_BYTES + npu_dtype_bytes(c->kvdt)), 0, 2);
     double T_dec = (double)batch * c->seq; /* tokens of the decoding sequences */
     npu_kernel at = npu_kernel_attention(batch, H, KV, hd, q_len, kv_len, !decode, NPU_BF16, c->kvdt);
+    if (decode) {
+        at.kv_reread = decode_reread(&c->impl, H, KV);
+        at.kv_block = c->impl.kv_block;
+        attn_fill(&at);
+    }
     if (!eager) /* fused: RoPE and the KV-cache write happen inside attention */
         at.bytes += 2.0 * T_dec * KV * hd * npu_dtype_bytes(c->kvdt) + T_dec * (H + 2.0 * KV) * hd * ACT_BYTES;
     add_attn_groups(b, m, c, &at, decode, kv_full);
@@ -471,18 +494,24 @@ static void add_layer(builder *b, const npu_model *m, const npu_step_cfg *c, boo
     double T_step = (double)c->batch * c->seq + (double)c->mix_seqs * c->mix_len; /* tokens of the whole stage */
     double T = (double)batch * c->seq + (double)b->mix_seqs * c->mix_len;
     if (b->cp > 1 && c->phase == NPU_PHASE_PREFILL) T = ceil(T / b->cp);
+    if ((double)c->impl.rows_pad > T) T = (double)c->impl.rows_pad; /* captured-graph padding */
     bool eager = c->stack == NPU_STACK_EAGER;
     double ar_bytes = T * m->hidden * ACT_BYTES; /* a tp all-reduce of the hidden state */
+    /* an engine that fuses the all-reduce with the residual add and the next norm
+     * runs no separate norm after it (each norm of a layer follows an all-reduce;
+     * the first layer's follows the embedding, counted as fused too) */
+    bool fused_norm = c->impl.fused_ar_norm && p->tp > 1 && !eager;
 
     /* pre-norms (post-norms for OLMo 2: the same work), and Gemma 2/3's
      * sandwich adds a post-norm after each sub-layer */
     bool sandwich = m->norm_position == NPU_NORMPOS_SANDWICH;
-    add_norm(b, m, c, T, "attn_norm");
+    if (!fused_norm) add_norm(b, m, c, T, "attn_norm");
     add_attention(b, m, c, T, batch);
     add_comm(b, "attn_allreduce", NPU_COLL_ALLREDUCE, p->tp, ar_bytes);
     if (sandwich) add_norm_plain(b, m, c, T * m->hidden, 1, "attn_post_norm");
     if (eager) add_mem(b, "residual_add", NPU_KK_ELEM, 3.0 * T * m->hidden * ACT_BYTES, T * m->hidden, 1);
-    if (!m->parallel_block || m->parallel_norm_each) add_norm(b, m, c, T, "mlp_norm");
+    if ((!m->parallel_block && !fused_norm) || (m->parallel_block && m->parallel_norm_each))
+        add_norm(b, m, c, T, "mlp_norm");
     if (moe_layer) {
         add_moe(b, m, c, T, b->cp > 1 && c->phase == NPU_PHASE_PREFILL ? T_step / b->cp : T_step);
         if (p->ep <= p->tp) add_comm(b, "moe_allreduce", NPU_COLL_ALLREDUCE, p->tp, ar_bytes);
@@ -540,6 +569,7 @@ int npu_graph_build(const npu_model *m, const npu_step_cfg *c, npu_graph *g) {
     int batch = (int)npu_plan_seqs_per_chip(b.p, c->batch);
     double T = (double)batch * c->seq + (double)b.mix_seqs * c->mix_len;
     if (b.cp > 1 && c->phase == NPU_PHASE_PREFILL) T = ceil(T / b.cp);
+    if ((double)c->impl.rows_pad > T) T = (double)c->impl.rows_pad;
     if (st.embeds) {
         /* vocab-parallel table (npu_plan_vocab_rows): each chip gathers the rows it holds
          * (masked rows are zero), then an all-reduce over tp sums the pieces */
@@ -579,6 +609,9 @@ int npu_graph_build(const npu_model *m, const npu_step_cfg *c, npu_graph *g) {
         if (eager && m->logit_scale > 0 && m->logit_scale != 1)
             add_mem(&b, "logit_scale", NPU_KK_ELEM, 2.0 * logits * ACT_BYTES, logits, 1);
         add_comm(&b, "logits_allgather", NPU_COLL_ALLGATHER, b.p.tp, (double)outs * m->vocab * ACT_BYTES);
+        if (c->impl.sample_B_per_vocab > 0) /* the engine's logits processing and sampling over the vocabulary */
+            add_mem(&b, "sampling", NPU_KK_ELEM, (double)outs * m->vocab * c->impl.sample_B_per_vocab,
+                    5.0 * outs * m->vocab, 1);
     }
     if (g->n > NPU_GRAPH_MAX) {
         npu_err("internal: kernel graph too long");

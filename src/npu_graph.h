@@ -47,6 +47,11 @@ typedef struct npu_kernel {
     long window;        /* the layers' sliding window: causal, each query sees the last `window` keys
                          * only; a decode kernel's kv_len is already capped by it; 0 = all */
     npu_dtype kvdt;
+    /* engine kernels (decode): K/V bytes read this many times (0 or 1 = once per K/V
+     * head; a per-query-head kernel re-reads them, npu_graph_impl), and the paged-KV
+     * block whose whole blocks are read (0 = contiguous) */
+    double kv_reread;
+    int kv_block;
     /* collective (NPU_KK_COMM): comm_bytes in npu_comm's size convention */
     npu_coll coll;
     int chips;
@@ -55,6 +60,20 @@ typedef struct npu_kernel {
     double flops;     /* arithmetic operations */
     double bytes;     /* compulsory DRAM traffic, bytes */
 } npu_kernel;
+
+/* How a serving engine's kernels differ from the reference kernels that `op`
+ * and `validate` cost (npu_engine_graph_impl fills it from a profile). All zero
+ * = the reference: grouped decode attention, contiguous KV, no sampling kernel,
+ * separate norms, grouped expert GEMMs, no padding. */
+typedef struct npu_graph_impl {
+    bool gqa_per_head;   /* decode attention: one kernel block per query head re-reads its group's K/V */
+    double gqa_l2_hit;   /* share of those re-reads served by L2, [0, 1] */
+    int kv_block;        /* paged KV block, tokens: a decode reads whole blocks (0 = contiguous) */
+    double sample_B_per_vocab; /* logits processing + sampling: bytes per sequence per vocabulary entry */
+    bool fused_ar_norm;  /* a tp all-reduce fused with the residual add and the next norm */
+    bool moe_per_expert; /* expert GEMMs launched one per expert */
+    long rows_pad;       /* dense kernels run at least this many token rows per chip (captured-graph padding) */
+} npu_graph_impl;
 
 typedef struct npu_step_cfg {
     npu_phase phase;
@@ -73,6 +92,7 @@ typedef struct npu_step_cfg {
     int mix_seqs;
     long mix_len, mix_ctx;
     double moe_skew; /* expert popularity ~ rank^-skew (Zipf); 0 = uniform routing */
+    npu_graph_impl impl; /* the serving engine's kernels (zero = reference kernels) */
 } npu_step_cfg;
 
 #define NPU_GRAPH_MAX 64

@@ -32,7 +32,7 @@ static void sb_put(sbuf *b, const char *s, size_t n) {
     if (b->n + n + 1 > b->cap) {
         size_t cap = b->cap ? b->cap : 1 << 16;
         while (b->n + n + 1 > cap) cap *= 2;
-        char *t = realloc(b->s, cap);
+        char *t = npu_xrealloc(b->s, cap);
         if (!t) {
             b->oom = true;
             return;
@@ -58,7 +58,7 @@ static void sb_printf(sbuf *b, const char *fmt, ...) {
         sb_put(b, tmp, (size_t)k);
         return;
     }
-    char *big = malloc((size_t)k + 1);
+    char *big = npu_xmalloc((size_t)k + 1);
     if (!big) {
         b->oom = true;
         return;
@@ -800,7 +800,7 @@ static int sweep_open(sweep *s, const cJSON *r) {
         npu_err("report: the sweep result has no columns");
         return -1;
     }
-    s->name = calloc((size_t)s->ncol, sizeof *s->name);
+    s->name = npu_xcalloc((size_t)s->ncol, sizeof *s->name);
     if (!s->name) {
         npu_err("report: out of memory");
         return -1;
@@ -813,7 +813,7 @@ static int sweep_open(sweep *s, const cJSON *r) {
         }
         s->name[i] = c->valuestring;
     }
-    s->cellp = malloc(((size_t)s->nrow * (size_t)s->ncol + 1) * sizeof *s->cellp);
+    s->cellp = npu_xmalloc(((size_t)s->nrow * (size_t)s->ncol + 1) * sizeof *s->cellp);
     if (!s->cellp) {
         npu_err("report: out of memory");
         return -1;
@@ -955,7 +955,7 @@ static int distinct_collect(const sweep *s, int col, const char *wl, distinct *d
         if (d->n == 4096) return -1; /* too many for a heatmap axis */
         if (d->n == d->cap) {
             d->cap = d->cap ? 2 * d->cap : 16;
-            void *a = realloc(d->label, (size_t)d->cap * sizeof *d->label), *b = realloc(d->num, (size_t)d->cap * sizeof *d->num);
+            void *a = npu_xrealloc(d->label, (size_t)d->cap * sizeof *d->label), *b = npu_xrealloc(d->num, (size_t)d->cap * sizeof *d->num);
             if (a) d->label = a;
             if (b) d->num = b;
             if (!a || !b) return -1;
@@ -996,8 +996,8 @@ static int sweep_heatmap(page *p, const sweep *s, const char *wl) {
         return 0;
     }
     int na = da.n, nb = db.n, o = s->obj[0];
-    double *best = malloc((size_t)na * nb * sizeof *best);
-    long *cnt = calloc((size_t)na * nb * 2, sizeof *cnt);
+    double *best = npu_xmalloc((size_t)na * nb * sizeof *best);
+    long *cnt = npu_xcalloc((size_t)na * nb * 2, sizeof *cnt);
     if (!best || !cnt) {
         free(best), free(cnt), distinct_free(&da), distinct_free(&db);
         npu_err("report: out of memory");
@@ -1144,8 +1144,8 @@ static int page_sweep(page *p, const cJSON *r) {
     bool *keep = NULL;
     int rc = -1;
     if (sweep_open(&s, r)) goto out;
-    pt = calloc((size_t)s.nrow + 1, sizeof *pt);
-    keep = calloc((size_t)s.nrow + 1, sizeof *keep);
+    pt = npu_xcalloc((size_t)s.nrow + 1, sizeof *pt);
+    keep = npu_xcalloc((size_t)s.nrow + 1, sizeof *keep);
     if (!pt || !keep) {
         npu_err("report: out of memory");
         goto out;

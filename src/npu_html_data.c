@@ -22,7 +22,7 @@ cJSON *npu_html_histogram(const double *v, long n, int bins) {
     }
     cJSON *o = cJSON_CreateObject();
     cJSON *e = cJSON_AddArrayToObject(o, "edges"), *c = cJSON_AddArrayToObject(o, "counts");
-    long *cnt = calloc((size_t)bins, sizeof *cnt);
+    long *cnt = npu_xcalloc((size_t)bins, sizeof *cnt);
     if (!o || !cnt) {
         free(cnt);
         cJSON_Delete(o);
@@ -45,7 +45,7 @@ cJSON *npu_html_histogram(const double *v, long n, int bins) {
 
 /* TTFT and TPOT of each completed request, ms, the way --requests-out writes them. */
 static cJSON *serve_histograms(const npu_serve_result *r) {
-    double *ttft = malloc((size_t)(r->n_req + 1) * sizeof *ttft), *tpot = malloc((size_t)(r->n_req + 1) * sizeof *tpot);
+    double *ttft = npu_xmalloc((size_t)(r->n_req + 1) * sizeof *ttft), *tpot = npu_xmalloc((size_t)(r->n_req + 1) * sizeof *tpot);
     if (!ttft || !tpot) {
         free(ttft), free(tpot);
         return NULL;
@@ -146,8 +146,7 @@ static cJSON *config_json(const npu_serve_cfg *c) {
     cJSON_AddNumberToObject(o, "kv_mem_frac", c->kv_mem_frac);
     if (c->prefix_share > 0) cJSON_AddNumberToObject(o, "prefix_share", c->prefix_share);
     cJSON *e = cJSON_AddObjectToObject(o, "engine");
-    cJSON_AddNumberToObject(e, "kernel_scale", c->engine.kernel_scale);
-    cJSON_AddNumberToObject(e, "comm_scale", c->engine.comm_scale);
+    cJSON_AddStringToObject(e, "name", c->engine.name);
     cJSON_AddNumberToObject(e, "step_us", c->engine.step_us + c->step_overhead_s * 1e6);
     cJSON_AddNumberToObject(e, "seq_us", c->engine.seq_us);
     cJSON *w = cJSON_AddObjectToObject(o, "workload");
@@ -224,7 +223,7 @@ static cJSON *sweep_csv(const char *path) {
     if (!text) return NULL;
     cJSON *o = cJSON_CreateObject(), *cols = cJSON_AddArrayToObject(o, "columns"), *rows = cJSON_AddArrayToObject(o, "rows");
     cJSON_AddStringToObject(o, "kind", "sweep");
-    char *buf = malloc(len + 1);
+    char *buf = npu_xmalloc(len + 1);
     const char *p = text;
     int ncol = 0, line = 1;
     cJSON *cur = NULL;

@@ -4,6 +4,8 @@
 #include "npu_comm.h"
 
 #include <math.h>
+
+#define GIB 1073741824.0 /* device memory is shown in GiB (2^30 bytes), as capacities are sold */
 #include <string.h>
 
 npu_plan npu_plan_norm(npu_plan p) {
@@ -225,10 +227,10 @@ int npu_mem_plan_make(const npu_model *m, const npu_hw *hw, npu_plan p, const np
     }
     if (!(out->total_B <= out->capacity_B)) {
         int chips = npu_plan_replica_chips(p);
-        npu_err("%s does not fit in %s's %.1f GB%s: needs %.1f GB (weights %.1f, KV cache %.1f, "
-                "activations %.1f), over by %.1f GB",
-                m->name, hw->name, out->capacity_B / 1e9, chips > 1 ? " per chip" : "", out->total_B / 1e9,
-                out->weights_B / 1e9, out->kv_B / 1e9, out->act_B / 1e9, (out->total_B - out->capacity_B) / 1e9);
+        npu_err("%s does not fit in %s's %.1f GiB%s: needs %.1f GiB (weights %.1f, KV cache %.1f, "
+                "activations %.1f), over by %.1f GiB",
+                m->name, hw->name, out->capacity_B / GIB, chips > 1 ? " per chip" : "", out->total_B / GIB,
+                out->weights_B / GIB, out->kv_B / GIB, out->act_B / GIB, (out->total_B - out->capacity_B) / GIB);
         return -1;
     }
     return 0;

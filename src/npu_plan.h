@@ -112,7 +112,8 @@ typedef struct npu_mem_need {
 typedef struct npu_mem_plan {
     double weights_B;   /* parameters this chip holds, at their datatypes */
     double kv_B;        /* its KV cache at the largest context of the run */
-    double act_B;       /* peak transient activations of one step */
+    double act_B;       /* peak transient activations of one step (or the engine's workspace) */
+    double reserve_B;   /* the serving engine's runtime reserve (npu_engine; 0 from npu_mem_plan_make) */
     double total_B;
     double capacity_B;  /* the chip's usable DRAM */
     int stage;          /* the pipeline stage of that chip (1..pp) */

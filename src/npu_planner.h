@@ -21,6 +21,7 @@ typedef struct npu_planner_cfg {
     npu_stack stack;
     npu_dtype wdt, adt, kvdt;
     double moe_skew;
+    const npu_engine *engine; /* the serving engine of every run (NULL = kernels only) */
 } npu_planner_cfg;
 
 typedef struct npu_plan_eval {

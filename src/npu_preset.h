@@ -12,5 +12,7 @@ extern const npu_preset npu_presets_hw[];
 extern const int npu_presets_hw_count;
 extern const npu_preset npu_presets_model[];
 extern const int npu_presets_model_count;
+extern const npu_preset npu_presets_engine[]; /* presets/engine: profiles and aliases */
+extern const int npu_presets_engine_count;
 
 #endif

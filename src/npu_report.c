@@ -62,6 +62,7 @@ cJSON *npu_report_run_json(const npu_model *m, const npu_hw *hw, const npu_run_c
     cJSON_AddStringToObject(o, "model", m->name);
     cJSON_AddStringToObject(o, "hw", hw->name);
     cJSON_AddStringToObject(o, "phase", npu_run_phase_names[c->phase]);
+    cJSON_AddStringToObject(o, "engine", r->engine);
     cJSON_AddStringToObject(o, "stack", npu_stack_names[c->stack]);
     cJSON_AddStringToObject(o, "dtype", npu_dtype_names[c->wdt]);
     cJSON_AddStringToObject(o, "act_dtype", npu_dtype_names[c->adt]);
@@ -100,10 +101,17 @@ cJSON *npu_report_run_json(const npu_model *m, const npu_hw *hw, const npu_run_c
         cJSON_AddNumberToObject(o, "ttft_ms", r->ttft_s * 1e3);
         cJSON_AddNumberToObject(o, "tpot_ms", r->tpot_s * 1e3);
     }
+    /* the engine around the kernels (npu_engine) */
+    cJSON *ej = cJSON_AddObjectToObject(o, "engine_step");
+    cJSON_AddNumberToObject(ej, "host_ms", r->host_s * 1e3);
+    cJSON_AddNumberToObject(ej, "beyond_kernels_ms", r->engine_s * 1e3);
+    cJSON_AddBoolToObject(ej, "decode_graphed", r->graphed);
+    if (r->graphed) cJSON_AddNumberToObject(ej, "padded_batch", r->padded_batch);
     cJSON *mem = cJSON_AddObjectToObject(o, "memory");
     cJSON_AddNumberToObject(mem, "weights_gib", r->mem.weights_B / GIB);
     cJSON_AddNumberToObject(mem, "kv_cache_gib", r->mem.kv_B / GIB);
     cJSON_AddNumberToObject(mem, "activations_gib", r->mem.act_B / GIB);
+    cJSON_AddNumberToObject(mem, "engine_reserve_gib", r->mem.reserve_B / GIB);
     cJSON_AddNumberToObject(mem, "total_gib", r->mem.total_B / GIB);
     cJSON_AddNumberToObject(mem, "capacity_gib", r->mem.capacity_B / GIB);
     /* explicit datatype conversion: an integer-only NPU quantizes floating-point work */
@@ -159,8 +167,8 @@ static void step_table(FILE *out, const char *title, const npu_graph *g, const n
 
 void npu_report_run_table(FILE *out, const npu_model *m, const npu_hw *hw, const npu_run_cfg *c,
                           const npu_run_result *r) {
-    fprintf(out, "npusim: %s on %s, %s, stack %s, weights %s, activations %s, KV %s, batch %d",
-            m->name, hw->name, npu_run_phase_names[c->phase], npu_stack_names[c->stack],
+    fprintf(out, "npusim: %s on %s, %s, engine %s, stack %s, weights %s, activations %s, KV %s, batch %d",
+            m->name, hw->name, npu_run_phase_names[c->phase], r->engine, npu_stack_names[c->stack],
             npu_dtype_names[c->wdt], npu_dtype_names[c->adt], npu_dtype_names[c->kvdt], r->batch);
     if (c->phase == NPU_RUN_PREFILL) fprintf(out, ", seq %ld\n", c->seq);
     else if (c->phase == NPU_RUN_DECODE) fprintf(out, ", ctx %ld\n", c->ctx);
@@ -182,9 +190,14 @@ void npu_report_run_table(FILE *out, const npu_model *m, const npu_hw *hw, const
     if (npu_hw_dtype_converted(hw, want))
         fprintf(out, "  note           %s has no %s matrix datatype: GEMMs run as %s (quantized, as its compiler does)\n",
                 hw->name, npu_dtype_names[want], npu_dtype_names[npu_hw_matrix_dtype(hw, want)]);
-    fprintf(out, "\nmemory plan (fullest chip): weights %.2f GiB + KV cache %.2f GiB + activations %.2f GiB = %.2f GiB of %.1f GiB (%.0f%%)\n",
-            r->mem.weights_B / GIB, r->mem.kv_B / GIB, r->mem.act_B / GIB, r->mem.total_B / GIB,
-            r->mem.capacity_B / GIB, 100 * r->mem.total_B / r->mem.capacity_B);
+    if (r->host_s > 0 || r->engine_s > 0)
+        fprintf(out, "  engine         %12.3f ms host per step, step %.3f ms beyond its kernels%s\n", r->host_s * 1e3,
+                r->engine_s * 1e3, r->graphed ? ", decode graph replayed" : "");
+    fprintf(out, "\nmemory plan (fullest chip): weights %.2f GiB + KV cache %.2f GiB + activations %.2f GiB",
+            r->mem.weights_B / GIB, r->mem.kv_B / GIB, r->mem.act_B / GIB);
+    if (r->mem.reserve_B > 0) fprintf(out, " + engine reserve %.2f GiB", r->mem.reserve_B / GIB);
+    fprintf(out, " = %.2f GiB of %.1f GiB (%.0f%%)\n", r->mem.total_B / GIB, r->mem.capacity_B / GIB,
+            100 * r->mem.total_B / r->mem.capacity_B);
     step_table(out, c->phase == NPU_RUN_DECODE ? "decode step" : c->phase == NPU_RUN_OFFLINE ? "step with prompts admitted" : "prefill step",
                &r->graph, &r->step);
     if (c->phase == NPU_RUN_E2E && c->output > 1)

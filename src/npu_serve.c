@@ -28,7 +28,7 @@ void npu_serve_defaults(npu_serve_cfg *c) {
     c->kv_admit = NPU_KV_ON_DEMAND;
     c->pct = NPU_PCT_NEAREST_RANK;
     c->kv_mem_frac = NPU_KV_MEM_FRACTION;
-    c->engine = npu_engine_default;
+    c->engine = *npu_engine_default();
     c->requests = 1000;
     c->seed = 1;
 }
@@ -57,9 +57,9 @@ int npu_serve_kv_capacity(const npu_pool *p, double kv_mem_frac, double step_tok
     double act_B = npu_plan_act_bytes(p->model, pl, step_tokens / pl.cp, step_seqs);
     *tokens = npu_plan_kv_capacity(p->model, p->hw, pl, p->step.wdt, p->step.kvdt, kv_mem_frac, act_B);
     if (*tokens / npu_plan_attn_dp(pl) < 1024) {
-        npu_err("%s (weights %.1f GB per chip) leaves no room for a KV cache on %d x %s (%.1f GB each, %.2f usable)",
-                p->model->name, npu_plan_weight_bytes(p->model, pl, p->step.wdt) / 1e9, pool_chips(p), p->hw->name,
-                p->hw->mem_bytes / 1e9, kv_mem_frac);
+        npu_err("%s (weights %.1f GiB per chip) leaves no room for a KV cache on %d x %s (%.1f GiB each, %.2f usable)",
+                p->model->name, npu_plan_weight_bytes(p->model, pl, p->step.wdt) / 1073741824.0, pool_chips(p),
+                p->hw->name, p->hw->mem_bytes / 1073741824.0, kv_mem_frac);
         return -1;
     }
     return 0;
@@ -99,7 +99,7 @@ typedef struct deque {
 static void dq_push_back(deque *d, int32_t x) {
     if (d->n == d->cap) {
         long nc = d->cap ? d->cap * 2 : 64;
-        int32_t *nv = malloc(nc * sizeof *nv);
+        int32_t *nv = npu_xmalloc(nc * sizeof *nv);
         for (long i = 0; i < d->n; i++) nv[i] = d->v[(d->head + i) % d->cap];
         free(d->v);
         d->v = nv, d->cap = nc, d->head = 0;
@@ -138,6 +138,7 @@ typedef struct replica {
     double busy_until_s;  /* end of the step running */
     struct outev *pend;   /* delivery lag: the last step's outputs, not yet at the client */
     int n_pend;
+    double deliver_s;     /* its running step's tokens reach the clients this long after it ends (npu_engine) */
     npu_replica_use use;
 } replica;
 
@@ -194,6 +195,7 @@ typedef struct sim {
     npu_hist itl;              /* gaps between deliveries */
     double itl_tokens;         /* tokens delivered after the first ones */
     double itl_run_x, itl_run_n; /* gaps not yet in the histogram: itl_run_n of itl_run_x */
+    double deliver_s;          /* while a step ends: its tokens' delivery after now (npu_engine) */
 } sim;
 
 /* A scheduler's operations (the table is with the schedulers below). */
@@ -213,7 +215,7 @@ static bool ev_less(const event *a, const event *b) {
 static void ev_push(sim *s, double t, int kind, int32_t id) {
     if (s->heap_n == s->heap_cap) {
         s->heap_cap = s->heap_cap ? s->heap_cap * 2 : 256;
-        s->heap = realloc(s->heap, s->heap_cap * sizeof *s->heap);
+        s->heap = npu_xrealloc(s->heap, s->heap_cap * sizeof *s->heap);
     }
     event e = {t, kind, id, s->ev_seq++};
     long i = s->heap_n++;
@@ -480,7 +482,7 @@ static void apply_out(sim *s, const outev *o, double t) {
 static inline void out(sim *s, replica *r, sreq *q, int flags, int tok) {
     outev o = {(int32_t)(q - s->rq), tok, flags};
     if (!s->c->delivery_lag || r->prefill_only) { /* a disagg prefill replica's first token leaves with its KV */
-        apply_out(s, &o, s->now);
+        apply_out(s, &o, s->now + s->deliver_s); /* an engine overlapping its host work delivers later */
         return;
     }
     if (flags & OUT_FIN) q->phase = PH_DONE; /* the engine is done with it now */
@@ -785,17 +787,13 @@ _Static_assert(NPU_SCHED_COUNT == 6, "a scheduler needs its row in sched_table")
 
 /* ---------------------------------------------------------------- steps */
 
-/* Wall time of an engine step around its kernels: the ONE place to apply an
- * engine runtime model (per-step and per-sequence host time, kernel slowdown,
- * the collectives the chip hides). */
-static double engine_step_s(const npu_serve_cfg *c, const replica *r, const npu_step_cost *sc, int seqs) {
-    return npu_engine_step_s(&c->engine, sc->time_s, sc->comm_s, npu_comm_overlap(r->pool->hw), seqs) +
-           c->step_overhead_s;
-}
-/* The engine's host time alone (no kernels) for a step of `seqs` sequences. */
-static double engine_host_s(const npu_serve_cfg *c, int seqs) {
-    return npu_engine_step_s(&c->engine, 0, 0, 0, seqs) + c->step_overhead_s;
-}
+/* Wall time of an engine step around its kernels: the engine's step rule
+ * (npu_engine_step, applied by the step table: host time, launches, the
+ * collectives it hides), plus any extra time per step. The ONE place serving
+ * turns a step's kernels into wall time. */
+static double engine_step_s(const npu_serve_cfg *c, const npu_step_cost *sc) { return sc->wall_s + c->step_overhead_s; }
+/* The engine's host time of that step (paid once per multi-step round). */
+static double engine_host_s(const npu_serve_cfg *c, const npu_step_cost *sc) { return sc->host_s + c->step_overhead_s; }
 
 /* Multi-step decoding (vLLM 0.6 --num-scheduler-steps): a decode-only step
  * becomes a round of n steps scheduled once, when the blocks for n more tokens
@@ -822,7 +820,6 @@ static void make_round(sim *s, replica *r, const npu_step_shape *sh) {
 /* Kernel cost (one chip) and wall time of the step formed. */
 static npu_step_cost step_cost(sim *s, replica *r, const npu_step_shape *sh, double *dt) {
     const npu_serve_cfg *c = s->c;
-    int seqs = sh->dec_batch + sh->pf_n;
     if (r->round_n > 1) { /* n decode steps, contexts one longer each time; host time once */
         npu_step_cost sum = {0};
         *dt = 0;
@@ -830,14 +827,14 @@ static npu_step_cost step_cost(sim *s, replica *r, const npu_step_shape *sh, dou
             npu_step_shape x = *sh;
             x.dec_ctx_sum += (double)j * sh->dec_batch;
             npu_step_cost k = npu_steptab_cost(r->tab, &x);
-            *dt += engine_step_s(c, r, &k, seqs) - (j > 0 ? engine_host_s(c, seqs) : 0);
+            *dt += engine_step_s(c, &k) - (j > 0 ? engine_host_s(c, &k) : 0);
             sum.time_s += k.time_s, sum.flops += k.flops, sum.bytes += k.bytes, sum.energy_j += k.energy_j;
         }
         return sum;
     }
     npu_step_cost sc = c->spec.kind != NPU_SPEC_NONE ? npu_spec_step_cost(s->spec_tab[r->pool_ix], r->tab, sh)
                                                      : npu_steptab_cost(r->tab, sh);
-    *dt = engine_step_s(c, r, &sc, seqs);
+    *dt = engine_step_s(c, &sc);
     return sc;
 }
 
@@ -858,6 +855,7 @@ static void try_start(sim *s, replica *r, bool cont) {
     make_round(s, r, &sh);
     double dt;
     npu_step_cost sc = step_cost(s, r, &sh, &dt);
+    r->deliver_s = sc.deliver_s;
     r->busy = true;
     r->last_start_s = s->now, r->busy_until_s = s->now + dt;
     r->use.busy_s += dt, r->use.steps++, r->use.flops += sc.flops, r->use.bytes += sc.bytes;
@@ -868,7 +866,9 @@ static void try_start(sim *s, replica *r, bool cont) {
 
 static void step_end(sim *s, replica *r) {
     r->busy = false;
+    s->deliver_s = r->deliver_s; /* the step's tokens reach their clients after the engine's delivery time */
     s->ops->end(s, r);
+    s->deliver_s = 0;
     try_start(s, r, true);
     /* delivery lag: this step's outputs reach the clients when the next step ends
      * (at once if the replica has nothing more to run) */
@@ -912,7 +912,7 @@ static void summarize_pool(const sim *s, int p, double duration_s, npu_serve_poo
 
 static void summarize(sim *s, npu_serve_result *r) {
     const npu_serve_cfg *c = s->c;
-    double *v = malloc((s->n > 0 ? s->n : 1) * sizeof *v);
+    double *v = npu_xmalloc((s->n > 0 ? s->n : 1) * sizeof *v);
     /* the measured requests: all but the first `warmup` issued, over the span from
      * the first one's arrival (the run's start without warm-up) to the last end */
     long w0 = c->warmup;
@@ -996,7 +996,7 @@ static void summarize(sim *s, npu_serve_result *r) {
     double *series[NPU_TL_SERIES] = {r->tl_queue, r->tl_kv, r->tl_kv_prefill};
     r->n_timeline = npu_timeline_bins(&s->tl, r->duration_s, NPU_SERVE_TIMELINE, r->tl_t_s, series);
     r->n_replicas = s->n_rep;
-    r->use = malloc(s->n_rep * sizeof *r->use);
+    r->use = npu_xmalloc(s->n_rep * sizeof *r->use);
     for (int i = 0; i < s->n_rep; i++) {
         r->use[i] = s->rep[i].use;
         r->steps += s->rep[i].use.steps;
@@ -1009,7 +1009,7 @@ static void summarize(sim *s, npu_serve_result *r) {
         r->throughput_tok_s_per_chip = r->throughput_tok_s / r->chips,
         r->throughput_total_tok_s_per_chip = r->throughput_total_tok_s / r->chips;
     if (c->keep_requests) {
-        r->req = malloc(s->n * sizeof *r->req);
+        r->req = npu_xmalloc(s->n * sizeof *r->req);
         r->n_req = s->n;
         for (long i = 0; i < s->n; i++) {
             sreq *q = &s->rq[i];
@@ -1042,10 +1042,8 @@ static int check_cfg(const npu_serve_cfg *c) {
     if (c->pool.replicas + (two ? c->prefill.replicas : 0) > 30000)
         return npu_err("at most 30000 replicas"), -1;
     const npu_workload *w = &c->wl;
-    if ((w->arrival == NPU_ARRIVE_POISSON || w->arrival == NPU_ARRIVE_GAMMA) && !(w->rate_rps > 0))
-        return npu_err("--rate must be positive"), -1;
+    if (npu_workload_check(w)) return -1; /* rates, burstiness, concurrency: the workload module's bounds */
     if (w->arrival == NPU_ARRIVE_GAMMA && !(w->burstiness_cv > 0)) return npu_err("--burstiness must be positive"), -1;
-    if (w->arrival == NPU_ARRIVE_CLOSED && w->concurrency < 1) return npu_err("--concurrency must be at least 1"), -1;
     if (w->arrival == NPU_ARRIVE_TRACE && (!w->trace || w->trace->n < (size_t)c->requests))
         return npu_err("the trace holds fewer requests than --requests"), -1;
     if (c->warmup < 0 || c->warmup >= c->requests) return npu_err("--warmup must be below --requests"), -1;
@@ -1091,8 +1089,8 @@ static int add_pool(sim *s, const npu_pool *p, int pool_ix, npu_steptab *tab) {
         replica *r = &s->rep[s->n_rep++];
         memset(r, 0, sizeof *r);
         r->tab = tab, r->pool = p, r->pool_ix = pool_ix, r->prefill_only = pool_ix == NPU_POOL_PREFILL;
-        r->run = malloc(s->c->max_seqs * sizeof *r->run);
-        r->pend = s->c->delivery_lag ? malloc(s->c->max_seqs * sizeof *r->pend) : NULL;
+        r->run = npu_xmalloc(s->c->max_seqs * sizeof *r->run);
+        r->pend = s->c->delivery_lag ? npu_xmalloc(s->c->max_seqs * sizeof *r->pend) : NULL;
         npu_kvcache_init(&r->kv, blocks, s->c->block_size);
         r->use.chips = pool_chips(p), r->use.prefill_pool = r->prefill_only;
         r->use.idle_w = npu_power_idle_w(p->hw);
@@ -1110,7 +1108,7 @@ typedef struct tabs {
 static int simulate(const npu_serve_cfg *c, const tabs *tb, npu_serve_result *r) {
     memset(r, 0, sizeof *r);
     if (check_cfg(c)) return -1;
-    sim *s = calloc(1, sizeof *s);
+    sim *s = npu_xcalloc(1, sizeof *s);
     if (!s) return npu_err("out of memory for the simulation"), -1;
     s->c = c;
     s->ops = &sched_table[c->sched];
@@ -1119,9 +1117,9 @@ static int simulate(const npu_serve_cfg *c, const tabs *tb, npu_serve_result *r)
     npu_rng_seed(&s->rng_spec, c->seed ^ 0x5bd1e9955bd1e995ULL);
     npu_rng_seed(&s->rng_client, c->seed ^ 0x9e3779b97f4a7c15ULL);
     s->spec_tab[0] = tb->spec[0], s->spec_tab[1] = tb->spec[1];
-    s->rq = calloc(s->n, sizeof *s->rq);
+    s->rq = npu_xcalloc(s->n, sizeof *s->rq);
     int nrep = c->pool.replicas + (s->ops->two_pools ? c->prefill.replicas : 0);
-    s->rep = calloc(nrep, sizeof *s->rep);
+    s->rep = npu_xcalloc(nrep, sizeof *s->rep);
     int rc = -1;
     if (!s->rq || !s->rep) {
         npu_err("out of memory for %ld requests", s->n);
@@ -1182,7 +1180,7 @@ static int make_tabs(const npu_serve_cfg *c, tabs *tb) {
     const npu_pool *pools[2] = {&c->pool, sched_table[c->sched].two_pools ? &c->prefill : NULL};
     for (int p = 0; p < 2; p++) {
         if (!pools[p]) continue;
-        if (npu_steptab_create(pools[p]->model, pools[p]->hw, &pools[p]->step, &tb->t[p]) ||
+        if (npu_steptab_create_engine(pools[p]->model, pools[p]->hw, &pools[p]->step, &c->engine, &tb->t[p]) ||
             (c->spec.kind != NPU_SPEC_NONE &&
              npu_spec_tabs_create(&c->spec, pools[p]->model, pools[p]->hw, &pools[p]->step, &tb->spec[p]))) {
             free_tabs(tb);
@@ -1212,12 +1210,12 @@ int npu_serve_form_step(const npu_serve_cfg *c, const npu_sched_req *reqs, int n
     cc.wl.arrival = NPU_ARRIVE_OFFLINE, cc.requests = n > 0 ? n : 1, cc.warmup = 0, cc.pool.replicas = 1;
     if (check_cfg(&cc)) return -1;
     if (sched_table[cc.sched].two_pools) return npu_err("npu_serve_form_step: one pool's scheduler, not disagg"), -1;
-    sim *s = calloc(1, sizeof *s);
+    sim *s = npu_xcalloc(1, sizeof *s);
     int rc = -1;
     if (!s) return npu_err("out of memory"), -1;
     s->c = &cc, s->ops = &sched_table[cc.sched], s->n = n;
-    s->rq = calloc(n > 0 ? n : 1, sizeof *s->rq);
-    s->rep = calloc(1, sizeof *s->rep);
+    s->rq = npu_xcalloc(n > 0 ? n : 1, sizeof *s->rq);
+    s->rep = npu_xcalloc(1, sizeof *s->rep);
     if (!s->rq || !s->rep) {
         npu_err("out of memory");
         goto out;

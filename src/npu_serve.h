@@ -96,7 +96,7 @@ typedef struct npu_serve_cfg {
     double kv_mem_frac;     /* fraction of each chip's memory left by the weights that the KV cache and activations get */
     double prefix_share;    /* fraction of each prompt that hits a shared, cached prefix [0, 1) */
     double step_overhead_s; /* extra engine time added to every step, on top of `engine` */
-    npu_engine engine;      /* engine runtime around the kernels (npu_engine_default; {1,0,0} = ideal) */
+    npu_engine engine;      /* engine runtime around the kernels (npu_engine_default(); *npu_engine_ideal() = kernels only) */
     npu_workload wl;
     long requests;          /* requests to simulate */
     long warmup;            /* the first `warmup` issued run but are left out of every statistic */

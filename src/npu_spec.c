@@ -210,7 +210,7 @@ int npu_spec_tabs_create(const npu_spec *s, const npu_model *target, const npu_h
                          npu_spec_tabs **out) {
     *out = NULL;
     if (npu_spec_check(s)) return -1;
-    npu_spec_tabs *t = calloc(1, sizeof *t);
+    npu_spec_tabs *t = npu_xcalloc(1, sizeof *t);
     if (!t) return npu_err("out of memory for speculative decoding"), -1;
     t->spec = *s, t->m = target, t->hw = *hw, t->base = *base;
     if (s->kind == NPU_SPEC_DRAFT) {

@@ -6,6 +6,8 @@
 
 #include <limits.h>
 #include <math.h>
+
+#define GIB 1073741824.0 /* device memory is shown in GiB (2^30 bytes), as capacities are sold */
 #include <stdlib.h>
 #include <string.h>
 
@@ -145,10 +147,75 @@ static span stages_span(bool prefill, int pp, int mb, const stages *S, double p2
     return pipeline(prefill, pp, mb, S, t, comm, p2p_s);
 }
 
-/* Wall time of a span run by kernels alone (the ideal engine): the chip hides
- * links.overlap of the collectives behind compute. */
-static double kernels_s(const npu_hw *hw, span s) {
-    return npu_engine_step_s(&npu_engine_ideal, s.t, s.comm, npu_comm_overlap(hw), 0);
+/* ---------------------------------------------------------------- the engine around the kernels */
+
+/* Kernels the host enqueues for one step (the busiest stage's chip, all its
+ * micro-batches): none when the step replays a captured graph, only the
+ * attention kernels under piecewise graphs, all of them otherwise. */
+static double host_launches(const npu_engine *e, const stages *S, bool graphed, int mb) {
+    if (e->ideal || (graphed && e->graphs != NPU_GRAPHS_PIECEWISE)) return 0;
+    double worst = 0;
+    for (int i = 0; i < S->n; i++) {
+        double l = 0;
+        for (int j = 0; j < S->g[i]->n; j++) {
+            const npu_kernel *k = &S->g[i]->k[j];
+            if (!graphed || k->kind == NPU_KK_ATTN) l += (double)k->launches * k->count;
+        }
+        if (l > worst) worst = l;
+    }
+    return worst * mb;
+}
+
+/* Collective calls one chip makes in a step (the busiest stage, all its micro-batches). */
+static double collectives(const stages *S, int mb) {
+    double worst = 0;
+    for (int i = 0; i < S->n; i++) {
+        double l = 0;
+        for (int j = 0; j < S->g[i]->n; j++)
+            if (S->g[i]->k[j].kind == NPU_KK_COMM) l += S->g[i]->k[j].count;
+        if (l > worst) worst = l;
+    }
+    return worst * mb;
+}
+
+/* The collectives' fixed latency in a step of one chip (busiest stage, all micro-batches). */
+static double comm_latency(const stages *S, int mb) {
+    double worst = 0;
+    for (int i = 0; i < S->n; i++) {
+        double l = 0;
+        for (int j = 0; j < S->g[i]->n; j++)
+            if (S->g[i]->k[j].kind == NPU_KK_COMM) l += S->r[i]->kc[j].overhead_s * S->g[i]->k[j].count;
+        if (l > worst) worst = l;
+    }
+    return worst * mb;
+}
+
+/* The engine's step rule on a span of kernels (npu_engine_step) of the stages S. */
+static npu_engine_step_out engine_span(const npu_engine *e, const npu_hw *hw, npu_plan pl, const stages *S, int mb,
+                                       bool graphed, span s, double launches, double seqs, double prompts) {
+    npu_engine_step_in in = {.kernels_s = s.t, .comm_s = s.comm, .launches = launches, .seqs = seqs, .graphed = graphed,
+                             .prompts = prompts, .ranks = npu_plan_replica_chips(pl), .collectives = collectives(S, mb),
+                             .comm_lat_s = comm_latency(S, mb)};
+    return npu_engine_step(e, &in, npu_comm_overlap(hw));
+}
+
+/* Energy of `chips` chips over a step of wall time wall_s whose device part
+ * (gpu_s) runs at the kernels' power pw_w and the rest at idle power. */
+static double step_energy(const npu_hw *hw, int chips, double pw_w, double gpu_s, double wall_s) {
+    double busy = gpu_s < wall_s ? gpu_s : wall_s;
+    return chips * (pw_w * busy + npu_power_idle_w(hw) * (wall_s - busy));
+}
+
+/* Decode steps replay a captured graph at the next captured batch: the dense
+ * kernels of one chip run that many rows (npu_graph_impl.rows_pad). */
+static void pad_decode(const npu_engine *e, npu_plan pl, int mbatch, npu_step_cfg *s, bool *graphed) {
+    *graphed = !e->ideal && npu_engine_graphed(e, true, mbatch, mbatch);
+    s->impl.rows_pad = 0;
+    if (*graphed) {
+        long per_chip = npu_plan_seqs_per_chip(pl, mbatch);
+        long p = npu_engine_padded(e, per_chip);
+        if (p > per_chip) s->impl.rows_pad = p;
+    }
 }
 
 /* ---------------------------------------------------------------- decode at growing context */
@@ -181,17 +248,23 @@ typedef struct decode_run {
     int mb;
     double p2p_s;
     const stages *S; /* the first decode step on each kind of stage */
+    const npu_engine *e;
+    double launches, seqs; /* the engine's step rule: kernels the host enqueues, sequences */
+    bool graphed;          /* the steps replay a captured graph */
 } decode_run;
 
-/* Replica time of a decode step whose sequences hold kv_len tokens after it. */
-static double decode_step_s(const decode_run *d, long kv_len) {
+/* The engine's step of a decode whose sequences hold kv_len tokens after it. */
+static npu_engine_step_out decode_step(const decode_run *d, long kv_len) {
     double t[STAGE_KINDS], comm[STAGE_KINDS];
     for (int i = 0; i < d->S->n; i++) {
         t[i] = decode_time_at(d->hw, d->S->g[i], d->S->r[i], d->m, d->pl, kv_len);
         comm[i] = d->S->r[i]->bound_time_s[NPU_BOUND_COMM];
     }
-    return kernels_s(d->hw, pipeline(false, d->pl.pp, d->mb, d->S, t, comm, d->p2p_s));
+    return engine_span(d->e, d->hw, d->pl, d->S, d->mb, d->graphed, pipeline(false, d->pl.pp, d->mb, d->S, t, comm, d->p2p_s), d->launches, d->seqs, 0);
 }
+
+/* Replica wall time of that step. */
+static double decode_step_s(const decode_run *d, long kv_len) { return decode_step(d, kv_len).step_s; }
 
 /* Decode steps summed one by one; beyond that many, by segments. */
 #define DECODE_EXACT 4096
@@ -288,40 +361,86 @@ static int check_cfg(const npu_model *m, const npu_run_cfg *c) {
     return npu_plan_check(m, c->plan);
 }
 
-/* In-flight requests the KV cache admits when each reserves input+output tokens
- * (TensorRT-LLM's default no-evict admission): the largest batch whose
- * reservations fit npu_plan_kv_capacity with NPU_KV_MEM_FRACTION, leaving room
- * for the activations of its own steady-state step; at most NPU_OFFLINE_MAX_BATCH. */
-static int offline_batch(const npu_model *m, const npu_hw *hw, const npu_run_cfg *c) {
+/* The engine's memory besides weights, KV and the step's activations: its
+ * workspace (beyond the step's own activations) and its reserve, bytes per chip;
+ * a run that does not fit with them is refused. */
+static int engine_memory(const npu_engine *e, const npu_model *m, const npu_hw *hw, npu_plan pl, npu_mem_plan *mp) {
+    double ws = npu_engine_workspace_B(e, m, pl, mp->act_B);
+    double extra = ws - mp->act_B + npu_engine_reserve_B(e, hw);
+    if (extra <= 0) return 0;
+    mp->act_B = ws;
+    mp->reserve_B = npu_engine_reserve_B(e, hw);
+    mp->total_B = mp->weights_B + mp->kv_B + mp->act_B + mp->reserve_B;
+    if (mp->total_B <= mp->capacity_B) return 0;
+    npu_err("%s does not fit in %s's %.1f GiB%s with engine %s: needs %.1f GiB (weights %.1f, KV cache %.1f, "
+            "activations %.1f, engine reserve %.1f), over by %.1f GiB",
+            m->name, hw->name, mp->capacity_B / GIB, npu_plan_replica_chips(pl) > 1 ? " per chip" : "", e->name,
+            mp->total_B / GIB, mp->weights_B / GIB, mp->kv_B / GIB, mp->act_B / GIB, mp->reserve_B / GIB,
+            (mp->total_B - mp->capacity_B) / GIB);
+    return -1;
+}
+
+/* The trtllm-bench engine build's max batch (tensorrt_llm/bench/build/tuning.py
+ * [V]): requests of input+output tokens in 0.95 of the memory the weights leave,
+ * capped at 4096 / pp, rounded up: to 32 (at least 64) below 256, to 128 below
+ * 1024, to 256 above. */
+static long bench_max_batch(const npu_model *m, const npu_hw *hw, npu_plan pl, const npu_run_cfg *c, double tokens) {
+    double w = npu_plan_weight_bytes(m, pl, c->wdt), kvt = npu_plan_kv_bytes_per_token(m, pl, c->kvdt);
+    double raw = 0.95 * (hw->mem_bytes - w) / (kvt * tokens) * npu_plan_attn_dp(pl);
+    if (raw > NPU_OFFLINE_MAX_BATCH) raw = NPU_OFFLINE_MAX_BATCH;
+    raw /= pl.pp;
+    long b = raw < 256 ? 32 * (long)ceil(raw / 32) : raw < 1024 ? 128 * (long)ceil(raw / 128) : 256 * (long)ceil(raw / 256);
+    if (b < 64) b = 64;
+    return b * pl.pp;
+}
+
+/* In-flight requests of the offline steady state: the largest batch whose KV
+ * fits the engine's capacity (npu_engine_kv_capacity) beside the activations of
+ * its own steady-state step. Each request holds input + output tokens when the
+ * engine reserves whole sequences (TensorRT-LLM's default), input + output/2 on
+ * average when it admits on demand (its tokens grow while others finish); the
+ * sliding window caps both. Then the engine's max_seqs (and the trtllm-bench
+ * build rule) and NPU_OFFLINE_MAX_BATCH cap it. */
+static int offline_batch(const npu_model *m, const npu_hw *hw, const npu_run_cfg *c, const npu_engine *e) {
     npu_plan pl = npu_plan_norm(c->plan);
     npu_mem_need q = npu_run_mem_need(c);
     double reserve = (double)q.kv_tokens; /* tokens each request holds */
+    if (e->sched.admission == NPU_ADMIT_ON_DEMAND) reserve = c->input + c->output / 2.0;
     reserve = npu_model_kv_tokens(m, reserve); /* local layers stop at the sliding window */
     long adp = npu_plan_attn_dp(pl);
-    /* largest b (sequences per attention group) with b reservations in the capacity
+    /* largest b (sequences per attention group) with b requests in the capacity
      * left beside the activations of b sequences' step */
     long lo = 0, hi = NPU_OFFLINE_MAX_BATCH / adp + 1;
     while (hi - lo > 1) {
         long b = lo + (hi - lo) / 2;
         double act = npu_plan_act_bytes(m, pl, b * q.step_tokens, (double)b);
-        long cap = npu_plan_kv_capacity(m, hw, pl, c->wdt, c->kvdt, NPU_KV_MEM_FRACTION, act) / adp;
+        long cap = npu_engine_kv_capacity(e, m, hw, pl, c->wdt, c->kvdt, act) / adp;
         if ((double)b * reserve <= (double)cap) lo = b;
         else hi = b;
     }
     long b = lo * adp;
+    if (!e->ideal && e->sched.max_seqs > 0 && b > e->sched.max_seqs) b = e->sched.max_seqs;
+    if (!e->ideal && e->bench_batch) {
+        long cap = bench_max_batch(m, hw, pl, c, (double)q.kv_tokens);
+        if (b > cap) b = cap;
+    }
     if (b > NPU_OFFLINE_MAX_BATCH / pl.pp * pl.pp) b = NPU_OFFLINE_MAX_BATCH;
     return b < 1 ? 1 : (int)b;
 }
 
 /* Offline steady state: each step decodes `batch` sequences at the mean context
  * input + output/2 and prefills batch/output prompts on average; the fractional
- * prompt count is interpolated between the steps with 0 and ceil(batch/output). */
-static int run_offline(const npu_model *m, const npu_hw *hw, const npu_run_cfg *c, npu_run_result *r) {
+ * prompt count is interpolated between the steps with 0 and ceil(batch/output),
+ * each under the engine's step rule. */
+static int run_offline(const npu_model *m, const npu_hw *hw, const npu_run_cfg *c, const npu_engine *e,
+                       npu_run_result *r) {
     npu_plan pl = npu_plan_norm(c->plan);
     npu_run_cfg cc = *c;
-    if (cc.batch <= 0) cc.batch = offline_batch(m, hw, c);
+    if (cc.batch <= 0) cc.batch = offline_batch(m, hw, c, e);
     npu_mem_need need = npu_run_mem_need(&cc);
-    if (npu_mem_plan_make(m, hw, pl, &need, &r->mem)) return -1;
+    if (e->sched.admission == NPU_ADMIT_ON_DEMAND) /* on average a request holds its prompt and half its output */
+        need.kv_tokens = c->input + (c->output + 1) / 2;
+    if (npu_mem_plan_make(m, hw, pl, &need, &r->mem) || engine_memory(e, m, hw, pl, &r->mem)) return -1;
     r->batch = cc.batch;
     r->chips = npu_plan_replica_chips(pl);
     int mb = cc.batch < pl.pp ? cc.batch : pl.pp;
@@ -331,28 +450,35 @@ static int run_offline(const npu_model *m, const npu_hw *hw, const npu_run_cfg *
     int k = (int)ceil(per_step - 1e-12);
     long ctx = c->input + c->output / 2;
     npu_step_cfg s = {.phase = NPU_PHASE_DECODE, .batch = mbatch, .seq = 1, .ctx = ctx, .stack = c->stack,
-                      .wdt = c->wdt, .adt = c->adt, .kvdt = c->kvdt, .plan = pl, .moe_skew = c->moe_skew};
+                      .wdt = c->wdt, .adt = c->adt, .kvdt = c->kvdt, .plan = pl, .moe_skew = c->moe_skew,
+                      .impl = npu_engine_graph_impl(e, m)};
+    bool graphed_d, graphed_x;
+    pad_decode(e, pl, mbatch, &s, &graphed_d);
+    r->graphed = graphed_d;
+    r->padded_batch = s.impl.rows_pad > 0 ? (int)s.impl.rows_pad : mbatch;
     stages D, X;
     int rc = -1;
     memset(&X, 0, sizeof X);
     if (stages_eval(m, hw, &s, &r->dgraph, &r->dstep, &r->clock_frac, &D)) goto out;
-    s.mix_seqs = k, s.mix_len = c->input, s.mix_ctx = 0;
+    s.mix_seqs = k, s.mix_len = c->input, s.mix_ctx = 0, s.impl.rows_pad = 0;
+    graphed_x = !e->ideal && npu_engine_graphed(e, false, mbatch + k, mbatch + (long)k * c->input);
     if (stages_eval(m, hw, &s, &r->graph, &r->step, &r->clock_frac, &X)) goto out;
     double tokens = (double)mbatch + k * (double)c->input;
     if (pl.pp > 1) r->p2p_s = npu_comm_op(hw, NPU_COLL_SENDRECV, 2, tokens * m->hidden * 2.0).time_s;
-    const npu_engine *eng = c->engine ? c->engine : &npu_engine_default;
-    double ov = npu_comm_overlap(hw);
     span dec = stages_span(false, pl.pp, mb, &D, r->p2p_s), mix = stages_span(false, pl.pp, mb, &X, r->p2p_s);
-    double t_dec = npu_engine_step_s(eng, dec.t, dec.comm, ov, cc.batch);
-    double t_mix = npu_engine_step_s(eng, mix.t, mix.comm, ov, cc.batch + k);
-    double t_step = t_dec + (t_mix - t_dec) * per_step / k;
+    npu_engine_step_out od = engine_span(e, hw, pl, &D, mb, graphed_d, dec, host_launches(e, &D, graphed_d, mb), cc.batch, 0);
+    npu_engine_step_out ox = engine_span(e, hw, pl, &X, mb, graphed_x, mix, host_launches(e, &X, graphed_x, mb), cc.batch + k, k);
+    double frac = per_step / k;
+    double t_step = od.step_s + (ox.step_s - od.step_s) * frac;
     r->tpot_s = t_step;
-    r->ttft_s = t_mix;
-    r->latency_s = t_mix + (c->output - 1) * t_step; /* one request, once admitted */
+    r->ttft_s = ox.step_s + ox.deliver_s;
+    r->latency_s = r->ttft_s + (c->output - 1) * t_step; /* one request, once admitted */
     r->tokens_per_s = cc.batch / t_step;
+    r->host_s = od.host_s;
+    r->engine_s = od.step_s - dec.t;
     /* energy of an average step on one chip: its kernels' share between the two
-     * steps, plus idle power while the engine's host time and slower kernels run */
-    double frac = per_step / k, td, ed, tx, ex;
+     * steps, plus idle power while the engine's host time runs */
+    double td, ed, tx, ex;
     stages_mean(&D, &td, &ed);
     stages_mean(&X, &tx, &ex);
     double e_kern = (ed + (ex - ed) * frac) * mb;
@@ -369,74 +495,101 @@ out:
 }
 
 /* Prefill, decode and e2e: a static batch. */
-static int run_steps(const npu_model *m, const npu_hw *hw, const npu_run_cfg *c, npu_run_result *r) {
+static int run_steps(const npu_model *m, const npu_hw *hw, const npu_run_cfg *c, const npu_engine *e,
+                     npu_run_result *r) {
     r->batch = c->batch;
     npu_plan pl = npu_plan_norm(c->plan);
     npu_mem_need need = npu_run_mem_need(c);
-    if (npu_mem_plan_make(m, hw, pl, &need, &r->mem)) return -1;
+    if (npu_mem_plan_make(m, hw, pl, &need, &r->mem) || engine_memory(e, m, hw, pl, &r->mem)) return -1;
     r->chips = npu_plan_replica_chips(pl);
     int mb = c->batch < pl.pp ? c->batch : pl.pp;
     r->micro_batches = mb;
     int mbatch = (int)(((long)c->batch + mb - 1) / mb);
     npu_step_cfg s = {.batch = mbatch, .stack = c->stack, .wdt = c->wdt, .adt = c->adt, .kvdt = c->kvdt,
-                      .plan = pl, .moe_skew = c->moe_skew};
+                      .plan = pl, .moe_skew = c->moe_skew, .impl = npu_engine_graph_impl(e, m)};
     /* stage-to-stage: the micro-batch's hidden states of this step */
     double act_tokens = c->phase == NPU_RUN_DECODE ? mbatch : (double)mbatch * (c->phase == NPU_RUN_PREFILL ? c->seq : c->input);
     if (pl.pp > 1) r->p2p_s = npu_comm_op(hw, NPU_COLL_SENDRECV, 2, act_tokens * m->hidden * 2.0).time_s;
     stages P, D;
     int rc = -1;
     memset(&D, 0, sizeof D);
-    double t, e;
+    double t, en;
+    bool graphed;
     if (c->phase == NPU_RUN_DECODE) {
         s.phase = NPU_PHASE_DECODE, s.seq = 1, s.ctx = c->ctx;
+        pad_decode(e, pl, mbatch, &s, &graphed);
+        r->graphed = graphed;
+        r->padded_batch = s.impl.rows_pad > 0 ? (int)s.impl.rows_pad : mbatch;
         memset(&P, 0, sizeof P);
         if (stages_eval(m, hw, &s, &r->graph, &r->step, &r->clock_frac, &D)) goto out;
-        r->latency_s = kernels_s(hw, stages_span(false, pl.pp, mb, &D, r->p2p_s));
+        span sp = stages_span(false, pl.pp, mb, &D, r->p2p_s);
+        npu_engine_step_out o = engine_span(e, hw, pl, &D, mb, graphed, sp, host_launches(e, &D, graphed, mb), c->batch, 0);
+        r->latency_s = r->tpot_s = o.step_s;
+        r->host_s = o.host_s, r->engine_s = o.step_s - sp.t;
         r->tokens_per_s = c->batch / r->latency_s;
-        r->tpot_s = r->latency_s;
-        stages_mean(&D, &t, &e);
-        r->power_w = e / t;
-        r->decode_energy_j = r->energy_j = r->power_w * r->chips * r->latency_s;
+        stages_mean(&D, &t, &en);
+        r->decode_energy_j = r->energy_j = step_energy(hw, r->chips, en / t, o.gpu_s, o.step_s);
+        r->power_w = r->energy_j / (r->chips * r->latency_s);
         r->energy_j_per_token = r->energy_j / c->batch;
         rc = 0;
         goto out;
     }
     s.phase = NPU_PHASE_PREFILL, s.ctx = 0;
     s.seq = c->phase == NPU_RUN_PREFILL ? c->seq : c->input;
+    /* a prefill short enough to replay a piecewise/full graph runs at its captured token count */
+    bool graphed_p = !e->ideal && npu_engine_graphed(e, false, mbatch, (long)mbatch * s.seq);
+    if (graphed_p && pl.cp == 1) {
+        long tok = npu_plan_seqs_per_chip(pl, mbatch) * s.seq, p = npu_engine_padded(e, tok);
+        if (p > tok) s.impl.rows_pad = p;
+    }
     if (stages_eval(m, hw, &s, &r->graph, &r->step, &r->clock_frac, &P)) goto out;
-    stages_mean(&P, &t, &e);
-    double pw = e / t; /* W per chip */
-    r->ttft_s = kernels_s(hw, stages_span(true, pl.pp, mb, &P, r->p2p_s));
-    r->prefill_energy_j = pw * r->chips * r->ttft_s;
-    if (c->phase == NPU_RUN_PREFILL) {
-        r->latency_s = r->ttft_s;
+    stages_mean(&P, &t, &en);
+    double pw = en / t; /* W per chip */
+    span sp = stages_span(true, pl.pp, mb, &P, r->p2p_s);
+    npu_engine_step_out op = engine_span(e, hw, pl, &P, mb, graphed_p, sp, host_launches(e, &P, graphed_p, mb), c->batch, c->batch);
+    r->ttft_s = op.step_s + op.deliver_s;
+    r->prefill_energy_j = step_energy(hw, r->chips, pw, op.gpu_s, op.step_s);
+    r->host_s = op.host_s, r->engine_s = op.step_s - sp.t;
+    if (c->phase == NPU_RUN_PREFILL) { /* the step itself (a prompt's first token: ttft_s) */
+        r->latency_s = op.step_s;
         r->tokens_per_s = (double)c->batch * c->seq / r->latency_s;
-        r->power_w = pw;
+        r->power_w = r->prefill_energy_j / (r->chips * r->latency_s);
         r->energy_j = r->prefill_energy_j;
         r->energy_j_per_token = r->energy_j / ((double)c->batch * c->seq);
         rc = 0;
         goto out;
     }
     /* e2e: the prefill yields the first token; then output-1 decode steps, the
-     * context growing by one each step */
+     * context growing by one each step; the last token is delivered after its step */
     r->latency_s = r->ttft_s;
+    double wall = op.step_s; /* prefill + decode steps, without deliveries */
     if (c->output > 1) {
         s.phase = NPU_PHASE_DECODE, s.seq = 1, s.ctx = c->input;
+        pad_decode(e, pl, mbatch, &s, &graphed);
+        r->graphed = graphed;
+        r->padded_batch = s.impl.rows_pad > 0 ? (int)s.impl.rows_pad : mbatch;
         if (stages_eval(m, hw, &s, &r->dgraph, &r->dstep, &r->clock_frac, &D)) goto out;
-        stages_mean(&D, &t, &e);
-        double pd = e / t;
-        decode_run d = {.m = m, .hw = hw, .pl = pl, .mb = mb, .S = &D};
+        stages_mean(&D, &t, &en);
+        double pd = en / t;
+        decode_run d = {.m = m, .hw = hw, .pl = pl, .mb = mb, .S = &D, .e = e,
+                        .launches = host_launches(e, &D, graphed, mb), .seqs = c->batch, .graphed = graphed};
         if (pl.pp > 1) d.p2p_s = npu_comm_op(hw, NPU_COLL_SENDRECV, 2, (double)mbatch * m->hidden * 2.0).time_s;
         /* the first step as costed (TDP throttle included), then the growing contexts */
-        double decode_total = kernels_s(hw, stages_span(false, pl.pp, mb, &D, d.p2p_s));
+        span sd = stages_span(false, pl.pp, mb, &D, d.p2p_s);
+        npu_engine_step_out od = engine_span(e, hw, pl, &D, mb, graphed, sd, d.launches, c->batch, 0);
+        double decode_total = od.step_s;
         if (c->output > 2) decode_total += decode_sum_s(&d, c->input + 2, c->input + c->output - 1);
-        r->tpot_s = decode_total / (c->output - 1);
-        r->latency_s += decode_total;
+        double last_deliver = c->output > 2 ? decode_step(&d, c->input + c->output - 1).deliver_s : od.deliver_s;
+        r->host_s = od.host_s, r->engine_s = od.step_s - sd.t;
+        wall += decode_total;
+        r->latency_s = op.step_s + decode_total + last_deliver;
+        r->tpot_s = (r->latency_s - r->ttft_s) / (c->output - 1);
         /* decode steps differ only in attention length: power ~ the first step's */
-        r->decode_energy_j = pd * r->chips * decode_total;
+        r->decode_energy_j = step_energy(hw, r->chips, pd, decode_total * od.gpu_s / od.step_s, decode_total);
     }
     r->tokens_per_s = (double)c->batch * c->output / r->latency_s;
-    r->energy_j = r->prefill_energy_j + r->decode_energy_j;
+    /* the chips idle while the host delivers the last token */
+    r->energy_j = r->prefill_energy_j + r->decode_energy_j + r->chips * npu_power_idle_w(hw) * (r->latency_s - wall);
     r->power_w = r->energy_j / (r->chips * r->latency_s);
     r->energy_j_per_token = r->energy_j / ((double)c->batch * c->output);
     rc = 0;
@@ -445,9 +598,12 @@ out:
     return rc;
 }
 
-int npu_run(const npu_model *m, const npu_hw *hw, const npu_run_cfg *c, npu_run_result *r) {
+int npu_run(const npu_model *m0, const npu_hw *hw, const npu_run_cfg *c, npu_run_result *r) {
     memset(r, 0, sizeof *r);
     r->clock_frac = 1.0;
-    if (check_cfg(m, c)) return -1;
-    return c->phase == NPU_RUN_OFFLINE ? run_offline(m, hw, c, r) : run_steps(m, hw, c, r);
+    const npu_engine *e = c->engine ? c->engine : npu_engine_ideal();
+    npu_strlcpy(r->engine, e->name, sizeof r->engine);
+    npu_model m = npu_engine_model(e, m0); /* the model as the engine runs it (its window) */
+    if (check_cfg(&m, c)) return -1;
+    return c->phase == NPU_RUN_OFFLINE ? run_offline(&m, hw, c, e, r) : run_steps(&m, hw, c, e, r);
 }

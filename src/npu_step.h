@@ -43,15 +43,19 @@ typedef struct npu_run_cfg {
     npu_dtype wdt, adt, kvdt;
     npu_plan plan;   /* parallel plan of the replica; zeroes = one chip */
     double moe_skew; /* expert popularity ~ rank^-skew; 0 = uniform routing */
-    const npu_engine *engine; /* offline phase: the serving engine (NULL = npu_engine_default) */
+    const npu_engine *engine; /* the serving engine around the kernels, every phase (NULL = kernels
+                               * only, npu_engine_ideal; the CLI passes NPU_ENGINE_DEFAULT) */
 } npu_run_cfg;
 
 /* A replica of the plan runs `batch` sequences; with pp > 1 they are split into
  * min(batch, pp) micro-batches that flow through the stages (each kind of stage
- * costed: uneven splits make some slower). Step times below are the replica's,
- * after the engine hides links.overlap of the collectives (the ideal engine for
- * prefill, decode and e2e); the graphs and step results are one chip of the last
- * stage running one micro-batch. */
+ * costed: uneven splits make some slower). Step times below are the replica's
+ * under the engine (npu_engine_step: hidden collectives, host time, launches;
+ * its kernels per npu_engine_graph_impl, its model per npu_engine_model); the
+ * graphs and step results are one chip of the last stage running one micro-batch
+ * (kernel times only). With an engine that overlaps its host work, a token
+ * reaches the client npu_engine_step_out.deliver_s after its step: TTFT and the
+ * e2e latency include it. */
 typedef struct npu_run_result {
     double latency_s;     /* the step, or for e2e first prefill to last token */
     double tokens_per_s;  /* of one replica. decode: B/step; prefill: B*S/step; e2e: B*O/latency */
@@ -59,7 +63,8 @@ typedef struct npu_run_result {
     int chips;            /* chips of one replica */
     int micro_batches;    /* pipeline micro-batches */
     double p2p_s;         /* one stage-to-stage activation transfer */
-    double ttft_s;        /* e2e: the prefill step */
+    double ttft_s;        /* prefill, e2e: the prefill step and the first token's delivery; offline: a
+                           * mixed step and its delivery */
     double tpot_s;        /* e2e: mean decode step (long outputs: summed by segments, docs/scale-out.md) */
     npu_graph graph;      /* prefill graph (prefill, e2e), decode graph (decode), mixed step (offline) */
     npu_step_result step; /* its costs */
@@ -75,6 +80,12 @@ typedef struct npu_run_result {
                                 * (e2e includes the prefill's energy) */
     double prefill_energy_j, decode_energy_j; /* decode: all output-1 steps of an e2e run */
     double clock_frac;         /* lowest clock fraction the TDP forced on a step (1 = none) */
+    /* the engine (docs/accuracy-engines.md) */
+    char engine[48];           /* profile name of the engine applied ("ideal": kernels only) */
+    double host_s;             /* host time of the reported step (decode step for e2e and offline) */
+    double engine_s;           /* its wall time under the engine, minus its kernel time */
+    bool graphed;              /* the decode step replays a captured graph */
+    int padded_batch;          /* the batch a graphed decode step runs at (captured size) */
 } npu_run_result;
 
 /* What a run of `c` asks of memory (npu_mem_plan_make): for e2e and offline each

@@ -19,6 +19,7 @@ struct npu_steptab {
     npu_model m;        /* max_seq lifted: a step's token count is not one sequence */
     npu_hw hw;
     npu_step_cfg base;
+    npu_engine e;       /* the engine around the kernels */
     int n_attn;
     npu_kernel attn[MAX_ATTN];        /* the graph's attention entries (heads per chip, kv dtype) */
     double attn_extra_B_per_tok[MAX_ATTN]; /* fused RoPE / KV-write bytes per new token */
@@ -30,9 +31,12 @@ struct npu_steptab {
 
 typedef enum { PART_DENSE = 0, PART_HEAD, PART_ATTN } part_kind;
 
-static int is_head(const npu_kernel *k) { /* the output head and what runs on its logits */
+/* Kernels that run once per sequence emitting a token: the output head, what runs
+ * on its logits, and the engine's sampling: the last-position part. */
+static int is_head(const npu_kernel *k) {
     return strcmp(k->name, "final_norm") == 0 || strcmp(k->name, "lm_head") == 0 ||
-           strcmp(k->name, "logit_softcap") == 0 || strcmp(k->name, "logit_scale") == 0;
+           strcmp(k->name, "logit_softcap") == 0 || strcmp(k->name, "logit_scale") == 0 ||
+           strcmp(k->name, "logits_allgather") == 0 || strcmp(k->name, "sampling") == 0;
 }
 
 /* THE one place where serving evaluates the core model. DENSE and HEAD build a
@@ -56,6 +60,7 @@ static npu_step_cost core_part(const npu_steptab *t, part_kind part, long n, int
         npu_power_kernel(&t->hw, &k, &kc);
         double idle = npu_power_idle_w(&t->hw);
         c.time_s = kc.time_s * tk->count;
+        c.launches = (double)k.launches * tk->count;
         c.flops = k.flops * tk->count;
         c.bytes = k.bytes * tk->count;
         c.compute_j = kc.compute_j * tk->count;
@@ -89,32 +94,38 @@ static npu_step_cost core_part(const npu_steptab *t, part_kind part, long n, int
         const npu_kcost *kc = &r.kc[i];
         if (k->kind == NPU_KK_ATTN || npu_kernel_is_softcap(k) || is_head(k) != (part == PART_HEAD)) continue;
         c.time_s += kc->time_s * k->count;
+        c.launches += (double)k->launches * k->count;
         c.flops += k->flops * k->count;
         c.bytes += k->bytes * k->count;
         c.compute_j += kc->compute_j * k->count;
         c.other_j += (kc->energy_j - kc->compute_j - idle * kc->time_s) * k->count;
         if (kc->bound == NPU_BOUND_COMPUTE) c.cb_s += kc->time_s * k->count;
-        if (k->kind == NPU_KK_COMM) c.comm_s += kc->time_s * k->count;
+        if (k->kind == NPU_KK_COMM)
+            c.comm_s += kc->time_s * k->count, c.collectives += k->count, c.comm_lat_s += kc->overhead_s * k->count;
     }
     return c;
 }
 
-int npu_steptab_create(const npu_model *m, const npu_hw *hw, const npu_step_cfg *base, npu_steptab **out) {
+int npu_steptab_create_engine(const npu_model *m, const npu_hw *hw, const npu_step_cfg *base, const npu_engine *e,
+                              npu_steptab **out) {
     *out = NULL;
-    npu_steptab *t = malloc(sizeof *t);
+    npu_steptab *t = npu_xmalloc(sizeof *t);
     if (!t) {
         npu_err("out of memory for the step-time table");
         return -1;
     }
-    t->m = *m;
+    t->e = e ? *e : *npu_engine_ideal();
+    t->m = npu_engine_model(&t->e, m); /* the model as the engine runs it */
     t->m.max_seq = 0;
     t->hw = *hw;
     t->base = *base;
     t->base.plan = npu_plan_norm(base->plan);
+    if (!t->e.ideal) t->base.impl = npu_engine_graph_impl(&t->e, &t->m);
+    t->base.impl.rows_pad = 0;
     t->n_attn = 0;
     /* learn the attention entries from a one-sequence decode graph: the form a
      * serving step runs (for MLA the absorbed one, over the cached latent) */
-    npu_step_cfg s = *base;
+    npu_step_cfg s = t->base; /* the engine's kernels (impl) */
     s.phase = NPU_PHASE_DECODE, s.batch = 1, s.seq = 1, s.ctx = 1;
     npu_graph g;
     if (npu_graph_build(&t->m, &s, &g)) {
@@ -135,6 +146,10 @@ int npu_steptab_create(const npu_model *m, const npu_hw *hw, const npu_step_cfg 
     for (int i = 0; i < GRID_N; i++) t->dense_grid[i].time_s = t->head_grid[i].time_s = -1;
     *out = t;
     return 0;
+}
+
+int npu_steptab_create(const npu_model *m, const npu_hw *hw, const npu_step_cfg *base, npu_steptab **out) {
+    return npu_steptab_create_engine(m, hw, base, NULL, out);
 }
 
 void npu_steptab_free(npu_steptab *t) { free(t); }
@@ -165,19 +180,31 @@ static npu_step_cost lookup(npu_steptab *t, part_kind part, long n) {
     c.other_j = a.other_j + w * (b.other_j - a.other_j);
     c.cb_s = a.cb_s + w * (b.cb_s - a.cb_s);
     c.comm_s = a.comm_s + w * (b.comm_s - a.comm_s);
+    c.launches = a.launches + w * (b.launches - a.launches);
+    c.collectives = a.collectives; /* a step's collective calls do not depend on its tokens */
+    c.comm_lat_s = a.comm_lat_s + w * (b.comm_lat_s - a.comm_lat_s);
     return c;
 }
 
 static void add(npu_step_cost *a, npu_step_cost b) {
     a->time_s += b.time_s, a->flops += b.flops, a->bytes += b.bytes;
     a->compute_j += b.compute_j, a->other_j += b.other_j, a->cb_s += b.cb_s, a->comm_s += b.comm_s;
+    a->launches += b.launches, a->collectives += b.collectives, a->comm_lat_s += b.comm_lat_s;
 }
 
-/* The TDP throttle of the whole step: the power module's rule on its totals
- * (npu_power_step_totals, the one npu_power_step applies to npu_run's steps). */
-static npu_step_cost finish(const npu_steptab *t, npu_step_cost c) {
+/* The TDP throttle of the whole step (npu_power_step_totals, the rule
+ * npu_power_step applies to npu_run's steps), then the engine's step rule:
+ * `host_launches` kernels enqueued by the host, the step's sequences and prompts. */
+static npu_step_cost finish(const npu_steptab *t, npu_step_cost c, double host_launches, bool graphed,
+                            const npu_step_shape *s) {
     npu_power_sum p = npu_power_step_totals(&t->hw, c.time_s, c.cb_s, c.compute_j, c.other_j);
     c.time_s = p.time_s, c.compute_j = p.compute_j, c.energy_j = p.energy_j, c.clock_frac = p.clock_frac;
+    npu_engine_step_in in = {.kernels_s = c.time_s, .comm_s = c.comm_s, .launches = host_launches, .graphed = graphed,
+                             .seqs = (double)s->dec_batch + s->pf_n, .prompts = s->pf_n,
+                             .ranks = npu_plan_replica_chips(t->base.plan), .collectives = c.collectives,
+                             .comm_lat_s = c.comm_lat_s};
+    npu_engine_step_out o = npu_engine_step(&t->e, &in, npu_comm_overlap(&t->hw));
+    c.wall_s = o.step_s, c.host_s = o.host_s, c.deliver_s = o.deliver_s;
     return c;
 }
 
@@ -196,16 +223,47 @@ static void add_attention(const npu_steptab *t, const npu_step_shape *s, npu_ste
     }
 }
 
+/* How the engine runs a step of this shape: the token rows of the dense part
+ * (padded to the captured size when graphed and padded), the sequences of the
+ * head, and whether it replays a graph. */
+typedef struct step_plan {
+    long dense_n, head_n;
+    bool graphed;
+} step_plan;
+
+static step_plan plan_step(const npu_steptab *t, const npu_step_shape *s) {
+    step_plan p = {.dense_n = s->dec_batch + s->pf_tokens, .head_n = s->emit};
+    if (t->e.ideal) return p;
+    bool decode_only = s->pf_n == 0;
+    p.graphed = npu_engine_graphed(&t->e, decode_only, (long)s->dec_batch + s->pf_n, p.dense_n);
+    if (p.graphed) {
+        long pad = npu_engine_padded(&t->e, p.dense_n);
+        if (pad > p.dense_n) p.dense_n = pad; /* logits and sampling stay per sequence */
+    }
+    return p;
+}
+
+/* Kernels the host enqueues: all of them, none for a replayed graph, the
+ * attention kernels for piecewise graphs. */
+static double host_launches(const npu_steptab *t, const step_plan *p, double all, double attn) {
+    if (t->e.ideal || (p->graphed && t->e.graphs != NPU_GRAPHS_PIECEWISE)) return 0;
+    return p->graphed ? attn : all;
+}
+
 npu_step_cost npu_steptab_cost(npu_steptab *t, const npu_step_shape *s) {
-    npu_step_cost c = lookup(t, PART_DENSE, s->dec_batch + s->pf_tokens);
-    add(&c, lookup(t, PART_HEAD, s->emit));
+    step_plan p = plan_step(t, s);
+    npu_step_cost c = lookup(t, PART_DENSE, p.dense_n);
+    add(&c, lookup(t, PART_HEAD, p.head_n));
+    double before = c.launches;
     add_attention(t, s, &c);
-    return finish(t, c);
+    return finish(t, c, host_launches(t, &p, c.launches, c.launches - before), p.graphed, s);
 }
 
 npu_step_cost npu_steptab_cost_direct(const npu_steptab *t, const npu_step_shape *s) {
-    npu_step_cost c = core_part(t, PART_DENSE, s->dec_batch + s->pf_tokens, 0, 0, 0);
-    add(&c, core_part(t, PART_HEAD, s->emit, 0, 0, 0));
+    step_plan p = plan_step(t, s);
+    npu_step_cost c = core_part(t, PART_DENSE, p.dense_n, 0, 0, 0);
+    add(&c, core_part(t, PART_HEAD, p.head_n, 0, 0, 0));
+    double before = c.launches;
     add_attention(t, s, &c);
-    return finish(t, c);
+    return finish(t, c, host_launches(t, &p, c.launches, c.launches - before), p.graphed, s);
 }

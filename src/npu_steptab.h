@@ -19,6 +19,11 @@
  * For a pure decode batch of uniform context this is the decode graph itself,
  * and for a single prompt it is the prefill graph (tested to 1e-9).
  *
+ * The engine: a graphed step (npu_engine_graphed) runs dense() and head() at the
+ * next captured size when the engine pads; the kernels the host enqueues (none
+ * for a replayed graph, attention only for piecewise graphs) and the step's
+ * sequences and prompts go to npu_engine_step, whose wall time is wall_s.
+ *
  * Every evaluation of the core model goes through one function (npu_steptab.c:
  * core_part), which builds the graph with the replica's parallel plan.
  * dense() and head() are memoized per integer argument (exact, lazily filled)
@@ -28,6 +33,7 @@
 #ifndef NPU_STEPTAB_H
 #define NPU_STEPTAB_H
 
+#include "npu_engine.h"
 #include "npu_graph.h"
 #include "npu_hw.h"
 #include "npu_model.h"
@@ -52,14 +58,27 @@ typedef struct npu_step_cost {
     double other_j;   /* memory and other dynamic energy, one chip (no idle power) */
     double cb_s;      /* time of the compute-bound kernels at full clock */
     double comm_s;    /* time of the collectives */
+    double launches;  /* device kernels of the step, count-weighted */
+    double collectives; /* collective calls of the step, count-weighted */
+    double comm_lat_s;  /* the collectives' fixed latency (of comm_s) */
     double energy_j;  /* one chip over the step, idle power included (npu_steptab_cost) */
     double clock_frac;/* TDP throttle of the step (1 = none) */
+    /* the engine's step rule (npu_engine_step) on these kernels */
+    double wall_s;    /* wall time of the step: hidden collectives, host time, launches */
+    double host_s;    /* host time of the step */
+    double deliver_s; /* its tokens reach the client this long after wall_s */
 } npu_step_cost;
 
 typedef struct npu_steptab npu_steptab;
 
 /* `base` gives stack, datatypes and plan (phase, batch, seq, ctx are ignored).
- * -1 + npu_err if the model's graph cannot be built. Free with npu_steptab_free. */
+ * -1 + npu_err if the model's graph cannot be built. Free with npu_steptab_free.
+ * The engine `e` (NULL = kernels only) decides the model it runs (its window),
+ * its kernels (npu_engine_graph_impl, over base's), the padding of graphed
+ * steps, and the step rule that turns kernel time into wall time (wall_s). */
+int npu_steptab_create_engine(const npu_model *m, const npu_hw *hw, const npu_step_cfg *base, const npu_engine *e,
+                              npu_steptab **out);
+/* ... with kernels only (npu_engine_ideal). */
 int npu_steptab_create(const npu_model *m, const npu_hw *hw, const npu_step_cfg *base, npu_steptab **out);
 void npu_steptab_free(npu_steptab *t);
 

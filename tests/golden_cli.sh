@@ -13,7 +13,7 @@ DT="dtype act-dtype kv-dtype"
 opts_of() { # command -> expected options (without dashes)
     case "$1" in
     run) echo "model hw phase batch seq ctx input output stack $DT tp pp ep dp cp moe-skew engine spec spec-accept json csv html $TCO" ;;
-    plan) echo "model hw chips input output max-ttft max-tpot $DT stack max-batch moe-skew top json" ;;
+    plan) echo "model hw chips input output max-ttft max-tpot $DT stack engine max-batch moe-skew top json" ;;
     serve) echo "model hw tp pp ep $DT stack moe-skew engine replicas router scheduler max-seqs max-batched-tokens
                  chunk block-size kv-mem-frac prefix-share step-overhead-us prefill-hw prefill-tp prefill-replicas
                  decode-replicas rate arrival burstiness concurrency trace input input-dist output output-dist

@@ -79,7 +79,7 @@ expect_grep "list models: active column" "params *active" "$T/out"
 expect_grep "list models: mixtral active" "^mixtral-8x7b .* 46.70B *12.88B" "$T/out"
 
 # --- sliding windows are costed: Gemma 2 9B decode ---
-R="--hw h100-sxm --phase decode --batch 4"
+R="--hw h100-sxm --phase decode --batch 4 --engine ideal" # kernels only: the model's windows (TensorRT-LLM, the default engine, ignores them)
 expect_ok "gemma-2-9b decode past the window" $NPUSIM run --model $D/gemma-2-9b $R --ctx 8000 --csv
 expect_grep "local layers: 21 attention kernels" "^first,attention_local,attention,21," "$T/out"
 expect_grep "global layers: 21 attention kernels" "^first,attention,attention,21," "$T/out"
@@ -99,10 +99,16 @@ check "KV cache of local and global layers ($kv GiB)" "$kv * 1073741824 > 832428
 
 # --- Gemma 3 27B at 128K: 10 global layers hold the context, 52 local ones 1024 tokens ---
 expect_ok "gemma-3-27b 128K decode" $NPUSIM run --model $D/gemma-3-27b-it --hw h200-sxm --phase decode --batch 1 \
-    --ctx 131071 --json
+    --ctx 131071 --engine ideal --json
 kv=$(json_num2 "$T/out" kv_cache_gib)
 check "KV 8192 x (10 x 131072 + 52 x 1024) B ($kv GiB)" \
     "$kv * 1073741824 > 11173625856 - 1 && $kv * 1073741824 < 11173625856 + 1"
+# an engine that ignores the window (TensorRT-LLM, the default) keeps the whole context in every layer
+expect_ok "gemma-3-27b 128K decode, trtllm" $NPUSIM run --model $D/gemma-3-27b-it --hw h200-sxm --phase decode \
+    --batch 1 --ctx 131071 --engine trtllm --json
+kv2=$(json_num2 "$T/out" kv_cache_gib)
+check "KV 8192 x 62 x 131072 B under trtllm ($kv2 GiB)" \
+    "$kv2 * 1073741824 > 66571993088 - 1 && $kv2 * 1073741824 < 66571993088 + 1"
 
 # --- serving a local/global model ---
 expect_ok "serve gemma-2-9b" $NPUSIM serve --model $D/gemma-2-9b --hw h100-sxm --rate 2 --requests 60 \

@@ -42,4 +42,6 @@ printf 'hw,dtype,m,n,k,ms,shape_name\nh100-sxm,bf16,1e300,1,1,0.1,x\n' >"$T/g.cs
 expect_err "validation cell 1e300" "g.csv:2: column 'm'" $NPUSIM validate "$T/g.csv"
 expect_ok "shipped validation set" $NPUSIM validate data/validation/h100-sxm
 expect_grep "shipped set: overall row" "^overall" "$T/out"
+expect_ok "cost --nre-usd -0" $NPUSIM cost --hw h100-sxm --nre-usd -0
+if grep -q -- "-0 USD\|: -0\b" "$T/out"; then bad "-0 printed"; else ok; fi
 finish "golden (readers)"

@@ -148,9 +148,18 @@ static void test_errors(void **st) {
     npusim_engine *e;
     assert_int_equal(npusim_engine_load(c, "trtlm", &e), NPUSIM_ERR_INPUT);
     assert_non_null(strstr(npusim_errmsg(c), "did you mean 'trtllm'"));
-    assert_int_equal(npusim_engine_load(c, "{\"kernel_scale\": 0, \"comm_scale\": 1, \"step_us\": 0, \"seq_us\": 0}", &e),
+    /* a profile as JSON text is validated as a file is: an unknown group is named */
+    assert_int_equal(npusim_engine_load(c, "{\"name\": \"mine\", \"base\": \"trtllm-0.13\", \"hots\": {}}", &e),
                      NPUSIM_ERR_INPUT);
-    assert_non_null(strstr(npusim_errmsg(c), "kernel_scale"));
+    assert_non_null(strstr(npusim_errmsg(c), "hots"));
+    /* ... and a valid one loads, its edits acting on a leaf's value */
+    assert_int_equal(npusim_engine_load(c, "{\"name\": \"mine\", \"base\": \"trtllm-0.13\"}", &e), NPUSIM_OK);
+    assert_int_equal(npusim_engine_set(c, e, "host.step_us", "1234"), NPUSIM_OK);
+    char *ej = NULL;
+    assert_int_equal(npusim_engine_json(c, e, &ej), NPUSIM_OK);
+    assert_non_null(strstr(ej, "1234"));
+    npusim_free(ej);
+    npusim_engine_free(e);
     npusim_ctx_free(c);
 }
 
@@ -207,12 +216,12 @@ static void test_set(void **st) {
     npusim_engine *e;
     assert_int_equal(npusim_engine_load(c, "ideal", &e), NPUSIM_OK);
     assert_string_equal(npusim_engine_name(e), "ideal");
-    assert_int_equal(npusim_engine_set(c, e, "step_us", "-1"), NPUSIM_ERR_INPUT);
+    assert_int_equal(npusim_engine_set(c, e, "host.step_us", "-1"), NPUSIM_ERR_INPUT);
     assert_non_null(strstr(npusim_errmsg(c), "step_us"));
-    assert_int_equal(npusim_engine_set(c, e, "engine.step_us", "25"), NPUSIM_OK);
+    assert_int_equal(npusim_engine_set(c, e, "engine.host.step_us", "25"), NPUSIM_OK);
     char *ej = NULL;
     assert_int_equal(npusim_engine_json(c, e, &ej), NPUSIM_OK);
-    assert_non_null(strstr(ej, "\"step_us\":\t25"));
+    assert_non_null(strstr(ej, "\"value\":\t25"));
     npusim_free(before), npusim_free(after), npusim_free(r0), npusim_free(r1), npusim_free(r2), npusim_free(r3);
     npusim_free(ej);
     npusim_hw_free(hw), npusim_hw_free(stock), npusim_hw_free(h2), npusim_model_free(m), npusim_engine_free(e);

@@ -706,17 +706,19 @@ static void test_attn_weights_one_home(void **st) {
 
 /* links.overlap acts: the engine exposes collective time x (1 - overlap), and no
  * more collective time hides than the other kernels take. Checked on the rule
- * (hand values) and through runs: a tp-8 decode (ideal engine) and an offline
- * step (trtllm engine, comm_scale 1.34) lose exactly that share of their
- * collectives. */
+ * (hand values) and through runs: a tp-8 decode and an offline step (kernels
+ * only) lose exactly that share of their collectives. */
 static void test_links_overlap(void **st) {
     (void)st;
-    npu_engine e = {.kernel_scale = 2, .comm_scale = 3, .step_us = 100, .seq_us = 1};
-    /* 10 ms of kernels of which 4 ms collectives, half hidden: 6 x 2 + 2 x 3 + 0.1 + 0.01 ms */
-    assert_true(fabs(npu_engine_step_s(&e, 0.010, 0.004, 0.5, 10) - 0.01811) < 1e-12);
-    assert_true(fabs(npu_engine_step_s(&e, 0.010, 0.004, 0.0, 10) - 0.02411) < 1e-12);
+    npu_engine e = *npu_engine_ideal();
+    e.ideal = false, e.step_us = 100, e.seq_us = 1, e.comm_overlap = -1; /* the chip's overlap */
+    npu_engine_step_in in = {.kernels_s = 0.010, .comm_s = 0.004, .seqs = 10};
+    /* 10 ms of kernels of which 4 ms collectives, half hidden: 8 ms + 0.1 + 0.01 ms of host */
+    assert_true(fabs(npu_engine_step(&e, &in, 0.5).step_s - 0.00811) < 1e-12);
+    assert_true(fabs(npu_engine_step(&e, &in, 0.0).step_s - 0.01011) < 1e-12);
     /* 9 ms collectives of 10: at most the 1 ms of other kernels hides */
-    assert_true(fabs(npu_engine_step_s(&e, 0.010, 0.009, 1.0, 0) - (0.001 * 2 + 0.008 * 3 + 0.0001)) < 1e-12);
+    in = (npu_engine_step_in){.kernels_s = 0.010, .comm_s = 0.009};
+    assert_true(fabs(npu_engine_step(&e, &in, 1.0).step_s - 0.0091) < 1e-12);
     npu_model m;
     npu_hw hw;
     assert_int_equal(npu_model_load("llama3-70b", &m), 0);
@@ -738,7 +740,7 @@ static void test_links_overlap(void **st) {
     assert_int_equal(npu_run(&m, &ov, &rc, b), 0);
     double frac = (256.0 / 256) / 1; /* prompts per step / ceil(...) = 1 */
     double c_dec = a->dstep.bound_time_s[NPU_BOUND_COMM], c_mix = a->step.bound_time_s[NPU_BOUND_COMM];
-    double hidden = 0.5 * npu_engine_default.comm_scale * (c_dec + (c_mix - c_dec) * frac);
+    double hidden = 0.5 * (c_dec + (c_mix - c_dec) * frac);
     assert_true(close_rel(b->tpot_s, a->tpot_s - hidden, 1e-9));
     free(a), free(b);
 }

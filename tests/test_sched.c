@@ -25,14 +25,13 @@ static int setup(void **st) {
 }
 
 static const npu_step_cfg BF16 = {.stack = NPU_STACK_FUSED, .wdt = NPU_BF16, .adt = NPU_BF16, .kvdt = NPU_BF16};
-static const npu_engine IDEAL = {.kernel_scale = 1, .comm_scale = 1};
 
 static npu_serve_cfg cfg_of(npu_sched sched) {
     npu_serve_cfg c;
     npu_serve_defaults(&c);
     c.sched = sched;
     c.pool = (npu_pool){.model = &M8, .hw = &H100, .step = BF16, .replicas = 1};
-    c.engine = IDEAL;
+    c.engine = *npu_engine_ideal();
     c.seed = 3;
     return c;
 }
@@ -179,7 +178,8 @@ static void test_multi_step(void **st) {
     (void)st;
     npu_trace_row row = {0, 100, 9};
     npu_serve_cfg c = cfg_of(NPU_SCHED_CONTINUOUS);
-    c.engine = (npu_engine){.kernel_scale = 1, .comm_scale = 1, .step_us = 1000, .seq_us = 3};
+    c.engine = *npu_engine_ideal(); /* kernels, plus a host time of 1 ms per step and 3 us per sequence */
+    c.engine.ideal = false, c.engine.step_us = 1000, c.engine.seq_us = 3;
     npu_serve_result a = run_trace(&c, &row, 1);
     c.multi_step = 4;
     npu_serve_result b = run_trace(&c, &row, 1);

@@ -176,7 +176,7 @@ static void test_zero_output(void **st) {
 static void test_single_request_matches_run(void **st) {
     (void)st;
     npu_serve_cfg c = base_cfg(1, 1, "1000", "200");
-    c.engine = (npu_engine){.kernel_scale = 1, .comm_scale = 1}; /* the ideal engine: kernels only, as npu_run */
+    c.engine = *npu_engine_ideal(); /* kernels only, as npu_run without an engine */
     npu_serve_result r;
     assert_int_equal(npu_serve_run(&c, &r), 0);
     npu_run_cfg rc = {.phase = NPU_RUN_E2E, .batch = 1, .input = 1000, .output = 200, .stack = NPU_STACK_FUSED,

@@ -1,7 +1,7 @@
 /* embed — build-time generator: turns preset JSON files into a C source file so
  * the npusim binary needs no file at run time.
  *
- *   embed OUT.c memory.json -- hw/a.json hw/b.json -- model/x.json ...
+ *   embed OUT.c memory.json -- hw/a.json hw/b.json -- model/x.json ... -- engine/e.json ...
  *
  * Each preset's name is its file name without directory and ".json". */
 #include <stdio.h>
@@ -47,7 +47,7 @@ static void emit_table(FILE *out, const char *sym, char **files, int n) {
 
 int main(int argc, char **argv) {
     if (argc < 3) {
-        fprintf(stderr, "usage: embed OUT.c memory.json -- hw... -- model...\n");
+        fprintf(stderr, "usage: embed OUT.c memory.json -- hw... -- model... -- engine...\n");
         return 1;
     }
     FILE *out = fopen(argv[1], "w");
@@ -58,9 +58,9 @@ int main(int argc, char **argv) {
     emit_string(out, argv[2]);
     fputs(";\n\n", out);
     int i = 3, start;
-    char **groups[2];
-    int counts[2] = {0, 0};
-    for (int g = 0; g < 2; g++) {
+    char **groups[3];
+    int counts[3] = {0, 0, 0};
+    for (int g = 0; g < 3; g++) {
         if (i < argc && strcmp(argv[i], "--") == 0) i++;
         start = i;
         while (i < argc && strcmp(argv[i], "--") != 0) i++;
@@ -69,5 +69,6 @@ int main(int argc, char **argv) {
     }
     emit_table(out, "npu_presets_hw", groups[0], counts[0]);
     emit_table(out, "npu_presets_model", groups[1], counts[1]);
+    emit_table(out, "npu_presets_engine", groups[2], counts[2]);
     return fclose(out) != 0;
 }

@@ -6,9 +6,14 @@
 # Usage: sh tools/mlperf_compare.sh [build/npusim]   -> a markdown table on stdout.
 # Workload (docs/accuracy-serving.md): OpenOrca prompts ~ lognormal mean 300 sd 200
 # tokens, outputs ~ lognormal mean 298 sd 250 (realized mean 291.7), both clipped to 1024. Offline = all
-# 24,576 samples at t=0; Server = Poisson at the submitted QPS. Engine: in-flight
-# batching without chunked context (scheduler continuous: prompts prefill whole, stalling the decodes of that step; it matches the published H100 TPOT, chunked does not), the
-# submission's gpu_batch_size as --max-seqs, least-outstanding-requests router.
+# 24,576 samples at t=0; Server = Poisson at the submitted QPS. Engine: the round's
+# profile (mlperf-4.0, mlperf-4.1: NVIDIA's harness on TensorRT-LLM; nothing is
+# fitted on these rows, docs/accuracy-engines.md); in-flight batching without
+# chunked context (scheduler continuous: prompts prefill whole, stalling the
+# decodes of that step), the submission's gpu_batch_size for the scenario as
+# --max-seqs (v4.1: Offline 896 H100 TP2 / 806 H200, Server 1024 / 896:
+# mlcommons/inference_results_v4.1 closed/NVIDIA/configs/llama2-70b/{Offline,Server}/__init__.py),
+# least-outstanding-requests router. ENGINE=NAME overrides the engine of every row.
 NPUSIM=${1:-build/npusim}
 IN="lognormal:300,200,1024"
 OUT="lognormal:298,250,1024"
@@ -25,8 +30,9 @@ echo "|---|---|---:|---:|---:|"
 # name | hw | tp | replicas | batch | scenario | qps | tok/s | ttft mean | ttft p99 | tpot mean | tpot p99
 while IFS='|' read -r name hw tp reps batch scen qps tok tm t99 pm p99; do
     [ -z "$name" ] && continue
+    round=${name%% *}; eng=mlperf-${round#v}
     base="$NPUSIM serve --model llama2-70b --hw $hw --tp $tp --replicas $reps --max-seqs $batch --dtype fp8 \
---kv-dtype fp8 --engine ${ENGINE:-mlperf} --scheduler continuous --router least-requests --input $IN --output $OUT --seed 1 --json"
+--kv-dtype fp8 --engine ${ENGINE:-$eng} --scheduler continuous --router least-requests --input $IN --output $OUT --seed 1 --json"
     if [ "$scen" = offline ]; then
         $base --arrival offline --requests 24576 >"$T" || exit 1
     else
@@ -45,11 +51,11 @@ done <<'ROWS'
 v4.0 8xH100 (4xTP2)|h100-sxm|2|4|896|offline||21805.8||||
 v4.0 8xH100 (4xTP2)|h100-sxm|2|4|896|server|71.2|20556.4|381.6|568.3|136.8|156.1
 v4.1 8xH100 (4xTP2)|h100-sxm|2|4|896|offline||24524.9||||
-v4.1 8xH100 (4xTP2)|h100-sxm|2|4|896|server|75|21605.79|275.9|461.3|155.0|175.4
+v4.1 8xH100 (4xTP2)|h100-sxm|2|4|1024|server|75|21605.79|275.9|461.3|155.0|175.4
 v4.0 2xH100 (1xTP2)|h100-sxm|2|1|896|offline||5539.47||||
 v4.0 2xH100 (1xTP2)|h100-sxm|2|1|896|server|18.4|5271.98|359.3|596.2|133.3|167.9
 v4.0 8xH200 (8xTP1)|h200-sxm|1|8|806|offline||27738.3||||
 v4.0 8xH200 (8xTP1)|h200-sxm|1|8|806|server|91.5|26485.43|412.9|753.1|164.9|195.0
 v4.1 8xH200 (8xTP1)|h200-sxm|1|8|806|offline||31302.7||||
-v4.1 8xH200 (8xTP1)|h200-sxm|1|8|806|server|101|29228.22|198.3|452.7|123.3|146.0
+v4.1 8xH200 (8xTP1)|h200-sxm|1|8|896|server|101|29228.22|198.3|452.7|123.3|146.0
 ROWS

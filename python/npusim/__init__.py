@@ -139,8 +139,9 @@ class Model(_Handle):
 
 
 class Engine(_Handle):
-    """A serving engine's runtime: "trtllm", "mlperf", "ideal" or a dict with
-    kernel_scale, comm_scale, step_us, seq_us."""
+    """A serving engine's profile: a preset or alias ("trtllm", "vllm-0.6", "ideal";
+    `npusim list engines`), a profile file, or a dict in the profile's form
+    (e.g. {"name": "mine", "base": "trtllm-0.13", "host": {"step_us": 2000}})."""
     _kind = "engine"
 
 

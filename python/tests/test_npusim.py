@@ -59,7 +59,7 @@ CASES = [
     (npusim.run, ["run"], dict(model="llama2-7b", hw="gaudi3", phase="decode", batch=8, ctx=1024, dtype="fp16",
                                kv_dtype="fp8")),
     (npusim.run, ["run"], dict(model="llama3-8b", hw="rngd", phase="decode", batch=8, ctx=1024, dtype="int8")),
-    (npusim.run, ["run"], dict(model="llama3-8b", hw="tpu-v6e", phase="decode", batch=64, ctx=2048)),
+    (npusim.run, ["run"], dict(model="llama3-8b", hw="tpu-v6e", phase="decode", batch=16, ctx=2048)),
     (npusim.run, ["run"], dict(model="llama3-8b", hw="h100-sxm", phase="decode", batch=64, ctx=2048, tco=True,
                                usd_per_kwh=0.12, chip_price=25000)),
     (npusim.serve, ["serve"], dict(model="llama3-8b", hw="h100-sxm", rate=20, input="lognormal:512,256,4000",
@@ -152,7 +152,7 @@ ERRORS = [
     (dict(model="llama3-8b", hw="h100-sxm", phase="prefill", batch=4), "--seq"),
     (dict(model="mistral-7b", hw="h100-sxm", phase="decode", batch=4, ctx=64, tp=3), "tp"),
     (dict(model="llama3-8b", hw="h100-sxm", phase="decode", batch=8, ctx=1024, engine="trtlm"),
-     "field 'engine': unknown value 'trtlm' (did you mean 'trtllm'?)"),
+     "unknown engine 'trtlm' (did you mean 'trtllm'?)"),
     (dict(model="llama3-8b", hw="h100-sxm", phase="decode", batch=8, ctx=10**8), "field 'ctx': 100000000 is out of range"),
 ]
 

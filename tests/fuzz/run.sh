@@ -31,7 +31,7 @@ words --model --hw --phase --batch --seq --ctx --input --output --tp --pp --ep -
 # name a finding: its FUZZ FINDING line (figures cut), or the sanitizer's kind and
 # the first frame in the project's code
 name_finding() { # harness, input
-    FUZZ_SHOW_ARGV=1 timeout 60 "$B/fuzz_$1" -timeout=10 -rss_limit_mb=2560 "$2" >"$B/logs/replay.txt" 2>&1
+    FUZZ_SHOW_ARGV=1 timeout 90 "$B/fuzz_$1" -timeout=$tmo -rss_limit_mb=2560 "$2" >"$B/logs/replay.txt" 2>&1
     f=$(grep -m1 "FUZZ FINDING" "$B/logs/replay.txt" | sed 's/ = .*//; s/: exit status .*/: exit status/; s/printed figure: *\([a-z_ ]*[a-z]\).*/printed figure: \1/')
     [ -n "$f" ] && { echo "$f"; return; }
     k=$(grep -m1 -oE "runtime error: [a-z -]*|ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer): [a-z -]*" "$B/logs/replay.txt")
@@ -40,7 +40,7 @@ name_finding() { # harness, input
     # the CLI's command and flags (values dropped) tell slow runs apart
     a=$(sed -n 's/^FUZZ ARGV: *//p' "$B/logs/replay.txt" | head -1 | awk '{ s = $1; for (i = 2; i <= NF; i++) if ($i ~ /^--/) s = s " " $i; print s }')
     ms=$(sed -n 's/^Executed .* in \([0-9]*\) ms$/\1/p' "$B/logs/replay.txt")
-    if [ -z "$k" ] && [ "${ms:-0}" -ge 10000 ]; then k="slow: ${ms} ms"; fi
+    if [ -z "$k" ] && [ "${ms:-0}" -ge $((tmo * 1000)) ]; then k="slow: ${ms} ms"; fi
     echo "${k:-$(tail -1 "$B/logs/replay.txt")} in ${fn:-?} ${w:-}${a:+ (npusim $a)}"
 }
 fail=0
@@ -52,13 +52,15 @@ for h in "$@"; do
         *) seeds="" ;;
     esac
     for d in tests/fuzz/seeds/$h tests/fuzz/regress/$h; do [ -d "$d" ] && seeds="$seeds $d"; done
-    mask=1; [ "$h" = cli ] && mask=3 # the CLI prints its error lines on stderr
+    # the CLI prints its error lines on stderr; a command (a plan search) does real
+    # work, up to seconds under the sanitizers: a hang there is 30 s, a reader's 10 s
+    mask=1 tmo=10; [ "$h" = cli ] && mask=3 tmo=30
     mkdir -p "$B/corpus/$h" "$B/findings/$h"
     rm -f "$B/findings/$h"/*
     log="$B/logs/$h.log"
     start=$(date +%s)
     nice -n "$NICE" "$B/fuzz_$h" -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
-        -max_total_time="$SECONDS_EACH" -timeout=10 -rss_limit_mb=2560 -max_len=8192 -close_fd_mask=$mask \
+        -max_total_time="$SECONDS_EACH" -timeout=$tmo -rss_limit_mb=2560 -max_len=8192 -close_fd_mask=$mask \
         -dict="$B/$h.dict" -artifact_prefix="$B/findings/$h/" "$B/corpus/$h" $seeds >"$log" 2>&1
     secs=$(($(date +%s) - start))
     execs=$(grep -oE "^#[0-9]+" "$log" | tail -1 | tr -d '#')

@@ -2,7 +2,7 @@
 """Measure an NVIDIA GPU the way npusim's public H100 validation set was measured.
 
 Writes, into --out DIR, CSV files with exactly the headers and number formats of
-../shared/validation/h100-sxm/ (CRLF line ends, one header line):
+data/validation/h100-sxm/ (CRLF line ends, one header line):
 
   bandwidth.csv  copy and read_sum over HBM-sized tensors
   gemm.csv       torch.nn.functional.linear (bf16) and torch._scaled_mm (fp8)
