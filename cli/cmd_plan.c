@@ -74,12 +74,12 @@ static int cmd_plan(const cli_args *a, cli_out *o) {
     }
     c.max_tpot_s = cli_num(a, O_MAX_TPOT) / 1e3;
     long top = (long)cli_int(a, O_TOP);
-    npu_engine eng;
-    if (cli_engine(a, &eng)) return -1;
-    c.engine = &eng;
     npu_model m;
     npu_hw hw;
     if (cli_load_model(a, &m) || cli_load_hw(a, O_HW, &hw)) return -1;
+    npu_engine eng;
+    if (cli_engine(a, &hw, &eng)) return -1;
+    c.engine = &eng;
     npu_plan_eval *ev = calloc(PLAN_MAX, sizeof *ev);
     npu_planner_result pr;
     if (!ev || npu_planner_run(&m, &hw, &c, ev, PLAN_MAX, &pr)) {
