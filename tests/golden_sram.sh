@@ -46,7 +46,7 @@ expect_grep "groq plan ranks" "best" "$T/out"
 
 # serving on 128 chips: a step budget of 256 tokens leaves room for a KV cache
 expect_ok "groq serve" $NPUSIM serve --model llama3-8b --hw groq-lpu --tp 16 --pp 8 --rate 1 --requests 10 --input 64 \
-    --output 16 --max-batched-tokens 256
+    --output 16 --max-batched-tokens 256 --scheduler mixed
 expect_grep "groq serve completes" "10 completed" "$T/out"
 
 # --- cerebras-wse3: llama3-8b on one wafer; 70B over wafers ---
