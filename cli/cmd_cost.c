@@ -38,6 +38,7 @@ static cJSON *cost_json(const npu_hw *hw, const npu_process *p, const npu_econ_c
     cJSON_AddNumberToObject(o, "units_enabled", hw->units);
     cJSON_AddNumberToObject(o, "wafer_usd", p->wafer_usd);
     cJSON_AddNumberToObject(o, "dies_per_wafer", u->dies_per_wafer);
+    cJSON_AddBoolToObject(o, "wafer_scale", u->wafer_scale);
     cJSON_AddNumberToObject(o, "die_yield", u->die_yield);
     cJSON_AddNumberToObject(o, "die_cost_usd", u->die_cost_usd);
     cJSON_AddNumberToObject(o, "dies_cost_usd", u->dies_cost_usd);
@@ -69,15 +70,22 @@ static void cost_table(FILE *out, const npu_hw *hw, const npu_process *p, const 
     if (hw->die_mm2 > 0) fprintf(out, "   (published %.1f mm2, %+.1f%%)", hw->die_mm2 / u->dies,
                                 100 * (u->estimated_die_area_mm2 - hw->die_mm2 / u->dies) / (hw->die_mm2 / u->dies));
     /* one decimal: a die just under the reticle must not read as equal to it */
-    fprintf(out, "\n  costed die       %10.1f mm2 (%s; reticle limit %.1f mm2)\n\n", u->die_area_mm2, u->area_basis,
-           p->reticle_mm2);
+    if (u->wafer_scale)
+        fprintf(out, "\n  costed die       %10.1f mm2 (%s; wafer-scale: one die per wafer)\n\n", u->die_area_mm2,
+                u->area_basis);
+    else
+        fprintf(out, "\n  costed die       %10.1f mm2 (%s; reticle limit %.1f mm2)\n\n", u->die_area_mm2, u->area_basis,
+                p->reticle_mm2);
     fprintf(out, "  wafer            %10.0f USD, D0 %.3f /cm2, %s yield\n", p->wafer_usd, p->d0_per_cm2,
            npu_yield_model_names[c->yield_model]);
     fprintf(out, "  dies per wafer   %10.0f\n  die yield        %10.1f %% (%d of %d units enabled)\n", u->dies_per_wafer,
            100 * u->die_yield, hw->units, a->units_total);
     fprintf(out, "  good die         %10.0f USD   x %d = %.0f USD\n", u->die_cost_usd, u->dies, u->dies_cost_usd);
-    fprintf(out, "  memory           %10.0f USD   (%.0f GiB %s at %.2f USD/GiB)\n", u->hbm_cost_usd, u->mem_gb,
-           hw->memtech->name, u->mem_usd_per_gb);
+    if (hw->memtech)
+        fprintf(out, "  memory           %10.0f USD   (%.0f GiB %s at %.2f USD/GiB)\n", u->hbm_cost_usd, u->mem_gb,
+                hw->memtech->name, u->mem_usd_per_gb);
+    else
+        fprintf(out, "  memory           %10.0f USD   (none: SRAM only, in the die area)\n", u->hbm_cost_usd);
     fprintf(out, "  package          %10.0f USD   (%s", u->package_cost_usd, npu_pkg_names[u->package]);
     if (u->interposer_mm2 > 0) fprintf(out, ", interposer %.0f mm2", u->interposer_mm2);
     fprintf(out, ", assembly yield %.1f %%)\n", 100 * u->assembly_yield);
@@ -99,7 +107,7 @@ static int cmd_cost(const cli_args *a, cli_out *o) {
     c.estimate_area = cli_has(a, O_ESTIMATE_AREA);
     npu_hw hw;
     npu_process p;
-    if (cli_load_hw(a, O_HW, &hw) || cli_sets_apply(a, &hw, NULL, NULL)) return -1;
+    if (cli_load_hw(a, O_HW, &hw) || cli_sets_apply(a, &hw, NULL, false)) return -1;
     const char *ps = cli_str(a, O_PROCESS);
     if (ps ? npu_process_load(ps, &p) : npu_process_of_hw(hw.process_node, &p)) return -1;
     if (cli_has(a, O_D0)) p.d0_per_cm2 = cli_num(a, O_D0);

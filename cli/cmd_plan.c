@@ -75,12 +75,12 @@ static int cmd_plan(const cli_args *a, cli_out *o) {
     }
     c.max_tpot_s = cli_num(a, O_MAX_TPOT) / 1e3;
     long top = (long)cli_int(a, O_TOP);
-    npu_engine eng;
-    if (cli_engine(a, &eng)) return -1;
-    c.engine = &eng;
     npu_model m;
     npu_hw hw;
-    if (cli_load_model(a, &m) || cli_load_hw(a, O_HW, &hw) || cli_sets_apply(a, &hw, &m, NULL)) return -1;
+    if (cli_load_model(a, &m) || cli_load_hw(a, O_HW, &hw) || cli_sets_apply(a, &hw, &m, true)) return -1;
+    npu_engine eng;
+    if (cli_engine(a, &hw, &eng)) return -1;
+    c.engine = &eng;
     npu_plan_eval *ev = calloc(PLAN_MAX, sizeof *ev);
     npu_planner_result pr;
     if (!ev || npu_planner_run(&m, &hw, &c, ev, PLAN_MAX, &pr)) {
@@ -137,7 +137,7 @@ static const cli_use plan_opts[] = {
     {O_MODEL, CLI_REQ}, {O_HW, CLI_REQ}, {O_CHIPS, CLI_REQ}, {O_INPUT, .def = "1024"}, {O_OUTPUT, .def = "256"},
     {O_MAX_TTFT, .note = "default: the planner's stated bound (2000 ms); 0 = none"}, {O_MAX_TPOT}, CLI_USE_DTYPES, {O_STACK}, {O_ENGINE}, {O_MAX_BATCH}, {O_MOE_SKEW},
     {O_TOP, .def = "8", .note = "feasible plans in the table; --json lists all"}, {O_JSON},
-    {O_SET, .note = "hw.* and model.* paths"},
+    {O_SET, .note = "hw.*, model.* and engine paths"},
 };
 const cli_cmd cli_cmd_plan = {
     "plan", NULL, 0, 0, "rank the parallel plans of a model on N chips",

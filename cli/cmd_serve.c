@@ -251,9 +251,13 @@ static int pick_arrival(const cli_args *a, npu_serve_cfg *c) {
     return 0;
 }
 
-/* Everything but the descriptions: scheduler, limits, SLOs, the step of a replica. */
-static int read_cfg(const cli_args *a, npu_serve_cfg *c) {
+/* Everything but the descriptions: the engine (its scheduler and limits), then
+ * the options that override them, SLOs, the step of a replica. */
+static int read_cfg(const cli_args *a, const npu_hw *hw, npu_serve_cfg *c) {
     npu_serve_defaults(c);
+    npu_engine eng;
+    if (cli_engine(a, hw, &eng)) return -1;
+    npu_serve_use_engine(c, &eng);
     if (cli_has(a, O_SCHEDULER)) c->sched = (npu_sched)cli_int(a, O_SCHEDULER);
     if (cli_has(a, O_ROUTER)) c->route = (npu_route)cli_int(a, O_ROUTER);
     if (cli_has(a, O_MAX_SEQS)) c->max_seqs = (int)cli_int(a, O_MAX_SEQS);
@@ -276,7 +280,6 @@ static int read_cfg(const cli_args *a, npu_serve_cfg *c) {
     c->client_think_s = cli_num(a, O_CLIENT_THINK_MS) * 1e-3;
     c->warmup = (long)cli_int(a, O_WARMUP);
     if (cli_spec(a, &c->spec)) return -1;
-    if (cli_engine(a, &c->engine)) return -1;
     bool disagg = c->sched == NPU_SCHED_DISAGG;
     if (!disagg && (cli_has(a, O_PREFILL_HW) || cli_has(a, O_PREFILL_REPLICAS) || cli_has(a, O_PREFILL_TP) ||
                     cli_has(a, O_DECODE_REPLICAS)))
@@ -309,12 +312,12 @@ static int cmd_serve(const cli_args *a, cli_out *o) {
     npu_model m, pm;
     npu_hw hw, phw;
     int rc = 2;
-    if (read_cfg(a, &c) || read_lengths(a, &c, &trace)) goto done;
+    if (cli_load_model(a, &m) || cli_load_hw(a, O_HW, &hw) || cli_sets_apply(a, &hw, &m, true)) goto done;
+    if (read_cfg(a, &hw, &c) || read_lengths(a, &c, &trace)) goto done;
     npu_step_cfg step = {.stack = (npu_stack)cli_int(a, O_STACK), .moe_skew = cli_num(a, O_MOE_SKEW)};
     cli_dtypes(a, &step.wdt, &step.adt, &step.kvdt);
     step.plan = (npu_plan){.tp = (int)cli_int(a, O_TP), .pp = (int)cli_int(a, O_PP), .ep = (int)cli_int(a, O_EP)};
     bool disagg = c.sched == NPU_SCHED_DISAGG;
-    if (cli_load_model(a, &m) || cli_load_hw(a, O_HW, &hw) || cli_sets_apply(a, &hw, &m, &c.engine)) goto done;
     int replicas = (int)cli_int(a, disagg && cli_has(a, O_DECODE_REPLICAS) ? O_DECODE_REPLICAS : O_REPLICAS);
     c.pool = (npu_pool){.model = &m, .hw = &hw, .step = step, .replicas = replicas};
     if (disagg) {

@@ -108,20 +108,25 @@ static int print_top(FILE *f, const npu_sweep *s, const int64_t *ids, long n, lo
     qsort(t, (size_t)n, sizeof *t, cmp_top);
     /* columns: axes and plan, then the objectives and the headline metrics */
     int cols[64], ncol = 0;
+    bool axes = false; /* the axis columns sit between "point" and "workload" */
     for (int c = 0; c < nc && ncol < 64; c++) {
         const char *nm = npu_sweep_col_name(s, c);
-        if (!strcmp(nm, "id") || !strcmp(nm, "point") || !strcmp(nm, "workload") || !strcmp(nm, "feasible") ||
-            !strcmp(nm, "reason") || !strcmp(nm, "pareto") || !strcmp(nm, "fits") || !strncmp(nm, "workload.", 9))
+        if (!strcmp(nm, "point") || !strcmp(nm, "workload")) {
+            axes = !strcmp(nm, "point");
             continue;
-        bool axis_or_plan = strchr(nm, '.') != NULL;
-        if (axis_or_plan) {
-            if (!strncmp(nm, "plan.", 5)) {
-                /* plan columns only when they vary */
-                bool varies = false;
-                for (long i = 1; i < n && !varies; i++) varies = memcmp(&t[i].r.used, &t[0].r.used, sizeof t[0].r.used);
-                if (!varies) continue;
-            }
+        }
+        if (axes) {
             cols[ncol++] = c;
+            continue;
+        }
+        if (!strcmp(nm, "id") || !strcmp(nm, "feasible") || !strcmp(nm, "reason") || !strcmp(nm, "pareto") ||
+            !strcmp(nm, "fits") || !strncmp(nm, "workload.", 9))
+            continue;
+        if (!strncmp(nm, "plan.", 5)) {
+            /* plan columns only when they vary */
+            bool varies = false;
+            for (long i = 1; i < n && !varies; i++) varies = memcmp(&t[i].r.used, &t[0].r.used, sizeof t[0].r.used);
+            if (varies) cols[ncol++] = c;
         }
     }
     static const char *const headline[] = {"tokens_per_s_per_chip", "usd_per_mtok", "energy_j_per_token", "die_mm2",

@@ -63,18 +63,20 @@ void cli_plan(const cli_args *a, npu_plan *p) {
                     (int)cli_int(a, O_CP)};
 }
 
-int cli_engine(const cli_args *a, npu_engine *e) {
+int cli_engine(const cli_args *a, const npu_hw *hw, npu_engine *e) {
     if (a->engine_obj) {
         *e = *a->engine_obj;
-        return 0;
+        return cli_sets_apply_engine(a, hw, e); /* --set engine... (issue 13) */
     }
-    if (npu_engine_load(cli_str(a, O_ENGINE), e)) {
+    const char *name = cli_str(a, O_ENGINE);
+    if (strcmp(name, NPU_ENGINE_AUTO) == 0) name = npu_engine_default_for(hw);
+    if (npu_engine_load(name, e)) {
         char m[300];
         npu_strlcpy(m, npu_errmsg(), sizeof m);
         npu_err("option '--engine': %s", m);
         return -1;
     }
-    return 0;
+    return cli_sets_apply_engine(a, hw, e); /* --set engine... (issue 13) */
 }
 
 /* JSON text of a request's inline description ({...}); *json = NULL when `s` is a name or path. */
@@ -126,15 +128,15 @@ static int cmd_run(const cli_args *a, cli_out *o) {
     c.moe_skew = cli_num(a, O_MOE_SKEW);
     cli_dtypes(a, &c.wdt, &c.adt, &c.kvdt);
     cli_plan(a, &c.plan);
-    npu_engine eng;
-    if (cli_engine(a, &eng)) return -1;
-    c.engine = &eng;
     npu_spec spec;
     if (cli_spec(a, &spec)) return -1;
     bool json = cli_has(a, O_JSON), csv = cli_has(a, O_CSV);
     npu_model m;
     npu_hw hw;
-    if (cli_load_model(a, &m) || cli_load_hw(a, O_HW, &hw) || cli_sets_apply(a, &hw, &m, &eng)) return -1;
+    if (cli_load_model(a, &m) || cli_load_hw(a, O_HW, &hw) || cli_sets_apply(a, &hw, &m, true)) return -1;
+    npu_engine eng;
+    if (cli_engine(a, &hw, &eng)) return -1;
+    c.engine = &eng;
     npu_run_result *r = malloc(sizeof *r);
     if (!r || npu_spec_run(&m, &hw, &c, &spec, r)) {
         if (!r) npu_err("out of memory");

@@ -21,7 +21,9 @@ int cli_pick(const char *s, const char *const *names, int n, const char *what);
 void cli_dtypes(const cli_args *a, npu_dtype *w, npu_dtype *act, npu_dtype *kv);
 void cli_plan(const cli_args *a, npu_plan *p); /* --tp --pp --ep --dp --cp */
 /* --engine into *e (the API's engine handle when one is given); 0, or -1 + npu_err */
-int cli_engine(const cli_args *a, npu_engine *e);
+/* --engine into *e; "auto" (the default) is the usual engine of chip `hw`
+ * (npu_engine_default_for; NULL: NPU_ENGINE_DEFAULT). 0, or -1 + npu_err. */
+int cli_engine(const cli_args *a, const npu_hw *hw, npu_engine *e);
 /* --model, and --hw or --prefill-hw (id): the API's handle when one is given,
  * else a preset name, a file, or JSON text (a request's inline description).
  * 0, or -1 + npu_err. */

@@ -23,17 +23,10 @@
 #define ENUM(arr, n) .type = CLI_ENUM, .names = (arr), .n_names = (n)
 
 
-static double d_max_seqs(void) { npu_serve_cfg c; npu_serve_defaults(&c); return c.max_seqs; }
-static double d_max_tokens(void) { npu_serve_cfg c; npu_serve_defaults(&c); return (double)c.max_batched_tokens; }
-static double d_chunk(void) { npu_serve_cfg c; npu_serve_defaults(&c); return (double)c.chunk; }
-static double d_block(void) { npu_serve_cfg c; npu_serve_defaults(&c); return c.block_size; }
 static double d_kv_frac(void) { npu_serve_cfg c; npu_serve_defaults(&c); return c.kv_mem_frac; }
 static double d_requests(void) { npu_serve_cfg c; npu_serve_defaults(&c); return (double)c.requests; }
 static double d_seed(void) { npu_serve_cfg c; npu_serve_defaults(&c); return (double)c.seed; }
-static double d_sched(void) { npu_serve_cfg c; npu_serve_defaults(&c); return c.sched; }
 static double d_route(void) { npu_serve_cfg c; npu_serve_defaults(&c); return c.route; }
-static double d_multi_step(void) { npu_serve_cfg c; npu_serve_defaults(&c); return c.multi_step; }
-static double d_kv_admit(void) { npu_serve_cfg c; npu_serve_defaults(&c); return c.kv_admit; }
 static double d_pct(void) { npu_serve_cfg c; npu_serve_defaults(&c); return c.pct; }
 static double d_volume(void) { npu_econ_cfg c; npu_econ_cfg_default(&c); return c.volume; }
 static double d_alpha(void) { npu_econ_cfg c; npu_econ_cfg_default(&c); return c.alpha; }
@@ -53,10 +46,12 @@ const cli_opt cli_opts[CLI_O_COUNT] = {
 .help = "what to time"},
     [O_STACK] = {"stack", 0, ENUM(npu_stack_names, 2), .meta = "STACK", .def = "fused",
                  .help = "kernel stack: fused (TensorRT-LLM-like) or eager (unfused PyTorch)"},
-    [O_ENGINE] = {"engine", 0, .type = CLI_STR, .meta = "NAME|FILE", .def = NPU_ENGINE_DEFAULT,
-                  .help = "serving engine around the kernels: a profile (npusim list engines; " NPU_ENGINE_DEFAULT
-                          " = the newest modelled TensorRT-LLM, ideal = kernels only) or a JSON file "
-                          "(docs/accuracy-engines.md)"},
+    [O_ENGINE] = {"engine", 0, .type = CLI_STR, .meta = "NAME|FILE", .def = NPU_ENGINE_AUTO,
+                  .help = "serving engine around the kernels: a profile (npusim list engines; ideal = kernels "
+                          "only), a JSON file, or auto: the chip's usual engine (trtllm on NVIDIA, vllm-rocm on "
+                          "AMD, optimum-habana on Gaudi, llamacpp on Apple and CPUs, ideal on phones and edge "
+                          "modules, vllm elsewhere; "
+                          "docs/accuracy-engines.md)"},
     [O_DTYPE] = {"dtype", 0, .type = CLI_DTYPE, .meta = "T", .def = "bf16",
                  .help = "weight datatype; fp8 and int8 also run the GEMMs in it (W8A8), int4 is weight-only"},
     [O_ACT_DTYPE] = {"act-dtype", 0, .type = CLI_DTYPE, .meta = "T",
@@ -134,16 +129,16 @@ const cli_opt cli_opts[CLI_O_COUNT] = {
     [O_REPLICAS] = {"replicas", 0, INT(1, REPL_MAX), .meta = "R", .def = "1", .help = "replicas of the deployment"},
     [O_ROUTER] = {"router", 0, ENUM(npu_route_names, NPU_ROUTE_COUNT), .meta = "POLICY", .lib_def = d_route,
                   .help = "how requests are spread over replicas"},
-    [O_SCHEDULER] = {"scheduler", 0, ENUM(npu_sched_names, NPU_SCHED_COUNT), .meta = "KIND", .lib_def = d_sched,
-                     .help = "batch scheduler of each replica"},
-    [O_MAX_SEQS] = {"max-seqs", 0, INT(1, BATCH_MAX), .meta = "N", .lib_def = d_max_seqs,
-                    .help = "sequences in flight per replica"},
-    [O_MAX_BATCHED_TOKENS] = {"max-batched-tokens", 0, INT(1, LEN_MAX), .meta = "N", .lib_def = d_max_tokens,
-                              .help = "tokens per step (continuous, chunked)"},
-    [O_CHUNK] = {"chunk", 0, INT(1, LEN_MAX), .meta = "T", .lib_def = d_chunk,
-                 .help = "prefill chunk in tokens (chunked)"},
-    [O_BLOCK_SIZE] = {"block-size", 0, INT(1, 65536), .meta = "T", .lib_def = d_block,
-                      .help = "tokens per KV-cache block"},
+    [O_SCHEDULER] = {"scheduler", 0, ENUM(npu_sched_names, NPU_SCHED_COUNT), .meta = "KIND",
+                     .help = "batch scheduler of each replica; default: the engine profile's (npusim show engine NAME)"},
+    [O_MAX_SEQS] = {"max-seqs", 0, INT(1, BATCH_MAX), .meta = "N",
+                    .help = "sequences in flight per replica; default: the engine profile's (npusim show engine NAME)"},
+    [O_MAX_BATCHED_TOKENS] = {"max-batched-tokens", 0, INT(1, LEN_MAX), .meta = "N",
+                              .help = "tokens per step (continuous, chunked); default: the engine profile's (npusim show engine NAME)"},
+    [O_CHUNK] = {"chunk", 0, INT(1, LEN_MAX), .meta = "T",
+                 .help = "prefill chunk in tokens (chunked); default: the engine profile's (npusim show engine NAME)"},
+    [O_BLOCK_SIZE] = {"block-size", 0, INT(1, 65536), .meta = "T",
+                      .help = "tokens per KV-cache block; default: the engine profile's (npusim show engine NAME)"},
     [O_KV_MEM_FRAC] = {"kv-mem-frac", 0, NUM(0, 1), .flags = CLI_OPEN_MIN, .meta = "F", .lib_def = d_kv_frac,
                        .help = "share of the memory left after weights that holds the KV cache"},
     [O_PREFIX_SHARE] = {"prefix-share", 0, NUM(0, 1), .flags = CLI_OPEN_MAX, .meta = "F", .def = "0",
@@ -194,15 +189,14 @@ const cli_opt cli_opts[CLI_O_COUNT] = {
                 .help = "also write the result as a self-contained HTML report (docs/report.md)"},
     [O_REQUESTS_OUT] = {"requests-out", 0, .type = CLI_STR, .meta = "FILE|-",
                         .help = "write one CSV row per request; '-' writes it to stdout and the summary to stderr"},
-    [O_MULTI_STEP] = {"multi-step", 0, INT(1, 1024), .meta = "N", .lib_def = d_multi_step,
-                      .help = "decode steps per scheduling round (vLLM --num-scheduler-steps)"},
+    [O_MULTI_STEP] = {"multi-step", 0, INT(1, 1024), .meta = "N",
+                      .help = "decode steps per scheduling round (vLLM --num-scheduler-steps); default: the engine profile's (npusim show engine NAME)"},
     [O_SCHED_AHEAD] = {"sched-ahead", 0, .type = CLI_FLAG,
                        .help = "overlap scheduler: step n+1 is formed while step n runs (SGLang, TensorRT-LLM >= 0.20)"},
     [O_DELIVERY_LAG] = {"delivery-lag", 0, INT(0, 1), .meta = "STEPS", .def = "0",
                         .help = "steps by which tokens reach the client late (1: at the end of the next step)"},
     [O_KV_ADMIT] = {"kv-admit", 0, ENUM(npu_kv_admit_names, NPU_KV_ADMIT_COUNT), .meta = "POLICY",
-                    .lib_def = d_kv_admit,
-                    .help = "KV admission: on-demand (grow, preempt) or reserve (whole sequence, never preempt)"},
+                    .help = "KV admission: on-demand (grow, preempt) or reserve (whole sequence, never preempt); default: the engine profile's (npusim show engine NAME)"},
     [O_FRONTEND_US] = {"frontend-us", 0, NUM(0, 1e6), .meta = "US", .def = "0",
                        .help = "front-end time per request (HTTP, validation), one request at a time per replica"},
     [O_FRONTEND_US_PER_TOKEN] = {"frontend-us-per-token", 0, NUM(0, 1e3), .meta = "US", .def = "0",

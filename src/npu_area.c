@@ -19,6 +19,11 @@
 #define UNIT_CTRL_FRAC 0.30    /* plus this fraction of the unit's datapath [E] */
 #define SRAM_ARRAY_EFF 0.67    /* bit cells / macro area: N3E 31.8 Mib/mm2 macro vs 0.021 um2 cell [D] */
 #define SRAM_CACHE_OVH 2.0     /* tags, ECC, banking, crossbar ports over bare macros [E] (Zen 4 L3 ~1 mm2/MB [R]) */
+#define SRAM_SCRATCH_OVH 1.25  /* a software-managed scratchpad (no tags, no coherence ports): SECDED ECC
+                                * (8 bits per 64) and banking periphery over bare macros [E] */
+#define TILE_CTRL_MM2 0.01     /* one core of a wafer-scale tile array: in-order scalar control and a
+                                * 5-port mesh router, at N5 [E] (a small in-order RISC core is ~0.05 mm2
+                                * at 28 nm; / 9x logic density to N5 = 0.005, the router as much again) */
 #define HBM_PHY_MM2_PER_BIT (12.0 / 1024) /* HBM PHY + controller, ~12 mm2 per 1024-bit stack [E] */
 #define GDDR_PHY_MM2_PER_BIT (4.0 / 32)   /* GDDR6/7 PHY + controller, ~4 mm2 per x32 device [E] */
 #define LPDDR_PHY_MM2_PER_BIT (3.0 / 64)  /* LPDDR PHY + controller, ~3 mm2 per 64 bits [E] */
@@ -29,8 +34,34 @@
 /* Fitted: (814 - blocks(H100)) / (logic + SRAM blocks of the H100); see the unit test. */
 const double npu_area_uncore_frac = 0.785;
 
-static double sram_mm2(double bytes, const npu_process *p) {
-    return bytes * 8.0 * p->sram_bitcell_um2 * 1e-6 / SRAM_ARRAY_EFF * SRAM_CACHE_OVH;
+static double sram_mm2_ovh(double bytes, const npu_process *p, double ovh) {
+    return bytes * 8.0 * p->sram_bitcell_um2 * 1e-6 / SRAM_ARRAY_EFF * ovh;
+}
+
+bool npu_area_wafer_scale(const npu_hw *hw) { return strcmp(hw->kind, "wafer") == 0; }
+
+/* On an SRAM-only chip, a shared level that restates a per-unit level's total
+ * (Cerebras: "wafer" 44 GB = 900,000 cores x 48.9 kB, the level memory.technology
+ * none streams from) is the same silicon seen whole, not a second memory. (Chips
+ * with DRAM may have equal but distinct levels: ATOM's 8 x 4 MB local and 32 MB
+ * global SRAM.) */
+static bool sram_aggregate(const npu_hw *hw, int i) {
+    if (!hw->sram_main || hw->sram[i].mb <= 0) return false;
+    for (int j = 0; j < hw->n_sram; j++) {
+        double per_unit = hw->sram[j].kb_per_unit * 1e3 * hw->units;
+        if (j != i && per_unit > 0 && fabs(hw->sram[i].mb * 1e6 / per_unit - 1) <= 0.02) return true;
+    }
+    return false;
+}
+
+/* The shared level an SRAM-only chip keeps its weights in (npu_hw derive_sram_main:
+ * the largest), costed as a scratchpad; -1 for chips with DRAM. */
+static int sram_main_level(const npu_hw *hw) {
+    if (!hw->sram_main) return -1;
+    int best = -1;
+    for (int i = 0; i < hw->n_sram; i++)
+        if (hw->sram[i].mb > 0 && (best < 0 || hw->sram[i].mb > hw->sram[best].mb)) best = i;
+    return best;
 }
 
 /* Tensor datapath of one unit, mm2 at the reference process: each supported
@@ -55,14 +86,22 @@ void npu_area_estimate(const npu_hw *hw, const npu_process *p, npu_area *a) {
     a->dies = hw->dies > 0 ? hw->dies : 1;
     double mac = unit_mac_ref_mm2(hw);
     double vec = hw->vec_flops_per_cycle / 2.0 * LANE_UM2 * 1e-6;
-    double ctrl = UNIT_CTRL_MM2 + UNIT_CTRL_FRAC * (mac + vec);
+    bool wafer = npu_area_wafer_scale(hw);
+    double ctrl = (wafer ? TILE_CTRL_MM2 : UNIT_CTRL_MM2) + UNIT_CTRL_FRAC * (mac + vec);
     a->mac_mm2 = U * mac * logic;
     a->vector_mm2 = U * vec * logic;
     a->unit_ctrl_mm2 = U * ctrl * logic;
+    int main_level = sram_main_level(hw);
+    /* SRAM-only chips: their SRAM is software-managed scratchpad, no cache tags */
+    double ovh = hw->sram_main ? SRAM_SCRATCH_OVH : SRAM_CACHE_OVH;
+    double unit_sram = 0;
     for (int i = 0; i < hw->n_sram; i++) {
-        a->unit_sram_mm2 += U * sram_mm2(hw->sram[i].kb_per_unit * 1e3, p);
-        a->shared_sram_mm2 += sram_mm2(hw->sram[i].mb * 1e6 * spare_scale, p);
+        unit_sram += sram_mm2_ovh(hw->sram[i].kb_per_unit * 1e3, p, ovh);
+        if (sram_aggregate(hw, i)) continue;
+        a->shared_sram_mm2 += sram_mm2_ovh(hw->sram[i].mb * 1e6 * spare_scale, p,
+                                           i == main_level ? SRAM_SCRATCH_OVH : SRAM_CACHE_OVH);
     }
+    a->unit_sram_mm2 = U * unit_sram;
     double bits = (double)hw->mem_stacks * (hw->memtech ? hw->memtech->bus_bits : 0);
     static const double phy_mm2_per_bit[NPU_MEM_FAMILY_COUNT] = {
         [NPU_MEM_HBM] = HBM_PHY_MM2_PER_BIT, [NPU_MEM_GDDR] = GDDR_PHY_MM2_PER_BIT,
@@ -73,14 +112,17 @@ void npu_area_estimate(const npu_hw *hw, const npu_process *p, npu_area *a) {
     a->io_mm2 = IO_FIXED_MM2 * analog;
     a->d2d_mm2 = a->dies > 1 ? a->dies * D2D_MM2_PER_DIE * analog : 0;
     double core = a->mac_mm2 + a->vector_mm2 + a->unit_ctrl_mm2 + a->unit_sram_mm2 + a->shared_sram_mm2;
-    a->uncore_mm2 = npu_area_uncore_frac * core;
+    /* a wafer-scale tile array has no uncore beside its tiles: each tile's router
+     * (in TILE_CTRL_MM2) is the network, and there is no L2 or crossbar */
+    double uncore = wafer ? 0 : npu_area_uncore_frac;
+    a->uncore_mm2 = uncore * core;
     a->total_mm2 = core + a->uncore_mm2 + a->mem_phy_mm2 + a->link_phy_mm2 + a->io_mm2 + a->d2d_mm2;
     a->die_mm2 = a->total_mm2 / a->dies;
-    a->unit_mm2 = (mac + vec + ctrl) * logic * (1 + npu_area_uncore_frac) +
-                  a->unit_sram_mm2 / U * (1 + npu_area_uncore_frac);
+    a->unit_mm2 = (mac + vec + ctrl) * logic * (1 + uncore) + a->unit_sram_mm2 / U * (1 + uncore);
 }
 
 int npu_area_check_reticle(const npu_hw *hw, const npu_process *p, double die_mm2) {
+    if (npu_area_wafer_scale(hw)) return 0; /* stitched across reticle fields: npu_econ checks the wafer */
     if (die_mm2 > p->reticle_mm2) {
         npu_err("%s: one die of %.1f mm2 exceeds the %.1f mm2 reticle limit of %s; split it into chiplets "
                 "(process.dies, now %d)",

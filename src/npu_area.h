@@ -10,6 +10,8 @@
 #include "npu_hw.h"
 #include "npu_process.h"
 
+#include <stdbool.h>
+
 typedef struct npu_area {
     /* blocks, mm2, summed over all dies */
     double mac_mm2;         /* matrix engines */
@@ -34,7 +36,13 @@ typedef struct npu_area {
 extern const double npu_area_uncore_frac;
 
 void npu_area_estimate(const npu_hw *hw, const npu_process *p, npu_area *a);
-/* -1 + npu_err when one die exceeds the process's reticle limit. */
+/* true for a wafer-scale chip (`kind` wafer: Cerebras WSE): one die per wafer,
+ * stitched across reticle fields, a tile array of small cores (each with its own
+ * SRAM and mesh router, no uncore beside them) whose spare tiles repair defects
+ * (docs/economics.md "Chips without DRAM"). */
+bool npu_area_wafer_scale(const npu_hw *hw);
+/* -1 + npu_err when one die exceeds the process's reticle limit (never for a
+ * wafer-scale chip: npu_econ checks that it fits its wafer). */
 int npu_area_check_reticle(const npu_hw *hw, const npu_process *p, double die_mm2);
 
 #endif

@@ -7,7 +7,7 @@
 #include <string.h>
 
 const char *const npu_yield_model_names[NPU_YIELD_COUNT] = {"negbin", "poisson", "murphy", "seeds"};
-const char *const npu_pkg_names[NPU_PKG_COUNT] = {"auto", "organic", "cowos-s", "cowos-l"};
+const char *const npu_pkg_names[NPU_PKG_COUNT] = {"auto", "organic", "cowos-s", "cowos-l", "wafer"};
 
 /* Packaging [V] = chiplet-actuary parameter.ini (Feng & Ma, DAC'22), [E] = estimate. */
 #define HBM_FOOTPRINT_MM2 110.0      /* one HBM stack, ~11 x 10 mm [R] */
@@ -28,6 +28,9 @@ const char *const npu_pkg_names[NPU_PKG_COUNT] = {"auto", "organic", "cowos-s", 
 #define ASSEMBLY_USD 50              /* per package [E] */
 #define ASSEMBLY_USD_PER_PART 15     /* per die or stack placed [E] */
 #define TEST_FRAC 0.10               /* final test + burn-in, of the packaged parts [E] */
+#define WAFER_CARRIER_FRAC 1.0       /* wafer-scale: the carrier (main board the wafer is pressed onto,
+                                      * power and cooling plates) per mm2 of silicon, at the substrate's
+                                      * $/mm2 [E]; an organic package spans 4x its die */
 #define BOARD_USD 100                /* module PCB, connectors [E] */
 #define BOARD_USD_PER_W 0.4          /* VRMs and cooling scale with TDP [E] */
 
@@ -105,7 +108,7 @@ static int check_inputs(const npu_process *p, const npu_econ_cfg *c) {
         return -1;
     }
     if (c->package < 0 || c->package >= NPU_PKG_COUNT) {
-        npu_err("package %d: one of auto, organic, cowos-s, cowos-l", (int)c->package);
+        npu_err("package %d: one of auto, organic, cowos-s, cowos-l, wafer", (int)c->package);
         return -1;
     }
     char what[96];
@@ -155,18 +158,32 @@ static int costed_area(const npu_hw *hw, const npu_process *p, const npu_econ_cf
     return 0;
 }
 
-int npu_econ_unit_cost(const npu_hw *hw, const npu_process *p, const npu_econ_cfg *c, npu_unit_cost *r) {
-    memset(r, 0, sizeof *r);
-    if (!hw->memtech) {
-        npu_err("%s: memory.technology none (SRAM only): the unit-cost model prices DRAM and its package; "
-                "it has no rule for a chip without DRAM", hw->name);
+/* A wafer-scale chip: one die, no larger than its wafer (the whole disc; the
+ * edge exclusion of diced dies does not apply), repaired by spare units. */
+static int check_wafer_scale(const npu_hw *hw, const npu_econ_cfg *c, const npu_unit_cost *r) {
+    double disc = M_PI * c->wafer_mm * c->wafer_mm / 4;
+    if (r->dies != 1) {
+        npu_err("%s: a wafer-scale chip (kind wafer) is one die per wafer; process.dies is %d", hw->name, r->dies);
         return -1;
     }
+    if (r->die_area_mm2 > disc) {
+        npu_err("%s: a wafer-scale die of %.0f mm2 exceeds its %.0f mm wafer (%.0f mm2)", hw->name, r->die_area_mm2,
+                c->wafer_mm, disc);
+        return -1;
+    }
+    return 0;
+}
+
+int npu_econ_unit_cost(const npu_hw *hw, const npu_process *p, const npu_econ_cfg *c, npu_unit_cost *r) {
+    memset(r, 0, sizeof *r);
     if (check_inputs(p, c)) return -1;
     npu_area_estimate(hw, p, &r->area);
     r->dies = r->area.dies;
+    r->wafer_scale = npu_area_wafer_scale(hw);
     r->estimated_die_area_mm2 = r->area.die_mm2;
-    if (costed_area(hw, p, c, r) || npu_area_check_reticle(hw, p, r->die_area_mm2)) return -1;
+    if (costed_area(hw, p, c, r) || npu_area_check_reticle(hw, p, r->die_area_mm2) ||
+        (r->wafer_scale && check_wafer_scale(hw, c, r)))
+        return -1;
     /* yield: the units' share of the die may hold spare units */
     int spares = r->area.units_total - hw->units;
     double scale = r->die_area_mm2 / r->area.die_mm2; /* published/estimated */
@@ -176,9 +193,15 @@ int npu_econ_unit_cost(const npu_hw *hw, const npu_process *p, const npu_econ_cf
     if (fixed < 0) fixed = 0;
     r->die_yield = npu_yield_harvest(c->yield_model, fixed, unit_mm2, units_per_die, spares / r->dies, p->d0_per_cm2,
                                      c->alpha);
-    r->dies_per_wafer = npu_dies_per_wafer(r->die_area_mm2, c->wafer_mm, c->edge_mm, c->scribe_mm);
+    r->dies_per_wafer = r->wafer_scale ? 1 : npu_dies_per_wafer(r->die_area_mm2, c->wafer_mm, c->edge_mm, c->scribe_mm);
     if (r->dies_per_wafer < 1) {
         npu_err("%s: a %.0f mm2 die does not fit on a %.0f mm wafer", hw->name, r->die_area_mm2, c->wafer_mm);
+        return -1;
+    }
+    if (!(r->die_yield >= YIELD_MIN) && r->wafer_scale) {
+        npu_err("%s: wafer yield %.2g%% with %d spare units: a wafer-scale chip (%.0f mm2 at D0 %g/cm2) works "
+                "only with spare units that route around its defects; state process.units_total (physical units)",
+                hw->name, 100 * r->die_yield, spares, r->die_area_mm2, p->d0_per_cm2);
         return -1;
     }
     if (!(r->die_yield >= YIELD_MIN)) {
@@ -189,20 +212,34 @@ int npu_econ_unit_cost(const npu_hw *hw, const npu_process *p, const npu_econ_cf
     }
     r->die_cost_usd = p->wafer_usd / (r->dies_per_wafer * r->die_yield);
     r->dies_cost_usd = r->die_cost_usd * r->dies;
-    /* memory */
+    /* memory: none on an SRAM-only chip (its SRAM is in the die area) */
     const npu_memtech *t = hw->memtech;
-    double phys = npu_memtech_capacity_B(t, hw->mem_stacks, hw->mem_height);
-    r->mem_gb = (phys > hw->mem_bytes ? phys : hw->mem_bytes) / 1073741824.0; /* marketed GB are GiB */
-    r->mem_usd_per_gb = mem_usd_per_gb(t, hw->mem_height);
-    r->hbm_cost_usd = r->mem_gb * r->mem_usd_per_gb;
+    bool hbm = false;
+    if (t) {
+        double phys = npu_memtech_capacity_B(t, hw->mem_stacks, hw->mem_height);
+        r->mem_gb = (phys > hw->mem_bytes ? phys : hw->mem_bytes) / 1073741824.0; /* marketed GB are GiB */
+        r->mem_usd_per_gb = mem_usd_per_gb(t, hw->mem_height);
+        r->hbm_cost_usd = r->mem_gb * r->mem_usd_per_gb;
+        hbm = npu_memtech_type(t)->family == NPU_MEM_HBM;
+    }
     /* package: HBM stacks sit beside the die on a silicon interposer (CoWoS-S) or
      * bridges in an RDL interposer (CoWoS-L); an organic substrate cannot route
-     * their 1024-2048-bit interfaces */
-    bool hbm = npu_memtech_type(t)->family == NPU_MEM_HBM;
+     * their 1024-2048-bit interfaces; a chip without HBM needs no interposer; a
+     * wafer-scale chip sits on its own carrier */
     double silicon = r->die_area_mm2 * r->dies;
     double ip = INTERPOSER_SPACING * (silicon + (hbm ? hw->mem_stacks : 0) * HBM_FOOTPRINT_MM2);
     npu_pkg pk = c->package;
-    if (pk == NPU_PKG_AUTO) pk = !hbm ? NPU_PKG_ORGANIC : ip <= COWOS_S_MAX_MM2 ? NPU_PKG_COWOS_S : NPU_PKG_COWOS_L;
+    if (pk == NPU_PKG_AUTO)
+        pk = r->wafer_scale ? NPU_PKG_WAFER
+             : !hbm         ? NPU_PKG_ORGANIC
+             : ip <= COWOS_S_MAX_MM2 ? NPU_PKG_COWOS_S
+                                     : NPU_PKG_COWOS_L;
+    if ((pk == NPU_PKG_WAFER) != r->wafer_scale) {
+        npu_err(r->wafer_scale ? "%s: a wafer-scale chip takes package wafer (its own carrier), not %s"
+                               : "%s: package %s: only a wafer-scale chip (kind wafer) sits on a wafer carrier",
+                hw->name, npu_pkg_names[pk]);
+        return -1;
+    }
     if (pk == NPU_PKG_ORGANIC && hbm) {
         npu_err("%s: package organic cannot carry HBM (%d %s stacks): their wide interfaces need a silicon "
                 "interposer or bridge beside the die; use cowos-s or cowos-l",
@@ -217,7 +254,7 @@ int npu_econ_unit_cost(const npu_hw *hw, const npu_process *p, const npu_econ_cf
     r->package = pk;
     int stacks_on_package = hbm ? hw->mem_stacks : 0;
     int parts = r->dies + stacks_on_package;
-    double carrier = 0, y = ORGANIC_BOND_YIELD, substrate_mm2 = 4 * silicon;
+    double carrier = 0, y = ORGANIC_BOND_YIELD, substrate_mm2 = (pk == NPU_PKG_WAFER ? WAFER_CARRIER_FRAC : 4) * silicon;
     if (pk == NPU_PKG_COWOS_S || pk == NPU_PKG_COWOS_L) {
         r->interposer_mm2 = INTERPOSER_SPACING * (silicon + stacks_on_package * HBM_FOOTPRINT_MM2);
         bool s = pk == NPU_PKG_COWOS_S;

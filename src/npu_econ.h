@@ -13,7 +13,9 @@ typedef enum { NPU_YIELD_NEGBIN = 0, NPU_YIELD_POISSON, NPU_YIELD_MURPHY, NPU_YI
                NPU_YIELD_COUNT } npu_yield_model;
 extern const char *const npu_yield_model_names[NPU_YIELD_COUNT];
 
-typedef enum { NPU_PKG_AUTO = 0, NPU_PKG_ORGANIC, NPU_PKG_COWOS_S, NPU_PKG_COWOS_L, NPU_PKG_COUNT } npu_pkg;
+/* wafer: the carrier of a wafer-scale chip (npu_area_wafer_scale), the only package it takes */
+typedef enum { NPU_PKG_AUTO = 0, NPU_PKG_ORGANIC, NPU_PKG_COWOS_S, NPU_PKG_COWOS_L, NPU_PKG_WAFER,
+               NPU_PKG_COUNT } npu_pkg;
 extern const char *const npu_pkg_names[NPU_PKG_COUNT];
 
 /* Gross dies per wafer of a die_mm2 die (square), wafer diameter and edge
@@ -37,7 +39,8 @@ typedef struct npu_econ_cfg {
     npu_yield_model yield_model; /* default negative binomial */
     double alpha;                /* clustering, default 10 (logic, chiplet-actuary) */
     double wafer_mm, edge_mm, scribe_mm; /* 300, 5, 0.2 */
-    npu_pkg package;             /* default auto: HBM -> CoWoS-S (CoWoS-L above 3.3 reticles), else organic */
+    npu_pkg package;             /* default auto: HBM -> CoWoS-S (CoWoS-L above 3.3 reticles), wafer-scale ->
+                                  * wafer, else organic */
     double volume;               /* units the NRE is spread over, default 100,000 */
     double nre_usd;              /* USD; negative (the default) = the process's mask + tape-out NRE; 0 is legal */
     bool estimate_area;          /* true: the area model alone, even when a die area is published */
@@ -53,8 +56,9 @@ typedef struct npu_unit_cost {
     double dies_per_wafer, die_yield;
     double die_cost_usd;           /* one known-good die (wafer / good dies per wafer) */
     double dies_cost_usd;          /* all dies of the chip */
-    double mem_gb, mem_usd_per_gb;
-    double hbm_cost_usd;           /* main memory (HBM stacks, or GDDR/LPDDR devices) */
+    bool wafer_scale;              /* one chip per wafer (npu_area_wafer_scale): dies_per_wafer 1, no reticle */
+    double mem_gb, mem_usd_per_gb; /* 0 for an SRAM-only chip (its SRAM is in the die area) */
+    double hbm_cost_usd;           /* main memory (HBM stacks, or GDDR/LPDDR devices); 0 without DRAM */
     npu_pkg package;
     double interposer_mm2;
     double package_cost_usd;       /* interposer/substrate + assembly + scrap at assembly yield */
@@ -65,7 +69,11 @@ typedef struct npu_unit_cost {
     double board_cost_usd;         /* board/module: VRMs, PCB, connectors */
 } npu_unit_cost;
 
-/* Unit cost of `hw` built on process `p`. The die area costed (docs/economics.md
+/* Unit cost of `hw` built on process `p`. A chip without DRAM (memory.technology
+ * none) pays for no memory and needs no interposer: its SRAM is in its die area;
+ * a wafer-scale chip is one die per wafer, yielded by its spare units
+ * (process.units_total), on a wafer carrier (docs/economics.md "Chips without
+ * DRAM"). The die area costed (docs/economics.md
  * "Which die area"): the published area when the chip is exactly as published
  * (the built-in preset of its name, or a user file of another name: its own
  * die_mm2) on its own process; after an edit or on another process, the
@@ -73,7 +81,9 @@ typedef struct npu_unit_cost {
  * estimate(as published, own process); the area model alone when no area is
  * published or estimate_area is set. -1 + npu_err: an input outside its range
  * (d0, alpha, wafer, volume, NRE, yield model), a package that cannot carry the
- * memory (HBM on organic), a die over the reticle, a yield below 0.1%. */
+ * memory (HBM on organic), a die over the reticle, a yield below 0.1%, a
+ * wafer-scale chip larger than its wafer or on another package (or a wafer
+ * package for another chip). */
 int npu_econ_unit_cost(const npu_hw *hw, const npu_process *p, const npu_econ_cfg *c, npu_unit_cost *out);
 
 /* ---- total cost of ownership ---- */

@@ -538,6 +538,20 @@ int npu_engine_load(const char *name_or_path, npu_engine *out) {
     return 0;
 }
 
+const char *npu_engine_default_for(const npu_hw *hw) {
+    if (!hw) return NPU_ENGINE_DEFAULT;
+    if (strcmp(hw->kind, "cpu") == 0) return "llamacpp-cpu";
+    if (strcmp(hw->vendor, "NVIDIA") == 0) return "trtllm";
+    if (strcmp(hw->vendor, "AMD") == 0) return "vllm-rocm";
+    if (strcmp(hw->vendor, "Apple") == 0) return "llamacpp";
+    if (strcmp(hw->vendor, "Intel") == 0 && strstr(hw->name, "gaudi")) return "optimum-habana";
+    /* phones and edge modules run a compiled graph in the vendor's on-device runtime
+     * (QNN, DXRT): no serving engine's host loop or memory reserve around the kernels */
+    if (strcmp(hw->kind, "mobile") == 0 || strcmp(hw->kind, "soc-npu") == 0 || hw->mem_bytes < 16.0 * 1073741824.0)
+        return "ideal";
+    return "vllm";
+}
+
 const npu_engine *npu_engine_default(void) {
     static npu_engine e;
     static int loaded; /* 1 ok, -1 failed */

@@ -34,7 +34,11 @@
 #include <cjson/cJSON.h>
 #include <stdbool.h>
 
-/* The engine every command uses when none is given (stated in --help and output). */
+/* The engine a command uses when none is given: "auto" picks, by the chip, the
+ * engine its published results come from (npu_engine_default_for; stated in
+ * --help and in every output). NPU_ENGINE_DEFAULT is the library's default
+ * when no chip is known, and NVIDIA's. */
+#define NPU_ENGINE_AUTO "auto"
 #define NPU_ENGINE_DEFAULT "trtllm"
 
 /* ---- scheduler defaults of an engine release (docs/research/engines.md A, D) ----
@@ -179,6 +183,13 @@ int npu_engine_load(const char *name_or_path, npu_engine *out);
 int npu_engine_from_json(const cJSON *root, const char *origin, npu_engine *out);
 /* That profile resolved through its base, as npu_engine_profile_json prints it. */
 cJSON *npu_engine_resolve_json(const cJSON *root, const char *origin);
+/* The engine "auto" means on chip `hw` (docs/accuracy-engines.md "Default engine"):
+ * NVIDIA -> trtllm; AMD -> vllm-rocm; Intel Gaudi -> optimum-habana; Apple ->
+ * llamacpp (Metal); a CPU -> llamacpp-cpu; phones and edge modules (kind mobile
+ * or soc-npu, or under 16 GiB of memory) -> ideal (a compiled on-device graph:
+ * kernels only); every other chip (TPUs, server NPUs, LPU, wafer) -> vllm, the
+ * open engine their vendors' plugins serve through. */
+const char *npu_engine_default_for(const npu_hw *hw);
 /* The default engine (NPU_ENGINE_DEFAULT), loaded once. */
 const npu_engine *npu_engine_default(void);
 /* Kernels only: what `--engine ideal` gives. */

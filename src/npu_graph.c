@@ -571,7 +571,10 @@ int npu_graph_build(const npu_model *m, const npu_step_cfg *c, npu_graph *g) {
     if (b.cp > 1 && c->phase == NPU_PHASE_PREFILL) T = ceil(T / b.cp);
     if ((double)c->impl.rows_pad > T) T = (double)c->impl.rows_pad;
     if (st.embeds) {
+        /* vocab-parallel table (npu_plan_vocab_rows): each chip gathers the rows it holds
+         * (masked rows are zero), then an all-reduce over tp sums the pieces */
         add_mem(&b, "embedding", NPU_KK_MEMORY, 2.0 * T * m->hidden * ACT_BYTES, 0, 1);
+        add_comm(&b, "embed_allreduce", NPU_COLL_ALLREDUCE, b.p.tp, T * m->hidden * ACT_BYTES);
         if (m->pos == NPU_POS_LEARNED)
             add_mem(&b, "pos_embedding", NPU_KK_ELEM, 3.0 * T * m->hidden * ACT_BYTES, T * m->hidden, 1);
     }
@@ -593,7 +596,7 @@ int npu_graph_build(const npu_model *m, const npu_step_cfg *c, npu_graph *g) {
         add_norm(&b, m, &last_pos, outs, "final_norm");
         /* quantization recipes (FP8, INT8, INT4 AWQ/GPTQ) leave the lm_head in 16 bits */
         npu_dtype hdt = npu_dtype_bytes(c->wdt) < 2 ? NPU_BF16 : c->wdt;
-        long vocab = (m->vocab + b.p.tp - 1) / b.p.tp;
+        long vocab = npu_plan_vocab_rows(m, b.p);
         add(&b, npu_kernel_gemm("lm_head", outs, vocab, m->hidden, hdt, hdt));
         /* Gemma 2's final soft-capping: divide, tanh, multiply on each logit (one
          * fused pass; three eager kernels); Cohere's logit_scale rides in the

@@ -585,12 +585,29 @@ static int check_peak(const char *origin, const char *name, double stated_tflops
     return 0;
 }
 
+/* Stated peaks are facts about the chip as published (docs/schema.md "Stated
+ * peaks"): a description read from a file or preset must agree with them
+ * (check_peaks, from npu_hw_from_json); after an edit of the units, clock or
+ * MACs the description is another chip, and npu_hw_finish drops the peaks it no
+ * longer gives (drop_stale_peaks). Their range is checked in both. */
+static int check_peak_ranges(const npu_hw *hw, const char *origin) {
+    char f[48];
+    for (int t = 0; t < NPU_DTYPE_COUNT; t++) {
+        snprintf(f, sizeof f, "matrix.peak_tflops.%s", npu_dtype_names[t]);
+        if (check_range(origin, f, hw->peak_tflops[t], 0, BIG, false)) return -1;
+    }
+    for (int i = 0; i < NPU_HW_NXDT; i++) {
+        snprintf(f, sizeof f, "matrix.macs_per_cycle.%s", npu_hw_xdt_names[i]);
+        if (check_range(origin, f, hw->xmacs_per_cycle[i], 0, MACS_MAX, false)) return -1;
+        snprintf(f, sizeof f, "matrix.peak_tflops.%s", npu_hw_xdt_names[i]);
+        if (check_range(origin, f, hw->xpeak_tflops[i], 0, BIG, false)) return -1;
+    }
+    return check_range(origin, "matrix.peak_tflops.tf32", hw->tf32_peak_tflops, 0, BIG, false);
+}
+
 static int check_peaks(const npu_hw *hw, const char *origin) {
     double per_mac = hw->units * hw->clock_mhz * 1e6 * 2.0;
     for (int t = 0; t < NPU_DTYPE_COUNT; t++) {
-        char f[48];
-        snprintf(f, sizeof f, "matrix.peak_tflops.%s", npu_dtype_names[t]);
-        if (check_range(origin, f, hw->peak_tflops[t], 0, BIG, false)) return -1;
         /* fp32 without fp32 MACs: the stated figure is the vector units' */
         if (t == NPU_FP32 && hw->macs_per_cycle[t] <= 0) {
             if (hw->peak_tflops[t] > 0 && fabs(hw->vec_flops / (hw->peak_tflops[t] * 1e12) - 1) > 0.02) {
@@ -605,21 +622,30 @@ static int check_peaks(const npu_hw *hw, const char *origin) {
                        hw->macs_per_cycle[t], hw))
             return -1;
     }
-    for (int i = 0; i < NPU_HW_NXDT; i++) {
-        char f[48];
-        snprintf(f, sizeof f, "matrix.macs_per_cycle.%s", npu_hw_xdt_names[i]);
-        if (check_range(origin, f, hw->xmacs_per_cycle[i], 0, MACS_MAX, false)) return -1;
-        snprintf(f, sizeof f, "matrix.peak_tflops.%s", npu_hw_xdt_names[i]);
-        if (check_range(origin, f, hw->xpeak_tflops[i], 0, BIG, false) ||
-            check_peak(origin, npu_hw_xdt_names[i], hw->xpeak_tflops[i], per_mac * hw->xmacs_per_cycle[i],
+    for (int i = 0; i < NPU_HW_NXDT; i++)
+        if (check_peak(origin, npu_hw_xdt_names[i], hw->xpeak_tflops[i], per_mac * hw->xmacs_per_cycle[i],
                        hw->xmacs_per_cycle[i], hw))
             return -1;
+    return check_peak(origin, "tf32", hw->tf32_peak_tflops, per_mac * hw->tf32_macs_per_cycle,
+                      hw->tf32_macs_per_cycle, hw);
+}
+
+/* A stated peak that units x clock x MACs x 2 (fp32 without fp32 MACs: the
+ * vector units) no longer gives within 2 %: the edited chip is not the one the
+ * vendor stated it for. */
+static bool peak_stale(double stated_tflops, double derived_flops) {
+    return stated_tflops > 0 && !(fabs(derived_flops / (stated_tflops * 1e12) - 1) <= 0.02);
+}
+
+static void drop_stale_peaks(npu_hw *hw) {
+    double per_mac = hw->units * hw->clock_mhz * 1e6 * 2.0;
+    for (int t = 0; t < NPU_DTYPE_COUNT; t++) {
+        double derived = t == NPU_FP32 && hw->macs_per_cycle[t] <= 0 ? hw->vec_flops : per_mac * hw->macs_per_cycle[t];
+        if (peak_stale(hw->peak_tflops[t], derived)) hw->peak_tflops[t] = 0;
     }
-    return check_range(origin, "matrix.peak_tflops.tf32", hw->tf32_peak_tflops, 0, BIG, false) ||
-                   check_peak(origin, "tf32", hw->tf32_peak_tflops, per_mac * hw->tf32_macs_per_cycle,
-                              hw->tf32_macs_per_cycle, hw)
-               ? -1
-               : 0;
+    for (int i = 0; i < NPU_HW_NXDT; i++)
+        if (peak_stale(hw->xpeak_tflops[i], per_mac * hw->xmacs_per_cycle[i])) hw->xpeak_tflops[i] = 0;
+    if (peak_stale(hw->tf32_peak_tflops, per_mac * hw->tf32_macs_per_cycle)) hw->tf32_peak_tflops = 0;
 }
 
 static int derive_power(npu_hw *hw, const char *origin) {
@@ -666,7 +692,9 @@ static int derive_sram_main(npu_hw *hw, const char *origin) {
     return 0;
 }
 
-int npu_hw_finish(npu_hw *hw, const char *origin) {
+/* Validate and derive; `stated`: check the stated peaks (a description as read)
+ * rather than drop the stale ones (a description after an edit). */
+static int finish(npu_hw *hw, const char *origin, bool stated) {
     hw->sram_main = strcmp(hw->mem_technology, "none") == 0;
     hw->memtech = hw->sram_main ? NULL : npu_memtech_find(hw->mem_technology);
     if (!hw->memtech && !hw->sram_main) {
@@ -690,8 +718,10 @@ int npu_hw_finish(npu_hw *hw, const char *origin) {
                 hw->mem_height = t->heights[i];
     }
     if (check_fields(hw, origin) || derive_power(hw, origin) || derive_sram(hw, origin) ||
-        derive_engine(hw, origin) || derive_vector(hw, origin) || check_peaks(hw, origin))
+        derive_engine(hw, origin) || derive_vector(hw, origin) || check_peak_ranges(hw, origin) ||
+        (stated && check_peaks(hw, origin)))
         return -1;
+    if (!stated) drop_stale_peaks(hw);
     if (hw->sram_main) {
         if (derive_sram_main(hw, origin)) return -1;
     } else {
@@ -725,6 +755,8 @@ int npu_hw_finish(npu_hw *hw, const char *origin) {
                       hw->acc_bits_per_flop, hw->sram_main);
     return 0;
 }
+
+int npu_hw_finish(npu_hw *hw, const char *origin) { return finish(hw, origin, false); }
 
 /* ---- reading ---- */
 
@@ -1050,7 +1082,7 @@ int npu_hw_from_json(const cJSON *root, const char *origin, npu_hw *hw) {
     }
     if (!kind_default_of(hw->kind)->gpu_like) hw->eff = npu_eff_physical(hw->units, strcmp(hw->mem_technology, "none") == 0);
     if (read_section(root, "efficiency", origin, false, &s) || (s && read_eff(s, hw, origin))) return -1;
-    return npu_hw_finish(hw, origin);
+    return finish(hw, origin, true); /* as read: the stated peaks must hold */
 }
 
 int npu_hw_load(const char *name_or_path, npu_hw *out) {

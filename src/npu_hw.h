@@ -256,7 +256,11 @@ bool npu_hw_dtype_converted(const npu_hw *hw, npu_dtype want);
 double npu_hw_vec_flops(const npu_hw *hw);               /* = hw->vec_flops, fp32 FLOP/s */
 /* Validate a description and set its derived block. -1 + npu_err naming `origin`
  * and the field on an impossible or non-physical description (docs/schema.md
- * "Validation"). Call again after editing fields. */
+ * "Validation"). Call again after editing fields. Stated peaks
+ * (matrix.peak_tflops) are facts about the chip as published: npu_hw_from_json
+ * checks them (a file whose units x clock x MACs miss them by > 2 % is an
+ * error); npu_hw_finish after an edit drops the ones the edited fields no
+ * longer give (docs/schema.md "Stated peaks"). */
 int npu_hw_finish(npu_hw *hw, const char *origin);
 /* true if the two descriptions have the same area-relevant fields (engines, SRAM,
  * memory interface, links, dies, process): what decides whether a published die

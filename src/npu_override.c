@@ -202,10 +202,10 @@ static const npu_ov_field table[] = {
     WLF("concurrency", T_INT, concurrency, 1, 0, F_UNSET0, "serve: closed-loop clients"),
     WLF("requests", T_LONG, requests, 1, 0, 0, "serve: requests simulated"),
     WLF("seed", T_LONG, seed, 0, 0, 0, "serve: random seed"),
-    WLF("max_seqs", T_INT, max_seqs, 1, 0, 0, "serve: sequences per batch"),
-    WLF("max_batched_tokens", T_LONG, max_batched_tokens, 1, 0, 0, "serve: prefill tokens per step"),
-    WLF("chunk", T_LONG, chunk, 1, 0, 0, "serve, chunked: token budget per step"),
-    WLF("block_size", T_INT, block_size, 1, 0, 0, "serve: KV block, tokens"),
+    WLF("max_seqs", T_INT, max_seqs, 1, 0, F_UNSET0, "serve: sequences per batch"),
+    WLF("max_batched_tokens", T_LONG, max_batched_tokens, 1, 0, F_UNSET0, "serve: prefill tokens per step"),
+    WLF("chunk", T_LONG, chunk, 1, 0, F_UNSET0, "serve, chunked: token budget per step"),
+    WLF("block_size", T_INT, block_size, 1, 0, F_UNSET0, "serve: KV block, tokens"),
     WLF("kv_mem_frac", T_NUM, kv_mem_frac, 0, 1, 0, "serve: memory share for the KV cache"),
     WLF("prefix_share", T_NUM, prefix_share, 0, 1, F_MAXX, "serve: cached prefix share of each prompt"),
     WLF("step_overhead_us", T_NUM, step_overhead_us, 0, 0, 0, "serve: extra time per step, us"),
@@ -239,6 +239,7 @@ const char *npu_ov_path_at(int i, const char **help) {
 }
 
 npu_ov_domain npu_ov_domain_of(const npu_ov *o) { return o->f->dom; }
+bool npu_ov_is_whole(const npu_ov *o) { return o->f->type == T_LOAD; }
 bool npu_ov_is_integer(const npu_ov *o) {
     return o->f->type == T_INT || o->f->type == T_LONG || o->f->type == T_LEN;
 }
@@ -553,6 +554,22 @@ static int precheck(const npu_ov *o, const npu_ov_target *t, const char *origin)
 static npu_dtype default_act(npu_dtype w) { return w == NPU_FP8 || w == NPU_INT8 ? w : w == NPU_INT4 ? NPU_BF16 : w; }
 
 /* Side effects of one edit on the description it touches, before any value is set. */
+/* A hardware edit that writes the value the field has changes nothing: no side
+ * effects (the chip keeps its published die, price and name, so a sweep axis
+ * through the preset's own value meets the preset itself). Other domains keep
+ * theirs (workload.dtype resets the activation and KV types as --dtype does). */
+static bool hw_unchanged(const npu_ov *o, const npu_ov_target *t) {
+    if (o->f->dom != NPU_OV_HW || o->f->type == T_LOAD || !t->hw) return false;
+    double num;
+    const char *str = NULL;
+    char buf[160];
+    int k = npu_ov_get(o, t, &num, &str, buf, sizeof buf);
+    return k == 1 ? o->is_str && str && strcmp(str, o->str) == 0 : k == 0 && !o->is_str && num == o->num;
+}
+
+/* Side effects of the edits that change something (decided before any runs). */
+static int all_side_effects(const npu_ov *o, int n, const npu_ov_target *t);
+
 static void side_effects(const npu_ov *o, const npu_ov_target *t) {
     unsigned fl = o->f->flags;
     if (o->f->dom == NPU_OV_HW) {
@@ -598,6 +615,19 @@ static void side_effects(const npu_ov *o, const npu_ov_target *t) {
             t->wl->kvdt = d == NPU_FP16 ? NPU_FP16 : NPU_BF16;
         }
     }
+}
+
+static int all_side_effects(const npu_ov *o, int n, const npu_ov_target *t) {
+    bool small[64], *skip = n <= 64 ? small : malloc((size_t)n * sizeof *skip);
+    if (!skip) {
+        npu_err("out of memory");
+        return -1;
+    }
+    for (int i = 0; i < n; i++) skip[i] = o[i].f->type == T_LOAD || hw_unchanged(&o[i], t);
+    for (int i = 0; i < n; i++)
+        if (!skip[i]) side_effects(&o[i], t);
+    if (skip != small) free(skip);
+    return 0;
 }
 
 static int pick_name(const char *s, const char *const *names, int n, const char *what, const char *where) {
@@ -760,9 +790,14 @@ static int load_whole(const npu_ov *o, const npu_ov_target *t) {
         npu_err("--set %s: no %s description to replace here", origin, npu_ov_domain_names[o->f->dom]);
         return -1;
     }
-    int rc = o->f->dom == NPU_OV_HW      ? npu_hw_load(o->str, t->hw)
-             : o->f->dom == NPU_OV_MODEL ? npu_model_load(o->str, t->model)
-                                         : npu_engine_load(o->str, t->engine);
+    /* engine=auto: the chip's usual engine (npu_engine_default_for), as --engine auto;
+     * npu_ov_apply edits the chip first */
+    const char *name = o->f->dom == NPU_OV_ENGINE && strcmp(o->str, NPU_ENGINE_AUTO) == 0
+                           ? npu_engine_default_for(t->hw)
+                           : o->str;
+    int rc = o->f->dom == NPU_OV_HW      ? npu_hw_load(name, t->hw)
+             : o->f->dom == NPU_OV_MODEL ? npu_model_load(name, t->model)
+                                         : npu_engine_load(name, t->engine);
     if (rc) {
         char m[600];
         npu_strlcpy(m, npu_errmsg(), sizeof m);
@@ -893,7 +928,28 @@ static bool needs_precheck(const npu_ov *o, const npu_ov_target *t) {
            (fl & (F_LINKS | F_SCALEOUT | F_POWER | F_PROCESS | F_MOE | F_MLA | F_SRAM | S_NODE | F_ENGINE | F_GEMV));
 }
 
+static int apply_all(const npu_ov *o, int n, npu_ov_target *t);
+
+/* Engine edits after the others: which engine "auto" names depends on the
+ * edited chip, and hardware errors come before engine ones. */
 int npu_ov_apply(const npu_ov *o, int n, npu_ov_target *t) {
+    int k = 0;
+    for (int i = 0; i < n; i++) k += o[i].f->dom == NPU_OV_ENGINE;
+    if (k == 0 || k == n) return apply_all(o, n, t);
+    npu_ov *v = malloc((size_t)n * sizeof *v);
+    if (!v) {
+        npu_err("out of memory");
+        return -1;
+    }
+    int a = 0, b = n - k;
+    for (int i = 0; i < n; i++) v[o[i].f->dom == NPU_OV_ENGINE ? b++ : a++] = o[i];
+    int rc = apply_all(v, n - k, t);
+    if (rc == 0) rc = apply_all(v + n - k, k, t);
+    free(v);
+    return rc;
+}
+
+static int apply_all(const npu_ov *o, int n, npu_ov_target *t) {
     for (int i = 0; i < n; i++)
         if (o[i].f->type == T_LOAD && load_whole(&o[i], t)) return -1;
     for (int i = 0; i < n; i++) {
@@ -902,8 +958,7 @@ int npu_ov_apply(const npu_ov *o, int n, npu_ov_target *t) {
         origin_of(o, n, o[i].f->dom, origin, sizeof origin);
         if (precheck(&o[i], t, origin)) return -1;
     }
-    for (int i = 0; i < n; i++)
-        if (o[i].f->type != T_LOAD) side_effects(&o[i], t);
+    if (all_side_effects(o, n, t)) return -1;
     for (int i = 0; i < n; i++)
         if (o[i].f->type != T_LOAD && set_value(&o[i], t, o, n)) return -1;
     if (apply_engine_json(o, n, t)) return -1;
@@ -951,8 +1006,7 @@ int npu_ov_apply_via_json(const npu_ov *o, int n, npu_ov_target *t) {
         if (precheck(&o[i], t, origin[o[i].f->dom])) return -1;
         dom[o[i].f->dom] = true;
     }
-    for (int i = 0; i < n; i++)
-        if (o[i].f->type != T_LOAD) side_effects(&o[i], t);
+    if (all_side_effects(o, n, t)) return -1;
     for (int d = NPU_OV_HW; d <= NPU_OV_MODEL; d++) {
         if (!dom[d]) continue;
         cJSON *root = d == NPU_OV_HW ? npu_hw_to_json(t->hw) : npu_model_to_json(t->model);

@@ -66,6 +66,7 @@ int npu_ov_set_text(npu_ov *o, const char *value);
 int npu_ov_set_num(npu_ov *o, double v);
 int npu_ov_set_json(npu_ov *o, const cJSON *v);
 npu_ov_domain npu_ov_domain_of(const npu_ov *o);
+bool npu_ov_is_whole(const npu_ov *o); /* `hw`, `model`, `engine`: a whole description */
 bool npu_ov_is_integer(const npu_ov *o); /* int/long fields: axis values are rounded */
 bool npu_ov_is_numeric(const npu_ov *o); /* a number column (else a string column) */
 bool npu_ov_takes_number(const npu_ov *o); /* numbers are valid values (ranges allowed) */
@@ -81,7 +82,9 @@ typedef struct npu_ov_target {
     npu_plan *plan;
 } npu_ov_target;
 
-/* Apply n edits: whole-description loads first, then every edit's side
+/* Apply n edits: the hardware and model edits, then the engine edits (so
+ * `engine=auto`, the chip's usual engine as --engine auto, sees the edited
+ * chip). Each group: whole-description loads first, then every edit's side
  * effects, then the values; then the bounds of each edited field and the
  * validation of each edited description (npu_hw_finish, npu_model_check).
  * -1 + npu_err naming the edit. `t` may be partly modified on failure. */

@@ -1,6 +1,8 @@
 /* npu_plan — parallel plans: checks, per-chip shapes, stages, memory. */
 #include "npu_plan.h"
 
+#include "npu_comm.h"
+
 #include <math.h>
 
 #define GIB 1073741824.0 /* device memory is shown in GiB (2^30 bytes), as capacities are sold */
@@ -93,6 +95,11 @@ long npu_plan_decode_kv_len(const npu_model *m, npu_plan p, long kv_len) {
     return npu_plan_decode_keys(p, npu_model_kv_window(m), kv_len);
 }
 
+long npu_plan_vocab_rows(const npu_model *m, npu_plan p) {
+    long tp = npu_plan_norm(p).tp;
+    return (m->vocab + tp - 1) / tp;
+}
+
 /* ---- stages ---- */
 
 npu_stage npu_plan_stage(const npu_model *m, npu_plan p, int stage) {
@@ -133,12 +140,17 @@ double npu_plan_stage_weight_bytes(const npu_model *m, npu_plan p, int stage, np
     }
     npu_stage s = npu_plan_stage(m, p, stage);
     double w = (s.dense * dense + (s.layers - s.dense) * moe) * wb;
-    if (s.embeds) w += (double)m->vocab * h * 2.0; /* the table stays 16-bit */
-    /* vocab-parallel lm_head (and its bias), left in 16 bits by quantization recipes; final norm */
+    /* the embedding table and the lm_head are both vocab-parallel: each of the tp chips
+     * holds ceil(vocab / tp) rows (npu_plan_vocab_rows). The table stays 16-bit; a tied
+     * lm_head is the table, held again by the last stage when that is another stage
+     * (vLLM keeps embed_tokens on the last rank too when tie_word_embeddings) */
+    double rows = (double)npu_plan_vocab_rows(m, p);
+    if (s.embeds || (s.head && m->tied_embeddings)) w += rows * h * 2.0;
+    /* the untied lm_head (and its bias), left in 16 bits by quantization recipes; final norm */
     double head_wb = wb < 2 ? 2.0 : wb;
     if (s.head)
-        w += (m->tied_embeddings ? 0 : (double)m->vocab * h * head_wb / p.tp) +
-             (m->lm_head_bias ? (double)m->vocab * head_wb / p.tp : 0) + npu_model_norm_params(m) * 2.0;
+        w += (m->tied_embeddings ? 0 : rows * h * head_wb) + (m->lm_head_bias ? rows * head_wb : 0) +
+             npu_model_norm_params(m) * 2.0;
     return w;
 }
 
@@ -186,10 +198,20 @@ double npu_plan_act_bytes(const npu_model *m, npu_plan p, double tokens, double 
     return tokens * per_tok + seqs * m->vocab * 4.0;
 }
 
+int npu_plan_check_hw(const npu_hw *hw, npu_plan p) {
+    int chips = npu_plan_replica_chips(p);
+    if (chips < 2 || npu_comm_check(hw, chips) == 0) return 0;
+    char why[400];
+    npu_strlcpy(why, npu_errmsg(), sizeof why);
+    npu_err("a replica of %d chips: %s", chips, why);
+    return -1;
+}
+
 int npu_mem_plan_make(const npu_model *m, const npu_hw *hw, npu_plan p, const npu_mem_need *q,
                       npu_mem_plan *out) {
     memset(out, 0, sizeof *out);
     p = npu_plan_norm(p);
+    if (npu_plan_check_hw(hw, p)) return -1;
     double tokens = (double)q->kv_tokens;
     double seqs = (double)npu_plan_seqs_per_chip(p, q->batch); /* sequences whose cache one chip holds */
     double T = seqs * q->step_tokens / (q->prefill ? p.cp : 1);

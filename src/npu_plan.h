@@ -46,6 +46,12 @@ int npu_plan_expert_chips(npu_plan p);
 int npu_plan_heads(const npu_model *m, npu_plan p);
 /* K/V heads per chip: kv_heads / tp, or 1 (replicated) when there are fewer than tp. */
 int npu_plan_kv_heads(const npu_model *m, npu_plan p);
+/* Vocabulary rows of the embedding table and of the lm_head one chip holds:
+ * both are vocab-parallel over the tp chips (Megatron's VocabParallelEmbedding and
+ * ParallelLMHead, vLLM), ceil(vocab / tp). A token's embedding row lives on one
+ * chip: the gathered rows are all-reduced over tp (npu_graph "embed_allreduce");
+ * the lm_head's logits are all-gathered ("logits_allgather"). */
+long npu_plan_vocab_rows(const npu_model *m, npu_plan p);
 /* Keys one chip reads for a decoding query of a sequence holding kv_len tokens
  * in a layer with sliding window `window` (0 = none): the window caps it,
  * context parallelism shards it over cp chips. */
@@ -113,7 +119,14 @@ typedef struct npu_mem_plan {
     int stage;          /* the pipeline stage of that chip (1..pp) */
 } npu_mem_plan;
 
-/* Set the memory plan; -1 + npu_err ("does not fit ... over by X GB") when it exceeds. */
+/* -1 + npu_err when the chips of one replica cannot all reach each other over
+ * `hw`'s links (npu_comm_check: no chip-to-chip links, or more chips than one
+ * scale-up domain and no links.scaleout): its collectives and stage-to-stage
+ * sends would take forever. Replicas (dp) are independent and not counted. */
+int npu_plan_check_hw(const npu_hw *hw, npu_plan p);
+
+/* Set the memory plan; -1 + npu_err ("does not fit ... over by X GB") when it
+ * exceeds, or when the plan's chips cannot reach each other (npu_plan_check_hw). */
 int npu_mem_plan_make(const npu_model *m, const npu_hw *hw, npu_plan p, const npu_mem_need *q,
                       npu_mem_plan *out);
 

@@ -28,9 +28,32 @@ void npu_serve_defaults(npu_serve_cfg *c) {
     c->kv_admit = NPU_KV_ON_DEMAND;
     c->pct = NPU_PCT_NEAREST_RANK;
     c->kv_mem_frac = NPU_KV_MEM_FRACTION;
-    c->engine = *npu_engine_default();
     c->requests = 1000;
     c->seed = 1;
+    npu_serve_use_engine(c, npu_engine_default());
+}
+
+void npu_serve_use_engine(npu_serve_cfg *c, const npu_engine *e) {
+    static const npu_sched by_policy[NPU_POLICY_COUNT] = {
+        [NPU_POLICY_STATIC] = NPU_SCHED_STATIC,
+        [NPU_POLICY_PREFILL_FIRST] = NPU_SCHED_CONTINUOUS,
+        [NPU_POLICY_PREFILL_FIRST_CHUNKED] = NPU_SCHED_PREFILL_CHUNKED,
+        [NPU_POLICY_DECODE_FIRST_MIXED] = NPU_SCHED_MIXED,
+        [NPU_POLICY_DECODE_FIRST_CHUNKED] = NPU_SCHED_CHUNKED,
+        [NPU_POLICY_SINGLE_STREAM] = NPU_SCHED_CONTINUOUS, /* with one sequence at a time */
+    };
+    const npu_engine_sched *s = &e->sched;
+    c->engine = *e;
+    c->sched = by_policy[s->policy];
+    if (s->policy == NPU_POLICY_SINGLE_STREAM) c->max_seqs = 1;
+    else if (s->max_seqs > 0) c->max_seqs = s->max_seqs; /* 0: the engine sizes it; keep the default */
+    /* a budget past any step's size (static batching states none) keeps the default, which
+     * sizes the step's activation workspace beside the KV cache */
+    if (s->token_budget > 0 && s->token_budget <= NPU_MAX_REQUEST_TOKENS) c->max_batched_tokens = s->token_budget;
+    c->chunk = s->chunk > 0 ? s->chunk : c->max_batched_tokens;
+    c->multi_step = s->multi_step > 0 ? s->multi_step : 1;
+    c->kv_admit = s->admission == NPU_ADMIT_RESERVE_FULL ? NPU_KV_RESERVE_FULL : NPU_KV_ON_DEMAND;
+    if (s->block_tokens > 0) c->block_size = s->block_tokens;
 }
 
 /* ---------------------------------------------------------------- helpers */
@@ -1066,6 +1089,7 @@ static int check_cfg(const npu_serve_cfg *c) {
  * cache when speculating (its weights leave less memory, and every token keeps
  * the drafter's KV beside the target's). */
 static int pool_kv_tokens(const npu_serve_cfg *c, const npu_pool *p, long budget, long *tokens) {
+    if (npu_plan_check_hw(p->hw, p->step.plan)) return -1; /* the replica's chips must reach each other */
     if (c->spec.kind == NPU_SPEC_NONE) return npu_serve_kv_capacity(p, c->kv_mem_frac, (double)budget, 1, tokens);
     npu_plan pl = npu_plan_norm(p->step.plan);
     double w = npu_spec_weight_bytes(&c->spec, p->model, pl, p->step.wdt);

@@ -109,6 +109,11 @@ typedef struct npu_serve_cfg {
 
 /* Defaults for every field but pool, wl and requests. */
 void npu_serve_defaults(npu_serve_cfg *c);
+/* Serve under engine `e`: c->engine = *e, and the scheduler and its limits the
+ * engine's profile states (policy, max sequences, token budget, chunk,
+ * multi-step rounds, KV admission, block size); options given afterwards
+ * override them. */
+void npu_serve_use_engine(npu_serve_cfg *c, const npu_engine *e);
 
 typedef enum { NPU_REQ_DONE = 0, NPU_REQ_REJECTED_CONTEXT, NPU_REQ_REJECTED_KV } npu_req_status;
 

@@ -71,7 +71,8 @@ struct npu_sweep {
     char *spec_text;
     npu_hw hw0;
     npu_model model0;
-    npu_engine engine0;
+    npu_engine engine0;     /* the base engine (auto: the base chip's usual one) */
+    bool engine_auto;       /* no base engine or "auto": each design runs on its chip's usual engine */
     npu_ov base_design[MAX_BASE_SETS]; /* base "set" edits of hw, model, engine */
     int n_base_design;
     npu_wl wl[MAX_WL];
@@ -348,6 +349,8 @@ static int apply_obj(const cJSON *o, const char *prefix, npu_ov_target *t, const
 }
 
 
+static int design_apply(const npu_sweep *s, npu_sweep_ctx *c, const npu_ov *o, int n, npu_ov_target *t);
+
 static int read_base(npu_sweep *s, const cJSON *b, npu_ov *wl_sets, int *n_wl_sets) {
     char where[300];
     snprintf(where, sizeof where, "%s: base", s->origin);
@@ -368,11 +371,11 @@ static int read_base(npu_sweep *s, const cJSON *b, npu_ov *wl_sets, int *n_wl_se
         rc = cJSON_IsString(m) ? npu_model_load(m->valuestring, &s->model0)
              : cJSON_IsObject(m) ? npu_model_from_json(m, "base.model", &s->model0)
                                  : (npu_err("%s.model: a preset name, a file or an object", where), -1);
-    const npu_engine *def = npu_engine_default(); /* loads once, before any thread */
-    if (rc == 0 && !def) rc = -1;
-    if (rc == 0) s->engine0 = *def;
-    if (rc == 0 && e) rc = cJSON_IsString(e) ? npu_engine_load(e->valuestring, &s->engine0)
-                                             : (npu_err("%s.engine: a profile name or file", where), -1);
+    /* no engine, or "auto": each design on its chip's usual engine, as --engine auto */
+    s->engine_auto = !e || (cJSON_IsString(e) && strcmp(e->valuestring, NPU_ENGINE_AUTO) == 0);
+    if (rc == 0 && e && !cJSON_IsString(e)) rc = (npu_err("%s.engine: a profile name or file", where), -1);
+    if (rc == 0)
+        rc = npu_engine_load(s->engine_auto ? npu_engine_default_for(&s->hw0) : e->valuestring, &s->engine0);
     if (rc) {
         char msg[600];
         npu_strlcpy(msg, npu_errmsg(), sizeof msg);
@@ -415,7 +418,7 @@ static int read_base(npu_sweep *s, const cJSON *b, npu_ov *wl_sets, int *n_wl_se
         npu_model mm = s->model0;
         npu_engine en = s->engine0;
         npu_ov_target t = {&h, &mm, &en, NULL, NULL};
-        if (npu_ov_apply(s->base_design, s->n_base_design, &t)) {
+        if (design_apply(s, NULL, s->base_design, s->n_base_design, &t)) {
             char msg[600];
             npu_strlcpy(msg, npu_errmsg(), sizeof msg);
             npu_err("%s: %s", w2, msg);
@@ -922,6 +925,10 @@ struct npu_sweep_ctx {
     const npu_process *proc;
     npu_ov edits[MAX_AXES + MAX_BASE_SETS];
     npu_ov tmp[MAX_AXES];
+    /* engine "auto": the profiles loaded, by name (a sweep over chips meets a few) */
+    int n_eng;
+    char eng_name[4][48];
+    npu_engine eng[4];
 };
 
 npu_sweep_ctx *npu_sweep_ctx_new(const npu_sweep *s) {
@@ -983,6 +990,41 @@ static void cost_chip(const npu_sweep *s, npu_sweep_ctx *c, const npu_hw *hw, do
     else if (isfinite(*unit_cost)) *price = *unit_cost * s->tco.margin;
 }
 
+/* The engine profile `name`, loaded once per context. */
+static int engine_cached(npu_sweep_ctx *c, const char *name, npu_engine *out) {
+    for (int i = 0; c && i < c->n_eng; i++)
+        if (strcmp(c->eng_name[i], name) == 0) {
+            *out = c->eng[i];
+            return 0;
+        }
+    if (npu_engine_load(name, out)) return -1;
+    if (c) {
+        int i = c->n_eng < 4 ? c->n_eng++ : 3;
+        npu_strlcpy(c->eng_name[i], name, sizeof c->eng_name[i]);
+        c->eng[i] = *out;
+    }
+    return 0;
+}
+
+/* A design's edits. With engine "auto" and no whole-engine edit, the engine is
+ * the edited chip's usual one (npu_engine_default_for), then the engine edits:
+ * the hardware and model edits first, as npu_ov_apply orders them. */
+static int design_apply(const npu_sweep *s, npu_sweep_ctx *c, const npu_ov *o, int n, npu_ov_target *t) {
+    bool whole = false;
+    for (int i = 0; i < n; i++) whole |= npu_ov_domain_of(&o[i]) == NPU_OV_ENGINE && npu_ov_is_whole(&o[i]);
+    if (!s->engine_auto || whole) return n ? npu_ov_apply(o, n, t) : 0;
+    npu_ov hm[MAX_AXES + MAX_BASE_SETS], en[MAX_AXES + MAX_BASE_SETS];
+    int a = 0, b = 0;
+    for (int i = 0; i < n; i++) {
+        if (npu_ov_domain_of(&o[i]) == NPU_OV_ENGINE) en[b++] = o[i];
+        else hm[a++] = o[i];
+    }
+    if (a && npu_ov_apply(hm, a, t)) return -1;
+    const char *name = npu_engine_default_for(t->hw);
+    if (strcmp(name, s->engine0.asked) != 0 && engine_cached(c, name, t->engine)) return -1;
+    return b ? npu_ov_apply(en, b, t) : 0;
+}
+
 static void build_design(const npu_sweep *s, npu_sweep_ctx *c, const double *vals) {
     c->have = true;
     for (int i = 0; i < s->n_design; i++) c->key[i] = vals[s->order[i]];
@@ -998,12 +1040,10 @@ static void build_design(const npu_sweep *s, npu_sweep_ctx *c, const double *val
         int j = s->order[i];
         c->edits[n++] = *axis_edit(s, j, vals[j], &c->tmp[i]);
     }
-    if (n) {
-        npu_ov_target t = {&c->hw, &c->model, &c->engine, NULL, NULL};
-        if (npu_ov_apply(c->edits, n, &t)) {
-            set_reason(c->err, sizeof c->err, npu_errmsg());
-            return;
-        }
+    npu_ov_target t = {&c->hw, &c->model, &c->engine, NULL, NULL};
+    if (design_apply(s, c, c->edits, n, &t)) {
+        set_reason(c->err, sizeof c->err, npu_errmsg());
+        return;
     }
     cost_chip(s, c, &c->hw, &c->die_mm2, &c->unit_cost, &c->price, c->cost_err, sizeof c->cost_err, &c->reticle_bad);
 }
@@ -1131,6 +1171,7 @@ static void eval_run(const npu_sweep *s, npu_sweep_ctx *c, const npu_wl *w, npu_
 static void eval_serve(const npu_sweep *s, npu_sweep_ctx *c, const npu_wl *w, npu_plan plan, npu_sweep_row *r) {
     npu_serve_cfg sc;
     npu_serve_defaults(&sc);
+    npu_serve_use_engine(&sc, &c->engine); /* its scheduler and limits; the workload's fields override */
     if (s->auto_plan) {
         int b;
         if (auto_plan(s, c, w, &plan, &b)) {
@@ -1144,9 +1185,13 @@ static void eval_serve(const npu_sweep *s, npu_sweep_ctx *c, const npu_wl *w, np
         set_reason(r->reason, sizeof r->reason, npu_errmsg());
         return;
     }
-    sc.sched = w->sched, sc.route = w->route, sc.max_seqs = w->max_seqs, sc.max_batched_tokens = w->max_batched_tokens;
-    sc.chunk = w->chunk, sc.block_size = w->block_size, sc.kv_mem_frac = w->kv_mem_frac;
-    sc.prefix_share = w->prefix_share, sc.step_overhead_s = w->step_overhead_us * 1e-6, sc.engine = c->engine;
+    if ((int)w->sched >= 0) sc.sched = w->sched;
+    if (w->max_seqs > 0) sc.max_seqs = w->max_seqs;
+    if (w->max_batched_tokens > 0) sc.max_batched_tokens = w->max_batched_tokens;
+    if (w->chunk > 0) sc.chunk = w->chunk;
+    if (w->block_size > 0) sc.block_size = w->block_size;
+    sc.route = w->route, sc.kv_mem_frac = w->kv_mem_frac;
+    sc.prefix_share = w->prefix_share, sc.step_overhead_s = w->step_overhead_us * 1e-6;
     sc.requests = w->requests, sc.seed = (uint64_t)w->seed;
     sc.slo_ttft_s = w->slo_ttft_ms * 1e-3, sc.slo_tpot_s = w->slo_tpot_ms * 1e-3;
     npu_step_cfg step = {.stack = w->stack, .wdt = w->wdt, .adt = w->adt, .kvdt = w->kvdt, .moe_skew = w->moe_skew,
@@ -1154,7 +1199,7 @@ static void eval_serve(const npu_sweep *s, npu_sweep_ctx *c, const npu_wl *w, np
     sc.pool = (npu_pool){.model = &c->model, .hw = &c->hw, .step = step, .replicas = w->replicas * plan.dp};
     const npu_hw *phw = &c->hw;
     double pprice = c->price;
-    bool disagg = w->sched == NPU_SCHED_DISAGG;
+    bool disagg = sc.sched == NPU_SCHED_DISAGG;
     if (disagg) {
         if (w->prefill_hw[0] && prefill_chip(s, c, w->prefill_hw, &phw, &pprice)) {
             set_reason(r->reason, sizeof r->reason, npu_errmsg());

@@ -11,12 +11,11 @@ void npu_wl_defaults(npu_wl *w) {
     w->wdt = NPU_BF16, w->adt = NPU_BF16, w->kvdt = NPU_BF16;
     npu_serve_cfg c;
     npu_serve_defaults(&c);
-    w->sched = c.sched, w->route = c.route;
+    /* the scheduler and its limits: the engine profile's (npu_serve_use_engine) unless given */
+    w->sched = (npu_sched)-1, w->route = c.route;
     w->arrival = NPU_ARRIVE_POISSON;
     w->burstiness_cv = 1;
     w->requests = c.requests, w->seed = (long)c.seed;
-    w->max_seqs = c.max_seqs, w->block_size = c.block_size;
-    w->max_batched_tokens = c.max_batched_tokens, w->chunk = c.chunk;
     w->kv_mem_frac = c.kv_mem_frac, w->prefix_share = c.prefix_share;
     w->replicas = 1, w->prefill_replicas = 1;
 }

@@ -38,7 +38,7 @@ typedef struct npu_wl {
     int chips;              /* plans "auto": chips the planner deploys on (0 = not given) */
     double slo_ttft_ms, slo_tpot_ms; /* serve: goodput and max-rate SLOs (p99); auto plans: planner bounds */
     /* serve */
-    npu_sched sched;
+    npu_sched sched;        /* -1 = not given: the engine's */
     npu_route route;
     npu_arrival arrival;
     double rate_rps;        /* poisson/gamma rate */
@@ -47,15 +47,16 @@ typedef struct npu_wl {
     int concurrency;
     long requests;
     long seed;
-    int max_seqs, block_size;
-    long max_batched_tokens, chunk;
+    int max_seqs, block_size;          /* 0 = not given: the engine's */
+    long max_batched_tokens, chunk;    /* 0 = not given: the engine's */
     double kv_mem_frac, prefix_share, step_overhead_us;
     int replicas;           /* replicas of the pool (disagg: the decode pool) */
     char prefill_hw[128];   /* disagg: the prefill pool's chip (preset or file); "" = the design's chip */
     int prefill_tp, prefill_replicas;
 } npu_wl;
 
-/* Defaults: no phase, the CLI's datatypes (bf16), the serving defaults of npu_serve. */
+/* Defaults: no phase, the CLI's datatypes (bf16), the serving defaults of
+ * npu_serve; the scheduler and its limits unset (the engine profile's). */
 void npu_wl_defaults(npu_wl *w);
 static inline npu_wl_kind npu_wl_kind_of(const npu_wl *w) {
     return w->phase == NPU_WL_PHASE_SERVE ? NPU_WL_SERVE : NPU_WL_RUN;

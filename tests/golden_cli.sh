@@ -58,11 +58,12 @@ IFS=$IFS_SAVE
 expect_ok "run --help" $NPUSIM run --help
 expect_grep "run help: batch bounds" "1\.\.1000000" "$T/out"
 expect_grep "run help: dtype default" "default bf16" "$T/out"
-expect_grep "run help: default engine" "default trtllm" "$T/out"
+expect_grep "run help: default engine" "default auto" "$T/out"
+expect_grep "run help: what auto picks" "trtllm on NVIDIA" "$T/out"
 expect_grep "run help: phases" "prefill|decode|e2e|offline" "$T/out"
 expect_grep "run help: required" "required" "$T/out"
 expect_ok "serve --help" $NPUSIM serve --help
-expect_grep "serve help: default scheduler" "default mixed" "$T/out"
+expect_grep "serve help: the scheduler defaults to the engine's" "batch scheduler of each replica; default: the engine profile's" "$T/out"
 expect_grep "serve help: kv-mem-frac interval" "(0, 1\]" "$T/out"
 expect_ok "op attention --help" $NPUSIM op attention --help
 expect_grep "attention help: its phases only" "prefill|decode;" "$T/out"

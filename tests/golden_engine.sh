@@ -72,7 +72,7 @@ expect_ok "plan JSON" $NPUSIM plan --model llama3-8b --hw h100-sxm --chips 2 --e
 expect_grep "plan JSON names the engine" '"engine":	"sglang-0.4"' "$T/out"
 for c in run serve plan; do
     expect_ok "$c --help" $NPUSIM $c --help
-    expect_grep "$c help states the default engine" "default trtllm" "$T/out"
+    expect_grep "$c help states the default engine" "default auto" "$T/out"
 done
 
 # --- one request through serve = run --phase e2e --batch 1, per engine (here two engines) ---
@@ -98,5 +98,18 @@ expect_err "missing file" "nope.json" $RUN --phase decode --batch 1 --ctx 10 --e
 expect_err "serve: bad engine" "unknown engine 'vlm'" $NPUSIM serve --model llama3-8b --hw h100-sxm --input 256 \
     --output 32 --rate 2 --engine vlm
 expect_err "plan: bad engine" "unknown engine 'vlm'" $NPUSIM plan --model llama3-8b --hw h100-sxm --chips 2 --engine vlm
+
+# --- the default engine is the chip's usual one ("auto"), named in the output ---
+for pair in h100-sxm:trtllm-1.0 mi300x:vllm-rocm-0.4 gaudi2:optimum-habana-1.18 apple-m2-ultra-gpu76:llamacpp-metal-2024 \
+            xeon-6980p:llamacpp-cpu-2024 tpu-v6e:vllm-0.10 rngd:vllm-0.10; do
+    hw=${pair%%:*} want=${pair#*:}
+    expect_ok "auto engine on $hw" $NPUSIM run --model llama3.2-1b --hw $hw --phase decode --batch 1 --ctx 512 --json
+    expect_grep "auto engine on $hw is $want" "\"engine\":[[:space:]]*\"$want\"" "$T/out"
+done
+# serve takes the engine's scheduler: vLLM 0.6 (V0) is prefill-first, TensorRT-LLM 1.0 decode-first chunked
+expect_ok "serve under vllm-0.6" $NPUSIM serve --model llama3.2-1b --hw h100-sxm --engine vllm-0.6 --rate 2 --input 100 --output 10 --requests 20
+expect_grep "vllm-0.6 schedules prefill-first (continuous)" "continuous scheduler" "$T/out"
+expect_ok "serve under the engine, scheduler given" $NPUSIM serve --model llama3.2-1b --hw h100-sxm --engine vllm-0.6 --scheduler chunked --rate 2 --input 100 --output 10 --requests 20
+expect_grep "an explicit --scheduler wins" "chunked scheduler" "$T/out"
 
 finish "golden (engines)"

@@ -36,10 +36,20 @@ expect_err "no value" "PATH=VALUE" $NPUSIM cost --hw rngd --set hw.memory.stacks
 expect_ok "cost published" $NPUSIM cost --hw rngd --json
 expect_grep "unedited rngd uses its published die" '"area_basis":	"published"' "$T/out"
 est=$(json_num "$T/out" estimated_die_area_mm2)
-expect_ok "cost edited" $NPUSIM cost --hw rngd --set hw.memory.stacks=2 --json
-expect_grep "an edited chip is costed from the area model" '"area_basis":	"estimate"' "$T/out"
+pub=$(json_num "$T/out" die_area_mm2)
+expect_ok "cost edited" $NPUSIM cost --hw rngd --set hw.memory.stacks=4 --json
+expect_grep "an edited preset is costed from the area model, on the published basis" \
+    '"area_basis":	"published, scaled"' "$T/out"
 d=$(json_num "$T/out" die_area_mm2)
-check "edited die = the estimate" "$d == $est"
+e=$(json_num "$T/out" estimated_die_area_mm2)
+check "edited die = published x estimate(edit) / estimate(preset)" \
+    "$d > 0.999 * $pub * $e / $est && $d < 1.001 * $pub * $e / $est && $d > $pub"
+expect_ok "cost edited, raw estimate" $NPUSIM cost --hw rngd --set hw.memory.stacks=4 --estimate-area --json
+expect_grep "--estimate-area: the raw estimate" '"area_basis":	"estimate"' "$T/out"
+d=$(json_num "$T/out" die_area_mm2)
+check "raw estimate of the edit" "$d == $e"
+expect_ok "cost, edit to the preset's own value" $NPUSIM cost --hw rngd --set hw.memory.stacks=2 --json
+expect_grep "an edit that changes nothing keeps the published die" '"area_basis":	"published"' "$T/out"
 expect_ok "serve --set engine" $NPUSIM serve --model llama3-8b --hw h100-sxm --rate 2 --input 256 --output 32 \
     --requests 200 --json --engine trtllm-0.13 --set engine.host.step_us=0 --set engine.host.seq_us=0
 e0=$(sed -n 's/^\t\t"mean":[[:space:]]*\([-0-9.e+]*\),*$/\1/p' "$T/out" | sed -n 2p)
@@ -47,6 +57,15 @@ expect_ok "serve default engine" $NPUSIM serve --model llama3-8b --hw h100-sxm -
     --requests 200 --json --engine trtllm-0.13
 e1=$(sed -n 's/^\t\t"mean":[[:space:]]*\([-0-9.e+]*\),*$/\1/p' "$T/out" | sed -n 2p)
 check "no host time per step: TPOT drops by a few ms" "$e1 - $e0 > 2.5 && $e1 - $e0 < 5"
+
+# the engine follows the edited chip (--engine auto), and engine edits apply to it
+expect_ok "run --set hw=" $NPUSIM run --model llama3-8b --hw rngd --phase decode --batch 8 --ctx 512 --set hw=h100-sxm
+expect_grep "auto engine of the edited chip" "on h100-sxm, decode, engine trtllm" "$T/out"
+expect_ok "plan --set engine=" $NPUSIM plan --model llama3-8b --hw rngd --chips 2 --set engine=ideal --set hw.memory.stacks=4
+expect_grep "engine edit on plan" "engine ideal" "$T/out"
+expect_err "engine edit on cost" "no engine description to edit here" $NPUSIM cost --hw rngd --set engine.host.step_us=0
+expect_err "unknown engine field" "did you mean 'step_us'" \
+    $NPUSIM run --model llama3-8b --hw rngd --phase decode --batch 8 --ctx 512 --set engine.host.step_uz=1
 
 # --- sweep basics ---
 expect_ok "sweep --paths" $NPUSIM sweep --paths

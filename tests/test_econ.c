@@ -124,6 +124,145 @@ static void test_area_and_cost(void **st) {
     assert_float_equal(v.nre_per_unit_usd, u.nre_per_unit_usd / 10, 1e-9);
 }
 
+/* Stated peaks (docs/schema.md "Stated peaks"): checked when a description is
+ * read, dropped when an edit makes the chip another one. */
+static void test_stated_peaks_vs_edits(void **st) {
+    (void)st;
+    npu_hw h, e, back;
+    npu_process p;
+    load("h100-sxm", &h, &p);
+    assert_true(h.peak_tflops[NPU_BF16] == 989.4); /* the preset states its peaks */
+    /* an edited preset: 160 SMs instead of 132, finished again (a sweep's or --set's edit) */
+    e = h;
+    e.units = 160;
+    if (e.units_total < e.units) e.units_total = 0;
+    assert_int_equal(npu_hw_finish(&e, "edit"), 0);
+    assert_true(e.peak_flops[NPU_BF16] == 160 * 1830e6 * 2048 * 2.0);
+    assert_true(e.peak_tflops[NPU_BF16] == 0 && e.peak_tflops[NPU_FP8] == 0 && e.tf32_peak_tflops == 0);
+    /* a stated fp32 figure of the vector units is not the matrix units': 66.9 at 1980 MHz stays */
+    assert_true(e.peak_tflops[NPU_FP32] == h.peak_tflops[NPU_FP32]);
+    /* it costs with the new units: a compute-bound GEMM is faster; 160 physical SMs on the
+     * published 814 mm2 scaled by the area model (144 -> 160 SMs) pass the 858 mm2 reticle */
+    npu_kernel k = npu_kernel_gemm("g", 8192, 8192, 8192, NPU_BF16, NPU_BF16);
+    assert_true(npu_cost_kernel(&e, &k, NPU_STANDALONE).time_s < npu_cost_kernel(&h, &k, NPU_STANDALONE).time_s);
+    npu_econ_cfg c;
+    npu_econ_cfg_default(&c);
+    npu_unit_cost uh, ue;
+    assert_int_equal(npu_econ_unit_cost(&h, &p, &c, &uh), 0);
+    assert_int_equal(npu_econ_unit_cost(&e, &p, &c, &ue), -1);
+    assert_non_null(strstr(npu_errmsg(), "reticle"));
+    e.units = 152; /* 152 physical SMs (8 more than the published 144) still fit */
+    assert_int_equal(npu_hw_finish(&e, "edit"), 0);
+    assert_int_equal(npu_econ_unit_cost(&e, &p, &c, &ue), 0);
+    assert_true(ue.die_area_mm2 > uh.die_area_mm2 && ue.die_area_mm2 < 858 && ue.die_cost_usd > uh.die_cost_usd);
+    /* the edited chip is written without the peaks it no longer has, and reads back */
+    cJSON *j = npu_hw_to_json(&e);
+    assert_int_equal(npu_hw_from_json(j, "edited.json", &back), 0);
+    assert_true(back.peak_flops[NPU_BF16] == e.peak_flops[NPU_BF16]);
+    /* a FILE stating a peak its units x clock x MACs do not give is an error naming the field */
+    cJSON *m = cJSON_GetObjectItemCaseSensitive(j, "matrix");
+    cJSON_DeleteItemFromObjectCaseSensitive(m, "peak_tflops");
+    cJSON_AddItemToObject(m, "peak_tflops", cJSON_Parse("{\"bf16\": 989.4}")); /* the 132-SM figure */
+    assert_int_equal(npu_hw_from_json(j, "wrong.json", &back), -1);
+    assert_non_null(strstr(npu_errmsg(), "wrong.json"));
+    assert_non_null(strstr(npu_errmsg(), "matrix.peak_tflops.bf16"));
+    cJSON_Delete(j);
+    /* an edit that keeps the peaks (power, links) keeps them */
+    e = h;
+    e.tdp_w = 600;
+    assert_int_equal(npu_hw_finish(&e, "edit"), 0);
+    assert_true(e.peak_tflops[NPU_BF16] == 989.4 && e.tf32_peak_tflops == h.tf32_peak_tflops);
+}
+
+/* Chips without DRAM (docs/economics.md "Chips without DRAM"): no memory, no
+ * interposer, the SRAM costed as a scratchpad in the die area. */
+static void test_sram_only_cost(void **st) {
+    (void)st;
+    npu_hw h, big;
+    npu_process p;
+    load("groq-lpu", &h, &p);
+    npu_econ_cfg c;
+    npu_econ_cfg_default(&c);
+    npu_unit_cost u, v;
+    assert_int_equal(npu_econ_unit_cost(&h, &p, &c, &u), 0);
+    assert_false(u.wafer_scale);
+    assert_true(u.hbm_cost_usd == 0 && u.mem_gb == 0 && u.area.mem_phy_mm2 == 0);
+    assert_int_equal(u.package, NPU_PKG_ORGANIC);
+    assert_true(u.interposer_mm2 == 0);
+    assert_string_equal(u.area_basis, "published");
+    assert_float_equal(u.die_area_mm2, 725, 1e-9);
+    /* 230 MB x 8 bits x 0.064 um2 (GF 12LP/14LPP bit cell) / 0.67 array efficiency x 1.25
+     * (ECC, banking; no tags) = 219.7 mm2 */
+    assert_float_equal(u.area.shared_sram_mm2, 230e6 * 8 * 0.064e-6 / 0.67 * 1.25, 1e-6);
+    assert_float_equal(u.die_cost_usd, p.wafer_usd / (u.dies_per_wafer * u.die_yield), 1e-6);
+    assert_float_equal(u.unit_cost_usd, u.dies_cost_usd + u.package_cost_usd + u.test_cost_usd + u.nre_per_unit_usd,
+                       1e-6);
+    /* an interposer package is refused for nothing, but gains nothing: no HBM to carry */
+    assert_true(u.package_cost_usd > 0 && u.test_cost_usd > 0);
+    /* 20 % more SRAM: a larger die (published, scaled by the area model), dearer (twice the
+     * SRAM would pass the reticle) */
+    big = h;
+    big.sram[0].mb *= 1.2;
+    assert_int_equal(npu_hw_finish(&big, "big"), 0);
+    assert_int_equal(npu_econ_unit_cost(&big, &p, &c, &v), 0);
+    assert_string_equal(v.area_basis, "published, scaled");
+    assert_true(v.die_area_mm2 > u.die_area_mm2 && v.die_cost_usd > u.die_cost_usd);
+    /* TCO: no preset price, so unit cost x margin */
+    npu_tco_cfg tc;
+    npu_tco_cfg_default(&tc);
+    npu_tco t;
+    assert_int_equal(npu_tco_usd_per_hour(&h, &tc, 200, &t), 0);
+    assert_float_equal(t.chip_price_usd, u.unit_cost_usd * tc.margin, 1e-6);
+}
+
+/* A wafer-scale chip (cerebras-wse3): one die per wafer, no reticle limit, its
+ * spare cores repair its defects. */
+static void test_wafer_scale_cost(void **st) {
+    (void)st;
+    npu_hw h, e;
+    npu_process p;
+    load("cerebras-wse3", &h, &p);
+    npu_econ_cfg c;
+    npu_econ_cfg_default(&c);
+    npu_unit_cost u;
+    assert_int_equal(npu_econ_unit_cost(&h, &p, &c, &u), 0);
+    assert_true(u.wafer_scale && u.dies_per_wafer == 1 && u.package == NPU_PKG_WAFER);
+    assert_true(u.die_area_mm2 == 46225 && u.die_area_mm2 > p.reticle_mm2);
+    assert_true(u.hbm_cost_usd == 0 && u.interposer_mm2 == 0);
+    /* the per-core 48.9 kB and the 44 GB "wafer" level are one memory: counted once */
+    assert_true(u.area.shared_sram_mm2 == 0 && u.area.unit_sram_mm2 > 0);
+    assert_float_equal(u.area.unit_sram_mm2, 970000 * 48.9e3 * 8 * p.sram_bitcell_um2 * 1e-6 / 0.67 * 1.25, 1e-6);
+    assert_true(u.area.uncore_mm2 == 0);
+    /* yield: 70,000 spares against ~46225 mm2 x 0.07 /cm2 = 32 expected defects, so only
+     * the non-tile area (I/O, links: tens of mm2) must be clean; below 1 all the same */
+    double fixed = u.die_area_mm2 - u.area.unit_mm2 * (u.die_area_mm2 / u.area.die_mm2) * 970000;
+    assert_true(fixed > 0 && fixed < 100);
+    assert_float_equal(u.die_yield, npu_yield(NPU_YIELD_NEGBIN, fixed, p.d0_per_cm2, c.alpha), 1e-9);
+    assert_true(u.die_yield > 0.9 && u.die_yield < 1);
+    assert_float_equal(u.die_cost_usd, p.wafer_usd / u.die_yield, 1e-6);
+    /* no spares: a whole-wafer die without repair does not yield */
+    e = h;
+    e.units_total = 0;
+    assert_int_equal(npu_hw_finish(&e, "nospare"), 0);
+    assert_int_equal(npu_econ_unit_cost(&e, &p, &c, &u), -1);
+    assert_non_null(strstr(npu_errmsg(), "units_total"));
+    /* the wafer carrier is for wafer-scale chips only, and they take no other package */
+    c.package = NPU_PKG_ORGANIC;
+    assert_int_equal(npu_econ_unit_cost(&h, &p, &c, &u), -1);
+    assert_non_null(strstr(npu_errmsg(), "package wafer"));
+    npu_hw g;
+    npu_process gp;
+    load("h100-sxm", &g, &gp);
+    c.package = NPU_PKG_WAFER;
+    assert_int_equal(npu_econ_unit_cost(&g, &gp, &c, &u), -1);
+    assert_non_null(strstr(npu_errmsg(), "wafer carrier"));
+    /* larger than its wafer: an error, not a number */
+    npu_econ_cfg_default(&c);
+    c.wafer_mm = 200;
+    assert_int_equal(npu_econ_unit_cost(&h, &p, &c, &u), -1);
+    assert_non_null(strstr(npu_errmsg(), "exceeds its 200 mm wafer"));
+}
+
 static void test_reticle_limit(void **st) {
     (void)st;
     npu_hw h;
@@ -484,7 +623,8 @@ int main(void) {
         cmocka_unit_test(test_nre_zero), cmocka_unit_test(test_cost_inputs),
         cmocka_unit_test(test_reticle_message), cmocka_unit_test(test_collective_energy),
         cmocka_unit_test(test_step_throttle_one_rule), cmocka_unit_test(test_cost_then_power),
-        cmocka_unit_test(test_tco_inputs),
+        cmocka_unit_test(test_tco_inputs), cmocka_unit_test(test_stated_peaks_vs_edits),
+        cmocka_unit_test(test_sram_only_cost), cmocka_unit_test(test_wafer_scale_cost),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -426,7 +426,7 @@ static void test_serve_equals_run_every_engine(void **st) {
         for (int s = 0; s < 2; s++) {
             npu_serve_cfg c;
             npu_serve_defaults(&c);
-            c.engine = e;
+            npu_serve_use_engine(&c, &e); /* the engine and its own scheduler */
             c.pool = (npu_pool){.model = &M8, .hw = &H100,
                                 .step = {.stack = NPU_STACK_FUSED, .wdt = NPU_BF16, .adt = NPU_BF16, .kvdt = NPU_BF16},
                                 .replicas = 1};

@@ -43,7 +43,9 @@ static sums sum_graph(const npu_graph *g) {
 static bool close_rel(double a, double b, double tol) { return fabs(a - b) <= tol * fabs(b); }
 
 /* TP = 2, 4, 8 on llama3-70b (64 heads, 8 KV heads, vocab 128256 = 8 x 16032):
- * every GEMM and attention head is split, so chips x per-chip work = one chip's. */
+ * every GEMM and attention head is split, so chips x per-chip work = one chip's.
+ * Communication: two all-reduces per layer, one after the vocab-parallel
+ * embedding (each chip gathers the rows it holds), the logits' all-gather. */
 static void test_tp_conserves_work(void **st) {
     (void)st;
     npu_model m;
@@ -62,12 +64,72 @@ static void test_tp_conserves_work(void **st) {
             assert_true(close_rel(s.gemm_flops * tp, s1.gemm_flops, 1e-9));
             assert_true(close_rel(s.weight_bytes * tp, s1.weight_bytes, 1e-9));
             assert_true(close_rel(s.attn_flops * tp, s1.attn_flops, 1e-9));
-            /* two all-reduces per layer of tokens x hidden x 2 bytes */
-            assert_int_equal(s.allreduces, 2 * m.layers);
+            /* two all-reduces per layer and one after the embedding, of tokens x hidden x 2 bytes */
+            assert_int_equal(s.allreduces, 2 * m.layers + 1);
             double T = 8.0 * seq;
-            double want = 2.0 * m.layers * T * m.hidden * 2.0 + 8.0 * m.vocab * 2.0; /* + logits gather */
+            double want = (2.0 * m.layers + 1) * T * m.hidden * 2.0 + 8.0 * m.vocab * 2.0; /* + logits gather */
             assert_true(close_rel(s.comm_bytes, want, 1e-9));
         }
+    }
+}
+
+/* The vocab-parallel split of the parameters (llama3-70b, vocab 128256 = 64 x 2004;
+ * KV heads 8 divide tp <= 8): over the tp chips of one stage the weights add up to
+ * one chip's, and only the norms are held by every chip: tp x w(tp) = w(1) +
+ * (tp - 1) x norms. Over pipeline stages they add up exactly, except that a tied
+ * table (llama3.2-1b) is held by the first stage (embedding) and again by the last
+ * (lm_head), each chip of a stage holding vocab / tp of its rows. */
+static void test_vocab_parallel_weights(void **st) {
+    (void)st;
+    npu_model m;
+    assert_int_equal(npu_model_load("llama3-70b", &m), 0);
+    assert_false(m.tied_embeddings);
+    for (int wdt = 0; wdt < 2; wdt++) {
+        npu_dtype dt = wdt ? NPU_INT8 : NPU_BF16;
+        double wb = npu_dtype_bytes(dt);
+        double w1 = npu_plan_stage_weight_bytes(&m, (npu_plan){0}, 1, dt);
+        /* replicated: per-layer norms at the weight datatype, the final norm in 16 bits */
+        double norms = m.layers * npu_model_layer_norms(&m) * npu_model_norm_params(&m) * wb +
+                       npu_model_norm_params(&m) * 2.0;
+        /* by hand: layers' matrices at wb, plus the 16-bit table and lm_head */
+        double tables = 2.0 * m.vocab * m.hidden * 2.0;
+        /* one chip: the layers at wb, the table and the lm_head in 16 bits, the final norm */
+        double nf = npu_model_norm_params(&m);
+        assert_true(close_rel(w1, (npu_model_params(&m, false) - 2.0 * m.vocab * m.hidden - nf) * wb + tables + nf * 2.0,
+                              1e-12));
+        for (int tp = 2; tp <= 8; tp *= 2) {
+            npu_plan p = {.tp = tp};
+            assert_int_equal(npu_plan_vocab_rows(&m, p), m.vocab / tp);
+            double wt = npu_plan_stage_weight_bytes(&m, p, 1, dt);
+            assert_true(close_rel(wt * tp, w1 + (tp - 1) * norms, 1e-12));
+            /* the table and the lm_head are 1/tp each: not a replicated table */
+            assert_true(wt < (w1 - tables) / tp + tables / tp + norms + 1);
+        }
+        /* tp 64: 64 chips hold 2004 rows each */
+        npu_plan p64 = {.tp = 64};
+        assert_int_equal(npu_plan_vocab_rows(&m, p64), 2004);
+    }
+    /* an odd vocabulary: ceil */
+    npu_model o = m;
+    o.vocab = 32001;
+    assert_int_equal(npu_plan_vocab_rows(&o, (npu_plan){.tp = 4}), 8001);
+    /* pipeline stages partition the weights (untied) */
+    for (int pp = 2; pp <= 8; pp *= 2) {
+        npu_plan p = {.tp = 2, .pp = pp};
+        double sum = 0;
+        for (int s = 1; s <= pp; s++) sum += npu_plan_stage_weight_bytes(&m, p, s, NPU_BF16);
+        assert_true(close_rel(sum, npu_plan_stage_weight_bytes(&m, (npu_plan){.tp = 2}, 1, NPU_BF16), 1e-12));
+    }
+    /* tied: the last stage holds the table again (as the lm_head) */
+    npu_model t;
+    assert_int_equal(npu_model_load("llama3.2-1b", &t), 0);
+    assert_true(t.tied_embeddings);
+    for (int tp = 1; tp <= 4; tp *= 2) {
+        double one = npu_plan_stage_weight_bytes(&t, (npu_plan){.tp = tp}, 1, NPU_BF16);
+        double sum = 0;
+        for (int s = 1; s <= 4; s++) sum += npu_plan_stage_weight_bytes(&t, (npu_plan){.tp = tp, .pp = 4}, s, NPU_BF16);
+        double table = (double)((t.vocab + tp - 1) / tp) * t.hidden * 2.0;
+        assert_true(close_rel(sum, one + table, 1e-12));
     }
 }
 
@@ -758,7 +820,7 @@ static void test_planner_counts_and_default_ttft(void **st) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_tp_conserves_work),  cmocka_unit_test(test_tp_replicates_kv_heads),
+        cmocka_unit_test(test_tp_conserves_work), cmocka_unit_test(test_vocab_parallel_weights),  cmocka_unit_test(test_tp_replicates_kv_heads),
         cmocka_unit_test(test_pp_conserves_work),  cmocka_unit_test(test_ep_conserves_expert_work),
         cmocka_unit_test(test_ep_alltoall),        cmocka_unit_test(test_moe_skew),
         cmocka_unit_test(test_mla_accounting),     cmocka_unit_test(test_plan_errors),

@@ -477,6 +477,15 @@ static void test_edited_chip(void **st) {
     assert_int_equal(npu_ov_apply(&o, 1, &t), 0);
     assert_true(hw->die_mm2 == 0 && hw->price_usd == 0);
     assert_non_null(strstr(hw->description, "(edited)"));
+    /* an edit to the value the chip has changes nothing: still the published chip */
+    npu_hw *same = malloc(sizeof *same);
+    *same = *base;
+    npu_ov_target ts = {.hw = same};
+    assert_int_equal(npu_ov_parse("hw.memory.stacks=2", &o), 0);
+    assert_int_equal(npu_ov_apply(&o, 1, &ts), 0);
+    assert_true(same->die_mm2 == 653 && same->price_usd == base->price_usd);
+    assert_null(strstr(same->description, "(edited)"));
+    free(same);
     /* so it is costed by the area model, never at the published die: as npu_econ's
      * rule for an edited preset, the published die scaled by estimate(edited) /
      * estimate(published); with estimate_area, the estimate itself */
@@ -622,7 +631,7 @@ static const char *const small_spec =
     "\"workloads\":[{\"phase\":\"decode\",\"batch\":32,\"ctx\":2048},"
     "{\"phase\":\"e2e\",\"batch\":4,\"input\":512,\"output\":64,\"name\":\"chat, short\"}],"
     "\"objectives\":{\"usd_per_mtok\":\"min\",\"tokens_per_s_per_chip\":\"max\"},"
-    "\"constraints\":{\"die_mm2\":{\"max\":700},\"power_w\":{\"max\":175},\"fits\":true}}";
+    "\"constraints\":{\"die_mm2\":{\"max\":700},\"power_w\":{\"max\":165},\"fits\":true}}";
 
 static void test_rows_match_run_and_constraints(void **st) {
     (void)st;
@@ -651,10 +660,14 @@ static void test_rows_match_run_and_constraints(void **st) {
         }
         npu_ov_target t = {.hw = hw, .model = &m};
         assert_int_equal(npu_ov_apply(ov, k, &t), 0);
+        /* the engine a sweep (and the CLI, --engine auto) uses by default: the edited chip's usual one */
+        npu_engine *eng = malloc(sizeof *eng);
+        assert_int_equal(npu_engine_load(npu_engine_default_for(hw), eng), 0);
         npu_run_cfg c = {.phase = x->workload == 0 ? NPU_RUN_DECODE : NPU_RUN_E2E, .batch = x->workload == 0 ? 32 : 4,
                          .ctx = 2048, .input = 512, .output = 64, .wdt = NPU_FP8, .adt = NPU_FP8, .kvdt = NPU_FP8,
-                         .engine = npu_engine_default()}; /* the engine a sweep (and the CLI) uses by default */
+                         .engine = eng};
         int rc = npu_run(&m, hw, &c, r);
+        free(eng);
         if (rc) {
             assert_true(x->m[NPU_SM_FITS] == 0 && !x->feasible);
             assert_non_null(strstr(x->reason, "does not fit"));
@@ -665,7 +678,7 @@ static void test_rows_match_run_and_constraints(void **st) {
         assert_true(x->m[NPU_SM_TOKENS_PER_S] == r->tokens_per_s);
         assert_true(x->m[NPU_SM_POWER_W] == r->power_w);
         /* constraints, evaluated by hand from the row */
-        bool die_ok = !(x->m[NPU_SM_DIE_MM2] > 700), pow_ok = !(x->m[NPU_SM_POWER_W] > 175);
+        bool die_ok = !(x->m[NPU_SM_DIE_MM2] > 700), pow_ok = !(x->m[NPU_SM_POWER_W] > 165);
         assert_int_equal(x->feasible, die_ok && pow_ok);
         if (x->m[NPU_SM_DIE_MM2] > 858) { /* beyond the reticle: cannot be built, whatever the constraints */
             assert_non_null(strstr(x->reason, "mm2 reticle limit"));
@@ -674,11 +687,11 @@ static void test_rows_match_run_and_constraints(void **st) {
             continue;
         }
         if (!die_ok) assert_non_null(strstr(x->reason, "violates die_mm2 <= 700")), die_bad++;
-        if (!pow_ok) assert_non_null(strstr(x->reason, "violates power_w <= 175")), pow_bad++;
+        if (!pow_ok) assert_non_null(strstr(x->reason, "violates power_w <= 165")), pow_bad++;
         if (die_ok && pow_ok) assert_string_equal(x->reason, ""), feasible++;
     }
-    /* 64 units of 32 MB SRAM are 3.6-3.9k mm2 dies; 8 units stay near 500 mm2 and
-     * decode at batch 32 runs at the 180 W TDP on N5 (above the 175 W bound) */
+    /* 64 units of 32 MB SRAM are 4.6-4.9k mm2 dies; 8 units stay near 500-700 mm2;
+     * with 2 and 4 stacks the chip draws 166-172 W (above the 165 W bound) */
     assert_true(reticle == 16 && pow_bad > 0 && feasible > 0);
     (void)die_bad;
     /* the front: only feasible rows, and the flags equal a direct computation */
@@ -1056,6 +1069,44 @@ static void test_serve_workload(void **st) {
     npu_sweep_free(s);
 }
 
+/* No engine in the spec: each design runs on its edited chip's usual engine
+ * (--engine auto); engine=auto as an edit picks it from the chip edited first. */
+static void test_engine_auto(void **st) {
+    (void)st;
+    npu_sweep *s = load_spec("{\"base\":{\"hw\":\"rngd\",\"model\":\"llama3-8b\",\"dtype\":\"fp8\"},"
+                             "\"axes\":{\"hw\":[\"rngd\",\"h100-sxm\"]},"
+                             "\"workloads\":[{\"phase\":\"decode\",\"batch\":16,\"ctx\":1024}]}");
+    long n;
+    npu_sweep_row *rows = eval_all(s, &n);
+    assert_int_equal(n, 2);
+    const char *chips[2] = {"rngd", "h100-sxm"}, *engines[2] = {"vllm", "trtllm"};
+    npu_hw *hw = malloc(sizeof *hw);
+    npu_engine *e = malloc(sizeof *e);
+    npu_run_result *r = malloc(sizeof *r);
+    npu_model m;
+    assert_int_equal(npu_model_load("llama3-8b", &m), 0);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(npu_hw_load(chips[i], hw), 0);
+        assert_string_equal(npu_engine_default_for(hw), engines[i]);
+        assert_int_equal(npu_engine_load(engines[i], e), 0);
+        npu_run_cfg c = {.phase = NPU_RUN_DECODE, .batch = 16, .ctx = 1024, .wdt = NPU_FP8, .adt = NPU_FP8,
+                         .kvdt = NPU_BF16, .engine = e}; /* dtype fp8: weights and activations, as --dtype */
+        assert_int_equal(npu_run(&m, hw, &c, r), 0);
+        assert_true(rows[i].m[NPU_SM_LATENCY_MS] == r->latency_s * 1e3);
+    }
+    /* engine=auto after hw=h100-sxm, whatever their order: trtllm */
+    npu_ov ov[2];
+    assert_int_equal(npu_ov_parse("engine=auto", &ov[0]), 0);
+    assert_int_equal(npu_ov_parse("hw=h100-sxm", &ov[1]), 0);
+    assert_int_equal(npu_hw_load("rngd", hw), 0);
+    assert_int_equal(npu_engine_load("ideal", e), 0);
+    npu_ov_target t = {.hw = hw, .model = &m, .engine = e};
+    assert_int_equal(npu_ov_apply(ov, 2, &t), 0);
+    assert_string_equal(e->asked, "trtllm");
+    free(hw), free(e), free(r), free(rows);
+    npu_sweep_free(s);
+}
+
 int main(void) {
     snprintf(tmpdir, sizeof tmpdir, "/tmp/test_sweep.XXXXXX");
     if (!mkdtemp(tmpdir)) return 1;
@@ -1075,6 +1126,7 @@ int main(void) {
         cmocka_unit_test(test_csv_numbers),
         cmocka_unit_test(test_auto_plan_and_max_rate),
         cmocka_unit_test(test_serve_workload),
+        cmocka_unit_test(test_engine_auto),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     char cmd[128];
