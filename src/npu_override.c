@@ -507,6 +507,24 @@ static int sram_index(const npu_ov *o, const npu_hw *hw, const char *origin) {
     return -1;
 }
 
+/* npu_process_lookup walks the table with strcasecmp over names and aliases; a
+ * sweep over nodes asks for the same few names per design: remember them (the
+ * built-in table is static, so its entries outlive the cache). */
+static const npu_process *proc_lookup(const char *name) {
+    static _Thread_local char names[8][32];
+    static _Thread_local const npu_process *procs[8];
+    static _Thread_local int next;
+    for (int i = 0; i < 8; i++)
+        if (procs[i] && strcmp(names[i], name) == 0) return procs[i];
+    const npu_process *p = npu_process_lookup(name);
+    if (p && strlen(name) < sizeof names[0]) {
+        npu_strlcpy(names[next], name, sizeof names[next]);
+        procs[next] = p;
+        next = (next + 1) % 8;
+    }
+    return p;
+}
+
 /* The section an edit needs must exist (a file edit would need its "source"). */
 static int precheck(const npu_ov *o, const npu_ov_target *t, const char *origin) {
     const npu_ov_field *f = o->f;
@@ -540,7 +558,7 @@ static int precheck(const npu_ov *o, const npu_ov_target *t, const char *origin)
         return -1;
     }
     if ((f->flags & F_SRAM) && sram_index(o, hw, origin) < 0) return -1;
-    if ((f->flags & S_NODE) && o->is_str && !npu_process_lookup(o->str)) {
+    if ((f->flags & S_NODE) && o->is_str && !proc_lookup(o->str)) {
         const npu_process *p = npu_process_find(o->str); /* sets the error with the closest name */
         (void)p;
         char m[400];
@@ -604,7 +622,7 @@ static void side_effects(const npu_ov *o, const npu_ov_target *t) {
         if ((fl & S_UNITS) && !o->is_str && o->num >= 1 && o->num <= 2e9 && hw->units_total > hw->units)
             hw->units_total = (int)lround(o->num * hw->units_total / hw->units);
         if ((fl & S_NODE) && o->is_str) {
-            const npu_process *p = npu_process_lookup(o->str);
+            const npu_process *p = proc_lookup(o->str);
             if (p) npu_strlcpy(hw->foundry, p->foundry, sizeof hw->foundry);
         }
         if (fl & S_EFF) hw->eff_from_file = true;
