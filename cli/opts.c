@@ -49,8 +49,8 @@ const cli_opt cli_opts[CLI_O_COUNT] = {
     [O_ENGINE] = {"engine", 0, .type = CLI_STR, .meta = "NAME|FILE", .def = NPU_ENGINE_AUTO,
                   .help = "serving engine around the kernels: a profile (npusim list engines; ideal = kernels "
                           "only), a JSON file, or auto: the chip's usual engine (trtllm on NVIDIA, vllm-rocm on "
-                          "AMD, optimum-habana on Gaudi, llamacpp on Apple and CPUs, ideal on phones and edge "
-                          "modules, vllm elsewhere; "
+                          "AMD, optimum-habana on Gaudi, llamacpp on Apple and CPUs, ideal on phones, edge "
+                          "modules and dataflow machines, vllm elsewhere; "
                           "docs/accuracy-engines.md)"},
     [O_DTYPE] = {"dtype", 0, .type = CLI_DTYPE, .meta = "T", .def = "bf16",
                  .help = "weight datatype; fp8 and int8 also run the GEMMs in it (W8A8), int4 is weight-only"},

@@ -545,9 +545,11 @@ const char *npu_engine_default_for(const npu_hw *hw) {
     if (strcmp(hw->vendor, "AMD") == 0) return "vllm-rocm";
     if (strcmp(hw->vendor, "Apple") == 0) return "llamacpp";
     if (strcmp(hw->vendor, "Intel") == 0 && strstr(hw->name, "gaudi")) return "optimum-habana";
-    /* phones and edge modules run a compiled graph in the vendor's on-device runtime
-     * (QNN, DXRT): no serving engine's host loop or memory reserve around the kernels */
-    if (strcmp(hw->kind, "mobile") == 0 || strcmp(hw->kind, "soc-npu") == 0 || hw->mem_bytes < 16.0 * 1073741824.0)
+    /* phones, edge modules and dataflow machines run a compiled graph in the vendor's
+     * runtime (QNN, DXRT, GroqWare, Cerebras's): no serving engine's host loop or
+     * memory reserve around the kernels */
+    if (strcmp(hw->kind, "mobile") == 0 || strcmp(hw->kind, "soc-npu") == 0 || strcmp(hw->kind, "lpu") == 0 ||
+        strcmp(hw->kind, "wafer") == 0 || hw->mem_bytes < 16.0 * 1073741824.0)
         return "ideal";
     return "vllm";
 }

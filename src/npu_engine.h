@@ -185,10 +185,11 @@ int npu_engine_from_json(const cJSON *root, const char *origin, npu_engine *out)
 cJSON *npu_engine_resolve_json(const cJSON *root, const char *origin);
 /* The engine "auto" means on chip `hw` (docs/accuracy-engines.md "Default engine"):
  * NVIDIA -> trtllm; AMD -> vllm-rocm; Intel Gaudi -> optimum-habana; Apple ->
- * llamacpp (Metal); a CPU -> llamacpp-cpu; phones and edge modules (kind mobile
- * or soc-npu, or under 16 GiB of memory) -> ideal (a compiled on-device graph:
- * kernels only); every other chip (TPUs, server NPUs, LPU, wafer) -> vllm, the
- * open engine their vendors' plugins serve through. */
+ * llamacpp (Metal); a CPU -> llamacpp-cpu; phones, edge modules and dataflow
+ * machines (kind mobile, soc-npu, lpu or wafer, or under 16 GiB of memory) ->
+ * ideal (a compiled graph in the vendor's runtime: kernels only); every other
+ * chip (TPUs, server NPUs) -> vllm, the open engine their vendors' plugins serve
+ * through. */
 const char *npu_engine_default_for(const npu_hw *hw);
 /* The default engine (NPU_ENGINE_DEFAULT), loaded once. */
 const npu_engine *npu_engine_default(void);
