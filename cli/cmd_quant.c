@@ -93,13 +93,13 @@ static void print_table(FILE *out, const npu_model *m, const npu_hw *hw, const n
             c->seq);
     if (chips > 1) fprintf(out, "plan: tp %d, pp %d, ep %d, cp %d = %d chips; memory of the fullest chip\n", pl.tp,
                            pl.pp, pl.ep, pl.cp, chips);
-    fprintf(out, "\n  %-7s %6s %-14s %8s %-4s %10s %9s %6s %11s %6s %9s  %s\n", "format", "bits", "path",
+    fprintf(out, "\n  %-7s %6s %-19s %8s %-4s %10s %9s %6s %11s %6s %9s  %s\n", "format", "bits", "path",
             "weights", "fits", "decode ms", "tok/s", "x bf16", "prefill ms", "x bf16", "J/token", "why (decode; prefill)");
-    fprintf(out, "  %-7s %6s %-14s %8s %-4s\n", "", "/weight", "", "GiB", "");
+    fprintf(out, "  %-7s %6s %-19s %8s %-4s\n", "", "/weight", "", "GiB", "");
     char p[48];
     for (int i = 0; i < n; i++) {
         const npu_qcmp_row *r = &rows[i];
-        fprintf(out, "  %-7s %6.3f %-14s %8.2f %-4s %10.3f %9.1f %6.2f %11.2f %6.2f %9.4g  %s; %s\n",
+        fprintf(out, "  %-7s %6.3f %-19s %8.2f %-4s %10.3f %9.1f %6.2f %11.2f %6.2f %9.4g  %s; %s\n",
                 npu_dtype_names[r->w], npu_dtype_bits(r->w), npu_qcmp_path_text(r, p, sizeof p), r->weights_B / CLI_GIB,
                 r->fits ? "yes" : "no", r->decode.time_s * 1e3, r->decode.tokens_per_s, r->decode.speedup,
                 r->prefill.time_s * 1e3, r->prefill.speedup, r->decode.energy_j_per_token, r->decode.why,

@@ -25,22 +25,16 @@ static double reachable_bw(const npu_hw *hw, double ctas, double full) {
  * conversion by the lookup/magic-number trick of TensorRT-LLM, Marlin and llama.cpp,
  * scale and zero point, each block's scale decode) at the vector rate of the target
  * datatype (docs/quantization.md "Dequantization"). */
-static double dequant_ops_per_weight(const npu_hw *hw, npu_dtype from, npu_dtype to) {
-    const npu_fmt *f = npu_dtype_fmt(from);
-    if (f->elem == to && (f->block_mma ? npu_hw_runs_block(hw, from) : f->block <= 1)) return 0; /* as stored */
-    if (f->block <= 1 && f->elem_bits >= npu_dtype_elem_bits(to)) return 0; /* as wide: nothing to do */
-    return npu_dtype_dequant_ops(from);
-}
-
 double npu_cost_dequant_s(const npu_hw *hw, npu_dtype from, npu_dtype to, double elements) {
     if (!(elements > 0)) return 0;
-    double ops = dequant_ops_per_weight(hw, from, to);
+    double ops = npu_hw_dequant_ops(hw, from, to); /* the rule: npu_hw.h */
     return ops > 0 ? elements * ops / (hw->vec_ops[to] * hw->eff.vec_eff) : 0;
 }
 
 double npu_cost_dequant_ops(const npu_hw *hw, const npu_kernel *k, int tile_m) {
     if (k->kind != NPU_KK_GEMM) return 0;
-    double ops = dequant_ops_per_weight(hw, k->wdt, npu_hw_gemm_dtype(hw, k->wdt, k->adt));
+    double ops = hw->path_dq[k->wdt][k->adt]; /* npu_hw_gemm_path's, decided when the chip was finished */
+    if (!(ops > 0)) return 0;
     double rows = tile_m > 0 ? ceil((double)k->m / tile_m) : 1;
     return ops * (double)k->n * k->k * (k->groups > 0 ? k->groups : 1) * rows;
 }

@@ -73,9 +73,16 @@ bool npu_hw_runs_block(const npu_hw *hw, npu_dtype t) {
     return t >= NPU_DTYPE_COUNT && npu_dtype_fmt(t)->block_mma && (hw->native_blocks >> (t - NPU_DTYPE_COUNT) & 1u);
 }
 
-/* The kernel-path rule (npu_hw.h, docs/quantization.md "Kernel paths"). Hot: every GEMM
- * costed asks it, so table reads only. */
-npu_gemm_path npu_hw_gemm_path(const npu_hw *hw, npu_dtype w, npu_dtype a) {
+/* The kernel-path rule (npu_hw.h, docs/quantization.md "Kernel paths"), applied to every
+ * pair of datatypes when a description is finished; npu_hw_gemm_path reads the result. */
+double npu_hw_dequant_ops(const npu_hw *hw, npu_dtype from, npu_dtype to) {
+    const npu_fmt *f = npu_dtype_fmt(from);
+    if (f->elem == to && (f->block_mma ? npu_hw_runs_block(hw, from) : f->block <= 1)) return 0; /* as stored */
+    if (f->block <= 1 && f->elem_bits >= npu_dtype_elem_bits(to)) return 0; /* as wide: nothing to do */
+    return f->dq;
+}
+
+static npu_gemm_path choose_path(const npu_hw *hw, npu_dtype w, npu_dtype a) {
     const npu_fmt *fw = npu_dtype_fmt(w), *fa = npu_dtype_fmt(a);
     bool w_ok = !fw->block_mma || npu_hw_runs_block(hw, w);
     npu_gemm_path p = {.act = fa->block_mma && !npu_hw_runs_block(hw, a) ? NPU_BF16 : a};
@@ -84,10 +91,17 @@ npu_gemm_path npu_hw_gemm_path(const npu_hw *hw, npu_dtype w, npu_dtype a) {
     if (!w_ok && want == NPU_FP4) want = NPU_BF16; /* scales the engine cannot apply: dequantize */
     p.cdt = hw->compute_dtype[want];
     p.native = p.cdt == ew && (fw->block_mma ? w_ok : !npu_dtype_blocked(w));
+    p.dq_ops = npu_hw_dequant_ops(hw, w, p.cdt);
     return p;
 }
 
-npu_dtype npu_hw_gemm_dtype(const npu_hw *hw, npu_dtype w, npu_dtype a) { return npu_hw_gemm_path(hw, w, a).cdt; }
+npu_gemm_path npu_hw_gemm_path(const npu_hw *hw, npu_dtype w, npu_dtype a) {
+    assert((unsigned)w < NPU_FMT_COUNT && (unsigned)a < NPU_FMT_COUNT);
+    return (npu_gemm_path){(npu_dtype)hw->path_cdt[w][a], (npu_dtype)hw->path_act[w][a], hw->path_native[w][a],
+                           hw->path_dq[w][a]};
+}
+
+npu_dtype npu_hw_gemm_dtype(const npu_hw *hw, npu_dtype w, npu_dtype a) { return (npu_dtype)hw->path_cdt[w][a]; }
 
 npu_dtype npu_hw_attn_dtype(const npu_hw *hw) { return hw->compute_dtype[NPU_BF16]; }
 
@@ -744,6 +758,12 @@ int npu_hw_finish(npu_hw *hw, const char *origin) {
         npu_err("%s: matrix.fp4_formats lists block formats, but macs_per_cycle.fp4 is 0", origin);
         return -1;
     }
+    for (int w = 0; w < NPU_FMT_COUNT; w++)
+        for (int a = 0; a < NPU_FMT_COUNT; a++) {
+            npu_gemm_path p = choose_path(hw, (npu_dtype)w, (npu_dtype)a);
+            hw->path_cdt[w][a] = (unsigned char)p.cdt, hw->path_act[w][a] = (unsigned char)p.act;
+            hw->path_native[w][a] = p.native, hw->path_dq[w][a] = p.dq_ops;
+        }
     resolve_fabric(hw, topo);
     /* idle_w has the scope of tdp_w: the accelerator's share of both */
     npu_energy_derive(&hw->energy, hw->energy_rel, hw->memtech, hw->tdp_accel_w,

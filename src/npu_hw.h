@@ -195,6 +195,10 @@ typedef struct npu_hw {
     npu_dtype compute_dtype[NPU_DTYPE_COUNT]; /* datatype the matrix engines run for each input element type */
     unsigned native_blocks;     /* block formats the matrix engines take as stored (fp4_formats with its
                                  * default; bit t - NPU_DTYPE_COUNT): npu_hw_runs_block */
+    unsigned char path_cdt[NPU_FMT_COUNT][NPU_FMT_COUNT]; /* npu_hw_gemm_path for weights w, activations a: */
+    unsigned char path_act[NPU_FMT_COUNT][NPU_FMT_COUNT]; /*   [w][a], decided once here (the cost model asks */
+    bool path_native[NPU_FMT_COUNT][NPU_FMT_COUNT];      /*   per GEMM) */
+    double path_dq[NPU_FMT_COUNT][NPU_FMT_COUNT];        /* npu_hw_dequant_ops(w, that path's cdt) */
     double peak_flops[NPU_DTYPE_COUNT];       /* dense FLOP/s of a GEMM in compute datatype t: the matrix
                                                * engines' (0 if not native); fp32 without fp32 MACs: the
                                                * vector units' */
@@ -266,8 +270,14 @@ typedef struct npu_gemm_path {
     npu_dtype cdt;   /* element type the matrix engines run */
     npu_dtype act;   /* the activations as they enter: `a`, or bf16 for a block format not run natively */
     bool native;     /* the weights enter as stored: no dequantization */
+    double dq_ops;   /* vector ops per weight that dequantize them (npu_hw_dequant_ops(w, cdt)) */
 } npu_gemm_path;
 npu_gemm_path npu_hw_gemm_path(const npu_hw *hw, npu_dtype w, npu_dtype a);
+/* Vector ops per weight to turn weights stored as `from` into `to` (an element type the engines
+ * run): 0 when the engines take `from` as stored (its element type, unscaled or with block scales
+ * the chip applies) or when it is an unblocked type at least as wide (fp16 <-> bf16, fp32); else
+ * the format's npu_dtype_dequant_ops. npu_cost_dequant_s turns it into time. */
+double npu_hw_dequant_ops(const npu_hw *hw, npu_dtype from, npu_dtype to);
 /* Compute datatype of a GEMM with weights `w` and activations `a` (= npu_hw_gemm_path's cdt). */
 npu_dtype npu_hw_gemm_dtype(const npu_hw *hw, npu_dtype w, npu_dtype a);
 /* true when the matrix engines take block format t as stored, scales and all (mxfp4, nvfp4

@@ -15,6 +15,7 @@
 #ifndef NPU_QUANT_H
 #define NPU_QUANT_H
 
+#include <assert.h>
 #include <stdbool.h>
 
 typedef enum {
@@ -59,25 +60,33 @@ typedef struct npu_fmt {
     double dq_ops;          /* vector ops per weight to dequantize (convert + scale, FMA = 2) */
     double dq_block_ops;    /* vector ops per block (decode its scales) */
     const char *source;     /* where the layout and the recipe come from */
+    /* derived in the table's initializer (the hot paths read them; tests/test_quant.c checks them
+     * against the definitions): */
+    double bits;            /* bits per weight: 8 x block_bytes / block, or the recipe's mix */
+    double dq;              /* dq_ops + dq_block_ops / block, or the recipe's mix */
 } npu_fmt;
 
 extern const char *const npu_dtype_names[NPU_FMT_COUNT];
+extern const npu_fmt npu_fmt_table[NPU_FMT_COUNT];
 
-/* The row of datatype t (asserts t is one). */
-const npu_fmt *npu_dtype_fmt(npu_dtype t);
-/* Bytes per element as stored, scales and zero points included (int4 = 0.519, q4_0 = 0.5625). */
-double npu_dtype_bytes(npu_dtype t);
-/* Bits per weight as stored: 8 x npu_dtype_bytes. */
-double npu_dtype_bits(npu_dtype t);
+/* The row of datatype t (asserts t is one). Inline: the cost model asks per kernel. */
+static inline const npu_fmt *npu_dtype_fmt(npu_dtype t) {
+    assert((unsigned)t < NPU_FMT_COUNT);
+    return &npu_fmt_table[t];
+}
+/* Bits per weight as stored, scales and zero points included (int4 = 4.156, q4_0 = 4.5). */
+static inline double npu_dtype_bits(npu_dtype t) { return npu_dtype_fmt(t)->bits; }
+/* Bytes per element as stored: npu_dtype_bits / 8 (int4 = 0.519, q4_0 = 0.5625). */
+static inline double npu_dtype_bytes(npu_dtype t) { return npu_dtype_fmt(t)->bits / 8.0; }
 /* The element type of t: what a native matrix path runs (q4_0 -> int4, nvfp4 -> fp4). */
-npu_dtype npu_dtype_elem(npu_dtype t);
+static inline npu_dtype npu_dtype_elem(npu_dtype t) { return npu_dtype_fmt(t)->elem; }
 /* Bits of one element value (int4, q4_0, mxfp4: 4). */
-int npu_dtype_elem_bits(npu_dtype t);
+static inline int npu_dtype_elem_bits(npu_dtype t) { return npu_dtype_fmt(t)->elem_bits; }
 /* true for a format whose scales come in blocks (q4_0 ... nvfp4; int4's groups of 128). */
-bool npu_dtype_blocked(npu_dtype t);
+static inline bool npu_dtype_blocked(npu_dtype t) { return npu_dtype_fmt(t)->block > 1; }
 /* Vector ops per weight to dequantize t into a wider type: the element conversion and
  * scale, plus each block's scale decode spread over its weights (recipes: the mix). */
-double npu_dtype_dequant_ops(npu_dtype t);
+static inline double npu_dtype_dequant_ops(npu_dtype t) { return npu_dtype_fmt(t)->dq; }
 
 /* A datatype that may be left to the weight format's recipe: `set` false (the zero
  * of a struct) = the recipe's choice (npu_fmt.head / .emb of the weights' format). */

@@ -12,8 +12,11 @@ const int npu_qcmp_n_default_formats = (int)NPU_ARRAY_LEN(npu_qcmp_default_forma
 
 const char *npu_qcmp_path_text(const npu_qcmp_row *r, char *buf, int cap) {
     const char *c = npu_dtype_names[r->path.cdt];
+    int cb = npu_dtype_elem_bits(r->path.cdt);
     if (r->path.native && npu_dtype_elem(r->w) != r->w) snprintf(buf, (size_t)cap, "native %s", c);
     else if (r->dequant_ops > 0) snprintf(buf, (size_t)cap, "dequant -> %s", c);
+    else if (cb < npu_dtype_elem_bits(r->w) && cb < npu_dtype_elem_bits(r->path.act))
+        snprintf(buf, (size_t)cap, "as %s (converted)", c); /* an integer-only NPU's compiler quantizes */
     else snprintf(buf, (size_t)cap, "%s", c);
     return buf;
 }

@@ -60,7 +60,7 @@ typedef struct npu_qcmp_row {
  * beyond its context window). */
 int npu_qcmp_run(const npu_model *m, const npu_hw *hw, const npu_qcmp_cfg *c, npu_qcmp_row *rows, int cap, int *n);
 
-/* The path of a row in words: "native fp4", "fp8", "dequant -> bf16". */
+/* The path of a row in words: "native fp4", "fp8", "dequant -> bf16", "as int8 (converted)". */
 const char *npu_qcmp_path_text(const npu_qcmp_row *r, char *buf, int cap);
 
 #endif
