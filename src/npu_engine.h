@@ -268,7 +268,7 @@ int npu_engine_delivery_lag_steps(const npu_engine *e);
  * its reserve (npu_engine_reserve_B); the stage that runs out first bounds the replica (npu_plan_kv_capacity).
  * The ideal engine keeps npusim's own rule: (memory - weights) x 0.9 - act_B. */
 long npu_engine_kv_capacity(const npu_engine *e, const npu_model *m, const npu_hw *hw, npu_plan p,
-                            npu_dtype wdt, npu_dtype kvdt, double act_B);
+                            npu_dtype wdt, npu_dtype_opt hdt, npu_dtype_opt edt, npu_dtype kvdt, double act_B);
 /* Bytes per chip the engine keeps besides weights, KV and activations:
  * reserve_GB + reserve_frac x the chip's memory (0 for the ideal engine). */
 double npu_engine_reserve_B(const npu_engine *e, const npu_hw *hw);
