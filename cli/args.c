@@ -670,7 +670,8 @@ static void help_option(FILE *out, const cli_use *u) {
         break;
     case CLI_ENUM: enum_list(o, u->mask, list, sizeof list), MORE("%s", list); break;
     case CLI_DTYPE:
-        for (int i = 0; i < NPU_DTYPE_COUNT; i++) MORE("%s%s", i ? "|" : "", npu_dtype_names[i]);
+        for (int i = 0, k = 0; i < NPU_FMT_COUNT; i++)
+            if (npu_dtype_fmt((npu_dtype)i)->storable) MORE("%s%s", k++ ? "|" : "", npu_dtype_names[i]);
         break;
     default: break;
     }

@@ -37,7 +37,7 @@ typedef enum cli_id {
     /* descriptions and what to run */
     O_MODEL, O_HW, O_PHASE, O_STACK, O_ENGINE,
     /* datatypes */
-    O_DTYPE, O_ACT_DTYPE, O_KV_DTYPE,
+    O_DTYPE, O_ACT_DTYPE, O_KV_DTYPE, O_LM_HEAD_DTYPE, O_EMB_DTYPE, O_FORMATS,
     /* batch and lengths (tokens) */
     O_BATCH, O_SEQ, O_CTX, O_INPUT, O_OUTPUT,
     /* parallel plan */

@@ -68,6 +68,7 @@ static int cmd_plan(const cli_args *a, cli_out *o) {
     c.moe_skew = cli_num(a, O_MOE_SKEW);
     c.stack = (npu_stack)cli_int(a, O_STACK);
     cli_dtypes(a, &c.wdt, &c.adt, &c.kvdt);
+    cli_head_emb(a, &c.hdt, &c.edt);
     /* a given bound replaces the planner's (0 = none); the table and JSON print the bound in force */
     if (cli_has(a, O_MAX_TTFT)) {
         double ms = cli_num(a, O_MAX_TTFT);

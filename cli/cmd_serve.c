@@ -316,6 +316,7 @@ static int cmd_serve(const cli_args *a, cli_out *o) {
     if (read_cfg(a, &hw, &c) || read_lengths(a, &c, &trace)) goto done;
     npu_step_cfg step = {.stack = (npu_stack)cli_int(a, O_STACK), .moe_skew = cli_num(a, O_MOE_SKEW)};
     cli_dtypes(a, &step.wdt, &step.adt, &step.kvdt);
+    cli_head_emb(a, &step.hdt, &step.edt);
     step.plan = (npu_plan){.tp = (int)cli_int(a, O_TP), .pp = (int)cli_int(a, O_PP), .ep = (int)cli_int(a, O_EP)};
     bool disagg = c.sched == NPU_SCHED_DISAGG;
     int replicas = (int)cli_int(a, disagg && cli_has(a, O_DECODE_REPLICAS) ? O_DECODE_REPLICAS : O_REPLICAS);

@@ -20,7 +20,7 @@ const cli_cmd *const cli_cmds[] = {
     &cli_cmd_op_gemm,      &cli_cmd_op_attention,  &cli_cmd_op_copy,       &cli_cmd_op_allreduce,
     &cli_cmd_op_allgather, &cli_cmd_op_reducescatter, &cli_cmd_op_alltoall, &cli_cmd_list,
     &cli_cmd_show,         &cli_cmd_validate,      &cli_cmd_calibrate,     &cli_cmd_report,
-    &cli_cmd_sweep,
+    &cli_cmd_quant,        &cli_cmd_sweep,
 };
 const int cli_n_cmds = (int)NPU_ARRAY_LEN(cli_cmds);
 
@@ -46,16 +46,21 @@ int cli_pick(const char *s, const char *const *names, int n, const char *what) {
     return -1;
 }
 
-/* --act-dtype: as given, else the weights' type (fp8 and int8 run W8A8), but
- * bf16 for int4 (weight-only, W4A16) */
+/* --act-dtype: as given, else the recipe of the weights' format (npu_fmt.act: fp8 and
+ * int8 run W8A8, int4 weight-only W4A16, mxfp4/nvfp4 W4A4, GGUF fp16) */
 static npu_dtype act_dtype(const cli_args *a, npu_dtype w) {
-    return cli_has(a, O_ACT_DTYPE) ? (npu_dtype)cli_int(a, O_ACT_DTYPE) : w == NPU_INT4 ? NPU_BF16 : w;
+    return cli_has(a, O_ACT_DTYPE) ? (npu_dtype)cli_int(a, O_ACT_DTYPE) : npu_dtype_fmt(w)->act;
 }
 
 void cli_dtypes(const cli_args *a, npu_dtype *w, npu_dtype *act, npu_dtype *kv) {
     *w = (npu_dtype)cli_int(a, O_DTYPE);
     *act = act_dtype(a, *w);
-    *kv = cli_has(a, O_KV_DTYPE) ? (npu_dtype)cli_int(a, O_KV_DTYPE) : *w == NPU_FP16 ? NPU_FP16 : NPU_BF16;
+    *kv = cli_has(a, O_KV_DTYPE) ? (npu_dtype)cli_int(a, O_KV_DTYPE) : npu_dtype_fmt(*w)->kv;
+}
+
+void cli_head_emb(const cli_args *a, npu_dtype_opt *head, npu_dtype_opt *emb) {
+    *head = (npu_dtype_opt){cli_has(a, O_LM_HEAD_DTYPE), (npu_dtype)cli_int(a, O_LM_HEAD_DTYPE)};
+    *emb = (npu_dtype_opt){cli_has(a, O_EMB_DTYPE), (npu_dtype)cli_int(a, O_EMB_DTYPE)};
 }
 
 void cli_plan(const cli_args *a, npu_plan *p) {
@@ -127,6 +132,7 @@ static int cmd_run(const cli_args *a, cli_out *o) {
     c.input = (long)cli_int(a, O_INPUT), c.output = (long)cli_int(a, O_OUTPUT);
     c.moe_skew = cli_num(a, O_MOE_SKEW);
     cli_dtypes(a, &c.wdt, &c.adt, &c.kvdt);
+    cli_head_emb(a, &c.hdt, &c.edt);
     cli_plan(a, &c.plan);
     npu_spec spec;
     if (cli_spec(a, &spec)) return -1;

@@ -10,15 +10,18 @@
 #include "npu_all.h"
 
 /* Option groups several commands take; put them in a cli_use list. */
-#define CLI_USE_DTYPES {O_DTYPE}, {O_ACT_DTYPE}, {O_KV_DTYPE}
+#define CLI_USE_DTYPES {O_DTYPE}, {O_ACT_DTYPE}, {O_KV_DTYPE}, {O_LM_HEAD_DTYPE}, {O_EMB_DTYPE}
 #define CLI_USE_PLAN {O_TP}, {O_PP}, {O_EP}, {O_DP}, {O_CP}
 #define CLI_USE_TCO {O_TCO}, {O_CHIP_PRICE}, {O_PUE}, {O_USD_PER_KWH}, {O_LIFETIME_YEARS}, {O_SERVER_OVERHEAD}
 
 /* Index of `s` in names[0..n); -1 + npu_err naming the closest ("unknown <what> ..."). */
 int cli_pick(const char *s, const char *const *names, int n, const char *what);
-/* --dtype, --act-dtype, --kv-dtype with their defaults: fp8/int8 run W8A8, int4 is
- * weight-only (W4A16), the KV cache is 16-bit unless given. */
+/* --dtype, --act-dtype, --kv-dtype with the defaults of --dtype's recipe (npu_fmt.act,
+ * .kv: fp8/int8 run W8A8, int4 is weight-only (W4A16), the KV cache 16-bit). */
 void cli_dtypes(const cli_args *a, npu_dtype *w, npu_dtype *act, npu_dtype *kv);
+/* --lm-head-dtype and --emb-dtype: set when given, else left to the library, which takes
+ * the weight format's recipe (npu_dtype_head/_emb), so a sweep over --dtype follows it. */
+void cli_head_emb(const cli_args *a, npu_dtype_opt *head, npu_dtype_opt *emb);
 void cli_plan(const cli_args *a, npu_plan *p); /* --tp --pp --ep --dp --cp */
 /* --engine into *e (the API's engine handle when one is given); 0, or -1 + npu_err */
 /* --engine into *e; "auto" (the default) is the usual engine of chip `hw`
@@ -38,7 +41,7 @@ int cli_spec(const cli_args *a, npu_spec *s);
 
 extern const cli_cmd cli_cmd_run, cli_cmd_plan, cli_cmd_cost, cli_cmd_serve, cli_cmd_validate,
     cli_cmd_calibrate, cli_cmd_list, cli_cmd_show, cli_cmd_op_gemm, cli_cmd_op_attention, cli_cmd_op_copy,
-    cli_cmd_op_allreduce, cli_cmd_op_allgather, cli_cmd_op_reducescatter, cli_cmd_op_alltoall,
+    cli_cmd_op_allreduce, cli_cmd_op_allgather, cli_cmd_op_reducescatter, cli_cmd_op_alltoall, cli_cmd_quant,
     cli_cmd_sweep; /* cmd_sweep.c: design-space sweeps (issue 13) */
 
 int cmd_list_process(FILE *out); /* cmd_cost.c: `npusim list process` */

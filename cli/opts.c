@@ -49,15 +49,24 @@ const cli_opt cli_opts[CLI_O_COUNT] = {
     [O_ENGINE] = {"engine", 0, .type = CLI_STR, .meta = "NAME|FILE", .def = NPU_ENGINE_AUTO,
                   .help = "serving engine around the kernels: a profile (npusim list engines; ideal = kernels "
                           "only), a JSON file, or auto: the chip's usual engine (trtllm on NVIDIA, vllm-rocm on "
-                          "AMD, optimum-habana on Gaudi, llamacpp on Apple and CPUs, ideal on phones and edge "
-                          "modules, vllm elsewhere; "
+                          "AMD, optimum-habana on Gaudi, llamacpp on Apple and CPUs, ideal on phones, edge "
+                          "modules and dataflow machines, vllm elsewhere; "
                           "docs/accuracy-engines.md)"},
     [O_DTYPE] = {"dtype", 0, .type = CLI_DTYPE, .meta = "T", .def = "bf16",
-                 .help = "weight datatype; fp8 and int8 also run the GEMMs in it (W8A8), int4 is weight-only"},
+                 .help = "weight datatype or quantization format (docs/quantization.md): its bits per weight, "
+                         "and its recipe's defaults for the options below"},
     [O_ACT_DTYPE] = {"act-dtype", 0, .type = CLI_DTYPE, .meta = "T",
-                     .help = "activation (GEMM input) datatype; default: --dtype's, bf16 for int4"},
+                     .help = "activation (GEMM input) datatype; default: --dtype's recipe (fp8, int8: W8A8; mxfp4, "
+                             "nvfp4: W4A4 where the chip runs them; int4: bf16; GGUF: fp16)"},
     [O_KV_DTYPE] = {"kv-dtype", 0, .type = CLI_DTYPE, .meta = "T",
-                    .help = "KV-cache datatype; default: fp16 with --dtype fp16, else bf16"},
+                    .help = "KV-cache datatype; default: fp16 with --dtype fp16 and the GGUF formats, else bf16"},
+    [O_LM_HEAD_DTYPE] = {"lm-head-dtype", 0, .type = CLI_DTYPE, .meta = "T",
+                         .help = "LM head datatype; default: --dtype's recipe (16-bit for fp8, int8, int4, mxfp4, "
+                                 "nvfp4; q6_k for q4_0, q4_k_m; q8_0 for q8_0)"},
+    [O_EMB_DTYPE] = {"emb-dtype", 0, .type = CLI_DTYPE, .meta = "T",
+                     .help = "embedding-table datatype (tied embeddings: the LM head's); default: --dtype's recipe "
+                             "(16-bit for fp8, int8, int4, mxfp4, nvfp4; the file type for GGUF)"},
+    [O_FORMATS] = {"formats", 0, .type = CLI_STR, .meta = "T,T,...", .help = "datatypes / quantization formats to compare"},
     [O_BATCH] = {"batch", 0, INT(1, BATCH_MAX), .meta = "B", .help = "sequences per step of one replica"},
     [O_SEQ] = {"seq", 0, INT(1, LEN_MAX), .meta = "S", .help = "prompt tokens per sequence"},
     [O_CTX] = {"ctx", 0, INT(1, LEN_MAX), .meta = "L", .help = "tokens already in the KV cache per sequence"},

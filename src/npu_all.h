@@ -23,5 +23,6 @@
 #include "npu_process.h"
 #include "npu_area.h"
 #include "npu_econ.h"
+#include "npu_quantcmp.h"
 
 #endif

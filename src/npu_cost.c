@@ -18,18 +18,25 @@ static double reachable_bw(const npu_hw *hw, double ctas, double full) {
 }
 
 /* ---- dequantization: the one home of its cost ----
- * Weights stored narrower than the datatype the matrix engines run (int4 weights
- * under bf16 activations, int4 on an int8-only NPU) are converted on the vector
- * units: per weight one conversion (the lookup/magic-number trick of TensorRT-LLM,
- * Marlin and llama.cpp turns a packed nibble into a 16-bit lane in one op) and one
- * scale-and-zero-point FMA (2 ops) = 3 ops [E], at the vector rate of the target
- * datatype (docs/accuracy-architectures.md). Extend here for formats with other
- * group layouts. */
-#define DEQUANT_OPS_PER_WEIGHT 3.0
-
+ * Weights stored narrower than the datatype the matrix engines run, or in scaled
+ * groups the matrix instruction cannot apply (int4 weights under bf16 activations,
+ * GGUF blocks, nvfp4 on a chip without its block scales, int4 on an int8-only NPU)
+ * are converted on the vector units: the format's ops per weight (npu_quant's table:
+ * conversion by the lookup/magic-number trick of TensorRT-LLM, Marlin and llama.cpp,
+ * scale and zero point, each block's scale decode) at the vector rate of the target
+ * datatype (docs/quantization.md "Dequantization"). */
 double npu_cost_dequant_s(const npu_hw *hw, npu_dtype from, npu_dtype to, double elements) {
-    if (!(elements > 0) || npu_dtype_bytes(from) >= npu_dtype_bytes(to)) return 0;
-    return elements * DEQUANT_OPS_PER_WEIGHT / (hw->vec_ops[to] * hw->eff.vec_eff);
+    if (!(elements > 0)) return 0;
+    double ops = npu_hw_dequant_ops(hw, from, to); /* the rule: npu_hw.h */
+    return ops > 0 ? elements * ops / (hw->vec_ops[to] * hw->eff.vec_eff) : 0;
+}
+
+double npu_cost_dequant_ops(const npu_hw *hw, const npu_kernel *k, int tile_m) {
+    if (k->kind != NPU_KK_GEMM) return 0;
+    double ops = hw->path_dq[k->wdt][k->adt]; /* npu_hw_gemm_path's, decided when the chip was finished */
+    if (!(ops > 0)) return 0;
+    double rows = tile_m > 0 ? ceil((double)k->m / tile_m) : 1;
+    return ops * (double)k->n * k->k * (k->groups > 0 ? k->groups : 1) * rows;
 }
 
 /* One wave's prologue and epilogue: the fixed part (wave_us: synchronisation and
@@ -130,7 +137,8 @@ static npu_kcost cost_gemv(const npu_hw *hw, const npu_kernel *k, npu_dtype cdt)
  * double-buffered operands do not fit the SRAM feeding the engines is skipped. */
 static npu_kcost cost_gemm(const npu_hw *hw, const npu_kernel *k) {
     const npu_eff *e = &hw->eff;
-    npu_dtype cdt = npu_hw_gemm_dtype(hw, k->wdt, k->adt);
+    npu_gemm_path path = npu_hw_gemm_path(hw, k->wdt, k->adt);
+    npu_dtype cdt = path.cdt;
     long M = k->m, N = k->n, K = k->k;
     /* few rows: the dedicated/vector path when it is the faster kernel (libraries pick by heuristics
      * that amount to this); else the tiled path below, padded to the engine's granule */
@@ -138,7 +146,7 @@ static npu_kcost cost_gemm(const npu_hw *hw, const npu_kernel *k) {
     if (hw->gemv != NPU_GEMV_MATRIX && M <= hw->gemv_max_rows) best = cost_gemv(hw, k, cdt);
     double unit_rate = hw->peak_flops[cdt] / hw->units; /* FLOP/s per unit */
     int G = k->groups > 0 ? k->groups : 1;
-    double bA = npu_dtype_bytes(k->adt), bW = npu_dtype_bytes(k->wdt);
+    double bA = npu_dtype_bytes(path.act), bW = npu_dtype_bytes(k->wdt);
     double full_bw = hw->mem_bw_Bps * e->mem_eff * e->gemm_mem_eff;
     double unit_bw = reachable_bw(hw, 1, full_bw);
     long gm = hw->tile_gm, gn = hw->tile_gn;

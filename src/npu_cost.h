@@ -42,9 +42,16 @@ typedef struct npu_kcost {
 npu_kcost npu_cost_kernel(const npu_hw *hw, const npu_kernel *k, npu_cost_ctx ctx);
 
 /* Seconds the vector units take to dequantize `elements` weights stored as `from`
- * into `to` (the datatype the matrix engines run); 0 when `from` is not narrower.
- * The one home of dequantization cost (docs/accuracy-architectures.md). */
+ * (any format of npu_quant) into `to` (the element type the matrix engines run):
+ * npu_dtype_dequant_ops per weight (element conversion, scale and zero point, each
+ * block's scale decode) at the vector rate of `to`. 0 when the engines take `from`
+ * as stored (its element type, unscaled or with block scales the chip applies:
+ * npu_hw_runs_block) or when it is an unblocked type at least as wide (fp16 <-> bf16,
+ * fp32). The one home of dequantization cost (docs/quantization.md). */
 double npu_cost_dequant_s(const npu_hw *hw, npu_dtype from, npu_dtype to, double elements);
+/* Vector ops a GEMM kernel spends dequantizing its weights when it runs as `tile_m`-row
+ * tiles (each row of tiles converts the weights once; a GEMV: once), for npu_power. */
+double npu_cost_dequant_ops(const npu_hw *hw, const npu_kernel *k, int tile_m);
 
 /* The costs of one step's kernels: per graph entry (one run each) and the
  * count-weighted sums. Filled by npu_step_eval; npu_power_step applies the TDP. */

@@ -64,7 +64,9 @@ void npu_energy_derive(npu_energy *e, double energy_rel, const npu_memtech *mt, 
     e->pj_per_sram_bit = PJ_PER_SRAM_BIT_N5 * er;
     double bf16 = mac_n4 * rel + op_bits * e->pj_per_sram_bit + acc_bits * PJ_PER_RF_BIT_N5 * er;
     e->idle_w = npu_energy_idle_w(tdp_w, idle_w);
-    for (int t = 0; t < NPU_DTYPE_COUNT; t++) e->pj_per_flop[t] = bf16 * npu_dtype_bytes((npu_dtype)t) / 2.0;
+    /* by element width: a MAC's multiplier energy scales with its operand bits (int4 elements: 4 bits,
+     * whatever the scales of a stored int4 format) */
+    for (int t = 0; t < NPU_DTYPE_COUNT; t++) e->pj_per_flop[t] = bf16 * npu_dtype_elem_bits((npu_dtype)t) / 16.0;
     e->pj_per_vec_flop = 2.0 * bf16;
     e->pj_per_dram_bit = sram_main ? PJ_SRAM_MAIN_BIT_N5 * er
                          : (mt ? npu_memtech_device_pj(mt) : PJ_DRAM_DEVICE_UNKNOWN) + PJ_DRAM_ONDIE_N4 * rel;

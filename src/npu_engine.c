@@ -545,9 +545,11 @@ const char *npu_engine_default_for(const npu_hw *hw) {
     if (strcmp(hw->vendor, "AMD") == 0) return "vllm-rocm";
     if (strcmp(hw->vendor, "Apple") == 0) return "llamacpp";
     if (strcmp(hw->vendor, "Intel") == 0 && strstr(hw->name, "gaudi")) return "optimum-habana";
-    /* phones and edge modules run a compiled graph in the vendor's on-device runtime
-     * (QNN, DXRT): no serving engine's host loop or memory reserve around the kernels */
-    if (strcmp(hw->kind, "mobile") == 0 || strcmp(hw->kind, "soc-npu") == 0 || hw->mem_bytes < 16.0 * 1073741824.0)
+    /* phones, edge modules and dataflow machines run a compiled graph in the vendor's
+     * runtime (QNN, DXRT, GroqWare, Cerebras's): no serving engine's host loop or
+     * memory reserve around the kernels */
+    if (strcmp(hw->kind, "mobile") == 0 || strcmp(hw->kind, "soc-npu") == 0 || strcmp(hw->kind, "lpu") == 0 ||
+        strcmp(hw->kind, "wafer") == 0 || hw->mem_bytes < 16.0 * 1073741824.0)
         return "ideal";
     return "vllm";
 }
@@ -668,7 +670,7 @@ double npu_engine_workspace_B(const npu_engine *e, const npu_model *m, npu_plan 
 }
 
 long npu_engine_kv_capacity(const npu_engine *e, const npu_model *m, const npu_hw *hw, npu_plan p,
-                            npu_dtype wdt, npu_dtype kvdt, double act_B) {
+                            npu_dtype wdt, npu_dtype_opt hdt, npu_dtype_opt edt, npu_dtype kvdt, double act_B) {
     /* npu_plan_kv_capacity gives (mem - weights) x frac - act per chip; each basis
      * is that form with its own frac and act:
      *   free_after_load: (mem - w - act - reserve) x f    -> frac f, act (act + reserve) x f
@@ -676,14 +678,14 @@ long npu_engine_kv_capacity(const npu_engine *e, const npu_model *m, const npu_h
      *   static_total:    mem x f - w (act and reserve from the rest) -> frac 1, act mem (1 - f) */
     double f = e->sched.kv_fraction > 0 ? e->sched.kv_fraction : 0.9;
     if (e->ideal) /* npusim's own rule: the fraction of what the weights leave, less one step's activations */
-        return npu_plan_kv_capacity(m, hw, p, wdt, kvdt, f, act_B);
+        return npu_plan_kv_capacity_dt(m, hw, p, wdt, hdt, edt, kvdt, f, act_B);
     double ws = npu_engine_workspace_B(e, m, p, act_B);
     double res = npu_engine_reserve_B(e, hw);
     switch (e->sched.kv_basis) {
     case NPU_KV_BASIS_TOTAL:
-        return npu_plan_kv_capacity(m, hw, p, wdt, kvdt, 1.0, ws + res + hw->mem_bytes * (1 - f));
+        return npu_plan_kv_capacity_dt(m, hw, p, wdt, hdt, edt, kvdt, 1.0, ws + res + hw->mem_bytes * (1 - f));
     case NPU_KV_BASIS_STATIC_TOTAL:
-        return npu_plan_kv_capacity(m, hw, p, wdt, kvdt, 1.0, hw->mem_bytes * (1 - f));
-    default: return npu_plan_kv_capacity(m, hw, p, wdt, kvdt, f, (ws + res) * f);
+        return npu_plan_kv_capacity_dt(m, hw, p, wdt, hdt, edt, kvdt, 1.0, hw->mem_bytes * (1 - f));
+    default: return npu_plan_kv_capacity_dt(m, hw, p, wdt, hdt, edt, kvdt, f, (ws + res) * f);
     }
 }

@@ -185,10 +185,11 @@ int npu_engine_from_json(const cJSON *root, const char *origin, npu_engine *out)
 cJSON *npu_engine_resolve_json(const cJSON *root, const char *origin);
 /* The engine "auto" means on chip `hw` (docs/accuracy-engines.md "Default engine"):
  * NVIDIA -> trtllm; AMD -> vllm-rocm; Intel Gaudi -> optimum-habana; Apple ->
- * llamacpp (Metal); a CPU -> llamacpp-cpu; phones and edge modules (kind mobile
- * or soc-npu, or under 16 GiB of memory) -> ideal (a compiled on-device graph:
- * kernels only); every other chip (TPUs, server NPUs, LPU, wafer) -> vllm, the
- * open engine their vendors' plugins serve through. */
+ * llamacpp (Metal); a CPU -> llamacpp-cpu; phones, edge modules and dataflow
+ * machines (kind mobile, soc-npu, lpu or wafer, or under 16 GiB of memory) ->
+ * ideal (a compiled graph in the vendor's runtime: kernels only); every other
+ * chip (TPUs, server NPUs) -> vllm, the open engine their vendors' plugins serve
+ * through. */
 const char *npu_engine_default_for(const npu_hw *hw);
 /* The default engine (NPU_ENGINE_DEFAULT), loaded once. */
 const npu_engine *npu_engine_default(void);
@@ -267,7 +268,7 @@ int npu_engine_delivery_lag_steps(const npu_engine *e);
  * its reserve (npu_engine_reserve_B); the stage that runs out first bounds the replica (npu_plan_kv_capacity).
  * The ideal engine keeps npusim's own rule: (memory - weights) x 0.9 - act_B. */
 long npu_engine_kv_capacity(const npu_engine *e, const npu_model *m, const npu_hw *hw, npu_plan p,
-                            npu_dtype wdt, npu_dtype kvdt, double act_B);
+                            npu_dtype wdt, npu_dtype_opt hdt, npu_dtype_opt edt, npu_dtype kvdt, double act_B);
 /* Bytes per chip the engine keeps besides weights, KV and activations:
  * reserve_GB + reserve_frac x the chip's memory (0 for the ideal engine). */
 double npu_engine_reserve_B(const npu_engine *e, const npu_hw *hw);

@@ -570,10 +570,15 @@ int npu_graph_build(const npu_model *m, const npu_step_cfg *c, npu_graph *g) {
     double T = (double)batch * c->seq + (double)b.mix_seqs * c->mix_len;
     if (b.cp > 1 && c->phase == NPU_PHASE_PREFILL) T = ceil(T / b.cp);
     if ((double)c->impl.rows_pad > T) T = (double)c->impl.rows_pad;
+    /* quantization (issue 11): the LM head and the embedding table in their own datatypes;
+     * tied embeddings are one table, at the head's (llama.cpp quantizes it as the output) */
+    npu_dtype hdt = npu_dtype_head(c->wdt, c->hdt);
+    npu_dtype edt = m->tied_embeddings ? hdt : npu_dtype_emb(c->wdt, c->edt);
     if (st.embeds) {
         /* vocab-parallel table (npu_plan_vocab_rows): each chip gathers the rows it holds
-         * (masked rows are zero), then an all-reduce over tp sums the pieces */
-        add_mem(&b, "embedding", NPU_KK_MEMORY, 2.0 * T * m->hidden * ACT_BYTES, 0, 1);
+         * (masked rows are zero; dequantized as they are read, written 16-bit), then an
+         * all-reduce over tp sums the pieces */
+        add_mem(&b, "embedding", NPU_KK_MEMORY, T * m->hidden * (npu_dtype_bytes(edt) + ACT_BYTES), 0, 1);
         add_comm(&b, "embed_allreduce", NPU_COLL_ALLREDUCE, b.p.tp, T * m->hidden * ACT_BYTES);
         if (m->pos == NPU_POS_LEARNED)
             add_mem(&b, "pos_embedding", NPU_KK_ELEM, 3.0 * T * m->hidden * ACT_BYTES, T * m->hidden, 1);
@@ -594,10 +599,11 @@ int npu_graph_build(const npu_model *m, const npu_step_cfg *c, npu_graph *g) {
         last_pos.seq = 1;
         int outs = batch + b.mix_seqs; /* sequences producing a token this step */
         add_norm(&b, m, &last_pos, outs, "final_norm");
-        /* quantization recipes (FP8, INT8, INT4 AWQ/GPTQ) leave the lm_head in 16 bits */
-        npu_dtype hdt = npu_dtype_bytes(c->wdt) < 2 ? NPU_BF16 : c->wdt;
+        /* the head's datatype (hdt above: the recipes of FP8, INT8, AWQ/GPTQ, MX/NVFP4 leave it in
+         * 16 bits, llama.cpp's in q6_K); its activations: as the layers', unless the head stays wider */
         long vocab = npu_plan_vocab_rows(m, b.p);
-        add(&b, npu_kernel_gemm("lm_head", outs, vocab, m->hidden, hdt, hdt));
+        npu_dtype hadt = npu_dtype_elem_bits(hdt) >= 16 ? hdt : npu_dtype_elem_bits(c->adt) >= 16 ? c->adt : hdt;
+        add(&b, npu_kernel_gemm("lm_head", outs, vocab, m->hidden, hdt, hadt));
         /* Gemma 2's final soft-capping: divide, tanh, multiply on each logit (one
          * fused pass; three eager kernels); Cohere's logit_scale rides in the
          * lm_head GEMM's epilogue when fused, one multiply kernel when eager */

@@ -84,6 +84,7 @@ typedef struct npu_step_cfg {
     npu_dtype wdt;   /* weights */
     npu_dtype adt;   /* GEMM input activations */
     npu_dtype kvdt;  /* KV cache */
+    npu_dtype_opt hdt, edt; /* LM head, embedding table; unset: wdt's recipe (npu_dtype_head/_emb) */
     npu_plan plan;   /* parallel plan of the replica; zeroes = one chip */
     int stage;       /* pipeline stage this graph is for, 1..pp; 0 = the last */
     /* in-flight batching (decode phase only): besides `batch` decoding sequences,

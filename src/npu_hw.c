@@ -61,22 +61,52 @@ const char *const npu_dataflow_names[NPU_FLOW_COUNT] = {"output-stationary", "we
 const char *const npu_gemv_names[NPU_GEMV_COUNT] = {"matrix", "vector", "dedicated"};
 const char *const npu_accum_names[NPU_ACC_COUNT] = {"registers", "engine"};
 const char *const npu_power_scope_names[NPU_SCOPE_COUNT] = {"chip", "board", "module", "system"};
-const char *const npu_hw_xdt_names[NPU_HW_NXDT] = {"fp4", "fp6", "fp64", "int16", "int2"};
+const char *const npu_hw_xdt_names[NPU_HW_NXDT] = {"fp6", "fp64", "int16", "int2"};
 
 const char *const npu_hw_kinds[NPU_HW_KINDS] = {"gpu", "npu", "tpu", "mobile", "cpu", "fpga", "soc-gpu", "soc-npu", "lpu", "wafer"};
 
-double npu_hw_peak_flops(const npu_hw *hw, npu_dtype t) { return hw->peak_flops[t]; }
-npu_dtype npu_hw_matrix_dtype(const npu_hw *hw, npu_dtype want) { return hw->compute_dtype[want]; }
+double npu_hw_peak_flops(const npu_hw *hw, npu_dtype t) { return hw->peak_flops[npu_dtype_elem(t)]; }
+npu_dtype npu_hw_matrix_dtype(const npu_hw *hw, npu_dtype want) { return hw->compute_dtype[npu_dtype_elem(want)]; }
 double npu_hw_vec_flops(const npu_hw *hw) { return hw->vec_flops; }
 
-npu_dtype npu_hw_gemm_dtype(const npu_hw *hw, npu_dtype w, npu_dtype a) {
-    return hw->compute_dtype[npu_dtype_bytes(w) >= npu_dtype_bytes(a) ? w : a];
+bool npu_hw_runs_block(const npu_hw *hw, npu_dtype t) {
+    return t >= NPU_DTYPE_COUNT && npu_dtype_fmt(t)->block_mma && (hw->native_blocks >> (t - NPU_DTYPE_COUNT) & 1u);
 }
+
+/* The kernel-path rule (npu_hw.h, docs/quantization.md "Kernel paths"), applied to every
+ * pair of datatypes when a description is finished; npu_hw_gemm_path reads the result. */
+double npu_hw_dequant_ops(const npu_hw *hw, npu_dtype from, npu_dtype to) {
+    const npu_fmt *f = npu_dtype_fmt(from);
+    if (f->elem == to && (f->block_mma ? npu_hw_runs_block(hw, from) : f->block <= 1)) return 0; /* as stored */
+    if (f->block <= 1 && f->elem_bits >= npu_dtype_elem_bits(to)) return 0; /* as wide: nothing to do */
+    return f->dq;
+}
+
+static npu_gemm_path choose_path(const npu_hw *hw, npu_dtype w, npu_dtype a) {
+    const npu_fmt *fw = npu_dtype_fmt(w), *fa = npu_dtype_fmt(a);
+    bool w_ok = !fw->block_mma || npu_hw_runs_block(hw, w);
+    npu_gemm_path p = {.act = fa->block_mma && !npu_hw_runs_block(hw, a) ? NPU_BF16 : a};
+    npu_dtype ew = fw->elem, ea = npu_dtype_elem(p.act);
+    npu_dtype want = fw->elem_bits >= npu_dtype_elem_bits(ea) ? ew : ea;
+    if (!w_ok && want == NPU_FP4) want = NPU_BF16; /* scales the engine cannot apply: dequantize */
+    p.cdt = hw->compute_dtype[want];
+    p.native = p.cdt == ew && (fw->block_mma ? w_ok : !npu_dtype_blocked(w));
+    p.dq_ops = npu_hw_dequant_ops(hw, w, p.cdt);
+    return p;
+}
+
+npu_gemm_path npu_hw_gemm_path(const npu_hw *hw, npu_dtype w, npu_dtype a) {
+    assert((unsigned)w < NPU_FMT_COUNT && (unsigned)a < NPU_FMT_COUNT);
+    return (npu_gemm_path){(npu_dtype)hw->path_cdt[w][a], (npu_dtype)hw->path_act[w][a], hw->path_native[w][a],
+                           hw->path_dq[w][a]};
+}
+
+npu_dtype npu_hw_gemm_dtype(const npu_hw *hw, npu_dtype w, npu_dtype a) { return (npu_dtype)hw->path_cdt[w][a]; }
 
 npu_dtype npu_hw_attn_dtype(const npu_hw *hw) { return hw->compute_dtype[NPU_BF16]; }
 
 bool npu_hw_dtype_converted(const npu_hw *hw, npu_dtype want) {
-    return npu_dtype_bytes(hw->compute_dtype[want]) < npu_dtype_bytes(want);
+    return npu_dtype_elem_bits(npu_hw_matrix_dtype(hw, want)) < npu_dtype_elem_bits(npu_dtype_elem(want));
 }
 
 /* The one place a compute datatype is chosen (npu_hw_matrix_dtype documents the rule). */
@@ -84,7 +114,7 @@ static npu_dtype choose_dtype(const npu_hw *hw, npu_dtype want) {
     if (want == NPU_FP32) return NPU_FP32; /* fp32 matrix MACs or the vector units */
     static const npu_dtype wider[NPU_DTYPE_COUNT] = {
         [NPU_INT4] = NPU_INT8, [NPU_INT8] = NPU_BF16, [NPU_FP8] = NPU_BF16,
-        [NPU_FP16] = NPU_BF16, [NPU_BF16] = NPU_FP16, [NPU_FP32] = NPU_FP32,
+        [NPU_FP16] = NPU_BF16, [NPU_BF16] = NPU_FP16, [NPU_FP32] = NPU_FP32, [NPU_FP4] = NPU_FP8,
     };
     npu_dtype t = want;
     for (int i = 0; i < 4; i++) {
@@ -562,6 +592,7 @@ static int derive_vector(npu_hw *hw, const char *origin) {
     r[NPU_INT8] = o[NPU_INT8] > 0 ? o[NPU_INT8] : pack * half;
     r[NPU_FP8] = o[NPU_FP8] > 0 ? o[NPU_FP8] : half; /* fp8 converts to 16 bits to compute */
     r[NPU_INT4] = o[NPU_INT4] > 0 ? o[NPU_INT4] : r[NPU_INT8];
+    r[NPU_FP4] = half; /* fp4 converts to 16 bits to compute, as fp8 */
     for (int t = 0; t < NPU_DTYPE_COUNT; t++) hw->vec_ops[t] = per_cycle * r[t];
     return 0;
 }
@@ -748,6 +779,21 @@ static int finish(npu_hw *hw, const char *origin, bool stated) {
         hw->compute_dtype[t] = choose_dtype(hw, (npu_dtype)t);
     }
     if (hw->peak_flops[NPU_FP32] <= 0) hw->peak_flops[NPU_FP32] = hw->vec_flops; /* fp32 GEMMs on the vector units */
+    /* block formats the fp4 path applies: as listed, else OCP MX, the scaling every fp4 engine
+     * implements (Blackwell, CDNA4); NVFP4's e4m3 scales only where listed */
+    hw->native_blocks = 0;
+    if (hw->macs_per_cycle[NPU_FP4] > 0)
+        hw->native_blocks = hw->fp4_formats ? hw->fp4_formats : 1u << (NPU_MXFP4 - NPU_DTYPE_COUNT);
+    else if (hw->fp4_formats) {
+        npu_err("%s: matrix.fp4_formats lists block formats, but macs_per_cycle.fp4 is 0", origin);
+        return -1;
+    }
+    for (int w = 0; w < NPU_FMT_COUNT; w++)
+        for (int a = 0; a < NPU_FMT_COUNT; a++) {
+            npu_gemm_path p = choose_path(hw, (npu_dtype)w, (npu_dtype)a);
+            hw->path_cdt[w][a] = (unsigned char)p.cdt, hw->path_act[w][a] = (unsigned char)p.act;
+            hw->path_native[w][a] = p.native, hw->path_dq[w][a] = p.dq_ops;
+        }
     resolve_fabric(hw, topo);
     /* idle_w has the scope of tdp_w: the accelerator's share of both */
     npu_energy_derive(&hw->energy, hw->energy_rel, hw->memtech, hw->tdp_accel_w,
@@ -817,9 +863,33 @@ static int read_peaks(const cJSON *o, npu_hw *hw, const char *origin) {
     return npu_json_num(o, "tf32", &hw->tf32_peak_tflops, false, 0, where);
 }
 
+/* matrix.fp4_formats: the block formats whose scales the fp4 matrix instruction applies
+ * (docs/quantization.md "Kernel paths"). */
+static int read_fp4_formats(const cJSON *a, npu_hw *hw, const char *origin) {
+    if (!cJSON_IsArray(a)) {
+        npu_err("%s: matrix.fp4_formats must be a list of block formats (mxfp4, nvfp4)", origin);
+        return -1;
+    }
+    const cJSON *it;
+    cJSON_ArrayForEach(it, a) {
+        npu_dtype t;
+        if (!cJSON_IsString(it) || npu_dtype_parse(it->valuestring, &t) || !npu_dtype_fmt(t)->block_mma) {
+            npu_err("%s: matrix.fp4_formats: %s is not a block format a matrix instruction applies (mxfp4, nvfp4)",
+                    origin, cJSON_IsString(it) ? it->valuestring : "a non-string");
+            return -1;
+        }
+        hw->fp4_formats |= 1u << (t - NPU_DTYPE_COUNT);
+    }
+    if (!hw->fp4_formats) {
+        npu_err("%s: matrix.fp4_formats is empty (leave it out when the chip has no fp4 path)", origin);
+        return -1;
+    }
+    return 0;
+}
+
 static int read_matrix(const cJSON *o, npu_hw *hw, const char *origin) {
     static const char *const keys[] = {"units", "clock_mhz", "macs_per_cycle", "tile_m", "tile_n",
-                                       "tile_k", "engine", "gemv", "peak_tflops", "source", NULL};
+                                       "tile_k", "engine", "gemv", "peak_tflops", "fp4_formats", "source", NULL};
     char where[160];
     snprintf(where, sizeof where, "%s: matrix", origin);
     hw->tile_m = 128, hw->tile_n = 128, hw->tile_k = 64;
@@ -833,7 +903,8 @@ static int read_matrix(const cJSON *o, npu_hw *hw, const char *origin) {
     const cJSON *sub;
     if (((sub = cJSON_GetObjectItemCaseSensitive(o, "engine")) && read_engine(sub, hw, origin)) ||
         ((sub = cJSON_GetObjectItemCaseSensitive(o, "gemv")) && read_gemv(sub, hw, origin)) ||
-        ((sub = cJSON_GetObjectItemCaseSensitive(o, "peak_tflops")) && read_peaks(sub, hw, origin)))
+        ((sub = cJSON_GetObjectItemCaseSensitive(o, "peak_tflops")) && read_peaks(sub, hw, origin)) ||
+        ((sub = cJSON_GetObjectItemCaseSensitive(o, "fp4_formats")) && read_fp4_formats(sub, hw, origin)))
         return -1;
     const cJSON *m = cJSON_GetObjectItemCaseSensitive(o, "macs_per_cycle");
     static const char *const dts[] = {"bf16", "fp16", "fp8", "int8", "int4", "fp32", "tf32",
@@ -1138,15 +1209,22 @@ cJSON *npu_hw_to_json(const npu_hw *hw) {
     for (int t = 0; t < NPU_FP32; t++) cJSON_AddNumberToObject(mp, npu_dtype_names[t], hw->macs_per_cycle[t]);
     add_num_if(mp, "fp32", hw->macs_per_cycle[NPU_FP32]);
     add_num_if(mp, "tf32", hw->tf32_macs_per_cycle);
+    add_num_if(mp, "fp4", hw->macs_per_cycle[NPU_FP4]);
     for (int i = 0; i < NPU_HW_NXDT; i++) add_num_if(mp, npu_hw_xdt_names[i], hw->xmacs_per_cycle[i]);
     bool peaks = hw->tf32_peak_tflops > 0;
     for (int t = 0; t < NPU_DTYPE_COUNT; t++) peaks |= hw->peak_tflops[t] > 0;
     for (int i = 0; i < NPU_HW_NXDT; i++) peaks |= hw->xpeak_tflops[i] > 0;
     if (peaks) {
         cJSON *pk = cJSON_AddObjectToObject(m, "peak_tflops");
-        for (int t = 0; t < NPU_DTYPE_COUNT; t++) add_num_if(pk, npu_dtype_names[t], hw->peak_tflops[t]);
+        for (int t = 0; t <= NPU_FP32; t++) add_num_if(pk, npu_dtype_names[t], hw->peak_tflops[t]);
         add_num_if(pk, "tf32", hw->tf32_peak_tflops);
+        add_num_if(pk, "fp4", hw->peak_tflops[NPU_FP4]);
         for (int i = 0; i < NPU_HW_NXDT; i++) add_num_if(pk, npu_hw_xdt_names[i], hw->xpeak_tflops[i]);
+    }
+    if (hw->fp4_formats) {
+        cJSON *ff = cJSON_AddArrayToObject(m, "fp4_formats");
+        for (int t = NPU_DTYPE_COUNT; t < NPU_FMT_COUNT; t++)
+            if (hw->fp4_formats >> (t - NPU_DTYPE_COUNT) & 1u) cJSON_AddItemToArray(ff, cJSON_CreateString(npu_dtype_names[t]));
     }
     cJSON_AddNumberToObject(m, "tile_m", hw->tile_m);
     cJSON_AddNumberToObject(m, "tile_n", hw->tile_n);

@@ -81,11 +81,12 @@ extern const char *const npu_accum_names[NPU_ACC_COUNT]; /* registers, engine */
 typedef enum { NPU_SCOPE_CHIP = 0, NPU_SCOPE_BOARD, NPU_SCOPE_MODULE, NPU_SCOPE_SYSTEM, NPU_SCOPE_COUNT } npu_power_scope;
 extern const char *const npu_power_scope_names[NPU_SCOPE_COUNT]; /* chip, board, module, system */
 
-/* MAC rates recorded for datatypes npu_util has no npu_dtype for yet (fp4 and fp6
- * include the block-scaled MX/NV formats, which run at their element type's rate).
- * Stored, written back and checked against peak_tflops; no kernel selects them. */
-#define NPU_HW_NXDT 5
-extern const char *const npu_hw_xdt_names[NPU_HW_NXDT]; /* fp4, fp6, fp64, int16, int2 */
+/* MAC rates recorded for datatypes npu_quant has no npu_dtype for yet (fp6 includes
+ * the block-scaled MX formats, which run at their element type's rate). Stored,
+ * written back and checked against peak_tflops; no kernel selects them. (fp4 is an
+ * npu_dtype: the rate of the mxfp4 and nvfp4 formats, matrix.fp4_formats.) */
+#define NPU_HW_NXDT 4
+extern const char *const npu_hw_xdt_names[NPU_HW_NXDT]; /* fp6, fp64, int16, int2 */
 
 /* As written (0 / "" = absent; npu_hw_finish derives the default, docs/schema.md). */
 typedef struct npu_engine_desc {
@@ -119,6 +120,9 @@ typedef struct npu_hw {
     int tile_m, tile_n, tile_k;             /* software output tile (CTA) per unit, elements */
     char matrix_source[1024];
     double xmacs_per_cycle[NPU_HW_NXDT];    /* recorded dense MAC/cycle/unit, npu_hw_xdt_names order */
+    unsigned fp4_formats;                   /* matrix.fp4_formats as written: bit (t - NPU_DTYPE_COUNT) for each
+                                             * block format t whose scales the fp4 matrix path applies
+                                             * (0 = absent: mxfp4 when macs_per_cycle.fp4 > 0) */
     double peak_tflops[NPU_DTYPE_COUNT];    /* vendor-stated dense peak, TFLOP/s (0 = not stated) */
     double xpeak_tflops[NPU_HW_NXDT];       /* the same for the recorded datatypes */
     double tf32_peak_tflops;
@@ -188,7 +192,13 @@ typedef struct npu_hw {
     double l2_bytes;            /* last shared SRAM level, bytes */
     double smem_bytes_per_unit; /* first per-unit SRAM level, bytes */
     double energy_rel;          /* switching energy of process.node vs TSMC N5 (npu_process; N4's 0.95 if unknown) */
-    npu_dtype compute_dtype[NPU_DTYPE_COUNT]; /* datatype the matrix engines run for each input datatype */
+    npu_dtype compute_dtype[NPU_DTYPE_COUNT]; /* datatype the matrix engines run for each input element type */
+    unsigned native_blocks;     /* block formats the matrix engines take as stored (fp4_formats with its
+                                 * default; bit t - NPU_DTYPE_COUNT): npu_hw_runs_block */
+    unsigned char path_cdt[NPU_FMT_COUNT][NPU_FMT_COUNT]; /* npu_hw_gemm_path for weights w, activations a: */
+    unsigned char path_act[NPU_FMT_COUNT][NPU_FMT_COUNT]; /*   [w][a], decided once here (the cost model asks */
+    bool path_native[NPU_FMT_COUNT][NPU_FMT_COUNT];      /*   per GEMM) */
+    double path_dq[NPU_FMT_COUNT][NPU_FMT_COUNT];        /* npu_hw_dequant_ops(w, that path's cdt) */
     double peak_flops[NPU_DTYPE_COUNT];       /* dense FLOP/s of a GEMM in compute datatype t: the matrix
                                                * engines' (0 if not native); fp32 without fp32 MACs: the
                                                * vector units' */
@@ -240,15 +250,39 @@ cJSON *npu_hw_to_json(const npu_hw *hw); /* the schema, round-trips */
 extern const char *const npu_hw_kinds[NPU_HW_KINDS];
 
 /* Readers of the derived block. */
-double npu_hw_peak_flops(const npu_hw *hw, npu_dtype t); /* = hw->peak_flops[t] */
-/* The datatype the matrix engines run for input datatype `want` (= hw->compute_dtype[want]):
- * `want` itself if native; else the next wider type (int4 -> int8 -> bf16, fp8 -> bf16,
+double npu_hw_peak_flops(const npu_hw *hw, npu_dtype t); /* = hw->peak_flops[t's element type] */
+/* The datatype the matrix engines run for input datatype `want` (= hw->compute_dtype[want's
+ * element type]): `want` itself if native; else the next wider type (fp4 -> fp8, int4 -> int8 -> bf16, fp8 -> bf16,
  * fp16 <-> bf16); fp32 stays fp32 (fp32 matrix MACs, else the vector units: never
  * silently TF32 or bf16); an integer-only NPU runs floating-point work quantized to its
  * widest integer type, as its compiler does (docs/schema.md "Datatypes"). */
 npu_dtype npu_hw_matrix_dtype(const npu_hw *hw, npu_dtype want);
-/* Compute datatype of a GEMM with weights `w` and activations `a`: the wider of the two, mapped. */
+/* How a GEMM with weights stored as `w` and activations as `a` runs (docs/quantization.md
+ * "Kernel paths", the one place this is decided):
+ * - a block format whose scales the matrix instruction applies (mxfp4, nvfp4) runs natively
+ *   where the chip lists it in matrix.fp4_formats; elsewhere such weights dequantize and
+ *   such activations stay 16-bit (the W4A16 kernels of vLLM's Marlin);
+ * - otherwise the wider of the two element types (int4 and q4_0 hold int4, q8_0 int8),
+ *   mapped to what the engines run (npu_hw_matrix_dtype): weights narrower than that,
+ *   or stored in scaled groups the instruction cannot apply (int4 g128, GGUF blocks),
+ *   are dequantized on the vector units (npu_cost_dequant_s). */
+typedef struct npu_gemm_path {
+    npu_dtype cdt;   /* element type the matrix engines run */
+    npu_dtype act;   /* the activations as they enter: `a`, or bf16 for a block format not run natively */
+    bool native;     /* the weights enter as stored: no dequantization */
+    double dq_ops;   /* vector ops per weight that dequantize them (npu_hw_dequant_ops(w, cdt)) */
+} npu_gemm_path;
+npu_gemm_path npu_hw_gemm_path(const npu_hw *hw, npu_dtype w, npu_dtype a);
+/* Vector ops per weight to turn weights stored as `from` into `to` (an element type the engines
+ * run): 0 when the engines take `from` as stored (its element type, unscaled or with block scales
+ * the chip applies) or when it is an unblocked type at least as wide (fp16 <-> bf16, fp32); else
+ * the format's npu_dtype_dequant_ops. npu_cost_dequant_s turns it into time. */
+double npu_hw_dequant_ops(const npu_hw *hw, npu_dtype from, npu_dtype to);
+/* Compute datatype of a GEMM with weights `w` and activations `a` (= npu_hw_gemm_path's cdt). */
 npu_dtype npu_hw_gemm_dtype(const npu_hw *hw, npu_dtype w, npu_dtype a);
+/* true when the matrix engines take block format t as stored, scales and all (mxfp4, nvfp4
+ * on a chip whose fp4 path lists it). */
+bool npu_hw_runs_block(const npu_hw *hw, npu_dtype t);
 /* Compute datatype of flash attention's matmuls: 16-bit (bf16, mapped), whatever the KV datatype. */
 npu_dtype npu_hw_attn_dtype(const npu_hw *hw);
 /* true when `want` runs as a narrower type (integer-only NPU quantizing floating-point work). */

@@ -124,9 +124,10 @@ double npu_plan_attn_weights(const npu_model *m, npu_plan p) {
     return npu_plan_heads(m, p) * w.per_head + npu_plan_kv_heads(m, p) * w.per_kv_head + w.shared;
 }
 
-double npu_plan_stage_weight_bytes(const npu_model *m, npu_plan p, int stage, npu_dtype wdt) {
+npu_weight_parts npu_plan_stage_weight_parts(const npu_model *m, npu_plan p, int stage, npu_dtype wdt,
+                                             npu_dtype_opt hdt, npu_dtype_opt edt) {
     p = npu_plan_norm(p);
-    double wb = npu_dtype_bytes(wdt), h = m->hidden;
+    double h = m->hidden;
     double attn = npu_plan_attn_weights(m, p);
     double norms = npu_model_layer_norms(m) * npu_model_norm_params(m);
     double dense = attn + npu_model_mlp_params(m, m->ffn) / p.tp + norms;
@@ -139,19 +140,29 @@ double npu_plan_stage_weight_bytes(const npu_model *m, npu_plan p, int stage, np
         moe = attn + experts + shared + h * e->experts + (e->shared_gate ? h : 0) + norms;
     }
     npu_stage s = npu_plan_stage(m, p, stage);
-    double w = (s.dense * dense + (s.layers - s.dense) * moe) * wb;
+    /* the LM head and the embedding table in their own datatypes (issue 11): the recipes of
+     * FP8, INT8, AWQ/GPTQ, MX/NVFP4 leave them in 16 bits, llama.cpp's quantizes them */
+    npu_weight_parts w = {.layers_dt = wdt, .head_dt = npu_dtype_head(wdt, hdt)};
+    w.emb_dt = m->tied_embeddings ? w.head_dt : npu_dtype_emb(wdt, edt);
+    w.layers = s.dense * dense + (s.layers - s.dense) * moe;
+    w.layers_B = w.layers * npu_dtype_bytes(wdt);
     /* the embedding table and the lm_head are both vocab-parallel: each of the tp chips
-     * holds ceil(vocab / tp) rows (npu_plan_vocab_rows). The table stays 16-bit; a tied
-     * lm_head is the table, held again by the last stage when that is another stage
-     * (vLLM keeps embed_tokens on the last rank too when tie_word_embeddings) */
+     * holds ceil(vocab / tp) rows (npu_plan_vocab_rows). A tied lm_head is the table, held
+     * again by the last stage when that is another stage (vLLM keeps embed_tokens on the
+     * last rank too when tie_word_embeddings) */
     double rows = (double)npu_plan_vocab_rows(m, p);
-    if (s.embeds || (s.head && m->tied_embeddings)) w += rows * h * 2.0;
-    /* the untied lm_head (and its bias), left in 16 bits by quantization recipes; final norm */
-    double head_wb = wb < 2 ? 2.0 : wb;
-    if (s.head)
-        w += (m->tied_embeddings ? 0 : rows * h * head_wb) + (m->lm_head_bias ? rows * head_wb : 0) +
-             npu_model_norm_params(m) * 2.0;
+    if (s.embeds || (s.head && m->tied_embeddings)) w.emb = rows * h, w.emb_B = w.emb * npu_dtype_bytes(w.emb_dt);
+    if (s.head) { /* the untied lm_head and its bias; the final norm (16-bit) */
+        w.head = (m->tied_embeddings ? 0 : rows * h) + (m->lm_head_bias ? rows : 0);
+        w.head_B = w.head * npu_dtype_bytes(w.head_dt) + npu_model_norm_params(m) * 2.0;
+        w.head += npu_model_norm_params(m);
+    }
     return w;
+}
+
+double npu_plan_stage_weight_bytes(const npu_model *m, npu_plan p, int stage, npu_dtype wdt) {
+    npu_weight_parts w = npu_plan_stage_weight_parts(m, p, stage, wdt, (npu_dtype_opt){0}, (npu_dtype_opt){0});
+    return w.layers_B + w.head_B + w.emb_B;
 }
 
 double npu_plan_weight_bytes(const npu_model *m, npu_plan p, npu_dtype wdt) {
@@ -218,7 +229,8 @@ int npu_mem_plan_make(const npu_model *m, const npu_hw *hw, npu_plan p, const np
     out->act_B = npu_plan_act_bytes(m, p, T, seqs);
     out->capacity_B = hw->mem_bytes;
     for (int s = 1; s <= p.pp; s++) { /* the fullest chip */
-        double w = npu_plan_stage_weight_bytes(m, p, s, q->wdt);
+        npu_weight_parts wp = npu_plan_stage_weight_parts(m, p, s, q->wdt, q->hdt, q->edt);
+        double w = wp.layers_B + wp.head_B + wp.emb_B;
         double kv = seqs * npu_plan_stage_kv_bytes(m, p, s, q->kvdt, tokens); /* local layers hold the window */
         if (s == 1 || w + kv + out->act_B > out->total_B) {
             out->weights_B = w, out->kv_B = kv, out->stage = s;
@@ -238,10 +250,16 @@ int npu_mem_plan_make(const npu_model *m, const npu_hw *hw, npu_plan p, const np
 
 long npu_plan_kv_capacity(const npu_model *m, const npu_hw *hw, npu_plan p, npu_dtype wdt, npu_dtype kvdt,
                           double kv_mem_frac, double act_B) {
+    return npu_plan_kv_capacity_dt(m, hw, p, wdt, (npu_dtype_opt){0}, (npu_dtype_opt){0}, kvdt, kv_mem_frac, act_B);
+}
+
+long npu_plan_kv_capacity_dt(const npu_model *m, const npu_hw *hw, npu_plan p, npu_dtype wdt, npu_dtype_opt hdt,
+                             npu_dtype_opt edt, npu_dtype kvdt, double kv_mem_frac, double act_B) {
     p = npu_plan_norm(p);
     double tokens = INFINITY;
     for (int s = 1; s <= p.pp; s++) {
-        double avail = (hw->mem_bytes - npu_plan_stage_weight_bytes(m, p, s, wdt)) * kv_mem_frac - act_B;
+        npu_weight_parts wp = npu_plan_stage_weight_parts(m, p, s, wdt, hdt, edt);
+        double avail = (hw->mem_bytes - (wp.layers_B + wp.head_B + wp.emb_B)) * kv_mem_frac - act_B;
         double t = floor(avail / npu_plan_stage_kv_bytes_per_token(m, p, s, kvdt));
         if (t < tokens) tokens = t;
     }

@@ -81,8 +81,20 @@ npu_stage npu_plan_stage(const npu_model *m, npu_plan p, int stage);
 
 /* Attention weights of one layer on one chip, elements (npu_model_attn_weights split). */
 double npu_plan_attn_weights(const npu_model *m, npu_plan p);
-/* Bytes of parameters one chip of stage `stage` holds (1..pp; 0 = the last). */
+/* Bytes of parameters one chip of stage `stage` holds (1..pp; 0 = the last), the LM
+ * head and the embedding table in wdt's recipe datatypes (npu_dtype_head/_emb). */
 double npu_plan_stage_weight_bytes(const npu_model *m, npu_plan p, int stage, npu_dtype wdt);
+/* The parameters one chip of a stage holds by part, each in its datatype (issue 11:
+ * `run --json` "weights"): the decoder layers (norms and routers counted with them),
+ * the LM head (its bias and the final norm with it), the embedding table (tied: one
+ * table, at the head's datatype, counted here on the first stage). */
+typedef struct npu_weight_parts {
+    double layers, head, emb;          /* parameters */
+    double layers_B, head_B, emb_B;    /* bytes */
+    npu_dtype layers_dt, head_dt, emb_dt;
+} npu_weight_parts;
+npu_weight_parts npu_plan_stage_weight_parts(const npu_model *m, npu_plan p, int stage, npu_dtype wdt,
+                                             npu_dtype_opt hdt, npu_dtype_opt edt);
 /* ... and of the fullest stage. */
 double npu_plan_weight_bytes(const npu_model *m, npu_plan p, npu_dtype wdt);
 /* KV-cache bytes per token (of one sequence) one chip of stage `stage` holds,
@@ -102,6 +114,7 @@ double npu_plan_act_bytes(const npu_model *m, npu_plan p, double tokens, double 
 /* What a run asks of memory. */
 typedef struct npu_mem_need {
     npu_dtype wdt, kvdt;
+    npu_dtype_opt hdt, edt; /* LM head, embedding table (unset: wdt's recipe) */
     long batch;         /* sequences of the replica */
     long kv_tokens;     /* tokens each keeps in its KV cache (the sliding window caps it) */
     double step_tokens; /* new tokens per sequence in one step (activations) */
@@ -140,5 +153,8 @@ int npu_mem_plan_make(const npu_model *m, const npu_hw *hw, npu_plan p, const np
  * (npu_run) and the serving simulator both size their KV caches with. */
 long npu_plan_kv_capacity(const npu_model *m, const npu_hw *hw, npu_plan p, npu_dtype wdt, npu_dtype kvdt,
                           double kv_mem_frac, double act_B);
+/* ... with the LM head's and the embedding table's datatypes (unset: wdt's recipe). */
+long npu_plan_kv_capacity_dt(const npu_model *m, const npu_hw *hw, npu_plan p, npu_dtype wdt, npu_dtype_opt hdt,
+                             npu_dtype_opt edt, npu_dtype kvdt, double kv_mem_frac, double act_B);
 
 #endif

@@ -9,8 +9,8 @@
 static int run_at(const npu_model *m, const npu_hw *hw, const npu_planner_cfg *c, npu_plan p, int batch,
                   npu_run_result *r) {
     npu_run_cfg rc = {.phase = NPU_RUN_E2E, .batch = batch, .input = c->input, .output = c->output,
-                      .stack = c->stack, .wdt = c->wdt, .adt = c->adt, .kvdt = c->kvdt, .plan = p,
-                      .moe_skew = c->moe_skew, .engine = c->engine};
+                      .stack = c->stack, .wdt = c->wdt, .adt = c->adt, .kvdt = c->kvdt, .hdt = c->hdt,
+                      .edt = c->edt, .plan = p, .moe_skew = c->moe_skew, .engine = c->engine};
     return npu_run(m, hw, &rc, r);
 }
 

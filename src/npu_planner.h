@@ -20,6 +20,7 @@ typedef struct npu_planner_cfg {
     int max_batch;       /* largest batch per replica tried (0 = 4096) */
     npu_stack stack;
     npu_dtype wdt, adt, kvdt;
+    npu_dtype_opt hdt, edt; /* LM head, embedding table (unset: wdt's recipe) */
     double moe_skew;
     const npu_engine *engine; /* the serving engine of every run (NULL = kernels only) */
 } npu_planner_cfg;

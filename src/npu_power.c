@@ -10,7 +10,7 @@ double npu_power_idle_w(const npu_hw *hw) { return hw->energy.idle_w; }
 
 double npu_power_w(const npu_hw *hw, double flops, npu_dtype dt, double dram_bytes, double time_s) {
     const npu_energy *e = &hw->energy;
-    double joules = (flops * e->pj_per_flop[hw->compute_dtype[dt]] + dram_bytes * 8.0 * e->pj_per_dram_bit) * 1e-12;
+    double joules = (flops * e->pj_per_flop[npu_hw_matrix_dtype(hw, dt)] + dram_bytes * 8.0 * e->pj_per_dram_bit) * 1e-12;
     double p = e->idle_w + (time_s > 0 ? joules / time_s : 0);
     return hw->tdp_accel_w > 0 && p > hw->tdp_accel_w ? hw->tdp_accel_w : p;
 }
@@ -44,6 +44,8 @@ static void kernel_energy(const npu_hw *hw, const npu_kernel *k, const npu_kcost
         double tm = c->tile_m > 0 ? c->tile_m : 128, tn = c->tile_n > 0 ? c->tile_n : 128;
         double sram_bits = k->flops * (tm + tn) * npu_dtype_bytes(cdt) / (2.0 * tm * tn) * 8.0;
         pj = k->flops * e->pj_per_flop[cdt] + sram_bits * e->pj_per_sram_bit;
+        /* weights dequantized on the vector units (npu_cost_dequant_ops) */
+        if (k->kind == NPU_KK_GEMM) pj += npu_cost_dequant_ops(hw, k, c->tile_m) * e->pj_per_vec_flop;
     } else {
         pj = k->flops * e->pj_per_vec_flop;
     }

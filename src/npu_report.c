@@ -56,6 +56,37 @@ static cJSON *step_json(const npu_hw *hw, const npu_graph *g, const npu_step_res
     return o;
 }
 
+/* The datatype of each part as stored (issue 11, docs/quantization.md): bits and bytes per
+ * element, and for the weights their parameters and GiB on the fullest chip. */
+static cJSON *part_json(npu_dtype t, double params, double bytes) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "dtype", npu_dtype_names[t]);
+    cJSON_AddNumberToObject(o, "bits_per_element", npu_dtype_bits(t));
+    cJSON_AddNumberToObject(o, "bytes_per_element", npu_dtype_bytes(t));
+    if (params >= 0) {
+        cJSON_AddNumberToObject(o, "params", params);
+        cJSON_AddNumberToObject(o, "gib", bytes / GIB);
+    }
+    return o;
+}
+
+static cJSON *formats_json(const npu_model *m, const npu_hw *hw, const npu_run_cfg *c, const npu_mem_plan *mp) {
+    npu_weight_parts w = npu_plan_stage_weight_parts(m, c->plan, mp->stage > 0 ? mp->stage : 1, c->wdt, c->hdt, c->edt);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddItemToObject(o, "layers", part_json(w.layers_dt, w.layers, w.layers_B));
+    cJSON_AddItemToObject(o, "lm_head", part_json(w.head_dt, w.head, w.head_B));
+    cJSON_AddItemToObject(o, "embedding", part_json(w.emb_dt, w.emb, w.emb_B));
+    cJSON_AddItemToObject(o, "activations", part_json(c->adt, -1, 0));
+    cJSON_AddItemToObject(o, "kv_cache", part_json(c->kvdt, -1, 0));
+    npu_gemm_path p = npu_hw_gemm_path(hw, c->wdt, c->adt);
+    cJSON *g = cJSON_AddObjectToObject(o, "gemm_path"); /* the decoder layers' GEMMs on this chip */
+    cJSON_AddStringToObject(g, "compute_dtype", npu_dtype_names[p.cdt]);
+    cJSON_AddBoolToObject(g, "native", p.native);
+    npu_kernel probe = npu_kernel_gemm("probe", 1, 1, 1, c->wdt, c->adt);
+    cJSON_AddNumberToObject(g, "dequant_ops_per_weight", npu_cost_dequant_ops(hw, &probe, 1));
+    return o;
+}
+
 cJSON *npu_report_run_json(const npu_model *m, const npu_hw *hw, const npu_run_cfg *c,
                            const npu_run_result *r) {
     cJSON *o = cJSON_CreateObject();
@@ -67,6 +98,7 @@ cJSON *npu_report_run_json(const npu_model *m, const npu_hw *hw, const npu_run_c
     cJSON_AddStringToObject(o, "dtype", npu_dtype_names[c->wdt]);
     cJSON_AddStringToObject(o, "act_dtype", npu_dtype_names[c->adt]);
     cJSON_AddStringToObject(o, "kv_dtype", npu_dtype_names[c->kvdt]);
+    cJSON_AddItemToObject(o, "formats", formats_json(m, hw, c, &r->mem));
     cJSON_AddNumberToObject(o, "batch", r->batch);
     if (c->phase == NPU_RUN_PREFILL) cJSON_AddNumberToObject(o, "seq", (double)c->seq);
     if (c->phase == NPU_RUN_DECODE) cJSON_AddNumberToObject(o, "ctx", (double)c->ctx);
@@ -167,9 +199,12 @@ static void step_table(FILE *out, const char *title, const npu_graph *g, const n
 
 void npu_report_run_table(FILE *out, const npu_model *m, const npu_hw *hw, const npu_run_cfg *c,
                           const npu_run_result *r) {
-    fprintf(out, "npusim: %s on %s, %s, engine %s, stack %s, weights %s, activations %s, KV %s, batch %d",
+    fprintf(out, "npusim: %s on %s, %s, engine %s, stack %s, weights %s (LM head %s, embedding %s), activations %s, "
+                 "KV %s, batch %d",
             m->name, hw->name, npu_run_phase_names[c->phase], r->engine, npu_stack_names[c->stack],
-            npu_dtype_names[c->wdt], npu_dtype_names[c->adt], npu_dtype_names[c->kvdt], r->batch);
+            npu_dtype_names[c->wdt], npu_dtype_names[npu_dtype_head(c->wdt, c->hdt)],
+            npu_dtype_names[m->tied_embeddings ? npu_dtype_head(c->wdt, c->hdt) : npu_dtype_emb(c->wdt, c->edt)],
+            npu_dtype_names[c->adt], npu_dtype_names[c->kvdt], r->batch);
     if (c->phase == NPU_RUN_PREFILL) fprintf(out, ", seq %ld\n", c->seq);
     else if (c->phase == NPU_RUN_DECODE) fprintf(out, ", ctx %ld\n", c->ctx);
     else fprintf(out, ", input %ld, output %ld%s\n", c->input, c->output,

@@ -78,7 +78,8 @@ int npu_serve_kv_capacity(const npu_pool *p, double kv_mem_frac, double step_tok
      * group of tp chips holds its own sequences */
     npu_plan pl = npu_plan_norm(p->step.plan);
     double act_B = npu_plan_act_bytes(p->model, pl, step_tokens / pl.cp, step_seqs);
-    *tokens = npu_plan_kv_capacity(p->model, p->hw, pl, p->step.wdt, p->step.kvdt, kv_mem_frac, act_B);
+    *tokens = npu_plan_kv_capacity_dt(p->model, p->hw, pl, p->step.wdt, p->step.hdt, p->step.edt, p->step.kvdt,
+                                      kv_mem_frac, act_B);
     if (*tokens / npu_plan_attn_dp(pl) < 1024) {
         npu_err("%s (weights %.1f GiB per chip) leaves no room for a KV cache on %d x %s (%.1f GiB each, %.2f usable)",
                 p->model->name, npu_plan_weight_bytes(p->model, pl, p->step.wdt) / 1073741824.0, pool_chips(p),
@@ -1094,7 +1095,8 @@ static int pool_kv_tokens(const npu_serve_cfg *c, const npu_pool *p, long budget
     npu_plan pl = npu_plan_norm(p->step.plan);
     double w = npu_spec_weight_bytes(&c->spec, p->model, pl, p->step.wdt);
     double act = npu_plan_act_bytes(p->model, pl, (double)budget / pl.cp, 1) + w * c->kv_mem_frac;
-    long t = npu_plan_kv_capacity(p->model, p->hw, pl, p->step.wdt, p->step.kvdt, c->kv_mem_frac, act);
+    long t = npu_plan_kv_capacity_dt(p->model, p->hw, pl, p->step.wdt, p->step.hdt, p->step.edt, p->step.kvdt,
+                                     c->kv_mem_frac, act);
     t = (long)(t / (1 + npu_spec_kv_ratio(&c->spec, p->model)));
     if (t / npu_plan_attn_dp(pl) < 1024) {
         npu_err("%s with the --spec drafter leaves no room for a KV cache on %s", p->model->name, p->hw->name);

@@ -308,8 +308,8 @@ int npu_spec_run(const npu_model *m, const npu_hw *hw, const npu_run_cfg *c, con
     if (npu_run(m, hw, c, r)) return -1;
     if (s->kind == NPU_SPEC_NONE) return 0;
     if (npu_spec_check(s)) return -1;
-    npu_step_cfg base = {.stack = c->stack, .wdt = c->wdt, .adt = c->adt, .kvdt = c->kvdt, .plan = c->plan,
-                         .moe_skew = c->moe_skew};
+    npu_step_cfg base = {.stack = c->stack, .wdt = c->wdt, .adt = c->adt, .kvdt = c->kvdt, .hdt = c->hdt,
+                         .edt = c->edt, .plan = c->plan, .moe_skew = c->moe_skew};
     npu_steptab *tab;
     npu_spec_tabs *st;
     if (npu_steptab_create(m, hw, &base, &tab)) return -1;

@@ -319,7 +319,7 @@ static double decode_sum_s(const decode_run *d, long a, long b) {
 /* ---------------------------------------------------------------- runs */
 
 npu_mem_need npu_run_mem_need(const npu_run_cfg *c) {
-    npu_mem_need q = {.wdt = c->wdt, .kvdt = c->kvdt, .batch = c->batch};
+    npu_mem_need q = {.wdt = c->wdt, .kvdt = c->kvdt, .hdt = c->hdt, .edt = c->edt, .batch = c->batch};
     switch (c->phase) {
     case NPU_RUN_PREFILL: q.kv_tokens = c->seq, q.step_tokens = (double)c->seq, q.prefill = true; break;
     case NPU_RUN_DECODE: q.kv_tokens = c->ctx + 1, q.step_tokens = 1; break;
@@ -414,7 +414,7 @@ static int offline_batch(const npu_model *m, const npu_hw *hw, const npu_run_cfg
     while (hi - lo > 1) {
         long b = lo + (hi - lo) / 2;
         double act = npu_plan_act_bytes(m, pl, b * q.step_tokens, (double)b);
-        long cap = npu_engine_kv_capacity(e, m, hw, pl, c->wdt, c->kvdt, act) / adp;
+        long cap = npu_engine_kv_capacity(e, m, hw, pl, c->wdt, c->hdt, c->edt, c->kvdt, act) / adp;
         if ((double)b * reserve <= (double)cap) lo = b;
         else hi = b;
     }
@@ -450,8 +450,8 @@ static int run_offline(const npu_model *m, const npu_hw *hw, const npu_run_cfg *
     int k = (int)ceil(per_step - 1e-12);
     long ctx = c->input + c->output / 2;
     npu_step_cfg s = {.phase = NPU_PHASE_DECODE, .batch = mbatch, .seq = 1, .ctx = ctx, .stack = c->stack,
-                      .wdt = c->wdt, .adt = c->adt, .kvdt = c->kvdt, .plan = pl, .moe_skew = c->moe_skew,
-                      .impl = npu_engine_graph_impl(e, m)};
+                      .wdt = c->wdt, .adt = c->adt, .kvdt = c->kvdt, .hdt = c->hdt, .edt = c->edt, .plan = pl,
+                      .moe_skew = c->moe_skew, .impl = npu_engine_graph_impl(e, m)};
     bool graphed_d, graphed_x;
     pad_decode(e, pl, mbatch, &s, &graphed_d);
     r->graphed = graphed_d;
@@ -506,7 +506,8 @@ static int run_steps(const npu_model *m, const npu_hw *hw, const npu_run_cfg *c,
     r->micro_batches = mb;
     int mbatch = (int)(((long)c->batch + mb - 1) / mb);
     npu_step_cfg s = {.batch = mbatch, .stack = c->stack, .wdt = c->wdt, .adt = c->adt, .kvdt = c->kvdt,
-                      .plan = pl, .moe_skew = c->moe_skew, .impl = npu_engine_graph_impl(e, m)};
+                      .hdt = c->hdt, .edt = c->edt, .plan = pl, .moe_skew = c->moe_skew,
+                      .impl = npu_engine_graph_impl(e, m)};
     /* stage-to-stage: the micro-batch's hidden states of this step */
     double act_tokens = c->phase == NPU_RUN_DECODE ? mbatch : (double)mbatch * (c->phase == NPU_RUN_PREFILL ? c->seq : c->input);
     if (pl.pp > 1) r->p2p_s = npu_comm_op(hw, NPU_COLL_SENDRECV, 2, act_tokens * m->hidden * 2.0).time_s;

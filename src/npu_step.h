@@ -41,6 +41,7 @@ typedef struct npu_run_cfg {
     long output;  /* e2e: generated tokens */
     npu_stack stack;
     npu_dtype wdt, adt, kvdt;
+    npu_dtype_opt hdt, edt; /* LM head, embedding table (unset: wdt's recipe, docs/quantization.md) */
     npu_plan plan;   /* parallel plan of the replica; zeroes = one chip */
     double moe_skew; /* expert popularity ~ rank^-skew; 0 = uniform routing */
     const npu_engine *engine; /* the serving engine around the kernels, every phase (NULL = kernels

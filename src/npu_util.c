@@ -119,27 +119,41 @@ char *npu_xstrdup(const char *s) {
 
 const char *npu_errmsg(void) { return err_line[0] ? err_line : "unknown error"; }
 
-const char *const npu_dtype_names[NPU_DTYPE_COUNT] = {
-    [NPU_BF16] = "bf16", [NPU_FP16] = "fp16", [NPU_FP8] = "fp8",
-    [NPU_INT8] = "int8", [NPU_INT4] = "int4", [NPU_FP32] = "fp32",
-};
-
-double npu_dtype_bytes(npu_dtype t) {
-    assert((unsigned)t < NPU_DTYPE_COUNT);
-    static const double bytes[NPU_DTYPE_COUNT] = {2, 2, 1, 1, 0.5, 4};
-    return bytes[t];
+/* One alias of `list` (space-separated) equal to s, case-insensitive. */
+static bool alias_of(const char *list, const char *s) {
+    size_t n = strlen(s);
+    for (const char *p = list; *p;) {
+        size_t w = strcspn(p, " ");
+        if (w == n && strncasecmp(p, s, n) == 0) return true;
+        p += w;
+        while (*p == ' ') p++;
+    }
+    return false;
 }
 
 int npu_dtype_parse(const char *s, npu_dtype *out) {
-    for (int i = 0; i < NPU_DTYPE_COUNT; i++) {
-        if (strcasecmp(s, npu_dtype_names[i]) == 0) {
+    const char *valid[NPU_FMT_COUNT];
+    size_t n = 0;
+    for (int i = 0; i < NPU_FMT_COUNT; i++) {
+        const npu_fmt *f = npu_dtype_fmt((npu_dtype)i);
+        if (strcasecmp(s, f->name) == 0 || alias_of(f->aliases, s)) {
+            if (!f->storable) {
+                npu_err("datatype '%s' is an element type, not a storage format (its block formats: mxfp4, nvfp4)",
+                        s);
+                return -1;
+            }
             *out = (npu_dtype)i;
             return 0;
         }
+        if (f->storable) valid[n++] = f->name;
     }
-    const char *c = npu_closest(s, npu_dtype_names, NPU_DTYPE_COUNT);
-    npu_err("unknown datatype '%s'%s%s%s (valid: bf16, fp16, fp8, int8, int4, fp32)", s,
-            c ? " (did you mean '" : "", c ? c : "", c ? "'?)" : "");
+    char list[256];
+    size_t o = 0;
+    for (size_t i = 0; i < n && o < sizeof list; i++)
+        o += (size_t)snprintf(list + o, sizeof list - o, "%s%s", i ? ", " : "", valid[i]);
+    const char *c = npu_closest(s, valid, n);
+    npu_err("unknown datatype '%s'%s%s%s (valid: %s)", s, c ? " (did you mean '" : "", c ? c : "", c ? "'?)" : "",
+            list);
     return -1;
 }
 

@@ -9,20 +9,12 @@
 #include <stddef.h>
 #include <stdbool.h>
 
-/* Datatypes of weights, activations and the KV cache. */
-typedef enum {
-    NPU_BF16 = 0,
-    NPU_FP16,
-    NPU_FP8,
-    NPU_INT8,
-    NPU_INT4,
-    NPU_FP32,
-    NPU_DTYPE_COUNT
-} npu_dtype;
+/* Datatypes and quantization formats: npu_quant (the table, bytes, elements). */
+#include "npu_quant.h"
 
-extern const char *const npu_dtype_names[NPU_DTYPE_COUNT];
-double npu_dtype_bytes(npu_dtype t);            /* bytes per element (int4 = 0.5) */
-int npu_dtype_parse(const char *s, npu_dtype *out); /* -1 + npu_err on unknown */
+/* A --dtype value (a storable row of npu_quant's table, or one of its aliases,
+ * case-insensitive); -1 + npu_err naming the closest one on an unknown name. */
+int npu_dtype_parse(const char *s, npu_dtype *out);
 
 /* Error line of the last failed call (thread-local). The stored line is always
  * one printable line: control bytes and bytes that are not UTF-8 are written as

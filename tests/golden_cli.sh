@@ -9,7 +9,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 
 # --- every command's help lists exactly the options it accepts ---
 TCO="tco chip-price pue usd-per-kwh lifetime-years server-overhead"
-DT="dtype act-dtype kv-dtype"
+DT="dtype act-dtype kv-dtype lm-head-dtype emb-dtype"
 opts_of() { # command -> expected options (without dashes)
     case "$1" in
     run) echo "model hw phase batch seq ctx input output stack $DT tp pp ep dp cp moe-skew engine spec spec-accept json csv html $TCO set" ;;
@@ -29,10 +29,11 @@ opts_of() { # command -> expected options (without dashes)
     validate) echo "hw verbose json max-mape" ;;
     calibrate) echo "hw data output-file evals json" ;;
     report) echo "output-file" ;;
+    quant) echo "model hw formats batch ctx seq stack act-dtype kv-dtype lm-head-dtype emb-dtype tp pp ep cp moe-skew json" ;;
     list|show) echo "" ;;
     esac
 }
-CMDS="run|plan|serve|cost|op gemm|op attention|op copy|op allreduce|op allgather|op reducescatter|op alltoall|list|show|validate|calibrate|report|sweep"
+CMDS="run|plan|serve|cost|op gemm|op attention|op copy|op allreduce|op allgather|op reducescatter|op alltoall|list|show|validate|calibrate|report|quant|sweep"
 IFS_SAVE=$IFS
 IFS='|'
 for c in $CMDS; do

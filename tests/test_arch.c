@@ -103,13 +103,13 @@ static void test_peak_checked(void **st) {
     assert_non_null(strstr(npu_errmsg(), "MHz would give"));
     expect_patch_error("matrix", "{\"peak_tflops\":{\"int4\":100}}", "macs_per_cycle.int4 is 0");
     npu_hw h;
-    /* recorded datatypes (no npu_dtype yet): kept, written back, checked */
+    /* fp4 (an npu_dtype since the quantization formats, issue 11 part 3): kept, written back, checked */
     assert_int_equal(h100_patched("matrix",
                                   "{\"macs_per_cycle\":{\"bf16\":2048,\"fp16\":2048,\"fp8\":4096,\"int8\":4096,"
                                   "\"fp4\":8192},\"peak_tflops\":{\"fp4\":3957.8}}",
                                   &h),
                      0);
-    assert_true(h.xmacs_per_cycle[0] == 8192);
+    assert_true(h.macs_per_cycle[NPU_FP4] == 8192);
     expect_patch_error("matrix",
                        "{\"macs_per_cycle\":{\"bf16\":2048,\"fp4\":8192},\"peak_tflops\":{\"fp4\":9000}}",
                        "peak_tflops.fp4");
@@ -237,13 +237,14 @@ static void test_power_scope(void **st) {
 
 /* ---- kernel costs from the geometry (issue 11, part 2) ---- */
 
-/* Dequantization: 3 vector ops per weight at the compute datatype's vector rate; none when not narrower. */
+/* Dequantization: 3 vector ops per weight at the compute datatype's vector rate, and int4's group of 128
+ * decodes its fp16 scale and 4-bit zero point once (2 ops: docs/quantization.md); none when not narrower. */
 static void test_dequant_cost(void **st) {
     (void)st;
     npu_hw h;
     assert_int_equal(npu_hw_load("h100-sxm", &h), 0);
     double n = 1e9;
-    assert_true(fabs(npu_cost_dequant_s(&h, NPU_INT4, NPU_BF16, n) - n * 3 / (h.vec_ops[NPU_BF16] * h.eff.vec_eff)) < 1e-12);
+    assert_true(fabs(npu_cost_dequant_s(&h, NPU_INT4, NPU_BF16, n) - n * (3 + 2 / 128.0) / (h.vec_ops[NPU_BF16] * h.eff.vec_eff)) < 1e-12);
     assert_true(npu_cost_dequant_s(&h, NPU_BF16, NPU_BF16, n) == 0);
     assert_true(npu_cost_dequant_s(&h, NPU_FP32, NPU_BF16, n) == 0);
     /* at the 16-bit rate, not the fp32 FLOP rate: twice as fast as the old 4 FLOP at fp32 */

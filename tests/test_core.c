@@ -15,7 +15,9 @@ static void test_dtype_parse(void **st) {
     assert_int_equal(t, NPU_FP8);
     assert_int_equal(npu_dtype_parse("bf61", &t), -1);
     assert_non_null(strstr(npu_errmsg(), "bf16"));
-    assert_true(npu_dtype_bytes(NPU_INT4) == 0.5);
+    /* int4 as AWQ/GPTQ store it (issue 11): 4 bits + a 16-bit scale and a 4-bit zero point per 128 */
+    assert_true(npu_dtype_bytes(NPU_INT4) == (4 + 20 / 128.0) / 8);
+    assert_true(npu_dtype_elem_bits(NPU_INT4) == 4);
 }
 
 static void test_closest(void **st) {

@@ -365,16 +365,16 @@ static void test_kv_capacity_basis(void **st) {
     double W = npu_plan_weight_bytes(&M8, p, NPU_BF16), M = H100.mem_bytes, act = 1e9;
     double tok = npu_plan_kv_bytes_per_token(&M8, p, NPU_BF16);
     e.sched.kv_basis = NPU_KV_BASIS_FREE_AFTER_LOAD; /* 0.9 x (M - W - act - reserve) */
-    assert_true(labs(npu_engine_kv_capacity(&e, &M8, &H100, p, NPU_BF16, NPU_BF16, act) -
+    assert_true(labs(npu_engine_kv_capacity(&e, &M8, &H100, p, NPU_BF16, (npu_dtype_opt){0}, (npu_dtype_opt){0}, NPU_BF16, act) -
                      (long)floor(0.9 * (M - W - act - 2e9) / tok)) <= 1);
     e.sched.kv_basis = NPU_KV_BASIS_TOTAL; /* 0.9 M - W - act - reserve */
-    assert_true(labs(npu_engine_kv_capacity(&e, &M8, &H100, p, NPU_BF16, NPU_BF16, act) -
+    assert_true(labs(npu_engine_kv_capacity(&e, &M8, &H100, p, NPU_BF16, (npu_dtype_opt){0}, (npu_dtype_opt){0}, NPU_BF16, act) -
                      (long)floor((0.9 * M - W - act - 2e9) / tok)) <= 1);
     e.sched.kv_basis = NPU_KV_BASIS_STATIC_TOTAL; /* 0.9 M - W */
-    assert_true(labs(npu_engine_kv_capacity(&e, &M8, &H100, p, NPU_BF16, NPU_BF16, act) -
+    assert_true(labs(npu_engine_kv_capacity(&e, &M8, &H100, p, NPU_BF16, (npu_dtype_opt){0}, (npu_dtype_opt){0}, NPU_BF16, act) -
                      (long)floor((0.9 * M - W) / tok)) <= 1);
     /* the ideal engine keeps npusim's rule: 0.9 (M - W) - act */
-    assert_true(labs(npu_engine_kv_capacity(npu_engine_ideal(), &M8, &H100, p, NPU_BF16, NPU_BF16, act) -
+    assert_true(labs(npu_engine_kv_capacity(npu_engine_ideal(), &M8, &H100, p, NPU_BF16, (npu_dtype_opt){0}, (npu_dtype_opt){0}, NPU_BF16, act) -
                      (long)floor((0.9 * (M - W) - act) / tok)) <= 1);
     /* a run that does not fit beside the reserve is refused, naming the engine */
     npu_engine big = e;
