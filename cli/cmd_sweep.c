@@ -10,6 +10,7 @@
  * npusim_sweep (npu_api.c) gives the rows as JSON instead. */
 #include "args.h"
 #include "cmds.h"
+#include "npu_html.h"
 #include "npu_override.h"
 #include "npu_sweep.h"
 #include "npu_sweepio.h"
@@ -285,6 +286,12 @@ static int cmd_sweep(const cli_args *a, cli_out *o) {
     }
     const char *path = cli_str(a, O_OUT);
     if (!path && !top) path = "-";
+    const char *html = cli_str(a, O_HTML); /* the report is drawn from the written rows */
+    if (html && (!path || strcmp(path, "-") == 0)) {
+        npu_err("sweep --html needs --out FILE.csv or FILE.sqlite (the page is drawn from it)");
+        npu_sweep_free(s);
+        return SWEEP_EXIT(-1);
+    }
     bool resume = cli_has(a, O_RESUME);
     npu_sweep_out *out = NULL;
     const unsigned char *done = NULL;
@@ -340,6 +347,11 @@ static int cmd_sweep(const cli_args *a, cli_out *o) {
             rc = print_top(o->f, s, ids, nf, top);
         }
         npu_sweep_out_free(out);
+        if (rc == 0 && html) { /* the HTML report (npu_html): Pareto front, heatmap, parallel coordinates */
+            cJSON *j = npu_html_sweep_load(path);
+            rc = !j || cli_write_html(html, j, a) ? -1 : 0;
+            cJSON_Delete(j);
+        }
     }
     free(done_copy);
     npu_sweep_free(s);
@@ -351,6 +363,7 @@ static const cli_use sweep_opts[] = {
     {O_JOBS}, {O_RESUME, .note = "SQLite output only"},
     {O_TOP, .note = "print the K best Pareto-front rows of each workload (by the first objective)"},
     {O_COMMIT_EVERY}, {O_COUNT}, {O_PATHS}, {O_QUIET},
+    {O_HTML, .note = "drawn from --out: the Pareto front, a heatmap over two axes, parallel coordinates"},
 };
 const cli_cmd cli_cmd_sweep = {
     "sweep", "SPEC.json", 0, 1, "evaluate a design space: chips x models x workloads x plans, with Pareto fronts",

@@ -1,6 +1,7 @@
 /* npu_sweep — spec reading, point numbering and sampling, evaluation of a
  * point's rows, constraints, columns. */
 #include "npu_sweep.h"
+#include "npu_spec.h"
 #include "npu_econ.h"
 #include "npu_json.h"
 #include "npu_override.h"
@@ -1121,10 +1122,36 @@ static int auto_plan(const npu_sweep *s, npu_sweep_ctx *c, const npu_wl *w, npu_
     return 0;
 }
 
+/* The workload's LM head / embedding datatypes and speculative decoding, from
+ * their text (the same syntax as --lm-head-dtype, --emb-dtype, --spec and
+ * --spec-accept). -1 + npu_err. */
+static int wl_extras(const npu_wl *w, npu_dtype_opt *hdt, npu_dtype_opt *edt, npu_spec *spec) {
+    *hdt = (npu_dtype_opt){0}, *edt = (npu_dtype_opt){0};
+    memset(spec, 0, sizeof *spec);
+    if (w->lm_head_dtype[0]) {
+        if (npu_dtype_parse(w->lm_head_dtype, &hdt->t)) return -1;
+        hdt->set = true;
+    }
+    if (w->emb_dtype[0]) {
+        if (npu_dtype_parse(w->emb_dtype, &edt->t)) return -1;
+        edt->set = true;
+    }
+    if (w->spec[0] && npu_spec_parse(w->spec, spec)) return -1;
+    /* an acceptance without a speculation method is ignored: a sweep's "spec" axis may
+     * hold "" (none) beside methods that share one workload's acceptance */
+    if (w->spec[0] && w->spec_accept[0] && npu_spec_accept(spec, w->spec_accept)) return -1;
+    return spec->kind != NPU_SPEC_NONE ? npu_spec_check(spec) : 0;
+}
+
 static void eval_run(const npu_sweep *s, npu_sweep_ctx *c, const npu_wl *w, npu_plan plan, npu_sweep_row *r) {
     npu_run_cfg rc = {.phase = (npu_run_phase)w->phase, .batch = w->batch, .seq = w->seq, .ctx = w->ctx,
                       .input = w->input, .output = w->output, .stack = w->stack, .wdt = w->wdt, .adt = w->adt,
                       .kvdt = w->kvdt, .moe_skew = w->moe_skew, .engine = &c->engine};
+    npu_spec spec;
+    if (wl_extras(w, &rc.hdt, &rc.edt, &spec)) {
+        set_reason(r->reason, sizeof r->reason, npu_errmsg());
+        return;
+    }
     if (s->auto_plan) {
         int b = 0;
         if (auto_plan(s, c, w, &plan, &b)) {
@@ -1141,7 +1168,7 @@ static void eval_run(const npu_sweep *s, npu_sweep_ctx *c, const npu_wl *w, npu_
         return;
     }
     npu_run_result *x = c->rr;
-    if (npu_run(&c->model, &c->hw, &rc, x)) {
+    if (npu_spec_run(&c->model, &c->hw, &rc, &spec, x)) {
         set_reason(r->reason, sizeof r->reason, npu_errmsg());
         npu_run_cfg one = rc;
         if (one.batch <= 0) one.batch = 1;
@@ -1196,6 +1223,10 @@ static void eval_serve(const npu_sweep *s, npu_sweep_ctx *c, const npu_wl *w, np
     sc.slo_ttft_s = w->slo_ttft_ms * 1e-3, sc.slo_tpot_s = w->slo_tpot_ms * 1e-3;
     npu_step_cfg step = {.stack = w->stack, .wdt = w->wdt, .adt = w->adt, .kvdt = w->kvdt, .moe_skew = w->moe_skew,
                          .plan = {plan.tp, plan.pp, plan.ep, 1, plan.cp}};
+    if (wl_extras(w, &step.hdt, &step.edt, &sc.spec)) {
+        set_reason(r->reason, sizeof r->reason, npu_errmsg());
+        return;
+    }
     sc.pool = (npu_pool){.model = &c->model, .hw = &c->hw, .step = step, .replicas = w->replicas * plan.dp};
     const npu_hw *phw = &c->hw;
     double pprice = c->price;

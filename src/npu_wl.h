@@ -34,6 +34,8 @@ typedef struct npu_wl {
     char input_spec[96], output_spec[96]; /* serve: length distributions (npu_dist_parse syntax) */
     npu_stack stack;
     npu_dtype wdt, adt, kvdt;
+    char lm_head_dtype[24], emb_dtype[24]; /* "" = the weight format's recipe (docs/quantization.md) */
+    char spec[96], spec_accept[96];        /* speculative decoding: --spec / --spec-accept text; "" = none */
     double moe_skew;
     int chips;              /* plans "auto": chips the planner deploys on (0 = not given) */
     double slo_ttft_ms, slo_tpot_ms; /* serve: goodput and max-rate SLOs (p99); auto plans: planner bounds */

@@ -21,7 +21,7 @@ opts_of() { # command -> expected options (without dashes)
                  multi-step sched-ahead delivery-lag kv-admit frontend-us frontend-us-per-token client-think-ms warmup percentiles
                  spec spec-accept set" ;;
     cost) echo "hw process volume yield-model alpha d0 wafer-usd package nre-usd estimate-area json set" ;;
-    sweep) echo "out jobs resume top commit-every count paths quiet" ;;
+    sweep) echo "out jobs resume top commit-every count paths quiet html" ;;
     "op gemm") echo "hw m n k dtype act-dtype json" ;;
     "op attention") echo "hw phase batch heads kv-heads head-dim seq ctx kv-dtype json" ;;
     "op copy") echo "hw bytes json" ;;

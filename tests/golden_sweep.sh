@@ -202,4 +202,26 @@ expect_ok "resume a finished sweep" $NPUSIM sweep "$T/heavy.json" --out "$T/res.
 sqlite3 "$T/res.sqlite" 'SELECT * FROM points ORDER BY id' >"$T/res2.txt"
 cmp -s "$T/clean.txt" "$T/res2.txt" && ok || bad "resuming a finished sweep changed it"
 
+# --- speculative decoding and the LM head's datatype are workload axes: every row equals npusim run ---
+expect_ok "sweep spec x head" $NPUSIM sweep tests/data/sweep/spec_and_head.json --out "$T/sh.csv" --jobs 1
+rows=$(tail -n +2 "$T/sh.csv" | wc -l)
+check "spec x head: 8 rows ($rows)" "$rows == 8"
+python3 - "$T/sh.csv" "$NPUSIM" >"$T/sh.cmp" <<'PY'
+import csv, json, subprocess, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+for r in rows:
+    args = [sys.argv[2], "run", "--model", "llama3-8b", "--hw", "h100-sxm", "--phase", "decode",
+            "--batch", r["workload.batch"], "--ctx", r["workload.ctx"], "--dtype", "int4", "--json"]
+    if r["workload.spec"]:
+        args += ["--spec", r["workload.spec"], "--spec-accept", "rate:0.7"]
+    if r["workload.lm_head_dtype"]:
+        args += ["--lm-head-dtype", r["workload.lm_head_dtype"]]
+    j = json.loads(subprocess.run(args, capture_output=True, text=True, check=True).stdout)
+    same = abs(float(r["tokens_per_s"]) / j["tokens_per_s"] - 1) < 1e-9
+    print("ok" if same else "bad %s %s: sweep %s run %s" % (r["workload.spec"], r["workload.lm_head_dtype"],
+                                                             r["tokens_per_s"], j["tokens_per_s"]))
+PY
+n_ok=$(grep -c '^ok' "$T/sh.cmp")
+check "spec x head: each row equals npusim run ($(grep -v '^ok' "$T/sh.cmp" | head -1))" "$n_ok == 8"
+
 finish golden_sweep

@@ -111,6 +111,13 @@ check "sweep: points, front, infeasible" "$drawn > 20 && $front > 1 && $infeas >
 page_ok sweep "$T/sweep.html" 3 pareto:front_points=$front pareto:infeasible_points=$infeas \
     pareto:design_points=$((drawn - front - infeas)) heatmap:heat_cells=$cells parallel:design_lines=$drawn
 
+# ---- a real sweep's page: npusim sweep --out FILE --html PAGE (issue 13's example spec) ----
+expect_ok "sweep --html" $NPUSIM sweep examples/sweep_units_sram.json --out "$T/real.sqlite" --html "$T/real.html" --quiet
+expect_ok "sweep rows as CSV" $NPUSIM sweep examples/sweep_units_sram.json --out "$T/real.csv" --quiet
+rfront=$(python3 -c "import csv,sys; print(sum(1 for r in csv.DictReader(open(sys.argv[1])) if r['pareto'] == '1'))" "$T/real.csv")
+check "real sweep: a Pareto front ($rfront points)" "$rfront > 0"
+page_ok real-sweep "$T/real.html" 3 pareto:front_points=$rfront
+
 # ---- the checks fail when a page is broken ----
 # broken PATTERN REPLACEMENT NAME WHY: run.html with one spec edited must fail
 # pagecheck, with the line WHY among its failures
