@@ -33,14 +33,23 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 DATA = os.path.join(HERE, "..", "..", "shared", "data")
 
 HW = {"H100-SXM-80GB": "h100-sxm", "H200-SXM-141GB": "h200-sxm", "A100-SXM4-80GB": "a100-sxm-80gb",
-      "L40S-48GB": "l40s", "B200-180GB": "b200", "GB200-192GB": "gb200"}
+      "L40S-48GB": "l40s", "B200-180GB": "b200", "GB200-192GB": "gb200",
+      # nvidia-smi's name of the 96 GB HBM3 GH200 (later perf-overviews: "GH200 96GB HBM3 (480GB LPDDR5X)")
+      "GH200-120GB (as labelled in doc)": "gh200"}
 MODEL = {"GPT-J-6B": "gpt-j-6b", "Llama-2-7B": "llama2-7b", "Llama-2-70B": "llama2-70b",
          "Llama-3.1-8B": "llama3.1-8b", "Llama-3.1-70B": "llama3.1-70b", "Llama-3.1-405B": "llama3.1-405b",
          "Mistral-7B": "mistral-7b", "Mixtral-8x7B": "mixtral-8x7b",
          "Llama-3.1-8B-Instruct": "llama3.1-8b", "Llama-3.1-70B-Instruct": "llama3.1-70b",
          "Llama-3.3-70B-Instruct": "llama3.1-70b", "Llama-3.1-405B-Instruct": "llama3.1-405b",
-         "Qwen3-235B-A22B": "qwen3-235b-a22b", "Meta-Llama-3-8B": "llama3-8b"}
-DT = {"FP8": "fp8", "FP16": "fp16", "fp8": "fp8", "F16": "fp16"}
+         "Qwen3-235B-A22B": "qwen3-235b-a22b", "Meta-Llama-3-8B": "llama3-8b",
+         "Llama-4-Maverick-17B-128E": "llama4-maverick"}
+DT = {"FP8": "fp8", "FP16": "fp16", "fp8": "fp8", "F16": "fp16", "NVFP4": "nvfp4"}
+# KV cache: trtllm-bench forces FP8 KV for FP8 and NVFP4 checkpoints (tensorrt_llm/bench/build/build.py;
+# tensorrt_llm/bench/benchmark/utils/general.py _KV_CACHE_MAP) [V]; FP16 keeps a 16-bit cache
+KV = {"fp8": "fp8", "nvfp4": "fp8", "fp16": "fp16"}
+# MoE rows of the v1.0 perf-overview run with --ep and enable_attention_dp (its llm_options for MoE models):
+# attention data-parallel over the GPUs, experts split over them
+MOE_ATTN_DP = ("Qwen3-235B-A22B", "Llama-4-Maverick-17B-128E")
 
 
 def release(engine):
@@ -54,17 +63,22 @@ def release(engine):
 # (key of a row -> the quantities fitted on it). Everything else is held out:
 # other GPUs, other releases, other engines, and the rows excluded from a fit
 # because another mechanism confounds them (engines.md C.4).
+WINDOW = {"GPT-J-6B": 2048, "Llama-2-7B": 4096, "Llama-2-70B": 4096}  # rows beyond were not mappable when fitted
+
+
 def fit_tags(r):
     tags = []
-    if r["profile"] == "trtllm-0.13" and r["gpu"] == "H100-SXM-80GB":
+    beyond = r["isl"] + r["osl"] > WINDOW.get(r["model"], 1 << 30)
+    if r["profile"] == "trtllm-0.13" and r["gpu"] == "H100-SXM-80GB" and not beyond:
         if not (r["model"] == "Mistral-7B" and (r["isl"], r["osl"]) in ((5000, 500), (20000, 2000))):
             tags.append("trtllm-0.13 host.step_us+seq_us, comm.bandwidth_eff+collective_us, memory.reserve_frac")
     if r["profile"] == "trtllm-0.20" and r["gpu"] == "H100-SXM-80GB":
         tags.append("trtllm-0.20 host.step_us+seq_us, comm.bandwidth_eff, memory.reserve_frac")
-    # llama.cpp: the F16 tg512 row only; the Q4_K_M rows are dominated by the int4 mat-vec cost of the
-    # kernel model (issue 11), which an engine quantity must not absorb. Gaudi 2: nothing is fitted (its
-    # rows are dominated by the Gaudi kernel model, issue 11).
-    if r["profile"] == "llamacpp-metal-2024" and r["metric"] == "tg" and r["osl"] == 512 and r["dtype"] == "F16":
+    # llama.cpp: the two tg512 rows (F16 and Q4_K_M): the host time per token is what both formats share
+    # (the graph rebuilt and every node encoded as its own Metal dispatch, then committed and waited on);
+    # the formats differ by their weight bytes, which the kernel model costs. Everything else is held out:
+    # the longer tg (context growth), every pp row, every other Apple chip.
+    if r["profile"] == "llamacpp-metal-2024" and r["metric"] == "tg" and r["osl"] == 512:
         tags.append("llamacpp-metal-2024 host.step_us")
     return tags
 
@@ -80,7 +94,7 @@ def rows_benchmarks(path):
         why = None
         if r["hardware"] not in HW: why = f"no preset for {r['hardware']}"
         elif r["model"] not in MODEL: why = f"no preset for {r['model']}"
-        elif r["precision"] not in DT: why = f"{r['precision']} weights (no such --dtype yet: issue 11)"
+        elif r["precision"] not in DT: why = f"{r['precision']} weights (no --dtype for it)"
         if why:
             skip[(prof, why)] += 1
             continue
@@ -88,7 +102,7 @@ def rows_benchmarks(path):
         tp = int(r["tp"]) if r["tp"].isdigit() else n
         pp = int(r["pp"]) if r["pp"].isdigit() else 1
         ep = 1
-        if r["model"] == "Qwen3-235B-A22B":  # attention-DP + EP over the GPUs (notes): tp 1, ep n
+        if r["model"] in MOE_ATTN_DP:  # attention-DP + EP over the GPUs (notes): tp 1, ep n
             tp, ep = 1, n
         out.append(dict(src="benchmarks", profile=prof, gpu=r["hardware"], model=r["model"], dtype=r["precision"],
                         tp=tp, pp=pp, ep=ep, isl=int(r["input_len"]), osl=int(r["output_len"]), metric="throughput",
@@ -101,10 +115,10 @@ def rows_nonnvidia(path):
     for r in csv.DictReader(open(path)):
         eng, m = r["engine"], r["metric"]
         if eng.startswith("llama.cpp"):
-            dt = "fp16" if r["precision"] == "F16" else "int4"  # Q4_K_M: 4-bit weights (a format with scales: issue 11)
+            dt = "fp16" if r["precision"] == "F16" else "q4_k_m"  # GGUF Q4_K_M as llama.cpp stores it
             tg = m.startswith("generation")
             out.append(dict(src="nonnvidia", profile="llamacpp-metal-2024", gpu="apple-m2-ultra-gpu76",
-                            model="Meta-Llama-3-8B", dtype="Q4_K_M" if dt == "int4" else "F16", dt=dt, tp=1, pp=1, ep=1,
+                            model="Meta-Llama-3-8B", dtype="Q4_K_M" if dt == "q4_k_m" else "F16", dt=dt, tp=1, pp=1, ep=1,
                             isl=int(r["input_len"]), osl=int(r["output_len"]), metric="tg" if tg else "pp",
                             unit="tok/s", value=float(r["value"]), batch=1))
         elif "Gaudi" in r["hardware"] and r["source"].startswith("https://intel.com") and "Throughput" in m:
@@ -143,9 +157,13 @@ def predict(npusim, r, overrides):
     model = MODEL[r["model"]]
     if r["src"] == "benchmarks":
         dt = DT[r["dtype"]]
+        # trtllm-bench builds the engine for max_seq_len = ISL + OSL of the dataset, whatever the model's
+        # trained window (tensorrt_llm/bench/build/build.py: max_seq_len = metadata.max_sequence_length) [V]:
+        # the GPT-J and Llama-2 rows beyond 2048 / 4096 tokens ran with extrapolated positions
         j, err = run(npusim, ["run", "--model", model, "--hw", HW[r["gpu"]], "--phase", "offline", "--input",
-                              str(r["isl"]), "--output", str(r["osl"]), "--dtype", dt, "--kv-dtype", dt, "--tp",
-                              str(r["tp"]), "--pp", str(r["pp"]), "--ep", str(r["ep"]), "--engine", eng])
+                              str(r["isl"]), "--output", str(r["osl"]), "--dtype", dt, "--kv-dtype", KV[dt], "--tp",
+                              str(r["tp"]), "--pp", str(r["pp"]), "--ep", str(r["ep"]), "--engine", eng,
+                              "--max-seq", str(r["isl"] + r["osl"])])
         return (j["tokens_per_s"], j["batch"]) if j else (None, err)
     if r["profile"].startswith("llamacpp"):
         base = ["run", "--model", model, "--hw", r["gpu"], "--dtype", r["dt"], "--kv-dtype", "fp16", "--engine", eng]
