@@ -80,6 +80,10 @@ def fit_tags(r):
     # the longer tg (context growth), every pp row, every other Apple chip.
     if r["profile"] == "llamacpp-metal-2024" and r["metric"] == "tg" and r["osl"] == 512:
         tags.append("llamacpp-metal-2024 host.step_us")
+    # optimum-habana: Intel's Llama-2-7B rows (two static batches, two batch-1 latencies): the host time of one
+    # generate() step; held out: Llama-3.1-8B, Mistral-7B, the 70B rows (TP 2, 4, 8), the MLPerf rows
+    if r["profile"] == "optimum-habana-1.18" and r["model"] == "Llama-2-7B":
+        tags.append("optimum-habana-1.18 host.step_us")
     return tags
 
 
