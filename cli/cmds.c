@@ -96,7 +96,7 @@ static int inline_json(const char *s, const char *what, cJSON **json) {
  * model's trained context window (the model's max_seq is what check_cfg holds
  * a run to). */
 static int max_seq_override(const cli_args *a, npu_model *m) {
-    if (!cli_has(a, O_MAX_SEQ)) return 0;
+    if (!a->declared[O_MAX_SEQ] || !cli_has(a, O_MAX_SEQ)) return 0; /* the commands that take it */
     long n = (long)cli_int(a, O_MAX_SEQ);
     if (m->pos == NPU_POS_LEARNED && n > m->max_seq) { /* a table of max_seq position rows: nothing to extrapolate */
         npu_err("--max-seq %ld: %s has learned position embeddings for %d positions only", n, m->name, m->max_seq);
