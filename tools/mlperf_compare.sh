@@ -8,9 +8,12 @@
 # tokens, outputs ~ lognormal mean 298 sd 250 (realized mean 291.7), both clipped to 1024. Offline = all
 # 24,576 samples at t=0; Server = Poisson at the submitted QPS. Engine: the round's
 # profile (mlperf-4.0, mlperf-4.1: NVIDIA's harness on TensorRT-LLM; nothing is
-# fitted on these rows, docs/accuracy-engines.md); in-flight batching without
-# chunked context (scheduler continuous: prompts prefill whole, stalling the
-# decodes of that step), the submission's gpu_batch_size for the scenario as
+# fitted on these rows, docs/accuracy-engines.md); the engine's own scheduler:
+# TensorRT-LLM in-flight batching (mixed: every step decodes all running
+# sequences and adds whole prompts while max_num_tokens lasts; the profile's
+# policy decode_first_mixed), not vLLM V0's prefill-first steps (continuous, used
+# before: a prefill step stalls every decode, -7..-23 % tokens/s and queues that
+# never drain at the Server QPS), the submission's gpu_batch_size for the scenario as
 # --max-seqs (v4.1: Offline 896 H100 TP2 / 806 H200, Server 1024 / 896:
 # mlcommons/inference_results_v4.1 closed/NVIDIA/configs/llama2-70b/{Offline,Server}/__init__.py),
 # least-outstanding-requests router. ENGINE=NAME overrides the engine of every row.
@@ -37,7 +40,7 @@ while IFS='|' read -r name hw tp reps batch scen qps tok tm t99 pm p99 roweng; d
     [ -z "$name" ] && continue
     round=${name%% *}; eng=${roweng:-mlperf-${round#v}}
     base="$NPUSIM serve --model llama2-70b --hw $hw --tp $tp --replicas $reps --max-seqs $batch --dtype fp8 \
---kv-dtype fp8 --engine ${ENGINE:-$eng} --scheduler continuous --router least-requests --input $IN --output $OUT --seed 1 --json"
+--kv-dtype fp8 --engine ${ENGINE:-$eng} --router least-requests --input $IN --output $OUT --seed 1 --json"
     if [ "$scen" = offline ]; then
         $base --arrival offline --requests 24576 >"$T" || exit 1
     else

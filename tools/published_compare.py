@@ -188,6 +188,16 @@ def predict(npusim, r, overrides):
     return (j["tokens_per_s"], r["batch"]) if j else (None, err)
 
 
+def family(r):
+    """Rows this tool could not map before the NVFP4 format, the GH200 and Llama-4 presets and --max-seq."""
+    if r["src"] != "benchmarks": return "non-NVIDIA"
+    if r["dtype"] == "NVFP4": return "new: NVFP4"
+    if r["gpu"].startswith("GH200"): return "new: GH200"
+    if r["model"].startswith("Llama-4"): return "new: Llama-4-Maverick"
+    if r["isl"] + r["osl"] > WINDOW.get(r["model"], 1 << 30): return "new: beyond the context window"
+    return "mapped before"
+
+
 def bucket(b):
     if b is None: return "-"
     for lim, name in ((1, "1"), (16, "2-16"), (128, "17-128"), (512, "129-512"), (2048, "513-2048")):
@@ -202,6 +212,7 @@ def all_rows(npusim, overrides, select=None):
     skip.update(s2)
     for r in rows:
         r["fit"] = fit_tags(r)
+        r["family"] = family(r)
     if select:
         rows = [r for r in rows if select(r)]
     with ThreadPoolExecutor(max_workers=2) as ex:
@@ -260,6 +271,11 @@ def main():
     table("by engine profile and GPU", rows, lambda x: (x["profile"], x["gpu"]))
     table("by engine profile, GPU and parallelism (TP 1 / multi-GPU)", rows,
           lambda x: (x["profile"], x["gpu"], "TP1" if x["tp"] * x["ep"] == 1 else "multi"))
+    table("by engine profile, GPU and TP (x EP)", [x for x in rows if x["src"] == "benchmarks"],
+          lambda x: (x["profile"], x["gpu"], f"TP{x['tp']}" + (f" EP{x['ep']}" if x["ep"] > 1 else "")))
+    table("by engine profile, GPU and weights", rows, lambda x: (x["profile"], x["gpu"], x["dtype"]))
+    table("by row family (what this tool maps since the NVFP4 / GH200 / Llama-4 / --max-seq changes)", rows,
+          lambda x: (x["family"],))
     table("by engine profile and batch bucket (npusim's in-flight batch)", rows, lambda x: (x["profile"], bucket(x["batch"])))
     table("by engine profile and metric", rows, lambda x: (x["profile"], x["metric"]))
     table("by model (all engines)", rows, lambda x: (x["model"],))
