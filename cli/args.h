@@ -39,7 +39,7 @@ typedef enum cli_id {
     /* datatypes */
     O_DTYPE, O_ACT_DTYPE, O_KV_DTYPE, O_LM_HEAD_DTYPE, O_EMB_DTYPE, O_FORMATS,
     /* batch and lengths (tokens) */
-    O_BATCH, O_SEQ, O_CTX, O_INPUT, O_OUTPUT,
+    O_BATCH, O_SEQ, O_CTX, O_INPUT, O_OUTPUT, O_MAX_SEQ,
     /* parallel plan */
     O_TP, O_PP, O_EP, O_DP, O_CP, O_MOE_SKEW, O_CHIPS,
     /* output format */

@@ -93,18 +93,32 @@ static int inline_json(const char *s, const char *what, cJSON **json) {
     return *json ? 0 : -1;
 }
 
+/* --max-seq: the engine built for that many tokens per sequence, beyond the
+ * model's trained context window (the model's max_seq is what check_cfg holds
+ * a run to). */
+static int max_seq_override(const cli_args *a, npu_model *m) {
+    if (!a->declared[O_MAX_SEQ] || !cli_has(a, O_MAX_SEQ)) return 0; /* the commands that take it */
+    long n = (long)cli_int(a, O_MAX_SEQ);
+    if (m->pos == NPU_POS_LEARNED && n > m->max_seq) { /* a table of max_seq position rows: nothing to extrapolate */
+        npu_err("--max-seq %ld: %s has learned position embeddings for %d positions only", n, m->name, m->max_seq);
+        return -1;
+    }
+    m->max_seq = (int)n;
+    return 0;
+}
+
 int cli_load_model(const cli_args *a, npu_model *m) {
     if (a->model_obj) {
         *m = *a->model_obj;
-        return 0;
+        return max_seq_override(a, m);
     }
     cJSON *j;
     const char *s = cli_str(a, O_MODEL);
     if (inline_json(s, "model (JSON text)", &j)) return -1;
-    if (!j) return npu_model_load(s, m);
+    if (!j) return npu_model_load(s, m) ? -1 : max_seq_override(a, m);
     int rc = npu_model_from_json(j, "model (JSON text)", m);
     cJSON_Delete(j);
-    return rc;
+    return rc ? rc : max_seq_override(a, m);
 }
 
 int cli_load_hw(const cli_args *a, cli_id id, npu_hw *hw) {
@@ -195,6 +209,7 @@ static const cli_use run_opts[] = {
     {O_BATCH, .note = "required except with --phase offline, where the default is what fits"},
     {O_SEQ, .note = "--phase prefill"}, {O_CTX, .note = "--phase decode"},
     {O_INPUT, .note = "--phase e2e and offline"}, {O_OUTPUT, .note = "--phase e2e and offline"},
+    {O_MAX_SEQ, .note = "default: the model's context window"},
     {O_STACK}, CLI_USE_DTYPES, CLI_USE_PLAN, {O_MOE_SKEW},
     {O_ENGINE, .note = "every phase"}, {O_SPEC}, {O_SPEC_ACCEPT, .note = "with --spec"}, {O_JSON}, {O_CSV},
     CLI_USE_TCO, {O_HTML}, {O_SET},

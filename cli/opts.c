@@ -72,6 +72,10 @@ const cli_opt cli_opts[CLI_O_COUNT] = {
     [O_CTX] = {"ctx", 0, INT(1, LEN_MAX), .meta = "L", .help = "tokens already in the KV cache per sequence"},
     [O_INPUT] = {"input", 0, INT(1, LEN_MAX), .meta = "I", .help = "prompt tokens per request"},
     [O_OUTPUT] = {"output", 0, INT(0, LEN_MAX), .meta = "O", .help = "generated tokens per request"},
+    [O_MAX_SEQ] = {"max-seq", 0, INT(1, LEN_MAX), .meta = "N",
+                   .help = "tokens per sequence the engine is built for, replacing the model's context window "
+                           "(trtllm-bench builds max_seq_len = input + output whatever the model was trained on: "
+                           "positions past the window are extrapolated, their quality is not modelled)"},
     [O_TP] = {"tp", 0, INT(1, DIM_MAX), .meta = "N", .def = "1", .help = "tensor-parallel chips"},
     [O_PP] = {"pp", 0, INT(1, DIM_MAX), .meta = "N", .def = "1", .help = "pipeline stages"},
     [O_EP] = {"ep", 0, INT(1, DIM_MAX), .meta = "N", .def = "1", .help = "expert-parallel chips (MoE)"},

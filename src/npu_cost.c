@@ -180,6 +180,7 @@ static npu_kcost cost_gemm(const npu_hw *hw, const npu_kernel *k) {
     double share_bw = full_bw / units * e->unit_bw_share; /* reachable_bw per busy unit */
     double base_bytes = k->bytes + reread, ws_bytes = 8.0 * M * N * G; /* split-K workspace per split */
     bool systolic = hw->eng == NPU_ENGINE_SYSTOLIC, os = systolic && hw->flow == NPU_FLOW_OUTPUT;
+    bool shared_alu = hw->eng == NPU_ENGINE_NONE;
     double load = systolic && !os ? load_cycles(hw, bW) : 0, fill = fill_s(hw);
     double mma_split = sqrt((double)hw->eng_per_unit);
     /* rows a tile needs to keep the engine busy: a weight-stationary array amortises a
@@ -244,7 +245,10 @@ static npu_kcost cost_gemm(const npu_hw *hw, const npu_kernel *k) {
              * quantization) at the price of a fix-up pass */
             double waves = ctas > units && stream_k ? tiles_per_unit * s : ceil_pos(tiles_per_unit * s);
             double tile_t = systolic ? tile_s(hw, unit_rate, eff, tm, tn, k_steps[sk], load) : per_k * k_steps[sk];
-            double compute = dmax(waves * (tile_t + wave) + fill, dq);
+            /* decoupled vector units dequantize while the matrix engines multiply (max); with no
+             * matrix engine (simdgroup_matrix on the ALUs, a wafer's PEs) the same ALUs do both (sum) */
+            double mac = waves * (tile_t + wave) + fill;
+            double compute = shared_alu ? mac + dq : dmax(mac, dq);
             double bytes = base_bytes + (s > 1 ? ws_bytes * s : 0);
             double memory = mem0 + bytes / dmin(full_bw, dmin(ctas, units) * share_bw);
             double body = dmax(compute, memory);
@@ -297,15 +301,18 @@ static npu_kcost cost_attention(const npu_hw *hw, const npu_kernel *k) {
         double busy = dmin(ctas, hw->units);
         double waves = ceil(ctas / hw->units);
         double wave = wave_s(hw, unit_bw, bq * (d + dv) * 2.0 + bq * (d + dv) * b);
-        c.compute_s = dmax(dmax(k->flops * pad / (busy * unit_rate * eff), longest), softmax / busy * hw->units) +
-                      waves * wave + fill_s(hw);
+        double mm = dmax(k->flops * pad / (busy * unit_rate * eff), longest), sm = softmax / busy * hw->units;
+        /* the softmax overlaps the matmuls on separate units; on a chip without a matrix engine
+         * the same ALUs run both */
+        c.compute_s = (hw->eng == NPU_ENGINE_NONE ? mm + sm : dmax(mm, sm)) + waves * wave + fill_s(hw);
         c.memory_s = e->mem_lat_us * 1e-6 + k->bytes / reachable_bw(hw, ctas, full);
     } else {
         double heads_kv = (double)k->batch * k->kv_heads;
         double splits = dmax(1, dmin(ceil(k->kv_len / 256.0), ceil(hw->units / heads_kv)));
         double ctas = heads_kv * splits;
         double wave = wave_s(hw, unit_bw, 256.0 * (d + dv) * b);
-        c.compute_s = dmax(k->flops / (dmin(ctas, hw->units) * unit_rate * eff), softmax) + wave;
+        double mm = k->flops / (dmin(ctas, hw->units) * unit_rate * eff);
+        c.compute_s = (hw->eng == NPU_ENGINE_NONE ? mm + softmax : dmax(mm, softmax)) + wave;
         c.memory_s = e->mem_lat_us * 1e-6 + k->bytes / reachable_bw(hw, ctas, full);
         if (splits > 1) c.overhead_s = e->kernel_us * 1e-6; /* combine partial softmaxes */
     }

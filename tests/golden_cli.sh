@@ -12,7 +12,7 @@ TCO="tco chip-price pue usd-per-kwh lifetime-years server-overhead"
 DT="dtype act-dtype kv-dtype lm-head-dtype emb-dtype"
 opts_of() { # command -> expected options (without dashes)
     case "$1" in
-    run) echo "model hw phase batch seq ctx input output stack $DT tp pp ep dp cp moe-skew engine spec spec-accept json csv html $TCO set" ;;
+    run) echo "model hw phase batch seq ctx input output max-seq stack $DT tp pp ep dp cp moe-skew engine spec spec-accept json csv html $TCO set" ;;
     plan) echo "model hw chips input output max-ttft max-tpot $DT stack engine max-batch moe-skew top json set" ;;
     serve) echo "model hw tp pp ep $DT stack moe-skew engine replicas router scheduler max-seqs max-batched-tokens
                  chunk block-size kv-mem-frac prefix-share step-overhead-us prefill-hw prefill-tp prefill-replicas

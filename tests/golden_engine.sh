@@ -112,4 +112,19 @@ expect_grep "vllm-0.6 schedules prefill-first (continuous)" "continuous schedule
 expect_ok "serve under the engine, scheduler given" $NPUSIM serve --model llama3.2-1b --hw h100-sxm --engine vllm-0.6 --scheduler chunked --rate 2 --input 100 --output 10 --requests 20
 expect_grep "an explicit --scheduler wins" "chunked scheduler" "$T/out"
 
+# --- --max-seq: an engine built for more tokens than the model's window (trtllm-bench: max_seq_len = ISL + OSL) ---
+GJ="$NPUSIM run --model gpt-j-6b --hw h100-sxm --phase offline --dtype fp8 --kv-dtype fp8 --engine trtllm-0.13"
+expect_err "beyond gpt-j's 2048-token window" "context window of 2048" $GJ --input 2048 --output 2048
+expect_ok "the same with --max-seq 4096" $GJ --input 2048 --output 2048 --max-seq 4096 --json
+long=$(json_num "$T/out" tokens_per_s)
+expect_ok "within the window" $GJ --input 1024 --output 1024 --json
+short=$(json_num "$T/out" tokens_per_s)
+check "longer sequences are slower past the window ($long vs $short tok/s)" "$long < $short"
+expect_err "--max-seq below the request" "context window of 1000" $GJ --input 1024 --output 1024 --max-seq 1000
+expect_err "learned positions cannot be extended" "learned position embeddings for 1024" $NPUSIM run \
+    --model tests/data/hf/gpt2.json --hw h100-sxm --phase e2e --batch 1 --input 100 --output 10 --max-seq 5000
+expect_err "--max-seq 0" "max-seq" $GJ --input 10 --output 10 --max-seq 0
+expect_err "serve has no --max-seq" "max-seq" $NPUSIM serve --model llama3.2-1b --hw h100-sxm --rate 1 --input 10 \
+    --output 10 --max-seq 100
+
 finish "golden (engines)"

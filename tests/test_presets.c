@@ -175,12 +175,55 @@ static void test_new_chips(void **st) {
     assert_true(fabs(h.mem_bw_Bps - 256e9) < 1e6);
 }
 
+/* Llama-4-Maverick-17B-128E (text_config: hidden 5120, 48 layers, 40/8 heads of 128,
+ * vocab 202048 untied, MoE every second layer with 128 experts of 8192 + one shared
+ * expert of 8192, top-1; the other 24 layers dense with 16384): by hand,
+ *   embeddings 2 x 202048 x 5120                    =   2,068,971,520
+ *   attention 48 x (2 x 5120^2 + 2 x 5120 x 1024)    =   3,019,898,880
+ *   norms 48 x 2 x 5120 + 5120                       =         496,640
+ *   dense MLP 24 x 3 x 5120 x 16384                  =   6,039,797,760
+ *   MoE 24 x (5120 x 128 + 129 x 3 x 5120 x 8192)    = 389,582,684,160
+ * total 400,711,848,960 ("400B"); active: the MoE layers' router, one routed and the
+ * shared expert, 24 x (655,360 + 2 x 125,829,120) = 6,055,526,400 -> 17,184,691,200 ("17B"). */
+static void test_llama4_maverick_counts(void **st) {
+    (void)st;
+    double emb = 2.0 * 202048 * 5120, attn = 48.0 * (2 * 5120.0 * 5120 + 2 * 5120.0 * 1024);
+    double norms = 48.0 * 2 * 5120 + 5120, dense = 24.0 * 3 * 5120 * 16384, expert = 3.0 * 5120 * 8192;
+    double moe = 24 * (5120.0 * 128 + 129 * expert), moe_active = 24 * (5120.0 * 128 + 2 * expert);
+    assert_true(emb + attn + norms + dense + moe == 400711848960.0);
+    assert_true(params("llama4-maverick", false) == 400711848960.0);
+    assert_true(params("llama4-maverick", true) == emb + attn + norms + dense + moe_active);
+    assert_true(fabs(params("llama4-maverick", true) / 1e9 - 17.18) < 0.01);
+    npu_model m;
+    assert_int_equal(npu_model_load("llama4-maverick", &m), 0);
+    assert_int_equal(m.sliding_window, 8192); /* attention_chunk_size, as a window */
+    assert_int_equal(m.global_every, 4);      /* every 4th layer NoPE, global */
+    assert_false(npu_model_layer_local(&m, 3));
+    assert_true(npu_model_layer_local(&m, 0));
+}
+
+/* GH200 (its Hopper GPU): the H100's GH100 with 132 SMs at 1.83 GHz (989.4 TF bf16
+ * dense), 96 GB of HBM3 in 6 stacks at 5.2 Gb/s = 6 x 1024 x 5.2 / 8 = 3993.6 GB/s
+ * ("4 TB/s"); the module's 1000 W. */
+static void test_gh200(void **st) {
+    (void)st;
+    npu_hw g, h;
+    assert_int_equal(npu_hw_load("gh200", &g), 0);
+    assert_int_equal(npu_hw_load("h100-sxm", &h), 0);
+    assert_true(fabs(g.peak_flops[NPU_BF16] - h.peak_flops[NPU_BF16]) < 1e6);
+    assert_true(fabs(g.peak_flops[NPU_BF16] - 132 * 2048 * 2 * 1.83e9) < 1e9);
+    assert_true(fabs(g.mem_bw_Bps - 6 * 1024 * 5.2e9 / 8) < 1e6);
+    assert_true(g.mem_bytes == 96.0 * 1073741824.0);
+    assert_string_equal(npu_engine_default_for(&g), "trtllm");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_llama1_counts),           cmocka_unit_test(test_llama31_counts),
         cmocka_unit_test(test_moe_counts),              cmocka_unit_test(test_every_preset_states_tdp),
         cmocka_unit_test(test_sources_not_truncated),   cmocka_unit_test(test_memory_energy_per_bit),
-        cmocka_unit_test(test_new_chips),
+        cmocka_unit_test(test_new_chips),               cmocka_unit_test(test_llama4_maverick_counts),
+        cmocka_unit_test(test_gh200),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -303,6 +303,39 @@ static void test_native_fp4_gemm_speed(void **st) {
     assert_true(h_nv > 0.9 * h_bf && h_nv < 1.1 * h_bf);
 }
 
+/* With no matrix engine (Apple GPUs before M5: simdgroup_matrix on the ALUs) the same ALUs
+ * dequantize and multiply: a compute-bound q4_K GEMM costs the fp16 GEMM plus its dequantization,
+ * once per row of output tiles (ggml's kernel_mul_mm: 32 tokens per tile), where the H100's
+ * vector units dequantize beside its tensor cores and the dequantization hides. By hand, for
+ * M = 512 tokens: ceil(512 / 32) = 16 passes of N x K weights at the format's ops per weight. */
+static void test_dequant_shares_the_alus(void **st) {
+    (void)st;
+    npu_hw a, h;
+    assert_int_equal(npu_hw_load("apple-m2-ultra-gpu76", &a), 0);
+    assert_int_equal(npu_hw_load("h100-sxm", &h), 0);
+    assert_int_equal(a.eng, NPU_ENGINE_NONE);
+    assert_int_equal(a.tile_m, 32); /* BLOCK_SIZE_N: tokens per threadgroup */
+    const long M = 512, N = 14336, K = 4096;
+    npu_kernel f16 = npu_kernel_gemm("g", M, N, K, NPU_FP16, NPU_FP16);
+    npu_kernel q4 = npu_kernel_gemm("g", M, N, K, NPU_Q4_K, NPU_FP16);
+    npu_kcost cf = npu_cost_kernel(&a, &f16, NPU_IN_STEP), cq = npu_cost_kernel(&a, &q4, NPU_IN_STEP);
+    assert_int_equal(cf.bound, NPU_BOUND_COMPUTE);
+    assert_int_equal(cq.bound, NPU_BOUND_COMPUTE);
+    double passes = ceil((double)M / cq.tile_m);
+    double dq = passes * npu_cost_dequant_s(&a, NPU_Q4_K, NPU_FP16, (double)N * K);
+    printf("  M2 Ultra 512x14336x4096: fp16 %.3f ms, q4_K %.3f ms (tile %d rows, dequant %.3f ms)\n", cf.time_s * 1e3,
+           cq.time_s * 1e3, cq.tile_m, dq * 1e3);
+    assert_true(dq > 0.03 * cf.time_s); /* not negligible: the test sees the sum */
+    /* the same tile, give or take its weight block's first load (0.5625 vs 2 bytes a weight) */
+    assert_true(cq.time_s >= cf.time_s + dq - 0.01 * cf.time_s);
+    assert_true(cq.time_s <= cf.time_s + dq + 0.01 * cf.time_s);
+    /* the H100: int4 weights under bf16 activations, dequantized beside the tensor cores */
+    npu_kernel hb = npu_kernel_gemm("g", 4096, N, K, NPU_BF16, NPU_BF16);
+    npu_kernel h4 = npu_kernel_gemm("g", 4096, N, K, NPU_INT4, NPU_BF16);
+    double tb = npu_cost_kernel(&h, &hb, NPU_IN_STEP).time_s, t4 = npu_cost_kernel(&h, &h4, NPU_IN_STEP).time_s;
+    assert_true(t4 < 1.02 * tb);
+}
+
 /* ---- names ---- */
 
 static void test_parse_formats(void **st) {
@@ -457,7 +490,7 @@ int main(void) {
         cmocka_unit_test(test_bits_from_definitions), cmocka_unit_test(test_q4_k_m_recipe),
         cmocka_unit_test(test_model_weight_bytes),    cmocka_unit_test(test_head_and_embedding_dtypes),
         cmocka_unit_test(test_int4_head_on_dx_m1),    cmocka_unit_test(test_dequant_by_hand),
-        cmocka_unit_test(test_native_paths),          cmocka_unit_test(test_native_fp4_gemm_speed),
+        cmocka_unit_test(test_native_paths),          cmocka_unit_test(test_native_fp4_gemm_speed), cmocka_unit_test(test_dequant_shares_the_alus),
         cmocka_unit_test(test_parse_formats),         cmocka_unit_test(test_fp4_formats_field),
         cmocka_unit_test(test_quantcmp),              cmocka_unit_test(test_api_fields),
     };

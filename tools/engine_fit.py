@@ -13,7 +13,7 @@ Prints the fitted values, the rows seen and the residual (MAPE, bias, and by
 shape/TP), ready to be copied into the profile's "fitted" objects.
 
 Usage: tools/engine_fit.py FIT [--npusim build/npusim] [--start V,...]
-  FIT: trtllm-0.13 | trtllm-0.20 | llamacpp
+  FIT: trtllm-0.13 | trtllm-0.20 | llamacpp | optimum-habana
 """
 import argparse, collections, json, os, sys, tempfile
 
@@ -29,6 +29,7 @@ FITS = {
                     [("host", "step_us", 1000, 1000), ("comm", "bandwidth_eff", 0.5, 0.2), ("host", "seq_us", 5, 4),
                      ("memory", "reserve_frac", 0.08, 0.02)]),
     "llamacpp": ("llamacpp-metal-2024", "llamacpp-metal-2024 host.step_us", [("host", "step_us", 500, 500)]),
+    "optimum-habana": ("optimum-habana-1.18", "optimum-habana-1.18 host.step_us", [("host", "step_us", 2000, 1000)]),
 }
 
 

@@ -8,12 +8,20 @@
 # tokens, outputs ~ lognormal mean 298 sd 250 (realized mean 291.7), both clipped to 1024. Offline = all
 # 24,576 samples at t=0; Server = Poisson at the submitted QPS. Engine: the round's
 # profile (mlperf-4.0, mlperf-4.1: NVIDIA's harness on TensorRT-LLM; nothing is
-# fitted on these rows, docs/accuracy-engines.md); in-flight batching without
-# chunked context (scheduler continuous: prompts prefill whole, stalling the
-# decodes of that step), the submission's gpu_batch_size for the scenario as
+# fitted on these rows, docs/accuracy-engines.md); the engine's own scheduler:
+# TensorRT-LLM in-flight batching (mixed: every step decodes all running
+# sequences and adds whole prompts while max_num_tokens lasts; the profile's
+# policy decode_first_mixed), not vLLM V0's prefill-first steps (continuous, used
+# before: a prefill step stalls every decode, -7..-23 % tokens/s and queues that
+# never drain at the Server QPS), the submission's gpu_batch_size for the scenario as
 # --max-seqs (v4.1: Offline 896 H100 TP2 / 806 H200, Server 1024 / 896:
 # mlcommons/inference_results_v4.1 closed/NVIDIA/configs/llama2-70b/{Offline,Server}/__init__.py),
 # least-outstanding-requests router. ENGINE=NAME overrides the engine of every row.
+# Intel Gaudi 2 (v4.0, published_nonnvidia.csv): 8 x Gaudi 2 as one TP8 instance [E] (an Intel
+# engineer's TGI-Gaudi launch for llama2-70b-8x, mrs303/tgi-gaudi:tgi.sh: --num-shard 8, decode batch
+# bucket 128, one prompt per prefill batch, 1024 prefill tokens), engine vllm-gaudi-1.18 (bucketed
+# shapes replayed as HPU graphs: the closest profile to TGI-Gaudi) [E]; the rows give p50 and p99 TTFT
+# and TPOT, no means ("-"); nothing is fitted on them.
 NPUSIM=${1:-build/npusim}
 IN="lognormal:300,200,1024"
 OUT="lognormal:298,250,1024"
@@ -27,12 +35,12 @@ trap 'rm -f "$T"' EXIT
 
 echo "| row | metric | published | predicted | error |"
 echo "|---|---|---:|---:|---:|"
-# name | hw | tp | replicas | batch | scenario | qps | tok/s | ttft mean | ttft p99 | tpot mean | tpot p99
-while IFS='|' read -r name hw tp reps batch scen qps tok tm t99 pm p99; do
+# name | hw | tp | replicas | batch | scenario | qps | tok/s | ttft mean | ttft p99 | tpot mean | tpot p99 [| engine]
+while IFS='|' read -r name hw tp reps batch scen qps tok tm t99 pm p99 roweng; do
     [ -z "$name" ] && continue
-    round=${name%% *}; eng=mlperf-${round#v}
+    round=${name%% *}; eng=${roweng:-mlperf-${round#v}}
     base="$NPUSIM serve --model llama2-70b --hw $hw --tp $tp --replicas $reps --max-seqs $batch --dtype fp8 \
---kv-dtype fp8 --engine ${ENGINE:-$eng} --scheduler continuous --router least-requests --input $IN --output $OUT --seed 1 --json"
+--kv-dtype fp8 --engine ${ENGINE:-$eng} --router least-requests --input $IN --output $OUT --seed 1 --json"
     if [ "$scen" = offline ]; then
         $base --arrival offline --requests 24576 >"$T" || exit 1
     else
@@ -58,4 +66,6 @@ v4.0 8xH200 (8xTP1)|h200-sxm|1|8|806|offline||27738.3||||
 v4.0 8xH200 (8xTP1)|h200-sxm|1|8|806|server|91.5|26485.43|412.9|753.1|164.9|195.0
 v4.1 8xH200 (8xTP1)|h200-sxm|1|8|806|offline||31302.7||||
 v4.1 8xH200 (8xTP1)|h200-sxm|1|8|896|server|101|29228.22|198.3|452.7|123.3|146.0
+v4.0 8xGaudi2 (1xTP8)|gaudi2|8|1|128|offline||8034.85|||||vllm-gaudi-1.18
+v4.0 8xGaudi2 (1xTP8)|gaudi2|8|1|128|server|21.9|6287.47|-|1621.21|-|130.95|vllm-gaudi-1.18
 ROWS

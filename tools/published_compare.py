@@ -33,14 +33,23 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 DATA = os.path.join(HERE, "..", "..", "shared", "data")
 
 HW = {"H100-SXM-80GB": "h100-sxm", "H200-SXM-141GB": "h200-sxm", "A100-SXM4-80GB": "a100-sxm-80gb",
-      "L40S-48GB": "l40s", "B200-180GB": "b200", "GB200-192GB": "gb200"}
+      "L40S-48GB": "l40s", "B200-180GB": "b200", "GB200-192GB": "gb200",
+      # nvidia-smi's name of the 96 GB HBM3 GH200 (later perf-overviews: "GH200 96GB HBM3 (480GB LPDDR5X)")
+      "GH200-120GB (as labelled in doc)": "gh200"}
 MODEL = {"GPT-J-6B": "gpt-j-6b", "Llama-2-7B": "llama2-7b", "Llama-2-70B": "llama2-70b",
          "Llama-3.1-8B": "llama3.1-8b", "Llama-3.1-70B": "llama3.1-70b", "Llama-3.1-405B": "llama3.1-405b",
          "Mistral-7B": "mistral-7b", "Mixtral-8x7B": "mixtral-8x7b",
          "Llama-3.1-8B-Instruct": "llama3.1-8b", "Llama-3.1-70B-Instruct": "llama3.1-70b",
          "Llama-3.3-70B-Instruct": "llama3.1-70b", "Llama-3.1-405B-Instruct": "llama3.1-405b",
-         "Qwen3-235B-A22B": "qwen3-235b-a22b", "Meta-Llama-3-8B": "llama3-8b"}
-DT = {"FP8": "fp8", "FP16": "fp16", "fp8": "fp8", "F16": "fp16"}
+         "Qwen3-235B-A22B": "qwen3-235b-a22b", "Meta-Llama-3-8B": "llama3-8b",
+         "Llama-4-Maverick-17B-128E": "llama4-maverick"}
+DT = {"FP8": "fp8", "FP16": "fp16", "fp8": "fp8", "F16": "fp16", "NVFP4": "nvfp4"}
+# KV cache: trtllm-bench forces FP8 KV for FP8 and NVFP4 checkpoints (tensorrt_llm/bench/build/build.py;
+# tensorrt_llm/bench/benchmark/utils/general.py _KV_CACHE_MAP) [V]; FP16 keeps a 16-bit cache
+KV = {"fp8": "fp8", "nvfp4": "fp8", "fp16": "fp16"}
+# MoE rows of the v1.0 perf-overview run with --ep and enable_attention_dp (its llm_options for MoE models):
+# attention data-parallel over the GPUs, experts split over them
+MOE_ATTN_DP = ("Qwen3-235B-A22B", "Llama-4-Maverick-17B-128E")
 
 
 def release(engine):
@@ -54,18 +63,27 @@ def release(engine):
 # (key of a row -> the quantities fitted on it). Everything else is held out:
 # other GPUs, other releases, other engines, and the rows excluded from a fit
 # because another mechanism confounds them (engines.md C.4).
+WINDOW = {"GPT-J-6B": 2048, "Llama-2-7B": 4096, "Llama-2-70B": 4096}  # rows beyond were not mappable when fitted
+
+
 def fit_tags(r):
     tags = []
-    if r["profile"] == "trtllm-0.13" and r["gpu"] == "H100-SXM-80GB":
+    beyond = r["isl"] + r["osl"] > WINDOW.get(r["model"], 1 << 30)
+    if r["profile"] == "trtllm-0.13" and r["gpu"] == "H100-SXM-80GB" and not beyond:
         if not (r["model"] == "Mistral-7B" and (r["isl"], r["osl"]) in ((5000, 500), (20000, 2000))):
             tags.append("trtllm-0.13 host.step_us+seq_us, comm.bandwidth_eff+collective_us, memory.reserve_frac")
     if r["profile"] == "trtllm-0.20" and r["gpu"] == "H100-SXM-80GB":
         tags.append("trtllm-0.20 host.step_us+seq_us, comm.bandwidth_eff, memory.reserve_frac")
-    # llama.cpp: the F16 tg512 row only; the Q4_K_M rows are dominated by the int4 mat-vec cost of the
-    # kernel model (issue 11), which an engine quantity must not absorb. Gaudi 2: nothing is fitted (its
-    # rows are dominated by the Gaudi kernel model, issue 11).
-    if r["profile"] == "llamacpp-metal-2024" and r["metric"] == "tg" and r["osl"] == 512 and r["dtype"] == "F16":
+    # llama.cpp: the two tg512 rows (F16 and Q4_K_M): the host time per token is what both formats share
+    # (the graph rebuilt and every node encoded as its own Metal dispatch, then committed and waited on);
+    # the formats differ by their weight bytes, which the kernel model costs. Everything else is held out:
+    # the longer tg (context growth), every pp row, every other Apple chip.
+    if r["profile"] == "llamacpp-metal-2024" and r["metric"] == "tg" and r["osl"] == 512:
         tags.append("llamacpp-metal-2024 host.step_us")
+    # optimum-habana: Intel's Llama-2-7B rows (two static batches, two batch-1 latencies): the host time of one
+    # generate() step; held out: Llama-3.1-8B, Mistral-7B, the 70B rows (TP 2, 4, 8), the MLPerf rows
+    if r["profile"] == "optimum-habana-1.18" and r["model"] == "Llama-2-7B":
+        tags.append("optimum-habana-1.18 host.step_us")
     return tags
 
 
@@ -80,7 +98,7 @@ def rows_benchmarks(path):
         why = None
         if r["hardware"] not in HW: why = f"no preset for {r['hardware']}"
         elif r["model"] not in MODEL: why = f"no preset for {r['model']}"
-        elif r["precision"] not in DT: why = f"{r['precision']} weights (no such --dtype yet: issue 11)"
+        elif r["precision"] not in DT: why = f"{r['precision']} weights (no --dtype for it)"
         if why:
             skip[(prof, why)] += 1
             continue
@@ -88,7 +106,7 @@ def rows_benchmarks(path):
         tp = int(r["tp"]) if r["tp"].isdigit() else n
         pp = int(r["pp"]) if r["pp"].isdigit() else 1
         ep = 1
-        if r["model"] == "Qwen3-235B-A22B":  # attention-DP + EP over the GPUs (notes): tp 1, ep n
+        if r["model"] in MOE_ATTN_DP:  # attention-DP + EP over the GPUs (notes): tp 1, ep n
             tp, ep = 1, n
         out.append(dict(src="benchmarks", profile=prof, gpu=r["hardware"], model=r["model"], dtype=r["precision"],
                         tp=tp, pp=pp, ep=ep, isl=int(r["input_len"]), osl=int(r["output_len"]), metric="throughput",
@@ -101,10 +119,10 @@ def rows_nonnvidia(path):
     for r in csv.DictReader(open(path)):
         eng, m = r["engine"], r["metric"]
         if eng.startswith("llama.cpp"):
-            dt = "fp16" if r["precision"] == "F16" else "int4"  # Q4_K_M: 4-bit weights (a format with scales: issue 11)
+            dt = "fp16" if r["precision"] == "F16" else "q4_k_m"  # GGUF Q4_K_M as llama.cpp stores it
             tg = m.startswith("generation")
             out.append(dict(src="nonnvidia", profile="llamacpp-metal-2024", gpu="apple-m2-ultra-gpu76",
-                            model="Meta-Llama-3-8B", dtype="Q4_K_M" if dt == "int4" else "F16", dt=dt, tp=1, pp=1, ep=1,
+                            model="Meta-Llama-3-8B", dtype="Q4_K_M" if dt == "q4_k_m" else "F16", dt=dt, tp=1, pp=1, ep=1,
                             isl=int(r["input_len"]), osl=int(r["output_len"]), metric="tg" if tg else "pp",
                             unit="tok/s", value=float(r["value"]), batch=1))
         elif "Gaudi" in r["hardware"] and r["source"].startswith("https://intel.com") and "Throughput" in m:
@@ -143,9 +161,13 @@ def predict(npusim, r, overrides):
     model = MODEL[r["model"]]
     if r["src"] == "benchmarks":
         dt = DT[r["dtype"]]
+        # trtllm-bench builds the engine for max_seq_len = ISL + OSL of the dataset, whatever the model's
+        # trained window (tensorrt_llm/bench/build/build.py: max_seq_len = metadata.max_sequence_length) [V]:
+        # the GPT-J and Llama-2 rows beyond 2048 / 4096 tokens ran with extrapolated positions
         j, err = run(npusim, ["run", "--model", model, "--hw", HW[r["gpu"]], "--phase", "offline", "--input",
-                              str(r["isl"]), "--output", str(r["osl"]), "--dtype", dt, "--kv-dtype", dt, "--tp",
-                              str(r["tp"]), "--pp", str(r["pp"]), "--ep", str(r["ep"]), "--engine", eng])
+                              str(r["isl"]), "--output", str(r["osl"]), "--dtype", dt, "--kv-dtype", KV[dt], "--tp",
+                              str(r["tp"]), "--pp", str(r["pp"]), "--ep", str(r["ep"]), "--engine", eng,
+                              "--max-seq", str(r["isl"] + r["osl"])])
         return (j["tokens_per_s"], j["batch"]) if j else (None, err)
     if r["profile"].startswith("llamacpp"):
         base = ["run", "--model", model, "--hw", r["gpu"], "--dtype", r["dt"], "--kv-dtype", "fp16", "--engine", eng]
@@ -166,6 +188,16 @@ def predict(npusim, r, overrides):
     return (j["tokens_per_s"], r["batch"]) if j else (None, err)
 
 
+def family(r):
+    """Rows this tool could not map before the NVFP4 format, the GH200 and Llama-4 presets and --max-seq."""
+    if r["src"] != "benchmarks": return "non-NVIDIA"
+    if r["dtype"] == "NVFP4": return "new: NVFP4"
+    if r["gpu"].startswith("GH200"): return "new: GH200"
+    if r["model"].startswith("Llama-4"): return "new: Llama-4-Maverick"
+    if r["isl"] + r["osl"] > WINDOW.get(r["model"], 1 << 30): return "new: beyond the context window"
+    return "mapped before"
+
+
 def bucket(b):
     if b is None: return "-"
     for lim, name in ((1, "1"), (16, "2-16"), (128, "17-128"), (512, "129-512"), (2048, "513-2048")):
@@ -180,6 +212,7 @@ def all_rows(npusim, overrides, select=None):
     skip.update(s2)
     for r in rows:
         r["fit"] = fit_tags(r)
+        r["family"] = family(r)
     if select:
         rows = [r for r in rows if select(r)]
     with ThreadPoolExecutor(max_workers=2) as ex:
@@ -238,6 +271,11 @@ def main():
     table("by engine profile and GPU", rows, lambda x: (x["profile"], x["gpu"]))
     table("by engine profile, GPU and parallelism (TP 1 / multi-GPU)", rows,
           lambda x: (x["profile"], x["gpu"], "TP1" if x["tp"] * x["ep"] == 1 else "multi"))
+    table("by engine profile, GPU and TP (x EP)", [x for x in rows if x["src"] == "benchmarks"],
+          lambda x: (x["profile"], x["gpu"], f"TP{x['tp']}" + (f" EP{x['ep']}" if x["ep"] > 1 else "")))
+    table("by engine profile, GPU and weights", rows, lambda x: (x["profile"], x["gpu"], x["dtype"]))
+    table("by row family (what this tool maps since the NVFP4 / GH200 / Llama-4 / --max-seq changes)", rows,
+          lambda x: (x["family"],))
     table("by engine profile and batch bucket (npusim's in-flight batch)", rows, lambda x: (x["profile"], bucket(x["batch"])))
     table("by engine profile and metric", rows, lambda x: (x["profile"], x["metric"]))
     table("by model (all engines)", rows, lambda x: (x["model"],))
