@@ -35,16 +35,25 @@ trap 'rm -f "$T"' EXIT
 
 echo "| row | metric | published | predicted | error |"
 echo "|---|---|---:|---:|---:|"
-# name | hw | tp | replicas | batch | scenario | qps | tok/s | ttft mean | ttft p99 | tpot mean | tpot p99 [| engine]
-while IFS='|' read -r name hw tp reps batch scen qps tok tm t99 pm p99 roweng; do
+# name | hw | tp | replicas | batch | scenario | qps (Server: server_target_qps; Offline:
+# offline_expected_qps) | tok/s | ttft mean | ttft p99 | tpot mean | tpot p99 | engine | min_duration s
+while IFS='|' read -r name hw tp reps batch scen qps tok tm t99 pm p99 roweng mind; do
     [ -z "$name" ] && continue
     round=${name%% *}; eng=${roweng:-mlperf-${round#v}}
     base="$NPUSIM serve --model llama2-70b --hw $hw --tp $tp --replicas $reps --max-seqs $batch --dtype fp8 \
 --kv-dtype fp8 --engine ${ENGINE:-$eng} --router least-requests --input $IN --output $OUT --seed 1 --json"
+    # LoadGen's run length (loadgen/test_settings_internal.cc, results.cc [V]): Offline issues
+    # max(min_query_count 24576, 1.1 x min_duration x offline_expected_qps) samples at once;
+    # Server schedules queries until min_duration has passed (qps x min_duration of them).
+    # Both throughputs divide by the time to the last completion, so the drain weighs
+    # 1/min_duration: a run of 24576 or 30000 requests (what this script used) gave the
+    # ramp and the drain 2.5-8x the weight they have in a 600 s or 2400 s run.
     if [ "$scen" = offline ]; then
-        $base --arrival offline --requests 24576 >"$T" || exit 1
+        n=$(awk -v q="$qps" -v d="$mind" 'BEGIN { n = int(1.1 * d * q); print (n > 24576 ? n : 24576) }')
+        $base --arrival offline --requests "$n" >"$T" || exit 1
     else
-        $base --rate "$qps" --requests 30000 >"$T" || exit 1
+        n=$(awk -v q="$qps" -v d="$mind" 'BEGIN { print int(q * d + 0.5) }')
+        $base --rate "$qps" --requests "$n" >"$T" || exit 1
     fi
     thr=$(num "$T" throughput_tok_s)
     echo "| $name $scen | tokens/s | $tok | $(f0 "$thr") | $(pct "$thr" "$tok") |"
@@ -56,16 +65,16 @@ while IFS='|' read -r name hw tp reps batch scen qps tok tm t99 pm p99 roweng; d
         done
     fi
 done <<'ROWS'
-v4.0 8xH100 (4xTP2)|h100-sxm|2|4|896|offline||21805.8||||
-v4.0 8xH100 (4xTP2)|h100-sxm|2|4|896|server|71.2|20556.4|381.6|568.3|136.8|156.1
-v4.1 8xH100 (4xTP2)|h100-sxm|2|4|896|offline||24524.9||||
-v4.1 8xH100 (4xTP2)|h100-sxm|2|4|1024|server|75|21605.79|275.9|461.3|155.0|175.4
-v4.0 2xH100 (1xTP2)|h100-sxm|2|1|896|offline||5539.47||||
-v4.0 2xH100 (1xTP2)|h100-sxm|2|1|896|server|18.4|5271.98|359.3|596.2|133.3|167.9
-v4.0 8xH200 (8xTP1)|h200-sxm|1|8|806|offline||27738.3||||
-v4.0 8xH200 (8xTP1)|h200-sxm|1|8|806|server|91.5|26485.43|412.9|753.1|164.9|195.0
-v4.1 8xH200 (8xTP1)|h200-sxm|1|8|806|offline||31302.7||||
-v4.1 8xH200 (8xTP1)|h200-sxm|1|8|896|server|101|29228.22|198.3|452.7|123.3|146.0
-v4.0 8xGaudi2 (1xTP8)|gaudi2|8|1|128|offline||8034.85|||||vllm-gaudi-1.18
-v4.0 8xGaudi2 (1xTP8)|gaudi2|8|1|128|server|21.9|6287.47|-|1621.21|-|130.95|vllm-gaudi-1.18
+v4.0 8xH100 (4xTP2)|h100-sxm|2|4|896|offline|76|21805.8||||||600
+v4.0 8xH100 (4xTP2)|h100-sxm|2|4|1024|server|71.2|20556.4|381.6|568.3|136.8|156.1||600
+v4.1 8xH100 (4xTP2)|h100-sxm|2|4|896|offline|80|24524.9||||||2400
+v4.1 8xH100 (4xTP2)|h100-sxm|2|4|1024|server|75|21605.79|275.9|461.3|155.0|175.4||2400
+v4.0 2xH100 (1xTP2)|h100-sxm|2|1|896|offline|19|5539.47||||||600
+v4.0 2xH100 (1xTP2)|h100-sxm|2|1|1024|server|18.4|5271.98|359.3|596.2|133.3|167.9||600
+v4.0 8xH200 (8xTP1)|h200-sxm|1|8|806|offline|96|27738.3||||||600
+v4.0 8xH200 (8xTP1)|h200-sxm|1|8|896|server|91.5|26485.43|412.9|753.1|164.9|195.0||600
+v4.1 8xH200 (8xTP1)|h200-sxm|1|8|806|offline|104|31302.7||||||2400
+v4.1 8xH200 (8xTP1)|h200-sxm|1|8|896|server|101|29228.22|198.3|452.7|123.3|146.0||2400
+v4.0 8xGaudi2 (1xTP8)|gaudi2|8|1|128|offline|27.5567|8034.85|||||vllm-gaudi-1.18|600
+v4.0 8xGaudi2 (1xTP8)|gaudi2|8|1|128|server|21.9|6287.47|-|1621.21|-|130.95|vllm-gaudi-1.18|600
 ROWS
