@@ -51,6 +51,11 @@ check "v4.1 8xH100 server queries" "\"$(req "$H100X8_41.*--rate 75 ")\" == \"270
 check "v4.0 H200 server batch" "\"$(seqs "$H200_40.*--rate 91.5")\" == \"896\""
 check "v4.0 8xH100 server batch" "\"$(seqs "$H100X8_40.*--rate 71.2")\" == \"1024\""
 check "v4.0 H200 offline batch" "\"$(seqs "$H200_40.*--arrival offline")\" == \"806\""
+# the closed loop at the published in-flight count (Little's law on the row):
+# 91.5 x (0.4129 + (26485.43 / 91.5 - 1) x 0.1649) = 4390 (v4.0 H200); none for the
+# Gaudi row, whose means are not published
+check "v4.0 H200 closed loop" "$(grep -c -- "$H200_40.*--concurrency 4390 " "$C") == 1"
+check "closed loops: one per Server row with a TPOT mean" "$(grep -c -- --concurrency "$C") == 5"
 # the capacity search: LoadGen's SLOs and percentiles, one per Server row (6 rows)
 n=$(grep -c -- "--find-max-rate --slo-ttft 2000 --slo-tpot 200 --percentiles index" "$C")
 check "capacity searches" "$n == 6"

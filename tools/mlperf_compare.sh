@@ -69,6 +69,17 @@ while IFS='|' read -r name hw tp reps batch scen qps tok tm t99 pm p99 roweng mi
             v=$(sub "$T" "$obj" "$key")
             echo "| $name $scen | $lab | $pub | $(f0 "$v") | $(pct "$v" "$pub") |"
         done
+        # The step at the published operating point: a closed loop holding the published
+        # in-flight count (Little's law on the row: qps x (TTFT + (O - 1) x TPOT), O =
+        # tokens/s / qps) has the Server's batch composition (a prompt joins as a sequence
+        # ends) without its critical-load fixed point; its TPOT is the step time at that
+        # batch. Well conditioned, unlike TPOT at the submitted QPS (docs/accuracy-engines.md 4.8).
+        if [ "$pm" != "-" ]; then
+            cc=$(awk -v q="$qps" -v t="$tok" -v a="$tm" -v p="$pm" 'BEGIN { printf "%d", q * (a / 1e3 + (t / q - 1) * p / 1e3) + 0.5 }')
+            $base --concurrency "$cc" --requests 100000 >"$T" || exit 1
+            v=$(sub "$T" tpot_ms mean)
+            echo "| $name $scen | TPOT mean ms at the published in-flight count ($cc, closed loop) | $pm | $(f0 "$v") | $(pct "$v" "$pm") |"
+        fi
         # The Server result itself: the highest Poisson rate whose p99 TTFT and TPOT meet
         # LoadGen's 2 s / 200 ms (nearest-rank index percentiles as LoadGen's), against the
         # submitted QPS. A submission whose p99 TPOT is well under 200 ms could have run
