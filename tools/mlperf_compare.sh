@@ -4,10 +4,14 @@
 # TP2), 2xH100 (1 x TP2) and 8xH200 (8 x TP1) rows of
 # ../shared/data/published_benchmarks.csv, simulated with `npusim serve`.
 # Usage: sh tools/mlperf_compare.sh [build/npusim]   -> a markdown table on stdout
-# (CAPACITY=0: without the Server capacity search, ~2 minutes of the ~2.5).
+# (CAPACITY=0: without the Server capacity searches, ~2 minutes of the ~2.5).
+# Per Server row also: TPOT at the published in-flight count (a closed loop) and the
+# highest QPS within LoadGen's p99 TTFT 2 s / TPOT 200 ms, against the submitted QPS
+# (why: docs/accuracy-engines.md 4.8.1; tests/golden_mlperf.sh checks the run setup).
 # Workload (docs/accuracy-serving.md): OpenOrca prompts ~ lognormal mean 300 sd 200
 # tokens, outputs ~ lognormal mean 298 sd 250 (realized mean 291.7), both clipped to 1024. Offline = all
-# 24,576 samples at t=0; Server = Poisson at the submitted QPS. Engine: the round's
+# samples at t=0; Server = Poisson at the submitted QPS; LoadGen's sample and query
+# counts (below). Engine: the round's
 # profile (mlperf-4.0, mlperf-4.1: NVIDIA's harness on TensorRT-LLM; nothing is
 # fitted on these rows, docs/accuracy-engines.md); the engine's own scheduler:
 # TensorRT-LLM in-flight batching (mixed: every step decodes all running
@@ -15,8 +19,8 @@
 # policy decode_first_mixed), not vLLM V0's prefill-first steps (continuous, used
 # before: a prefill step stalls every decode, -7..-23 % tokens/s and queues that
 # never drain at the Server QPS), the submission's gpu_batch_size for the scenario as
-# --max-seqs (v4.1: Offline 896 H100 TP2 / 806 H200, Server 1024 / 896:
-# mlcommons/inference_results_v4.1 closed/NVIDIA/configs/llama2-70b/{Offline,Server}/__init__.py),
+# --max-seqs (Offline 896 H100 TP2 / 806 H200, Server 1024 / 896 in both rounds:
+# mlcommons/inference_results_v4.{0,1} closed/NVIDIA/configs/llama2-70b/{Offline,Server}/__init__.py),
 # least-outstanding-requests router. ENGINE=NAME overrides the engine of every row.
 # Intel Gaudi 2 (v4.0, published_nonnvidia.csv): 8 x Gaudi 2 as one TP8 instance [E] (an Intel
 # engineer's TGI-Gaudi launch for llama2-70b-8x, mrs303/tgi-gaudi:tgi.sh: --num-shard 8, decode batch
