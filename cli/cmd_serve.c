@@ -113,6 +113,11 @@ static cJSON *result_json(const npu_serve_cfg *c, const npu_serve_result *r) {
     cJSON_AddNumberToObject(j, "kv_tokens_per_replica", (double)r->kv_tokens_per_replica);
     cJSON_AddNumberToObject(j, "preemptions", (double)r->preemptions);
     cJSON_AddNumberToObject(j, "steps", (double)r->steps);
+    cJSON *st = cJSON_AddObjectToObject(j, "step"); /* step composition (docs/serving.md) */
+    cJSON_AddNumberToObject(st, "ms_mean", r->step_ms_mean);
+    cJSON_AddNumberToObject(st, "decode_seqs_mean", r->step_dec_seqs_mean);
+    cJSON_AddNumberToObject(st, "prefill_tokens_mean", r->step_pf_tokens_mean);
+    cJSON_AddNumberToObject(st, "prefill_share", r->step_pf_share);
     cJSON *tl = cJSON_AddObjectToObject(j, "timeline");
     cJSON_AddItemToObject(tl, "t_s", cJSON_CreateDoubleArray(r->tl_t_s, r->n_timeline));
     cJSON_AddItemToObject(tl, "queue_len", cJSON_CreateDoubleArray(r->tl_queue, r->n_timeline));

@@ -883,6 +883,7 @@ static void try_start(sim *s, replica *r, bool cont) {
     r->busy = true;
     r->last_start_s = s->now, r->busy_until_s = s->now + dt;
     r->use.busy_s += dt, r->use.steps++, r->use.flops += sc.flops, r->use.bytes += sc.bytes;
+    r->use.dec_seqs += sh.dec_batch, r->use.pf_tokens += (double)sh.pf_tokens, r->use.pf_steps += sh.pf_tokens > 0;
     /* sc is one chip; engine time beyond the kernels is spent at idle power */
     r->use.energy_j += r->use.chips * (sc.energy_j + r->use.idle_w * (dt > sc.time_s ? dt - sc.time_s : 0));
     ev_push(s, s->now + dt, EV_STEP, (int32_t)(r - s->rep));
@@ -1021,11 +1022,17 @@ static void summarize(sim *s, npu_serve_result *r) {
     r->n_timeline = npu_timeline_bins(&s->tl, r->duration_s, NPU_SERVE_TIMELINE, r->tl_t_s, series);
     r->n_replicas = s->n_rep;
     r->use = npu_xmalloc(s->n_rep * sizeof *r->use);
+    double busy = 0, dec = 0, pft = 0, pf_steps = 0;
     for (int i = 0; i < s->n_rep; i++) {
-        r->use[i] = s->rep[i].use;
-        r->steps += s->rep[i].use.steps;
-        r->chips += s->rep[i].use.chips;
+        const npu_replica_use *u = &s->rep[i].use;
+        r->use[i] = *u;
+        r->steps += u->steps;
+        r->chips += u->chips;
+        busy += u->busy_s, dec += u->dec_seqs, pft += u->pf_tokens, pf_steps += (double)u->pf_steps;
     }
+    if (r->steps > 0)
+        r->step_ms_mean = 1e3 * busy / (double)r->steps, r->step_dec_seqs_mean = dec / (double)r->steps,
+        r->step_pf_tokens_mean = pft / (double)r->steps, r->step_pf_share = pf_steps / (double)r->steps;
     /* energy: every chip's steps, and idle power between them over the run */
     r->energy_j = r->pool[0].energy_j + r->pool[1].energy_j;
     r->power_w = r->duration_s > 0 && r->chips ? r->energy_j / (r->chips * r->duration_s) : 0;

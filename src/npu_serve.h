@@ -137,6 +137,9 @@ typedef struct npu_req_rec {
 typedef struct npu_replica_use { /* energy / cost hook (issue 6) */
     double busy_s;   /* time spent in steps */
     long steps;
+    double dec_seqs;  /* over all steps: sequences decoding (a multi-step round counts once) */
+    double pf_tokens; /* over all steps: prompt tokens computed (chunks, recomputes after preemption) */
+    long pf_steps;    /* steps that computed prompt tokens */
     double flops, bytes; /* over all steps, per replica (all its chips) */
     double energy_j;     /* all its chips during its steps (kernels, throttle, engine host time at idle) */
     double idle_w;       /* one chip's idle power (between steps) */
@@ -195,6 +198,12 @@ typedef struct npu_serve_result {
     double tl_kv[NPU_SERVE_TIMELINE];         /* decode pool's KV use */
     double tl_kv_prefill[NPU_SERVE_TIMELINE]; /* disagg prefill pool's KV use */
     long steps;
+    /* Step composition over every step of every replica (warm-up and drain included):
+     * what a step looks like at this load (docs/serving.md "Step composition"). */
+    double step_ms_mean;        /* busy time / steps */
+    double step_dec_seqs_mean;  /* sequences decoding per step */
+    double step_pf_tokens_mean; /* prompt tokens computed per step */
+    double step_pf_share;       /* share of steps that compute prompt tokens */
     int n_replicas, chips;
     npu_replica_use *use;  /* n_replicas entries (prefill pool first with disagg) */
     npu_req_rec *req;      /* cfg.requests entries when keep_requests */

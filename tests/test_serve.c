@@ -218,6 +218,36 @@ static void test_closed_loop(void **st) {
     free_cfg(&c);
 }
 
+/* Step composition (the statistics behind docs/accuracy-engines.md 4.8): every
+ * prompt token is computed in exactly one step and every output token after the
+ * first comes from one decode slot of a step (mixed in-flight batching, no prefix
+ * cache, no preemption); a closed loop of C clients whose requests decode for
+ * hundreds of steps keeps about C sequences decoding in each step. */
+static void test_step_composition(void **st) {
+    (void)st;
+    npu_serve_cfg c = base_cfg(600, 0, "uniform:100,400", "uniform:100,300");
+    c.sched = NPU_SCHED_MIXED;
+    c.wl.arrival = NPU_ARRIVE_CLOSED;
+    c.wl.concurrency = 16;
+    npu_serve_result r;
+    assert_int_equal(npu_serve_run(&c, &r), 0);
+    check_conservation(&c, &r);
+    assert_int_equal(r.preemptions, 0);
+    assert_true(r.steps > 0);
+    double pf = r.step_pf_tokens_mean * (double)r.steps, dec = r.step_dec_seqs_mean * (double)r.steps;
+    assert_true(fabs(pf - (double)r.tokens_in) < 1e-6 * (double)r.tokens_in);
+    assert_true(fabs(dec - (double)(r.tokens_out - r.requests)) < 1e-6 * (double)r.tokens_out);
+    /* 16 clients, ~200 decode steps per request, one prompt step each: 15-16 decode */
+    assert_true(r.step_dec_seqs_mean > 14.5 && r.step_dec_seqs_mean <= 16 + 1e-9);
+    /* the mean step is the replica's busy time over its steps */
+    assert_true(fabs(r.step_ms_mean - 1e3 * r.use[0].busy_s / (double)r.steps) < 1e-9 * r.step_ms_mean);
+    assert_true(r.step_pf_share > 0 && r.step_pf_share < 1);
+    /* a prompt step carries whole prompts here: tokens per prompt step >= the shortest prompt */
+    assert_true(r.step_pf_tokens_mean / r.step_pf_share >= 100);
+    npu_serve_result_free(&r);
+    free_cfg(&c);
+}
+
 /* Offline: all at t=0, so the duration is the makespan and the first batch's
  * TTFT is one prefill step. */
 static void test_offline(void **st) {
@@ -596,7 +626,7 @@ int main(void) {
         cmocka_unit_test(test_arrival_rate_offered),     cmocka_unit_test(test_kv_peak_with_preemption),
         cmocka_unit_test(test_disagg_pools_in_result),   cmocka_unit_test(test_long_lengths_not_truncated),
         cmocka_unit_test(test_serve_overlap),            cmocka_unit_test(test_kvcache),
-        cmocka_unit_test(test_stats),
+        cmocka_unit_test(test_stats),                  cmocka_unit_test(test_step_composition),
     };
     return cmocka_run_group_tests(t, setup, NULL);
 }
