@@ -1305,13 +1305,29 @@ bool npu_serve_meets_slo(const npu_serve_cfg *c, const npu_serve_result *r) {
     return true;
 }
 
-static int trial(const npu_serve_cfg *base, const tabs *tb, double rate, bool *ok, npu_serve_result *keep) {
+/* The deployment's saturation throughput, requests/s: the same requests all offered at
+ * once (the scheduler keeps every slot busy). No Poisson rate above it is sustainable:
+ * its queue grows without bound, however the SLOs read on a finite run (a TPOT SLO alone
+ * never binds past saturation, and a short burst can meet a TTFT SLO). */
+static int saturation_rps(const npu_serve_cfg *base, const tabs *tb, double *cap_rps) {
+    npu_serve_cfg c = *base;
+    c.wl.arrival = NPU_ARRIVE_OFFLINE;
+    c.keep_requests = false, c.progress = NULL;
+    npu_serve_result r;
+    if (simulate(&c, tb, &r)) return -1;
+    *cap_rps = r.throughput_req_s > 0 ? r.throughput_req_s : INFINITY;
+    npu_serve_result_free(&r);
+    return 0;
+}
+
+static int trial(const npu_serve_cfg *base, const tabs *tb, double rate, double cap_rps, bool *ok,
+                 npu_serve_result *keep) {
     npu_serve_cfg c = *base;
     c.wl.arrival = NPU_ARRIVE_POISSON, c.wl.rate_rps = rate;
     c.keep_requests = false, c.progress = NULL;
     npu_serve_result r;
     if (simulate(&c, tb, &r)) return -1;
-    *ok = npu_serve_meets_slo(&c, &r);
+    *ok = rate <= cap_rps && npu_serve_meets_slo(&c, &r);
     if (keep && *ok) {
         npu_serve_result_free(keep);
         *keep = r;
@@ -1333,14 +1349,15 @@ int npu_serve_find_max_rate(const npu_serve_cfg *c, double *rate_rps, npu_serve_
     if (check_cfg(&probe) || make_tabs(c, &tb)) return -1;
     int rc = -1;
     bool ok;
-    double lo = 0, hi = 0, r = 1.0;
+    double lo = 0, hi = 0, r = 1.0, cap = INFINITY;
+    if (saturation_rps(c, &tb, &cap)) goto out;
     /* bracket: double while it passes, halve while it fails */
-    if (trial(c, &tb, r, &ok, at)) goto out;
+    if (trial(c, &tb, r, cap, &ok, at)) goto out;
     if (ok) {
         lo = r;
         for (int i = 0; i < 40 && ok; i++) {
             r *= 2;
-            if (trial(c, &tb, r, &ok, at)) goto out;
+            if (trial(c, &tb, r, cap, &ok, at)) goto out;
             if (ok) lo = r;
         }
         hi = r;
@@ -1348,7 +1365,7 @@ int npu_serve_find_max_rate(const npu_serve_cfg *c, double *rate_rps, npu_serve_
         hi = r;
         for (int i = 0; i < 20 && !ok; i++) {
             r /= 2;
-            if (trial(c, &tb, r, &ok, at)) goto out;
+            if (trial(c, &tb, r, cap, &ok, at)) goto out;
             if (!ok) hi = r;
         }
         if (!ok) {
@@ -1359,7 +1376,7 @@ int npu_serve_find_max_rate(const npu_serve_cfg *c, double *rate_rps, npu_serve_
     }
     while (hi / lo > 1.01) {
         double mid = sqrt(lo * hi);
-        if (trial(c, &tb, mid, &ok, at)) goto out;
+        if (trial(c, &tb, mid, cap, &ok, at)) goto out;
         if (ok) lo = mid;
         else hi = mid;
     }

@@ -244,7 +244,8 @@ int npu_serve_form_step(const npu_serve_cfg *c, const npu_sched_req *reqs, int n
  * (a zero SLO is not checked). */
 bool npu_serve_meets_slo(const npu_serve_cfg *c, const npu_serve_result *r);
 
-/* Highest Poisson rate (requests/s) whose run meets the SLOs, to 1%.
+/* Highest Poisson rate (requests/s) whose run meets the SLOs, to 1%, and no higher
+ * than the deployment's saturation throughput (the same requests offered at once).
  * `c` gives everything but the arrival process. -1 + npu_err when no SLO is set
  * or even a tiny rate fails. `at` (optional) receives the run at that rate. */
 int npu_serve_find_max_rate(const npu_serve_cfg *c, double *rate_rps, npu_serve_result *at);

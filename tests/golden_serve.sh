@@ -98,6 +98,14 @@ expect_ok "find max rate" $S $L --requests 600 --slo-ttft 200 --slo-tpot 40 --fi
 mr=$(json_num "$T/out" max_rate_rps)
 check "max rate found" "$mr > 5 && $mr < 200"
 check "run at max rate meets p99 TTFT" "$(json_sub "$T/out" ttft_ms p99) <= 200"
+# a TPOT SLO alone never binds past saturation: the search stops at the deployment's
+# saturation throughput (the same requests offered at once), not at the 1e9 req/s bound
+expect_ok "offline throughput" $S $L --requests 300 --arrival offline --json
+sat=$(json_num "$T/out" throughput_req_s)
+expect_ok "find max rate, TPOT SLO alone" $S $L --requests 300 --slo-tpot 200 --find-max-rate --json
+mr=$(json_num "$T/out" max_rate_rps)
+check "max rate with a TPOT SLO alone is at most the saturation throughput ($mr <= $sat)" "$mr > 0 && $mr <= $sat"
+check "... and within 2x of it ($mr vs $sat)" "$mr * 2 >= $sat"
 expect_ok "fleet" $S $L --requests 400 --slo-ttft 200 --slo-tpot 40 --target-rate 100 --json
 copies=$(json_sub "$T/out" fleet copies); chips=$(json_sub "$T/out" fleet chips); per=$(json_sub "$T/out" fleet max_rate_per_copy_rps)
 check "fleet: copies x per-copy rate covers the target" "$copies >= 1 && $copies * $per >= 100 * 0.97 && $chips == $copies"
