@@ -50,9 +50,10 @@ static void step(const npu_hw *h, const npu_model *m, npu_phase ph, long seq, lo
  * the chip's FLOP per byte exceeds the step's arithmetic intensity 10x (and its
  * engines take in weights twice as fast as DRAM delivers them), within 1.5x of it.
  * Weights bf16 and int8 (the datatypes every engine runs natively or by its
- * compiler's conversion). A 405B model: one chip's whole step, whether or not it fits -- a statement about bandwidth, so per-kernel
- * latencies must not dominate (an 8B int8 model on a B200 has a 1.0 ms floor and
- * 0.5 ms of H100-measured launch and GEMV latencies). */
+ * compiler's conversion). A 405B model: one chip's whole step, whether or not it
+ * fits -- a statement about bandwidth, so per-kernel latencies must not dominate
+ * (an 8B int8 model on a B200 has a 1.0 ms floor and 0.5 ms of H100-measured
+ * launch and GEMV latencies). */
 static void test_decode_near_streaming_floor(void **st) {
     (void)st;
     npu_model m;
