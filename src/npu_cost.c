@@ -121,7 +121,9 @@ static double load_cycles(const npu_hw *hw, double b) {
  * (serial, an upper bound on the time; docs/accuracy-architectures.md "On-chip residency"). */
 static double resident_B(const npu_hw *hw, const npu_kernel *k, double *Bps) {
     *Bps = 0;
-    if (!(k->res_pool_B > 0)) return 0;
+    /* the common case first, without the call: no scratchpad room beside the activations and
+     * no cache that could hold the weights (every GPU decoding a model larger than its L2) */
+    if (!(k->res_pool_B > 0) || (hw->pin_bytes <= k->res_ws_B && hw->cache_bytes < k->res_pool_B)) return 0;
     npu_resident r = npu_plan_resident_share(hw, k->res_pool_B, k->res_ws_B, k->res_step_B);
     if (!(r.share > 0)) return 0;
     double w = (double)k->n * k->k * (k->groups > 0 ? k->groups : 1) * npu_dtype_bytes(k->wdt) * r.share;
@@ -253,6 +255,10 @@ static npu_kcost cost_gemm(const npu_hw *hw, const npu_kernel *k) {
         double dq = dq_row * rows_of_tiles;
         double per_k = 2.0 * tm * tn / (unit_rate * eff); /* mma, none: the tile's time per K step */
         double mem0 = lat + wave + (res_B > 0 ? res_B / res_Bps : 0);
+        /* no split of this tile can beat the best so far when its memory time alone, at the
+         * full bandwidth and without a split's workspace, does not (exact pruning: the body is
+         * at least the memory time, the split's extra is not negative) */
+        if (mem0 + base_bytes / full_bw >= best.time_s) continue;
         for (int sk = 0; sk <= 5; sk++) {
             if (sk == n_split) sk = 5; /* the remaining splits keep < 2 K tiles: on to stream-K */
             bool stream_k = sk == 5;
