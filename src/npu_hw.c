@@ -724,17 +724,18 @@ static int derive_sram_main(npu_hw *hw, const char *origin) {
     return 0;
 }
 
-/* Read bandwidth of SRAM level i, bytes/s: as stated (bandwidth_gbps, bytes_per_cycle), else
- * [E] the rate the matrix engines take in one operand row: each engine one row of eng_n x
- * eng_depth 16-bit values per cycle (what a weight-stationary array's shift-in consumes; the
- * cost model's load_cycles default), over all units. RNGD: 8 x 64 x 8 x 2 B x 0.98 GHz = 8.0
- * TB/s (5.3x its HBM); H100 L2: 15.5 TB/s. */
-static double sram_level_Bps(const npu_hw *hw, int i) {
+/* Read bandwidth of SRAM level i, bytes/s: as stated (bandwidth_gbps, bytes_per_cycle), else,
+ * for a scratchpad (`estimate`), [E] the rate the matrix engines take in one operand row: each
+ * engine one row of eng_n x eng_depth 16-bit values per cycle (what a weight-stationary array's
+ * shift-in consumes; the cost model's load_cycles default), over all units: RNGD 8 x 64 x 8 x
+ * 2 B x 0.98 GHz = 8.0 TB/s (5.3x its HBM). A cache whose bandwidth is not stated gets 0: no
+ * residency is credited to it (the GPUs' L2s). */
+static double sram_level_Bps(const npu_hw *hw, int i, bool estimate) {
     const npu_sram *m = &hw->sram[i];
     double clk = hw->clock_mhz * 1e6;
     if (m->bandwidth_gbps > 0) return m->bandwidth_gbps * 1e9;
     if (m->bytes_per_cycle > 0) return m->bytes_per_cycle * clk * (m->kb_per_unit > 0 ? hw->units : 1);
-    return (double)hw->units * hw->eng_per_unit * hw->eng_n * hw->eng_depth * 2.0 * clk;
+    return estimate ? (double)hw->units * hw->eng_per_unit * hw->eng_n * hw->eng_depth * 2.0 * clk : 0;
 }
 
 /* Cross-step residency (docs/accuracy-architectures.md "On-chip residency"): each level's
@@ -754,11 +755,12 @@ static int derive_residency(npu_hw *hw, const char *origin) {
         snprintf(field, sizeof field, "sram[%d].role", i);
         if (parse_name(m->role, npu_sram_role_names, NPU_SRAM_ROLE_COUNT, &v, origin, field)) return -1;
         hw->sram_role[i] = (npu_sram_role)v;
-        double bytes = m->kb_per_unit * 1e3 * hw->units + m->mb * 1e6, Bps = sram_level_Bps(hw, i);
+        double bytes = m->kb_per_unit * 1e3 * hw->units + m->mb * 1e6;
+        double Bps = sram_level_Bps(hw, i, v == NPU_SRAM_SCRATCHPAD);
         if (v == NPU_SRAM_SCRATCHPAD) {
             pin += bytes, pin_t += bytes / Bps;
             feed_pinned |= i == hw->feed_level;
-        } else if (v == NPU_SRAM_CACHE && bytes > hw->cache_bytes) {
+        } else if (v == NPU_SRAM_CACHE && Bps > 0 && bytes > hw->cache_bytes) {
             hw->cache_bytes = bytes, hw->cache_Bps = Bps;
         }
     }

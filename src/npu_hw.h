@@ -254,8 +254,8 @@ typedef struct npu_hw {
     double pin_bytes;           /* scratchpad bytes a compiler can pin weights in: the scratchpad levels less
                                  * each unit's double-buffered operand tiles (when a scratchpad feeds the engines) */
     double pin_Bps;             /* read bandwidth of those levels, bytes/s (stated, else estimated [E]) */
-    double cache_bytes;         /* the largest hardware-managed cache level, bytes (0 = none) */
-    double cache_Bps;           /* its read bandwidth, bytes/s (stated, else estimated [E]) */
+    double cache_bytes;         /* the largest hardware-managed cache level with a stated bandwidth, bytes (0 = none) */
+    double cache_Bps;           /* its read bandwidth, bytes/s */
     npu_power_scope scope;
     double tdp_accel_w;         /* the accelerator's share of tdp_w (= tdp_w for chip/board scope) */
     npu_fabric fabric;          /* the links section resolved: topology enum, domain, rates (npu_fabric) */
