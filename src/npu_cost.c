@@ -114,16 +114,34 @@ static double load_cycles(const npu_hw *hw, double b) {
     return dmax(1.0, rows * hw->eng_depth * hw->eng_n * b / per_cycle);
 }
 
+/* Bytes of GEMM `k`'s weights read from on-chip SRAM rather than DRAM (npu_plan_resident_share,
+ * the rule; the kernel carries the step's pool, working set and traffic), and that SRAM's
+ * read bandwidth in *Bps. Resident weights cost their SRAM read time, added to the DRAM
+ * time of the rest: the engines take each weight tile from one source or the other
+ * (serial, an upper bound on the time; docs/accuracy-architectures.md "On-chip residency"). */
+static double resident_B(const npu_hw *hw, const npu_kernel *k, double *Bps) {
+    *Bps = 0;
+    /* the common case first, without the call: no scratchpad room beside the activations and
+     * no cache that could hold the weights (every GPU decoding a model larger than its L2) */
+    if (!(k->res_pool_B > 0) || (hw->pin_bytes <= k->res_ws_B && hw->cache_bytes < k->res_pool_B)) return 0;
+    npu_resident r = npu_plan_resident_share(hw, k->res_pool_B, k->res_ws_B, k->res_step_B);
+    if (!(r.share > 0)) return 0;
+    double w = (double)k->n * k->k * (k->groups > 0 ? k->groups : 1) * npu_dtype_bytes(k->wdt) * r.share;
+    *Bps = r.Bps;
+    return w < k->bytes ? w : k->bytes;
+}
+
 /* Matrix-vector work on the vector units or a dedicated GEMV path: the weights
  * stream once from DRAM past the vector/dot units, at the vector rate of the
  * compute datatype, dequantizing on the same units (fused, so it adds). */
-static npu_kcost cost_gemv(const npu_hw *hw, const npu_kernel *k, npu_dtype cdt) {
+static npu_kcost cost_gemv(const npu_hw *hw, const npu_kernel *k, npu_dtype cdt, double res_B, double res_Bps) {
     const npu_eff *e = &hw->eff;
     npu_kcost c = {0};
     int G = k->groups > 0 ? k->groups : 1;
     double full = hw->mem_bw_Bps * e->mem_eff * e->gemm_mem_eff;
     double first = (double)hw->tile_n * hw->tile_k * npu_dtype_bytes(k->wdt); /* a unit's first weight block */
-    c.memory_s = e->mem_lat_us * 1e-6 + wave_s(hw, reachable_bw(hw, 1, full), first) + k->bytes / full;
+    c.memory_s = e->mem_lat_us * 1e-6 + wave_s(hw, reachable_bw(hw, 1, full), first) + (k->bytes - res_B) / full +
+                 (res_B > 0 ? res_B / res_Bps : 0);
     c.compute_s = k->flops / (hw->vec_ops[cdt] * e->vec_eff) +
                   npu_cost_dequant_s(hw, k->wdt, cdt, (double)k->n * k->k * G);
     c.time_s = dmax(c.compute_s, c.memory_s);
@@ -143,7 +161,8 @@ static npu_kcost cost_gemm(const npu_hw *hw, const npu_kernel *k) {
     /* few rows: the dedicated/vector path when it is the faster kernel (libraries pick by heuristics
      * that amount to this); else the tiled path below, padded to the engine's granule */
     npu_kcost best = {.time_s = INFINITY};
-    if (hw->gemv != NPU_GEMV_MATRIX && M <= hw->gemv_max_rows) best = cost_gemv(hw, k, cdt);
+    double res_Bps, res_B = resident_B(hw, k, &res_Bps);
+    if (hw->gemv != NPU_GEMV_MATRIX && M <= hw->gemv_max_rows) best = cost_gemv(hw, k, cdt, res_B, res_Bps);
     double unit_rate = hw->peak_flops[cdt] / hw->units; /* FLOP/s per unit */
     int G = k->groups > 0 ? k->groups : 1;
     double bA = npu_dtype_bytes(path.act), bW = npu_dtype_bytes(k->wdt);
@@ -178,7 +197,7 @@ static npu_kcost cost_gemm(const npu_hw *hw, const npu_kernel *k) {
     long TM = hw->tile_m, TN = hw->tile_n;
     double lat = e->mem_lat_us * 1e-6, launch_extra = e->kernel_us * 1e-6, units = hw->units;
     double share_bw = full_bw / units * e->unit_bw_share; /* reachable_bw per busy unit */
-    double base_bytes = k->bytes + reread, ws_bytes = 8.0 * M * N * G; /* split-K workspace per split */
+    double base_bytes = k->bytes - res_B + reread, ws_bytes = 8.0 * M * N * G; /* split-K workspace per split */
     bool systolic = hw->eng == NPU_ENGINE_SYSTOLIC, os = systolic && hw->flow == NPU_FLOW_OUTPUT;
     bool shared_alu = hw->eng == NPU_ENGINE_NONE;
     double load = systolic && !os ? load_cycles(hw, bW) : 0, fill = fill_s(hw);
@@ -235,7 +254,11 @@ static npu_kcost cost_gemm(const npu_hw *hw, const npu_kernel *k) {
         double wave = wave_s(hw, unit_bw, (tm * bA + tn * bW) * tk + tm * tn * 2.0);
         double dq = dq_row * rows_of_tiles;
         double per_k = 2.0 * tm * tn / (unit_rate * eff); /* mma, none: the tile's time per K step */
-        double mem0 = lat + wave;
+        double mem0 = lat + wave + (res_B > 0 ? res_B / res_Bps : 0);
+        /* no split of this tile can beat the best so far when its memory time alone, at the
+         * full bandwidth and without a split's workspace, does not (exact pruning: the body is
+         * at least the memory time, the split's extra is not negative) */
+        if (mem0 + base_bytes / full_bw >= best.time_s) continue;
         for (int sk = 0; sk <= 5; sk++) {
             if (sk == n_split) sk = 5; /* the remaining splits keep < 2 K tiles: on to stream-K */
             bool stream_k = sk == 5;
@@ -262,6 +285,7 @@ static npu_kcost cost_gemm(const npu_hw *hw, const npu_kernel *k) {
             }
         }
     }
+    best.sram_bytes = res_B;
     return best;
 }
 

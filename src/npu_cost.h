@@ -30,6 +30,7 @@ typedef struct npu_kcost {
     npu_bound bound;
     int tile_m, tile_n, split_k; /* GEMM tiling chosen (0 for other kinds) */
     double link_bytes; /* collectives: bytes this chip sends over its links per run (npu_comm_cost.sent_B) */
+    double sram_bytes; /* of the kernel's bytes, those read from weights resident in on-chip SRAM (not DRAM) */
     double energy_j;   /* energy of one run: static + dynamic (npu_power) */
     double compute_j;  /* its arithmetic + SRAM part (scales with clock^2 under DVFS) */
     double clock_frac; /* clock the TDP allows, fraction of full (1 = not throttled) */
@@ -57,7 +58,8 @@ double npu_cost_dequant_ops(const npu_hw *hw, const npu_kernel *k, int tile_m);
  * count-weighted sums. Filled by npu_step_eval; npu_power_step applies the TDP. */
 typedef struct npu_step_result {
     double time_s;                           /* whole step */
-    double flops, bytes;                     /* count-weighted totals */
+    double flops, bytes;                     /* count-weighted totals; bytes: DRAM traffic */
+    double sram_bytes;                       /* count-weighted reads of weights resident on chip */
     double kind_time_s[NPU_KK_COUNT];        /* by kernel kind */
     double bound_time_s[NPU_BOUND_COUNT];    /* by what bounds each kernel */
     int launches;                            /* device kernels per step */

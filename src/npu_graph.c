@@ -623,6 +623,24 @@ int npu_graph_build(const npu_model *m, const npu_step_cfg *c, npu_graph *g) {
         npu_err("internal: kernel graph too long");
         return -1;
     }
+    /* what decides the GEMM weights' residency on chip (npu_plan_resident_share): the streamed
+     * weights this chip holds, the step's activations, its whole traffic. A dense model streams
+     * every weight it holds once per step: the GEMMs' weights (an untied embedding table is
+     * gathered by rows, not streamed; a tied one is the lm_head's weights); an MoE chip holds
+     * every expert, of which a step touches some: the plan's count */
+    double pool = 0, step = 0;
+    for (int i = 0; i < g->n; i++) {
+        const npu_kernel *k = &g->k[i];
+        step += k->bytes * k->count;
+        if (k->kind == NPU_KK_GEMM) pool += (double)k->n * k->k * (k->groups > 0 ? k->groups : 1) * npu_dtype_bytes(k->wdt) * k->count;
+    }
+    if (m->moe.experts > 0) {
+        npu_weight_parts wp = npu_plan_stage_weight_parts(m, b.p, c->stage, c->wdt, c->hdt, c->edt);
+        pool = wp.layers_B + wp.head_B + (st.head && m->tied_embeddings ? wp.emb_B : 0);
+    }
+    double ws = npu_plan_act_bytes(m, b.p, T, (double)batch + b.mix_seqs);
+    for (int i = 0; i < g->n; i++)
+        if (g->k[i].kind == NPU_KK_GEMM) g->k[i].res_pool_B = pool, g->k[i].res_ws_B = ws, g->k[i].res_step_B = step;
     return 0;
 }
 

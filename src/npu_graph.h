@@ -58,7 +58,14 @@ typedef struct npu_kernel {
     double comm_bytes;
     /* all kinds, per run */
     double flops;     /* arithmetic operations */
-    double bytes;     /* compulsory DRAM traffic, bytes */
+    double bytes;     /* compulsory traffic to memory, bytes: DRAM, less what npu_cost finds resident
+                       * on chip (npu_kcost.sram_bytes) */
+    /* GEMM weights' cross-step residency, stamped by npu_graph_build on every GEMM of a step
+     * (npu_plan_resident_share decides with the chip): the weights this chip holds (all its
+     * layers' and the LM head's, every expert), the step's transient activations that share
+     * the SRAM with them, the step's whole traffic (the set a cache would have to hold).
+     * All 0 (a standalone kernel, `npusim op`): nothing is resident. */
+    double res_pool_B, res_ws_B, res_step_B;
 } npu_kernel;
 
 /* How a serving engine's kernels differ from the reference kernels that `op`

@@ -58,6 +58,7 @@ const char *npu_hw_preset_name(int i) {
 
 const char *const npu_engine_type_names[NPU_ENGINE_COUNT] = {"mma", "systolic", "none"};
 const char *const npu_dataflow_names[NPU_FLOW_COUNT] = {"output-stationary", "weight-stationary", "simd"};
+const char *const npu_sram_role_names[NPU_SRAM_ROLE_COUNT] = {"scratchpad", "cache", "kernel"};
 const char *const npu_gemv_names[NPU_GEMV_COUNT] = {"matrix", "vector", "dedicated"};
 const char *const npu_accum_names[NPU_ACC_COUNT] = {"registers", "engine"};
 const char *const npu_power_scope_names[NPU_SCOPE_COUNT] = {"chip", "board", "module", "system"};
@@ -723,6 +724,58 @@ static int derive_sram_main(npu_hw *hw, const char *origin) {
     return 0;
 }
 
+/* Read bandwidth of SRAM level i, bytes/s: as stated (bandwidth_gbps, bytes_per_cycle), else,
+ * for a scratchpad (`estimate`), [E] the rate the matrix engines take in one operand row: each
+ * engine one row of eng_n x eng_depth 16-bit values per cycle (what a weight-stationary array's
+ * shift-in consumes; the cost model's load_cycles default), over all units: RNGD 8 x 64 x 8 x
+ * 2 B x 0.98 GHz = 8.0 TB/s (5.3x its HBM). A cache whose bandwidth is not stated gets 0: no
+ * residency is credited to it (the GPUs' L2s). */
+static double sram_level_Bps(const npu_hw *hw, int i, bool estimate) {
+    const npu_sram *m = &hw->sram[i];
+    double clk = hw->clock_mhz * 1e6;
+    if (m->bandwidth_gbps > 0) return m->bandwidth_gbps * 1e9;
+    if (m->bytes_per_cycle > 0) return m->bytes_per_cycle * clk * (m->kb_per_unit > 0 ? hw->units : 1);
+    return estimate ? (double)hw->units * hw->eng_per_unit * hw->eng_n * hw->eng_depth * 2.0 * clk : 0;
+}
+
+/* Cross-step residency (docs/accuracy-architectures.md "On-chip residency"): each level's
+ * role (as written, else the kind's default), the scratchpad bytes a compiler can pin
+ * weights in and their bandwidth, the largest hardware cache and its bandwidth. With
+ * sram_main everything already lives in SRAM: nothing more to pin. */
+static int derive_residency(npu_hw *hw, const char *origin) {
+    bool gpu_kind = hw->gpu_like, cpu = strcmp(hw->kind, "cpu") == 0;
+    double pin = 0, pin_t = 0; /* bytes, and bytes x seconds per byte (capacity-weighted read time) */
+    hw->pin_bytes = hw->pin_Bps = hw->cache_bytes = hw->cache_Bps = 0;
+    bool feed_pinned = false;
+    for (int i = 0; i < hw->n_sram; i++) {
+        const npu_sram *m = &hw->sram[i];
+        int v = cpu ? NPU_SRAM_CACHE : gpu_kind ? (m->kb_per_unit > 0 ? NPU_SRAM_KERNEL : NPU_SRAM_CACHE)
+                                                : NPU_SRAM_SCRATCHPAD;
+        char field[32];
+        snprintf(field, sizeof field, "sram[%d].role", i);
+        if (parse_name(m->role, npu_sram_role_names, NPU_SRAM_ROLE_COUNT, &v, origin, field)) return -1;
+        hw->sram_role[i] = (npu_sram_role)v;
+        double bytes = m->kb_per_unit * 1e3 * hw->units + m->mb * 1e6;
+        double Bps = sram_level_Bps(hw, i, v == NPU_SRAM_SCRATCHPAD);
+        if (v == NPU_SRAM_SCRATCHPAD) {
+            pin += bytes, pin_t += bytes / Bps;
+            feed_pinned |= i == hw->feed_level;
+        } else if (v == NPU_SRAM_CACHE && Bps > 0 && bytes > hw->cache_bytes) {
+            hw->cache_bytes = bytes, hw->cache_Bps = Bps;
+        }
+    }
+    if (hw->sram_main) return 0;
+    if (pin > 0) {
+        hw->pin_Bps = pin / pin_t;
+        /* the kernels' own working set stays: each unit's double-buffered 16-bit operand tiles
+         * and its fp32 accumulators, when the scratchpad is what feeds the engines */
+        double tile = 2.0 * (hw->tile_m + hw->tile_n) * 2.0 * hw->tile_k + 4.0 * hw->tile_m * hw->tile_n;
+        hw->pin_bytes = pin - (feed_pinned ? tile * hw->units : 0);
+        if (hw->pin_bytes < 0) hw->pin_bytes = 0;
+    }
+    return 0;
+}
+
 /* Validate and derive; `stated`: check the stated peaks (a description as read)
  * rather than drop the stale ones (a description after an edit). */
 static int finish(npu_hw *hw, const char *origin, bool stated) {
@@ -764,6 +817,7 @@ static int finish(npu_hw *hw, const char *origin, bool stated) {
                             ? hw->mem_capacity_gb * 1073741824.0
                             : npu_memtech_capacity_B(hw->memtech, hw->mem_stacks, hw->mem_height);
     }
+    if (derive_residency(hw, origin)) return -1;
     const npu_process *proc = npu_process_lookup(hw->process_node);
     hw->energy_rel = proc ? proc->energy_rel : 0.95; /* unknown node: the H100's N4-class, where energy was fitted */
     hw->l2_bytes = 0;
@@ -924,7 +978,7 @@ static int read_matrix(const cJSON *o, npu_hw *hw, const char *origin) {
 
 static int read_sram(const cJSON *arr, npu_hw *hw, const char *origin) {
     static const char *const keys[] = {"level", "kb_per_unit", "mb", "bandwidth_gbps", "bytes_per_cycle",
-                                       "feeds_matrix", "shared_with_cpu", "source", NULL};
+                                       "feeds_matrix", "shared_with_cpu", "role", "source", NULL};
     if (!cJSON_IsArray(arr)) {
         npu_err("%s: sram must be a list", origin);
         return -1;
@@ -946,6 +1000,7 @@ static int read_sram(const cJSON *arr, npu_hw *hw, const char *origin) {
             npu_json_num(it, "bytes_per_cycle", &s->bytes_per_cycle, false, 0, where) ||
             npu_json_bool(it, "feeds_matrix", &s->feeds_matrix, false, where) ||
             npu_json_bool(it, "shared_with_cpu", &s->shared_with_cpu, false, where) ||
+            npu_json_str(it, "role", s->role, sizeof s->role, false, where) ||
             npu_json_str(it, "source", s->source, sizeof s->source, true, where))
             return -1;
     }
@@ -1276,6 +1331,7 @@ cJSON *npu_hw_to_json(const npu_hw *hw) {
             add_num_if(o, "bytes_per_cycle", s->bytes_per_cycle);
             if (s->feeds_matrix) cJSON_AddBoolToObject(o, "feeds_matrix", true);
             if (s->shared_with_cpu) cJSON_AddBoolToObject(o, "shared_with_cpu", true);
+            if (s->role[0]) cJSON_AddStringToObject(o, "role", s->role);
             cJSON_AddStringToObject(o, "source", s->source);
             cJSON_AddItemToArray(a, o);
         }

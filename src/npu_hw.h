@@ -48,8 +48,21 @@ extern const npu_eff npu_eff_default;
 npu_eff npu_eff_physical(int units, bool sram_main);
 
 #define NPU_MAX_SRAM 4
+/* What a level's contents outlive, which decides whether data can stay on chip
+ * from one step to the next (docs/accuracy-architectures.md "On-chip residency"):
+ * - scratchpad: software-managed, persists across kernels and steps (NPU SRAM, TPU VMEM,
+ *   Hexagon VTCM): a compiler may pin part of the weights in it;
+ * - cache: hardware-managed (GPU L2, Infinity Cache, SoC SLC, CPU caches, Gaudi's SRAM as
+ *   L2/L3): a step streams its weights through it in the same order every time, so LRU
+ *   evicts each line before its next use unless the step's whole working set fits;
+ * - kernel: software-managed within one kernel only (GPU shared memory, LDS, threadgroup
+ *   memory, tensor memory): emptied at kernel exit, no cross-step reuse. */
+typedef enum { NPU_SRAM_SCRATCHPAD = 0, NPU_SRAM_CACHE, NPU_SRAM_KERNEL, NPU_SRAM_ROLE_COUNT } npu_sram_role;
+extern const char *const npu_sram_role_names[NPU_SRAM_ROLE_COUNT]; /* scratchpad, cache, kernel */
+
 typedef struct npu_sram {
     char level[16];        /* smem | l1 | l2 | llc | scratchpad ... */
+    char role[16];         /* as written: scratchpad | cache | kernel ("" = the kind's default, npu_hw_finish) */
     double kb_per_unit;    /* KB per matrix unit (0 if shared) */
     double mb;             /* MB shared by the chip (0 if per-unit) */
     double bandwidth_gbps; /* GB/s, whole chip; 0 = unknown (or from bytes_per_cycle) */
@@ -234,6 +247,15 @@ typedef struct npu_hw {
     double feed_Bps_per_unit;   /* its bandwidth per unit, bytes/s (0 = unknown) */
     double sram_total_bytes;    /* all on-chip SRAM levels, bytes (per-unit levels x units + shared) */
     double sram_unit_bytes;     /* the per-unit levels of one unit, bytes (0 = none: shared / units) */
+    npu_sram_role sram_role[NPU_MAX_SRAM]; /* each level's role: as written, else the kind's default (gpu,
+                                            * soc-gpu: per-unit kernel, shared cache; cpu: cache; others:
+                                            * scratchpad) */
+    /* cross-step residency (npu_plan_resident_share, the one rule; 0 with sram_main: everything is in SRAM) */
+    double pin_bytes;           /* scratchpad bytes a compiler can pin weights in: the scratchpad levels less
+                                 * each unit's double-buffered operand tiles (when a scratchpad feeds the engines) */
+    double pin_Bps;             /* read bandwidth of those levels, bytes/s (stated, else estimated [E]) */
+    double cache_bytes;         /* the largest hardware-managed cache level with a stated bandwidth, bytes (0 = none) */
+    double cache_Bps;           /* its read bandwidth, bytes/s */
     npu_power_scope scope;
     double tdp_accel_w;         /* the accelerator's share of tdp_w (= tdp_w for chip/board scope) */
     npu_fabric fabric;          /* the links section resolved: topology enum, domain, rates (npu_fabric) */

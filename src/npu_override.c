@@ -116,6 +116,7 @@ static const npu_ov_field table[] = {
     SRF("bandwidth_gbps", T_NUM, bandwidth_gbps, F_PRODUCT, "SRAM level N: GB/s"),
     SRF("bytes_per_cycle", T_NUM, bytes_per_cycle, F_PRODUCT, "SRAM level N: bytes per cycle (per unit, or per chip if shared)"),
     SRF("feeds_matrix", T_BOOL, feeds_matrix, F_PRODUCT, "SRAM level N feeds the matrix engines"),
+    SRF("role", T_STR, role, F_PRODUCT, "SRAM level N: scratchpad|cache|kernel (\"\" = the kind's default)"),
     HWF("memory.technology", "memory", "technology", T_STR, mem_technology, 0, 0, AP | S_TECH, "memory technology (npusim list memory); resets pin_gbps and capacity_gb"),
     HWF("memory.stacks", "memory", "stacks", T_INT, mem_stacks, 1, 0, AP | S_CAP, "HBM stacks or DRAM devices; resets capacity_gb"),
     HWF("memory.height", "memory", "height", T_INT, mem_height, 1, 0, F_PRODUCT | S_CAP, "dies per stack; resets capacity_gb"),

@@ -199,6 +199,19 @@ double npu_plan_kv_bytes_per_token(const npu_model *m, npu_plan p, npu_dtype kvd
     return worst;
 }
 
+npu_resident npu_plan_resident_share(const npu_hw *hw, double pool_B, double ws_B, double step_B) {
+    npu_resident r = {0, 0};
+    if (hw->sram_main || !(pool_B > 0)) return r;
+    double dram_Bps = hw->mem_bw_Bps * hw->eff.mem_eff;
+    if (hw->pin_bytes > ws_B && hw->pin_Bps > dram_Bps) {
+        double s = (hw->pin_bytes - ws_B) / pool_B;
+        r.share = s < 1 ? s : 1, r.Bps = hw->pin_Bps;
+    }
+    double set = step_B > pool_B + ws_B ? step_B : pool_B + ws_B;
+    if (r.share < 1 && hw->cache_bytes >= set && hw->cache_Bps > dram_Bps) r.share = 1, r.Bps = hw->cache_Bps;
+    return r;
+}
+
 double npu_plan_act_bytes(const npu_model *m, npu_plan p, double tokens, double seqs) {
     p = npu_plan_norm(p);
     double widest = m->moe.experts > 0 ? (double)m->moe.expert_ffn * m->moe.top_k +

@@ -111,6 +111,29 @@ double npu_plan_kv_bytes_per_token(const npu_model *m, npu_plan p, npu_dtype kvd
  * `seqs` sequences. */
 double npu_plan_act_bytes(const npu_model *m, npu_plan p, double tokens, double seqs);
 
+/* ---- on-chip residency (docs/accuracy-architectures.md "On-chip residency") ---- */
+
+/* Where a share of a step's GEMM weights is read from instead of DRAM. */
+typedef struct npu_resident {
+    double share; /* fraction of every GEMM's weights read from on-chip SRAM, [0, 1] */
+    double Bps;   /* the read bandwidth of that SRAM, bytes/s (0 when share is 0) */
+} npu_resident;
+
+/* The one rule of cross-step weight residency, for a chip `hw` holding `pool_B` bytes of
+ * streamed weights (npu_kernel.res_pool_B) in a step with `ws_B` bytes of transient
+ * activations and `step_B` bytes of traffic in all:
+ * - a software-managed scratchpad (sram role scratchpad) keeps what its compiler pins:
+ *   pin_bytes less the activations, over the pool (a compiler pins whole weight tiles;
+ *   costed as the same share of every GEMM, which is what a memory-bound step's time
+ *   depends on);
+ * - a hardware cache (role cache: GPU L2, SLC) streamed in the same order every step
+ *   evicts every line before its reuse (LRU under a cyclic scan), so it holds all the
+ *   weights when the whole step's set fits (the weights, and the step's traffic), else none;
+ * - nothing is pinned where the SRAM reads no faster than DRAM streams (the compiler
+ *   would not), or on an SRAM-only chip (sram_main: everything is on chip already).
+ * The larger share wins. Pure arithmetic: called per GEMM by npu_cost. */
+npu_resident npu_plan_resident_share(const npu_hw *hw, double pool_B, double ws_B, double step_B);
+
 /* What a run asks of memory. */
 typedef struct npu_mem_need {
     npu_dtype wdt, kvdt;

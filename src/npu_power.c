@@ -50,7 +50,9 @@ static void kernel_energy(const npu_hw *hw, const npu_kernel *k, const npu_kcost
         pj = k->flops * e->pj_per_vec_flop;
     }
     *compute_j = pj * 1e-12;
-    *other_j = (k->bytes * 8.0 * e->pj_per_dram_bit + c->link_bytes * 8.0 * e->pj_per_link_bit) * 1e-12;
+    /* weights resident on chip (c->sram_bytes) cost no DRAM energy: their one SRAM read is the
+     * operand feed already in sram_bits */
+    *other_j = ((k->bytes - c->sram_bytes) * 8.0 * e->pj_per_dram_bit + c->link_bytes * 8.0 * e->pj_per_link_bit) * 1e-12;
 }
 
 /* Throttled time of one kernel run at clock fraction f (compute stretches, memory does not). */

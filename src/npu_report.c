@@ -22,6 +22,7 @@ static cJSON *step_json(const npu_hw *hw, const npu_graph *g, const npu_step_res
     cJSON_AddNumberToObject(o, "time_ms", s->time_s * 1e3);
     cJSON_AddNumberToObject(o, "flops", s->flops);
     cJSON_AddNumberToObject(o, "dram_bytes", s->bytes);
+    if (s->sram_bytes > 0) cJSON_AddNumberToObject(o, "sram_bytes", s->sram_bytes); /* weights resident on chip */
     cJSON_AddNumberToObject(o, "kernel_launches", s->launches);
     cJSON *kinds = cJSON_AddObjectToObject(o, "time_ms_by_kind");
     for (int i = 0; i < NPU_KK_COUNT; i++) cJSON_AddNumberToObject(kinds, npu_kkind_names[i], s->kind_time_s[i] * 1e3);
@@ -45,7 +46,8 @@ static cJSON *step_json(const npu_hw *hw, const npu_graph *g, const npu_step_res
         }
         if (k->kind == NPU_KK_COMM) cJSON_AddNumberToObject(e, "link_bytes", c->link_bytes);
         cJSON_AddNumberToObject(e, "flops", k->flops);
-        cJSON_AddNumberToObject(e, "dram_bytes", k->bytes);
+        cJSON_AddNumberToObject(e, "dram_bytes", k->bytes - c->sram_bytes);
+        if (c->sram_bytes > 0) cJSON_AddNumberToObject(e, "sram_bytes", c->sram_bytes);
         cJSON_AddNumberToObject(e, "time_us", c->time_s * 1e6);
         cJSON_AddNumberToObject(e, "total_time_us", c->time_s * 1e6 * k->count);
         cJSON_AddNumberToObject(e, "energy_j", c->energy_j);
@@ -248,7 +250,7 @@ void npu_report_run_csv(FILE *out, const npu_run_result *r) {
         for (int j = 0; j < g->n; j++) {
             const npu_kernel *k = &g->k[j];
             fprintf(out, "%s,%s,%s,%d,%d,%.6g,%.6g,%.4f,%.4f,%s,%.6g\n", pass ? "decode" : "first",
-                    k->name, npu_kkind_names[k->kind], k->count, k->launches, k->flops, k->bytes,
+                    k->name, npu_kkind_names[k->kind], k->count, k->launches, k->flops, k->bytes - s->kc[j].sram_bytes,
                     s->kc[j].time_s * 1e6, s->kc[j].time_s * 1e6 * k->count,
                     npu_bound_names[s->kc[j].bound], s->kc[j].energy_j);
         }

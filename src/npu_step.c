@@ -25,7 +25,8 @@ void npu_step_eval(const npu_hw *hw, const npu_graph *g, npu_step_result *r) {
         r->kind_time_s[k->kind] += t;
         r->bound_time_s[c.bound] += t;
         r->flops += k->flops * k->count;
-        r->bytes += k->bytes * k->count;
+        r->bytes += (k->bytes - c.sram_bytes) * k->count; /* DRAM: less the weights resident on chip */
+        r->sram_bytes += c.sram_bytes * k->count;
         r->launches += k->launches * k->count;
     }
 }

@@ -96,7 +96,7 @@ static npu_step_cost core_part(const npu_steptab *t, part_kind part, long n, int
         c.time_s += kc->time_s * k->count;
         c.launches += (double)k->launches * k->count;
         c.flops += k->flops * k->count;
-        c.bytes += k->bytes * k->count;
+        c.bytes += (k->bytes - kc->sram_bytes) * k->count;
         c.compute_j += kc->compute_j * k->count;
         c.other_j += (kc->energy_j - kc->compute_j - idle * kc->time_s) * k->count;
         if (kc->bound == NPU_BOUND_COMPUTE) c.cb_s += kc->time_s * k->count;

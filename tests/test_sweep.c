@@ -237,7 +237,7 @@ static void valid_value(const char *path, double cur, const char *cur_s, char *o
         {"workload.prefix_share", "0.5"}, {"workload.prefill_hw", "h100-sxm"}, {"workload.name", "chat"},
         {"hw.matrix.clock_mhz", "1500"}, {"hw.process.units_total", "150"}, {"hw.memory.capacity_gb", "64"},
         {"hw.memory.pin_gbps", "6"}, {"hw.vector.width_bits", "1024"}, {"hw.matrix.engine.m", "128"},
-        {"hw.matrix.engine.n", "128"}, {"hw.matrix.engine.k", "32"},
+        {"hw.matrix.engine.n", "128"}, {"hw.matrix.engine.k", "32"}, {"hw.sram[0].role", "scratchpad"},
     };
     for (size_t i = 0; i < NPU_ARRAY_LEN(special); i++)
         if (strcmp(special[i][0], path) == 0) {

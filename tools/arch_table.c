@@ -5,7 +5,7 @@
  * and bandwidth, not a deployment): decode llama3-8b bf16 (the chip's own 16-bit
  * type) at batch 1, 1024 cached tokens; prefill llama3-8b, 8192 tokens, batch 1, in
  * the datatype the chip runs 16-bit work in. Floors: decode = its DRAM bytes at the
- * peak bandwidth; prefill = its FLOPs at the dense peak of that datatype. Both with
+ * peak bandwidth plus the weights resident on chip (scratchpads) at the SRAM's; prefill = its FLOPs at the dense peak of that datatype. Both with
  * the TDP throttle, as `npusim run` reports them. */
 #include "npu_all.h"
 
@@ -51,7 +51,8 @@ int main(int argc, char **argv) {
         double fd = 1, fp = 1;
         step(&h, &m, NPU_PHASE_DECODE, 1, 1024, NPU_BF16, &d, &fd);
         step(&h, &m, NPU_PHASE_PREFILL, 8192, 0, dt, &p, &fp);
-        double dfloor = d.bytes / h.mem_bw_Bps, pfloor = p.flops / h.peak_flops[dt];
+        double sram_Bps = h.pin_Bps > h.cache_Bps ? h.pin_Bps : h.cache_Bps;
+        double dfloor = d.bytes / h.mem_bw_Bps + (d.sram_bytes > 0 ? d.sram_bytes / sram_Bps : 0), pfloor = p.flops / h.peak_flops[dt];
         char eng[48];
         if (h.eng == NPU_ENGINE_MMA) snprintf(eng, sizeof eng, "mma %dx%dx%d", h.eng_m, h.eng_n, h.eng_k);
         else if (h.eng == NPU_ENGINE_SYSTOLIC)
