@@ -39,10 +39,16 @@ const char *cli_s(long n) { return n == 1 ? "" : "s"; }
 int cli_pick(const char *s, const char *const *names, int n, const char *what) {
     for (int i = 0; i < n; i++)
         if (strcmp(s, names[i]) == 0) return i;
-    char q[80];
+    char q[80], list[400];
     const char *c = npu_closest(s, names, (size_t)n);
-    npu_err("unknown %s '%s'%s%s%s", what, cli_quote(s, q, sizeof q), c ? " (did you mean '" : "", c ? c : "",
-            c ? "'?)" : "");
+    if (c) {
+        npu_err("unknown %s '%s' (did you mean '%s'?)", what, cli_quote(s, q, sizeof q), c);
+        return -1;
+    }
+    size_t o = 0; /* nothing close: name them all */
+    for (int i = 0; i < n && o < sizeof list; i++)
+        o += (size_t)snprintf(list + o, sizeof list - o, "%s%s", i ? ", " : "", names[i]);
+    npu_err("unknown %s '%s' (one of: %s)", what, cli_quote(s, q, sizeof q), list);
     return -1;
 }
 
@@ -376,7 +382,8 @@ static int list_engines(FILE *out) {
         if (t) fprintf(out, " %s=%s", names[i], t);
     }
     free(names);
-    fprintf(out, "\ndefault: %s (npusim show engine NAME prints a profile with every source)\n", NPU_ENGINE_DEFAULT);
+    fprintf(out, "\ndefault: auto, the chip's usual engine (%s on NVIDIA; npusim help run); npusim show engine NAME "
+                 "prints a profile with every source\n", NPU_ENGINE_DEFAULT);
     return 0;
 }
 

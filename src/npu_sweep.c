@@ -300,6 +300,15 @@ static int read_axis(npu_sweep *s, const cJSON *item, bool sampled) {
             npu_err("%s[%d]: %s", where, k, m);
             return -1;
         }
+        /* a value of the wrong type is an error of the spec, not a failing design point */
+        if (npu_ov_is_numeric(&a->tmpl) && a->ovs[k].is_str) {
+            bool quoted = !vals && cJSON_IsString(cJSON_GetArrayItem(item, k));
+            npu_err("%s[%d]: %s%.40s%s is not %s%s", where, k, quoted ? "the string \"" : "'", a->ovs[k].str,
+                    quoted ? "\"" : "'", npu_ov_is_bool(&a->tmpl) ? "true or false" : "a number",
+                    quoted ? " (write it unquoted)" : "");
+            free(vals);
+            return -1;
+        }
         a->num[k] = a->ovs[k].is_str ? NAN : a->ovs[k].num;
     }
     free(vals);
@@ -580,6 +589,10 @@ static int read_constraints(npu_sweep *s, const cJSON *o) {
             return -1;
         if (isnan(c->min) && isnan(c->max)) {
             npu_err("%s: give \"min\" and/or \"max\"", w);
+            return -1;
+        }
+        if (c->min > c->max) { /* no point could meet it */
+            npu_err("%s: \"min\" (%g) is above \"max\" (%g)", w, c->min, c->max);
             return -1;
         }
     }
