@@ -12,6 +12,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 
 /* The serving simulator's progress, to the caller's callback. */
@@ -215,7 +216,7 @@ static int write_requests(const char *path, const npu_serve_result *r) {
     }
     FILE *f = fopen(path, "w");
     if (!f) {
-        npu_err("--requests-out: cannot write '%s'", path);
+        npu_err("--requests-out: cannot write '%s': %s", path, strerror(errno));
         return -1;
     }
     static const char *const st[] = {"done", "rejected_context", "rejected_kv"};

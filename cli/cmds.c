@@ -404,12 +404,45 @@ const cli_cmd cli_cmd_list = {
     "list the presets: models, chips, memory technologies, processes, serving engines",
     "Memory capacities are in GiB (2^30 bytes), bandwidths in GB/s (1e9 bytes/s).", NULL, 0, cmd_list};
 
+/* A memory technology as the table holds it, with its type's row (informational:
+ * hw.memory.technology names one; there is no file form). */
+static cJSON *memtech_json(const npu_memtech *t) {
+    cJSON *j = cJSON_CreateObject(), *h = cJSON_CreateArray();
+    const npu_memtype *k = npu_memtech_type(t);
+    cJSON_AddStringToObject(j, "name", t->name);
+    cJSON_AddStringToObject(j, "type", t->type);
+    cJSON_AddStringToObject(j, "vendor", t->vendor);
+    cJSON_AddNumberToObject(j, "pin_gbps", t->pin_gbps);
+    cJSON_AddNumberToObject(j, "bus_bits", t->bus_bits);
+    cJSON_AddNumberToObject(j, "die_gbit", t->die_gbit);
+    for (int i = 0; i < t->n_heights; i++) cJSON_AddItemToArray(h, cJSON_CreateNumber(t->heights[i]));
+    cJSON_AddItemToObject(j, "heights", h);
+    cJSON_AddNumberToObject(j, "gb_per_s_per_stack", npu_memtech_bandwidth_Bps(t, 1, 0) / 1e9);
+    cJSON_AddNumberToObject(j, "pj_per_bit", npu_memtech_device_pj(t));
+    if (k) {
+        cJSON *ty = cJSON_AddObjectToObject(j, "type_row");
+        cJSON_AddNumberToObject(ty, "pin_gbps_min", k->pin_gbps_min);
+        cJSON_AddNumberToObject(ty, "pin_gbps_max", k->pin_gbps_max);
+        cJSON_AddNumberToObject(ty, "usd_per_gb", k->usd_per_gb);
+        cJSON_AddStringToObject(ty, "source", k->source);
+    }
+    cJSON_AddStringToObject(j, "source", t->source);
+    return j;
+}
+
 static int cmd_show(const cli_args *a, cli_out *o) {
-    static const char *const what[] = {"model", "hw", "engine"};
-    int w = cli_pick(a->pos[0], what, 3, "show");
+    static const char *const what[] = {"model", "hw", "engine", "memory", "process"};
+    int w = cli_pick(a->pos[0], what, 5, "show");
     if (w < 0) return -1;
     cJSON *j;
-    if (w == 2) {
+    if (w == 3) {
+        const npu_memtech *t = npu_memtech_find(a->pos[1]); /* sets the error with the closest name */
+        if (!t) return -1;
+        j = memtech_json(t);
+    } else if (w == 4) {
+        npu_process p;
+        if (npu_process_load(a->pos[1], &p) || !(j = npu_process_to_json(&p))) return -1;
+    } else if (w == 2) {
         npu_engine e; /* validates the whole profile */
         if (npu_engine_load(a->pos[1], &e) || !(j = npu_engine_profile_json(a->pos[1]))) return -1;
     } else if (w == 0) {
@@ -426,8 +459,9 @@ static int cmd_show(const cli_args *a, cli_out *o) {
 }
 
 const cli_cmd cli_cmd_show = {
-    "show", "model|hw|engine NAME|FILE", 2, 2,
-    "print a model, chip or engine description as JSON (edit it, then --hw FILE or --engine FILE)",
+    "show", "model|hw|engine|memory|process NAME|FILE", 2, 2,
+    "print a model, chip, engine, memory technology or process as JSON (edit it, then --hw FILE, --engine FILE, --process FILE)",
     "An engine profile is printed resolved through its base, every field with its source and tag\n"
-    "and the profile that set it (\"from\").",
+    "and the profile that set it (\"from\"). A memory technology is printed as the table holds it\n"
+    "(hw.memory.technology takes its name); a process in the form cost --process FILE reads.",
     NULL, 0, cmd_show, .json_only = true};

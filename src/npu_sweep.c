@@ -544,6 +544,11 @@ static int read_objectives(npu_sweep *s, const cJSON *o) {
         }
         int m = metric_find(it->string, where);
         if (m < 0) return -1;
+        for (int j = 0; j < s->n_obj; j++)
+            if (s->obj_metric[j] == m) {
+                npu_err("%s.%s: the objective is given twice", where, it->string);
+                return -1;
+            }
         if (!cJSON_IsString(it) || (strcmp(it->valuestring, "min") && strcmp(it->valuestring, "max"))) {
             npu_err("%s.%s: \"min\" or \"max\"", where, it->string);
             return -1;
