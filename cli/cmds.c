@@ -269,7 +269,13 @@ static int cmd_op_attention(const cli_args *a, cli_out *o) {
 static int cmd_op_copy(const cli_args *a, cli_out *o) {
     npu_hw hw;
     if (cli_load_hw(a, O_HW, &hw)) return -1;
-    npu_kernel k = npu_kernel_memory("copy", NPU_KK_MEMORY, cli_num(a, O_BYTES), 0);
+    double moved = cli_num(a, O_BYTES); /* read + written: the source and the destination are each half */
+    if (moved > hw.mem_bytes) {
+        npu_err("op copy: --bytes %.4g GiB (a %.4g GiB buffer and its copy) exceed %s's %.4g GiB",
+                moved / 1073741824.0, moved / 2147483648.0, hw.name, hw.mem_bytes / 1073741824.0);
+        return -1;
+    }
+    npu_kernel k = npu_kernel_memory("copy", NPU_KK_MEMORY, moved, 0);
     return print_op(a, o, &hw, &k);
 }
 
@@ -291,7 +297,7 @@ const cli_cmd cli_cmd_op_attention = {
     "Queries and the softmax run in bf16; --kv-dtype is the type of the cached keys and values.",
     attn_opts, (int)NPU_ARRAY_LEN(attn_opts), cmd_op_attention};
 
-static const cli_use copy_opts[] = {{O_HW, CLI_REQ}, {O_BYTES, CLI_REQ, .note = "bytes read (and as many written)"}, {O_JSON}};
+static const cli_use copy_opts[] = {{O_HW, CLI_REQ}, {O_BYTES, CLI_REQ, .note = "bytes moved, read + written (a B-byte buffer copied moves 2B; nvbandwidth's bytes_moved)"}, {O_JSON}};
 const cli_cmd cli_cmd_op_copy = {
     "op copy", NULL, 0, 0, "time one device-memory copy", NULL, copy_opts, (int)NPU_ARRAY_LEN(copy_opts),
     cmd_op_copy};

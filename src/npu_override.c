@@ -430,15 +430,18 @@ int npu_ov_set_text(npu_ov *o, const char *v) {
 int npu_ov_set_num(npu_ov *o, double v) {
     char buf[64];
     snprintf(buf, sizeof buf, "%.17g", v);
-    /* shortest form that reads back as the same double */
-    for (int prec = 1; prec <= 17; prec++) {
-        char b[64];
-        snprintf(b, sizeof b, "%.*g", prec, v);
-        if (strtod(b, NULL) == v) {
-            memcpy(buf, b, sizeof b);
-            break;
+    /* shortest form that reads back as the same double; a whole number in full
+     * (50, not 5e+01, in messages and columns) */
+    if (v == floor(v) && fabs(v) < 1e15) snprintf(buf, sizeof buf, "%.0f", v);
+    else
+        for (int prec = 1; prec <= 17; prec++) {
+            char b[64];
+            snprintf(b, sizeof b, "%.*g", prec, v);
+            if (strtod(b, NULL) == v) {
+                memcpy(buf, b, sizeof b);
+                break;
+            }
         }
-    }
     if (o->f->type == T_STR || o->f->type == T_ENUM || o->f->type == T_DTYPE || o->f->type == T_LOAD) {
         int rc = npu_ov_set_text(o, buf);
         o->is_str = false; /* a number given for a name: the bounds step reports it */

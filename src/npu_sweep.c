@@ -1287,6 +1287,14 @@ static void eval_serve(const npu_sweep *s, npu_sweep_ctx *c, const npu_wl *w, np
         return;
     }
     r->m[NPU_SM_REJECTED] = (double)x.rejected; /* a property of the traffic as much as of the design: a column */
+    if (x.requests == 0) { /* nothing measured: no latency of 0 ms, no feasible point */
+        char why[300];
+        snprintf(why, sizeof why, "no request completed (%ld rejected%s%s)", x.rejected, x.rejected ? ": " : "",
+                 x.rejected ? x.reject_reason : "");
+        set_reason(r->reason, sizeof r->reason, why);
+        npu_serve_result_free(&x);
+        return;
+    }
     r->m[NPU_SM_CHIPS] = x.chips;
     r->m[NPU_SM_LATENCY_MS] = x.e2e.mean * 1e3;
     r->m[NPU_SM_TTFT_MS] = x.ttft.mean * 1e3;

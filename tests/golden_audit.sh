@@ -126,6 +126,22 @@ for p in tsmc-n4 samsung-sf3 tsmc-n3; do
     if cmp -s "$T/a" "$T/b"; then ok; else bad "show process $p > FILE; --process FILE costs differently: $(diff "$T/a" "$T/b" | head -4)"; fi
 done
 
+# --- validate: a CSV with a header alone measures nothing (it passed any --max-mape at 0.00%) ---
+mkdir -p "$T/v"
+printf 'hw,kind,bytes_moved,ms\n' >"$T/v/bandwidth.csv"
+expect_err "validate: header only" "bandwidth.csv: no measurement rows below the header" $NPUSIM validate "$T/v" --max-mape 1
+# calibrate: an output it cannot write is said at once, with why, before the fit runs
+expect_err "calibrate: unwritable output" "/nonexistent-dir/o.json: cannot write: No such file or directory" \
+    $NPUSIM calibrate --hw h100-sxm --data data/validation/h100-sxm -o /nonexistent-dir/o.json --evals 10
+
+# --- op copy: what is copied fits in the chip's memory (bytes moved = buffer + copy) ---
+expect_err "op copy 1P on 80 GiB" "op copy: --bytes 1.049e+06 GiB (a 5.243e+05 GiB buffer and its copy) exceed h100-sxm's 80 GiB" \
+    $NPUSIM op copy --hw h100-sxm --bytes 1P
+expect_err "op copy 1G on a 230 MB SRAM chip" "exceed groq-lpu's" $NPUSIM op copy --hw groq-lpu --bytes 1G
+expect_ok "op copy 64G on 80 GiB" $NPUSIM op copy --hw h100-sxm --bytes 64G
+expect_ok "op copy --help" $NPUSIM op copy --help
+expect_grep "op copy: bytes moved" "bytes moved, read + written" "$T/out"
+
 # --- show hw NAME > FILE, then --hw FILE: the same numbers, every figure, on every preset ---
 # (tests/golden.sh compares one latency; this compares whole --json outputs of a decode
 # step with TCO, a prefill and the cost, or their one-line refusals)
