@@ -299,6 +299,7 @@ static void unknown_path(const char *path) {
     }
     const char *pdot = strchr(q, '.'), *plast = strrchr(q, '.');
     size_t dom = pdot ? (size_t)(pdot - q) + 1 : 0, sec = plast ? (size_t)(plast - q) + 1 : 0, qlen = strlen(q);
+    if (plast && !plast[1]) qlen--; /* "hw.memory." names the section, as "hw.memory" does */
     for (size_t i = 0; i < NC; i++) {
         const char *t = i < NPU_ARRAY_LEN(table) ? table[i].path : aliases[i - NPU_ARRAY_LEN(table)][0];
         const char *tlast = strrchr(t, '.');
@@ -313,7 +314,7 @@ static void unknown_path(const char *path) {
                 c = full[i];
     for (size_t i = 0; pdot && !c && i < n; i++)
         if (strncmp(full[i], q, qlen) == 0 && full[i][qlen] == '.') c = full[i];
-    if (pdot && !c) { /* the closest last key: in the same section, else in the domain */
+    if (pdot && !c && plast[1]) { /* the closest last key: in the same section, else in the domain */
         const char *st[NC], *sf[NC];
         size_t m = 0;
         for (size_t i = 0; i < n; i++)
@@ -343,8 +344,13 @@ int npu_ov_resolve(const char *path, npu_ov *o) {
         if (*p == '[') {
             char *end;
             long idx = strtol(p + 1, &end, 10);
-            if (end == p + 1 || *end != ']' || end[1] != '.' || idx < 0 || idx >= NPU_MAX_SRAM) {
+            if (end == p + 1 || *end != ']' || idx < 0 || idx >= NPU_MAX_SRAM) {
                 npu_err("path '%s': sram index must be 0..%d, as in hw.sram[1].mb", path, NPU_MAX_SRAM - 1);
+                return -1;
+            }
+            if (end[1] != '.' || !end[2]) { /* hw.sram[1] alone: a level, not one of its fields */
+                npu_err("path '%s': give one of the level's fields, as in hw.sram[%ld].mb (npusim sweep --paths)", path,
+                        idx);
                 return -1;
             }
             o->index = (int)idx;

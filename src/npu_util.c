@@ -195,6 +195,7 @@ static bool is_subsequence(const char *s, const char *c) {
  * name, not another word ("nosuch" is not "cost"). Ties go to the name that holds
  * the query's characters in order. */
 const char *npu_closest(const char *s, const char *const *cands, size_t n) {
+    if (!s[0]) return NULL; /* nothing typed is close to nothing */
     const char *best = NULL;
     size_t best_d = (size_t)-1, best_key = (size_t)-1;
     for (size_t i = 0; i < n; i++) {

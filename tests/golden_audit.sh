@@ -13,6 +13,8 @@ for p in "hw.memory.stakcs hw.memory.stacks" "hw.memroy.stacks hw.memory.stacks"
     set -- $p
     expect_err "--set $1" "did you mean '$2'?" $NPUSIM run $D --set "$1=8"
 done
+expect_err "--set hw.sram[1] (a level, no field)" "give one of the level's fields, as in hw.sram\[1\].mb" $NPUSIM run $D --set "hw.sram[1]=4"
+expect_err "--set hw.memory. (a section)" "did you mean 'hw.memory.technology'" $NPUSIM run $D --set "hw.memory.=4"
 expect_err "--set hw.name" "unknown path 'hw.name'" $NPUSIM run $D --set hw.name=x
 if grep -q "workload.name" "$T/err"; then bad "hw.name answered with another domain's path: $(cat "$T/err")"; else ok; fi
 # a swapped pair of letters is one slip: the engine file's section, the datatype
