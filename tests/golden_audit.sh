@@ -51,6 +51,19 @@ spec '"hw.memory.stacks": [4]' ', "objectives": {"tokens_per_s": "max", "tokens_
 expect_err "sweep: an objective twice" "objectives.tokens_per_s: the objective is given twice" $NPUSIM sweep "$T/s.json"
 spec '"hw.memory.stakcs": [4]'
 expect_err "sweep: unknown axis path" "did you mean 'hw.memory.stacks'" $NPUSIM sweep "$T/s.json"
+# a workload's message writes whole numbers in full (it said workload.requests=5e+01)
+printf '{"base": {"hw": "h100-sxm", "model": "llama3-8b"}, "workloads": [{"phase": "serve", "rate": 0, "input": 512, "output": 64, "requests": 50}]}\n' >"$T/s.json"
+expect_err "sweep: whole numbers in messages" "workload.requests=50: field 'rate' is 0" $NPUSIM sweep "$T/s.json"
+# a serve point where no request completes is no feasible point with a 0 ms TTFT
+printf '{"base": {"hw": "h100-sxm", "model": "llama3-8b"}, "workloads": [{"phase": "serve", "rate": 5, "input": 9000, "output": 64, "requests": 20}]}\n' >"$T/s.json"
+expect_ok "sweep: every prompt too long" $NPUSIM sweep "$T/s.json" --out "$T/long.csv" --quiet
+python3 - "$T/long.csv" >"$T/long.txt" <<'PY'
+import csv, sys
+r = list(csv.DictReader(open(sys.argv[1])))[0]
+print(r["ttft_ms"] == "" and r["tokens_per_s"] == "" and r["feasible"] == "0" and
+      r["reason"].startswith("no request completed (20 rejected: ") and "context window" in r["reason"])
+PY
+check "sweep: no request completed: empty metrics, infeasible, the reason" "\"$(cat "$T/long.txt")\" == \"True\""
 
 # --- a chip without scale-up links but with a NIC runs tensor parallelism over the NIC ---
 # (h100-sxm has links.scaleout; topology none kept its 8-chip domain: Inf collectives, null in JSON)

@@ -216,6 +216,9 @@ def test_values_json_and_c_strings_cannot_carry():
     # a spec file that is not there: npusim.Error with the command line's words, not OSError
     with pytest.raises(npusim.Error, match="/nonexistent/s.json: cannot open: No such file or directory"):
         npusim.sweep("/nonexistent/s.json")
+    # an engine edit's message names the path as given (it showed the profile's "host.step_us.value")
+    with pytest.raises(npusim.Error, match=r"^engine set host\.step_us=-1: host\.step_us: -1 is outside"):
+        npusim.engine("trtllm").set("host.step_us", -1)
     # the library refuses a \u0000 escape too (C callers, JSON text given directly)
     with pytest.raises(npusim.Error, match=r"a NUL character \(\\u0000\) in a string"):
         npusim.hw('{"name": "x\\u0000"}')
