@@ -8,9 +8,9 @@ WARN    := -std=c11 -Wall -Wextra -Wshadow -Wno-missing-field-initializers -D_DE
 ifeq ($(CI),true)
 WARN    += -Werror
 endif
-INC     := -Isrc -Iinclude -Icli -Ibuild/gen
 LDLIBS  := -lcjson -lsqlite3 -lm -pthread -fopenmp
 BUILD   := build
+INC     := -Isrc -Iinclude -Icli -I$(BUILD)/gen
 # Library objects serve the .a and the .so: position-independent, and only the
 # public API (NPUSIM_API in include/npusim.h) visible outside the .so.
 LIBFLAGS := -fPIC -fvisibility=hidden

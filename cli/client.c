@@ -129,8 +129,8 @@ static int run_here(const cli_cmd *c, const cli_args *a) {
 /* The command named by argv[0] (and argv[1] after "op"); *used = words taken.
  * NULL + npu_err when there is none. */
 static const cli_cmd *find_command(int argc, char **argv, int *used) {
-    static const char *const names[] = {"run", "plan", "serve", "cost", "op", "list", "show", "validate", "calibrate",
-                                        "sweep"};
+    static const char *const names[] = {"run",       "plan",   "serve", "cost",  "op",   "list",   "show",
+                                        "validate",  "calibrate", "report", "quant", "sweep", "help", "version"};
     *used = 1;
     if (strcmp(argv[0], "op") != 0) {
         const cli_cmd *c = cli_cmd_find(argv[0]);
@@ -163,6 +163,10 @@ static int help(int argc, char **argv) {
     }
     if (strcmp(argv[0], "op") == 0 && argc == 1) {
         help_op(stdout);
+        return 0;
+    }
+    if ((strcmp(argv[0], "help") == 0 || strcmp(argv[0], "version") == 0) && argc == 1) {
+        cli_help_commands(stdout); /* the commands, help and --version among them */
         return 0;
     }
     int used;

@@ -12,6 +12,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 
 /* The serving simulator's progress, to the caller's callback. */
@@ -145,7 +146,12 @@ static cJSON *result_json(const npu_serve_cfg *c, const npu_serve_result *r) {
     return j;
 }
 
-static void print_lat(FILE *out, const char *name, const npu_lat *l) {
+/* n: the samples behind l; with none there is no latency to print (not 0 ms) */
+static void print_lat(FILE *out, const char *name, const npu_lat *l, long n, const char *none) {
+    if (n <= 0) {
+        fprintf(out, "  %-10s -  (%s)\n", name, none);
+        return;
+    }
     fprintf(out, "  %-10s mean %9.2f  p50 %9.2f  p90 %9.2f  p99 %9.2f  ms\n", name, l->mean * 1e3, l->p50 * 1e3,
            l->p90 * 1e3, l->p99 * 1e3);
 }
@@ -190,13 +196,17 @@ static void print_table(FILE *out, const npu_serve_cfg *c, const npu_serve_resul
             r->goodput_req_s);
     fprintf(out, "  energy     %.1f W per chip on average; %.4g J per request, %.4g J per output token\n", r->power_w,
             r->requests ? r->energy_j / r->requests : 0, r->tokens_out ? r->energy_j / r->tokens_out : 0);
-    print_lat(out, "TTFT", &r->ttft);
-    print_lat(out, "TPOT", &r->tpot);
-    print_lat(out, "ITL", &r->itl);
-    print_lat(out, "E2E", &r->e2e);
-    print_lat(out, "queue", &r->queue);
-    fprintf(out, "  TTFT parts front end %.2f + wait %.2f + prefill %.2f ms (means); percentiles %s\n",
-            r->ttft_frontend_s * 1e3, r->ttft_wait_s * 1e3, r->ttft_prefill_s * 1e3, npu_pct_names[c->pct]);
+    const char *none = "no request completed";
+    print_lat(out, "TTFT", &r->ttft, r->requests, none);
+    print_lat(out, "TPOT", &r->tpot, r->requests ? r->tpot_n : 0,
+              r->requests ? "no request generated 2 tokens or more" : none);
+    print_lat(out, "ITL", &r->itl, r->requests ? r->itl_n : 0,
+              r->requests ? "no request generated 2 tokens or more" : none);
+    print_lat(out, "E2E", &r->e2e, r->requests, none);
+    print_lat(out, "queue", &r->queue, r->requests, none);
+    if (r->requests)
+        fprintf(out, "  TTFT parts front end %.2f + wait %.2f + prefill %.2f ms (means); percentiles %s\n",
+                r->ttft_frontend_s * 1e3, r->ttft_wait_s * 1e3, r->ttft_prefill_s * 1e3, npu_pct_names[c->pct]);
     fprintf(out, "  queue len  mean %.2f  max %.0f\n", r->queue_len_mean, r->queue_len_max);
     fprintf(out, "  KV cache   %ld tokens per replica; use mean %.1f%%  max %.1f%%\n", r->kv_tokens_per_replica,
             r->kv_use_mean * 100, r->kv_use_max * 100);
@@ -211,7 +221,7 @@ static int write_requests(const char *path, const npu_serve_result *r) {
     }
     FILE *f = fopen(path, "w");
     if (!f) {
-        npu_err("--requests-out: cannot write '%s'", path);
+        npu_err("--requests-out: cannot write '%s': %s", path, strerror(errno));
         return -1;
     }
     static const char *const st[] = {"done", "rejected_context", "rejected_kv"};

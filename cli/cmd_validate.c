@@ -3,6 +3,7 @@
 #include "cmds.h"
 #include "npu_all.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,6 +100,13 @@ static int cmd_calibrate(const cli_args *a, cli_out *o) {
     if (cli_load_hw(a, O_HW, &hw)) return -1;
     npu_vset s = {0};
     if (npu_validate_load(&s, ds)) return npu_validate_free(&s), -1;
+    /* the file first: a fit that cannot be written is not run */
+    FILE *f = fopen(out, "w");
+    if (!f) {
+        npu_err("%s: cannot write: %s", out, strerror(errno));
+        npu_validate_free(&s);
+        return -1;
+    }
     npu_calib_result cr;
     if (o->progress) {
         char note[120];
@@ -106,14 +114,12 @@ static int cmd_calibrate(const cli_args *a, cli_out *o) {
         o->progress(o->progress_user, note, -1);
     }
     npu_calib_fit(&hw, &s, evals, &cr);
-    FILE *f = fopen(out, "w");
-    if (!f) {
-        npu_err("%s: cannot write", out);
+    npu_report_print_json(f, npu_hw_to_json(&hw));
+    if (fclose(f) != 0) {
+        npu_err("%s: cannot write: %s", out, strerror(errno));
         npu_validate_free(&s);
         return -1;
     }
-    npu_report_print_json(f, npu_hw_to_json(&hw));
-    fclose(f);
     if (cli_has(a, O_JSON)) {
         cJSON *j = cJSON_CreateObject();
         cJSON_AddNumberToObject(j, "mape_before_pct", cr.mape_before_pct);

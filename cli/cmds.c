@@ -39,10 +39,16 @@ const char *cli_s(long n) { return n == 1 ? "" : "s"; }
 int cli_pick(const char *s, const char *const *names, int n, const char *what) {
     for (int i = 0; i < n; i++)
         if (strcmp(s, names[i]) == 0) return i;
-    char q[80];
+    char q[80], list[400];
     const char *c = npu_closest(s, names, (size_t)n);
-    npu_err("unknown %s '%s'%s%s%s", what, cli_quote(s, q, sizeof q), c ? " (did you mean '" : "", c ? c : "",
-            c ? "'?)" : "");
+    if (c) {
+        npu_err("unknown %s '%s' (did you mean '%s'?)", what, cli_quote(s, q, sizeof q), c);
+        return -1;
+    }
+    size_t o = 0; /* nothing close: name them all */
+    for (int i = 0; i < n && o < sizeof list; i++)
+        o += (size_t)snprintf(list + o, sizeof list - o, "%s%s", i ? ", " : "", names[i]);
+    npu_err("unknown %s '%s' (one of: %s)", what, cli_quote(s, q, sizeof q), list);
     return -1;
 }
 
@@ -263,7 +269,13 @@ static int cmd_op_attention(const cli_args *a, cli_out *o) {
 static int cmd_op_copy(const cli_args *a, cli_out *o) {
     npu_hw hw;
     if (cli_load_hw(a, O_HW, &hw)) return -1;
-    npu_kernel k = npu_kernel_memory("copy", NPU_KK_MEMORY, cli_num(a, O_BYTES), 0);
+    double moved = cli_num(a, O_BYTES); /* read + written: the source and the destination are each half */
+    if (moved > hw.mem_bytes) {
+        npu_err("op copy: --bytes %.4g GiB (a %.4g GiB buffer and its copy) exceed %s's %.4g GiB",
+                moved / 1073741824.0, moved / 2147483648.0, hw.name, hw.mem_bytes / 1073741824.0);
+        return -1;
+    }
+    npu_kernel k = npu_kernel_memory("copy", NPU_KK_MEMORY, moved, 0);
     return print_op(a, o, &hw, &k);
 }
 
@@ -285,7 +297,7 @@ const cli_cmd cli_cmd_op_attention = {
     "Queries and the softmax run in bf16; --kv-dtype is the type of the cached keys and values.",
     attn_opts, (int)NPU_ARRAY_LEN(attn_opts), cmd_op_attention};
 
-static const cli_use copy_opts[] = {{O_HW, CLI_REQ}, {O_BYTES, CLI_REQ, .note = "bytes read (and as many written)"}, {O_JSON}};
+static const cli_use copy_opts[] = {{O_HW, CLI_REQ}, {O_BYTES, CLI_REQ, .note = "bytes moved, read + written (a B-byte buffer copied moves 2B; nvbandwidth's bytes_moved)"}, {O_JSON}};
 const cli_cmd cli_cmd_op_copy = {
     "op copy", NULL, 0, 0, "time one device-memory copy", NULL, copy_opts, (int)NPU_ARRAY_LEN(copy_opts),
     cmd_op_copy};
@@ -376,7 +388,8 @@ static int list_engines(FILE *out) {
         if (t) fprintf(out, " %s=%s", names[i], t);
     }
     free(names);
-    fprintf(out, "\ndefault: %s (npusim show engine NAME prints a profile with every source)\n", NPU_ENGINE_DEFAULT);
+    fprintf(out, "\ndefault: auto, the chip's usual engine (%s on NVIDIA; npusim help run); npusim show engine NAME "
+                 "prints a profile with every source\n", NPU_ENGINE_DEFAULT);
     return 0;
 }
 
@@ -397,12 +410,45 @@ const cli_cmd cli_cmd_list = {
     "list the presets: models, chips, memory technologies, processes, serving engines",
     "Memory capacities are in GiB (2^30 bytes), bandwidths in GB/s (1e9 bytes/s).", NULL, 0, cmd_list};
 
+/* A memory technology as the table holds it, with its type's row (informational:
+ * hw.memory.technology names one; there is no file form). */
+static cJSON *memtech_json(const npu_memtech *t) {
+    cJSON *j = cJSON_CreateObject(), *h = cJSON_CreateArray();
+    const npu_memtype *k = npu_memtech_type(t);
+    cJSON_AddStringToObject(j, "name", t->name);
+    cJSON_AddStringToObject(j, "type", t->type);
+    cJSON_AddStringToObject(j, "vendor", t->vendor);
+    cJSON_AddNumberToObject(j, "pin_gbps", t->pin_gbps);
+    cJSON_AddNumberToObject(j, "bus_bits", t->bus_bits);
+    cJSON_AddNumberToObject(j, "die_gbit", t->die_gbit);
+    for (int i = 0; i < t->n_heights; i++) cJSON_AddItemToArray(h, cJSON_CreateNumber(t->heights[i]));
+    cJSON_AddItemToObject(j, "heights", h);
+    cJSON_AddNumberToObject(j, "gb_per_s_per_stack", npu_memtech_bandwidth_Bps(t, 1, 0) / 1e9);
+    cJSON_AddNumberToObject(j, "pj_per_bit", npu_memtech_device_pj(t));
+    if (k) {
+        cJSON *ty = cJSON_AddObjectToObject(j, "type_row");
+        cJSON_AddNumberToObject(ty, "pin_gbps_min", k->pin_gbps_min);
+        cJSON_AddNumberToObject(ty, "pin_gbps_max", k->pin_gbps_max);
+        cJSON_AddNumberToObject(ty, "usd_per_gb", k->usd_per_gb);
+        cJSON_AddStringToObject(ty, "source", k->source);
+    }
+    cJSON_AddStringToObject(j, "source", t->source);
+    return j;
+}
+
 static int cmd_show(const cli_args *a, cli_out *o) {
-    static const char *const what[] = {"model", "hw", "engine"};
-    int w = cli_pick(a->pos[0], what, 3, "show");
+    static const char *const what[] = {"model", "hw", "engine", "memory", "process"};
+    int w = cli_pick(a->pos[0], what, 5, "show");
     if (w < 0) return -1;
     cJSON *j;
-    if (w == 2) {
+    if (w == 3) {
+        const npu_memtech *t = npu_memtech_find(a->pos[1]); /* sets the error with the closest name */
+        if (!t) return -1;
+        j = memtech_json(t);
+    } else if (w == 4) {
+        npu_process p;
+        if (npu_process_load(a->pos[1], &p) || !(j = npu_process_to_json(&p))) return -1;
+    } else if (w == 2) {
         npu_engine e; /* validates the whole profile */
         if (npu_engine_load(a->pos[1], &e) || !(j = npu_engine_profile_json(a->pos[1]))) return -1;
     } else if (w == 0) {
@@ -419,8 +465,9 @@ static int cmd_show(const cli_args *a, cli_out *o) {
 }
 
 const cli_cmd cli_cmd_show = {
-    "show", "model|hw|engine NAME|FILE", 2, 2,
-    "print a model, chip or engine description as JSON (edit it, then --hw FILE or --engine FILE)",
+    "show", "model|hw|engine|memory|process NAME|FILE", 2, 2,
+    "print a model, chip, engine, memory technology or process as JSON (edit it, then --hw FILE, --engine FILE, --process FILE)",
     "An engine profile is printed resolved through its base, every field with its source and tag\n"
-    "and the profile that set it (\"from\").",
+    "and the profile that set it (\"from\"). A memory technology is printed as the table holds it\n"
+    "(hw.memory.technology takes its name); a process in the form cost --process FILE reads.",
     NULL, 0, cmd_show, .json_only = true};

@@ -13,7 +13,7 @@
 #define BATCH_MAX 1000000LL  /* sequences in one step of one replica */
 #define DIM_MAX 4096LL       /* chips along one parallel dimension (tp, pp, ep, dp, cp) */
 #define CHIPS_MAX 1048576LL  /* chips in a deployment or a collective: 2^20 */
-#define REPL_MAX 100000LL    /* replicas of a serving pool */
+#define REPL_MAX 30000LL     /* replicas of a serving pool (the serving simulator takes 30000 in all) */
 #define MS_MAX 1e9           /* latency bounds in ms: 11.6 days */
 #define RATE_MAX 1e7         /* requests per second */
 #define USD_MAX 1e12         /* any amount of money */

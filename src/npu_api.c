@@ -338,6 +338,7 @@ static npusim_status set(npusim_ctx *ctx, domain d, void *h, const char *path, c
     const char *dn = domain_names[d];
     size_t dl = strlen(dn);
     if (strncmp(path, dn, dl) == 0 && path[dl] == '.') path += dl + 1; /* "hw.memory.stacks" */
+    const char *given = path; /* as the caller wrote it, for the message */
     char leaf[300];
     if (d == D_ENGINE) { /* a profile field is a leaf {"value", "source", ...}: GROUP.KEY edits its value */
         size_t n = strlen(path);
@@ -349,7 +350,7 @@ static npusim_status set(npusim_ctx *ctx, domain d, void *h, const char *path, c
     cJSON *j = to_json(d, h);
     void *edited = calloc(1, obj_size(d));
     char origin[300], q[80], qv[80];
-    snprintf(origin, sizeof origin, "%s set %s=%s", domain_names[d], cli_quote(path, q, sizeof q),
+    snprintf(origin, sizeof origin, "%s set %s=%s", domain_names[d], cli_quote(given, q, sizeof q),
              cli_quote(value, qv, sizeof qv));
     int rc = !j || !edited ? (npu_err("out of memory"), -1) : edit_json(j, dn, path, value);
     if (!rc && d == D_ENGINE) { /* an edited value is the user's, no longer a fit's: drop the fit's record */

@@ -108,7 +108,10 @@ void npu_area_estimate(const npu_hw *hw, const npu_process *p, npu_area *a) {
         [NPU_MEM_LPDDR] = LPDDR_PHY_MM2_PER_BIT};
     double per_bit = hw->memtech ? phy_mm2_per_bit[npu_memtech_type(hw->memtech)->family] : LPDDR_PHY_MM2_PER_BIT;
     a->mem_phy_mm2 = bits * per_bit * analog;
-    a->link_phy_mm2 = hw->link_gbps * LINK_MM2_PER_GBPS * analog;
+    /* the scale-up bandwidth however it is stated (bandwidth_gbps, or links x link_gbps):
+     * the resolved fabric's, else the stated figure */
+    double link_gbps = hw->fabric.bw_Bps > 0 ? hw->fabric.bw_Bps / 1e9 : hw->link_gbps;
+    a->link_phy_mm2 = link_gbps * LINK_MM2_PER_GBPS * analog;
     a->io_mm2 = IO_FIXED_MM2 * analog;
     a->d2d_mm2 = a->dies > 1 ? a->dies * D2D_MM2_PER_DIE * analog : 0;
     double core = a->mac_mm2 + a->vector_mm2 + a->unit_ctrl_mm2 + a->unit_sram_mm2 + a->shared_sram_mm2;

@@ -12,6 +12,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 #include <strings.h>
 
@@ -1346,7 +1347,7 @@ int npu_html_write_file(const char *path, const cJSON *result, const npu_html_me
     if (!s) return -1;
     FILE *f = fopen(path, "w");
     if (!f) {
-        npu_err("cannot write '%s'", path);
+        npu_err("cannot write '%s': %s", path, strerror(errno));
         free(s);
         return -1;
     }

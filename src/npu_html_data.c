@@ -7,6 +7,7 @@
 #include <math.h>
 #include <sqlite3.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 
 #define HIST_BINS 30
@@ -347,12 +348,17 @@ static cJSON *sweep_sqlite(const char *path) {
 cJSON *npu_html_sweep_load(const char *path) {
     FILE *f = fopen(path, "rb");
     if (!f) {
-        npu_err("cannot open '%s'", path);
+        npu_err("cannot open '%s': %s", path, strerror(errno));
         return NULL;
     }
     char magic[16] = {0};
     size_t n = fread(magic, 1, sizeof magic, f);
     fclose(f);
     if (n == sizeof magic && memcmp(magic, "SQLite format 3", 16) == 0) return sweep_sqlite(path);
+    const char *dot = strrchr(path, '.');
+    if (dot && (strcmp(dot, ".sqlite") == 0 || strcmp(dot, ".sqlite3") == 0 || strcmp(dot, ".db") == 0)) {
+        npu_err("%s: not a SQLite database (give a sweep's --out FILE.sqlite or FILE.csv)", path);
+        return NULL;
+    }
     return sweep_csv(path);
 }

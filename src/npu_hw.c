@@ -271,6 +271,15 @@ static int check_fields(const npu_hw *hw, const char *origin) {
         check_range(origin, "links.scaleout.latency_us", hw->nic_latency_us, 0, 1e6, false) ||
         check_range(origin, "price_usd", hw->price_usd, 0, BIG, false))
         return -1;
+    /* stated three ways, the scale-up bandwidth must be one figure: the collectives of a
+     * switch read the aggregate, those of a mesh or torus the per-link rate */
+    if (hw->link_gbps > 0 && hw->link_each_gbps > 0 && hw->link_count > 0 &&
+        fabs(hw->link_count * hw->link_each_gbps - hw->link_gbps) > 0.05 * hw->link_gbps) {
+        npu_err("%s: links: bandwidth_gbps (%g) must equal links_per_chip x link_gbps (%d x %g = %g) within 5 %%; "
+                "give one of them",
+                origin, hw->link_gbps, hw->link_count, hw->link_each_gbps, hw->link_count * hw->link_each_gbps);
+        return -1;
+    }
     return check_eff(&hw->eff, origin);
 }
 
@@ -290,7 +299,8 @@ static void resolve_fabric(npu_hw *hw, npu_topo topo) {
         f->domain = hw->link_domain > 0 ? hw->link_domain : dflt[nd];
         npu_fabric_split_dims(f->domain, nd, NULL, f->dims);
     } else {
-        f->domain = hw->link_domain > 0 ? hw->link_domain : f->topo == NPU_TOPO_NONE ? 1 : 8;
+        /* no scale-up links: each chip is its own domain, whatever domain_chips says */
+        f->domain = f->topo == NPU_TOPO_NONE ? 1 : hw->link_domain > 0 ? hw->link_domain : 8;
     }
     f->links = hw->link_count > 0 ? hw->link_count
                : f->topo == NPU_TOPO_MESH ? (f->domain > 1 ? f->domain - 1 : 1)

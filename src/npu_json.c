@@ -4,21 +4,46 @@
 
 #include <limits.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Line and column of `at` in text (1-based). */
+static void line_col(const char *text, const char *at, int *line, int *col) {
+    *line = 1, *col = 1;
+    for (const char *p = text; at && p < at && *p; p++) {
+        if (*p == '\n') ++*line, *col = 1;
+        else ++*col;
+    }
+}
+
+/* The first \u0000 escape of text (a backslash that is itself escaped does not
+ * count), or NULL. cJSON decodes it into a NUL byte that ends the C string there:
+ * "llama3-8b\u0000x" would read as llama3-8b. */
+static const char *nul_escape(const char *text) {
+    for (const char *p = text; (p = strstr(p, "\\u0000")) != NULL; p++) {
+        size_t bs = 1;
+        while ((size_t)(p - text) >= bs && p[-(ptrdiff_t)bs] == '\\') bs++;
+        if (bs % 2) return p; /* an odd run of backslashes ending at p: p escapes */
+    }
+    return NULL;
+}
 
 cJSON *npu_json_parse(const char *text, const char *origin) {
     static cJSON_Hooks hooks = {npu_xmalloc_hook, free};
     cJSON_InitHooks(&hooks);
     const char *end = NULL;
+    int line, col;
     cJSON *root = cJSON_ParseWithOpts(text, &end, 1);
-    if (root) return root;
-    const char *at = end ? end : cJSON_GetErrorPtr();
-    int line = 1, col = 1;
-    for (const char *p = text; at && p < at && *p; p++) {
-        if (*p == '\n') line++, col = 1;
-        else col++;
+    if (root) {
+        const char *nul = nul_escape(text);
+        if (!nul) return root;
+        cJSON_Delete(root);
+        line_col(text, nul, &line, &col);
+        npu_err("%s: a NUL character (\\u0000) in a string at line %d, column %d", origin, line, col);
+        return NULL;
     }
+    line_col(text, end ? end : cJSON_GetErrorPtr(), &line, &col);
     npu_err("%s: malformed JSON at line %d, column %d", origin, line, col);
     return NULL;
 }

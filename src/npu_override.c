@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <strings.h>
 #include <string.h>
 
 const char *const npu_ov_domain_names[NPU_OV_DOMAINS] = {"hw", "model", "engine", "workload", "plan"};
@@ -110,7 +111,7 @@ static const npu_ov_field table[] = {
     HWF("vector.flops_per_cycle", "vector", "flops_per_cycle", T_NUM, vec_flops_per_cycle, 0, 0, AP | S_VEC | S_PEAK, "fp32 vector FLOP/cycle/unit (0 = 256)"),
     HWF("vector.units", "vector", "units", T_INT, vec_units, 1, 0, AP | S_PEAK, "vector units on the chip"),
     HWF("vector.clock_mhz", "vector", "clock_mhz", T_NUM, vec_clock_mhz, 1, 0, F_PRODUCT | S_PEAK, "vector clock, MHz"),
-    HWF("vector.width_bits", "vector", "width_bits", T_INT, vec_width_bits, 1, 0, AP, "SIMD width per vector unit, bits"),
+    HWF("vector.width_bits", "vector", "width_bits", T_INT, vec_width_bits, 1, 0, 0, "SIMD width per vector unit, bits (informational)"),
     SRF("kb_per_unit", T_NUM, kb_per_unit, AP, "SRAM level N: KB per matrix unit"),
     SRF("mb", T_NUM, mb, AP, "SRAM level N: MB shared by the chip"),
     SRF("bandwidth_gbps", T_NUM, bandwidth_gbps, F_PRODUCT, "SRAM level N: GB/s"),
@@ -134,7 +135,7 @@ static const npu_ov_field table[] = {
     HWF("links.overlap", "links", "overlap", T_NUM, comm_overlap, 0, 0, F_LINKS, "fraction of collective time hidden, 0..1"),
     HWF("links.scaleout.bandwidth_gbps", "links.scaleout", "bandwidth_gbps", T_NUM, nic_gbps, 0, 0, F_PRODUCT | F_SCALEOUT, "scale-out GB/s per chip per direction"),
     HWF("links.scaleout.latency_us", "links.scaleout", "latency_us", T_NUM, nic_latency_us, 0, 0, F_PRODUCT | F_SCALEOUT, "scale-out latency, us"),
-    HWF("links.scaleout.chips_per_node", "links.scaleout", "chips_per_node", T_INT, node_chips, 1, 0, F_PRODUCT | F_SCALEOUT, "chips per host"),
+    HWF("links.scaleout.chips_per_node", "links.scaleout", "chips_per_node", T_INT, node_chips, 1, 0, F_SCALEOUT, "chips per host (informational)"),
     HWF("power.tdp_w", "power", "tdp_w", T_NUM, tdp_w, 0, 0, F_PRODUCT | F_POWER, "TDP, W"),
     HWF("power.idle_w", "power", "idle_w", T_NUM, idle_w, 0, 0, F_PRODUCT | F_POWER, "idle power, W (0 = learned fraction of TDP)"),
     HWF("process.node", "process", "node", T_STR, process_node, 0, 0, AP | F_PROCESS | S_NODE, "process (npusim list process)"),
@@ -253,6 +254,8 @@ bool npu_ov_is_numeric(const npu_ov *o) {
     return t == T_INT || t == T_LONG || t == T_NUM || t == T_BOOL;
 }
 
+bool npu_ov_is_bool(const npu_ov *o) { return o->f->type == T_BOOL; }
+
 bool npu_ov_takes_number(const npu_ov *o) {
     ov_type t = o->f->type;
     return t == T_INT || t == T_LONG || t == T_NUM || t == T_LEN || t == T_RATE;
@@ -270,29 +273,64 @@ static const npu_ov_field *find_exact(const char *path) {
     return NULL;
 }
 
+/* The closest path to an unknown one. Within its domain (the text before the first
+ * dot), in this order: a path of the same section or domain whose last key is the
+ * one given (hw.tdp_w -> hw.power.tdp_w), the first key of a section named alone
+ * (hw.memory -> hw.memory.technology), the path with the closest last key in the
+ * same section, then in the domain (hw.clock_ghz -> hw.matrix.clock_mhz), else the
+ * closest whole path. An SRAM path keeps its level (hw.sram[1].mbb ->
+ * hw.sram[1].mb). A dotted path is never answered with a bare domain ("hw" is
+ * inside "hw.memory.stakcs" but is not what was meant), nor with another domain's
+ * path. */
 static void unknown_path(const char *path) {
-    const char *names[NPU_ARRAY_LEN(table) + NPU_ARRAY_LEN(aliases)];
+    enum { NC = NPU_ARRAY_LEN(table) + NPU_ARRAY_LEN(aliases) };
+    const char *full[NC], *tails[NC];
     size_t n = 0;
-    for (size_t i = 0; i < NPU_ARRAY_LEN(table); i++) names[n++] = table[i].path;
-    for (size_t i = 0; i < NPU_ARRAY_LEN(aliases); i++) names[n++] = aliases[i][0];
-    /* compare the part after the domain too, so long paths get a fair limit */
-    const char *c = npu_closest(path, names, n);
-    if (!c) {
-        const char *dot = strrchr(path, '.');
-        if (dot) {
-            const char *tails[NPU_ARRAY_LEN(table)];
-            for (size_t i = 0; i < NPU_ARRAY_LEN(table); i++) {
-                const char *d = strrchr(table[i].path, '.');
-                tails[i] = d ? d + 1 : table[i].path;
-            }
-            const char *t = npu_closest(dot + 1, tails, NPU_ARRAY_LEN(table));
-            for (size_t i = 0; t && i < NPU_ARRAY_LEN(table); i++)
-                if (tails[i] == t) c = table[i].path;
+    /* the SRAM level as written (hw.sram[1] or hw.sram.l2), compared as hw.sram[] */
+    char norm[256], level[96] = "hw.sram[0]";
+    const char *q = path;
+    if (strncmp(path, "hw.sram", 7) == 0 && (path[7] == '[' || path[7] == '.')) {
+        const char *end = path[7] == '[' ? strchr(path + 8, ']') : strchr(path + 8, '.');
+        if (end && end[path[7] == '[' ? 1 : 0] == '.') {
+            size_t lv = (size_t)(end - path) + (path[7] == '[' ? 1 : 0);
+            if (lv < sizeof level) memcpy(level, path, lv), level[lv] = '\0';
+            snprintf(norm, sizeof norm, "hw.sram[]%s", path + lv);
+            q = norm;
         }
     }
-    char cbuf[64];
+    const char *pdot = strchr(q, '.'), *plast = strrchr(q, '.');
+    size_t dom = pdot ? (size_t)(pdot - q) + 1 : 0, sec = plast ? (size_t)(plast - q) + 1 : 0, qlen = strlen(q);
+    if (plast && !plast[1]) qlen--; /* "hw.memory." names the section, as "hw.memory" does */
+    for (size_t i = 0; i < NC; i++) {
+        const char *t = i < NPU_ARRAY_LEN(table) ? table[i].path : aliases[i - NPU_ARRAY_LEN(table)][0];
+        const char *tlast = strrchr(t, '.');
+        if (pdot && (!tlast || strncmp(t, q, dom) != 0)) continue;
+        full[n] = t, tails[n++] = tlast ? tlast + 1 : t;
+    }
+    const char *c = NULL;
+    for (int same_sec = 1; pdot && !c && same_sec >= 0; same_sec--)
+        for (size_t i = 0; !c && i < n; i++)
+            if (strcasecmp(tails[i], plast + 1) == 0 &&
+                (!same_sec || ((size_t)(tails[i] - full[i]) == sec && strncmp(full[i], q, sec) == 0)))
+                c = full[i];
+    for (size_t i = 0; pdot && !c && i < n; i++)
+        if (strncmp(full[i], q, qlen) == 0 && full[i][qlen] == '.') c = full[i];
+    if (pdot && !c && plast[1]) { /* the closest last key: in the same section, else in the domain */
+        const char *st[NC], *sf[NC];
+        size_t m = 0;
+        for (size_t i = 0; i < n; i++)
+            if ((size_t)(tails[i] - full[i]) == sec && strncmp(full[i], q, sec) == 0) st[m] = tails[i], sf[m++] = full[i];
+        const char *t = npu_closest(plast + 1, st, m);
+        for (size_t i = 0; t && i < m; i++)
+            if (st[i] == t) c = sf[i];
+        t = c ? NULL : npu_closest(plast + 1, tails, n);
+        for (size_t i = 0; t && i < n; i++)
+            if (tails[i] == t) c = full[i];
+    }
+    if (!c) c = npu_closest(q, full, n);
+    char cbuf[160];
     if (c && strncmp(c, "hw.sram[]", 9) == 0) {
-        snprintf(cbuf, sizeof cbuf, "hw.sram[0]%s", c + 9);
+        snprintf(cbuf, sizeof cbuf, "%s%s", level, c + 9);
         c = cbuf;
     }
     npu_err("unknown path '%s'%s%s%s (npusim sweep --paths lists them)", path, c ? " (did you mean '" : "",
@@ -307,8 +345,13 @@ int npu_ov_resolve(const char *path, npu_ov *o) {
         if (*p == '[') {
             char *end;
             long idx = strtol(p + 1, &end, 10);
-            if (end == p + 1 || *end != ']' || end[1] != '.' || idx < 0 || idx >= NPU_MAX_SRAM) {
+            if (end == p + 1 || *end != ']' || idx < 0 || idx >= NPU_MAX_SRAM) {
                 npu_err("path '%s': sram index must be 0..%d, as in hw.sram[1].mb", path, NPU_MAX_SRAM - 1);
+                return -1;
+            }
+            if (end[1] != '.' || !end[2]) { /* hw.sram[1] alone: a level, not one of its fields */
+                npu_err("path '%s': give one of the level's fields, as in hw.sram[%ld].mb (npusim sweep --paths)", path,
+                        idx);
                 return -1;
             }
             o->index = (int)idx;
@@ -394,15 +437,18 @@ int npu_ov_set_text(npu_ov *o, const char *v) {
 int npu_ov_set_num(npu_ov *o, double v) {
     char buf[64];
     snprintf(buf, sizeof buf, "%.17g", v);
-    /* shortest form that reads back as the same double */
-    for (int prec = 1; prec <= 17; prec++) {
-        char b[64];
-        snprintf(b, sizeof b, "%.*g", prec, v);
-        if (strtod(b, NULL) == v) {
-            memcpy(buf, b, sizeof b);
-            break;
+    /* shortest form that reads back as the same double; a whole number in full
+     * (50, not 5e+01, in messages and columns) */
+    if (v == floor(v) && fabs(v) < 1e15) snprintf(buf, sizeof buf, "%.0f", v);
+    else
+        for (int prec = 1; prec <= 17; prec++) {
+            char b[64];
+            snprintf(b, sizeof b, "%.*g", prec, v);
+            if (strtod(b, NULL) == v) {
+                memcpy(buf, b, sizeof b);
+                break;
+            }
         }
-    }
     if (o->f->type == T_STR || o->f->type == T_ENUM || o->f->type == T_DTYPE || o->f->type == T_LOAD) {
         int rc = npu_ov_set_text(o, buf);
         o->is_str = false; /* a number given for a name: the bounds step reports it */
@@ -412,6 +458,10 @@ int npu_ov_set_num(npu_ov *o, double v) {
     o->is_str = false;
     o->num = v;
     o->str[0] = '\0';
+    if (o->f->type == T_BOOL && v != 0 && v != 1) { /* as --set: only 0 and 1 read as false and true */
+        o->is_str = true;
+        npu_strlcpy(o->str, buf, sizeof o->str);
+    }
     append_value(o, buf);
     return 0;
 }
@@ -617,6 +667,13 @@ static void side_effects(const npu_ov *o, const npu_ov_target *t) {
             int i = sram_index(o, hw, "");
             if (i >= 0 && strcmp(o->f->key, "bandwidth_gbps") == 0) hw->sram[i].bytes_per_cycle = 0;
             if (i >= 0 && strcmp(o->f->key, "bytes_per_cycle") == 0) hw->sram[i].bandwidth_gbps = 0;
+        }
+        if ((fl & F_LINKS) && !(fl & F_SCALEOUT)) { /* scale-up bandwidth = links x per-link rate: an edit of one
+                             * rate lets the other follow (both stated, one would be ignored) */
+            const char *k = o->f->key;
+            if (strcmp(k, "bandwidth_gbps") == 0 && hw->link_each_gbps > 0) hw->link_each_gbps = 0;
+            if (strcmp(k, "link_gbps") == 0 && hw->link_gbps > 0) hw->link_gbps = 0;
+            if (strcmp(k, "links_per_chip") == 0 && hw->link_each_gbps > 0) hw->link_gbps = 0;
         }
         if (fl & S_PEAK) {
             memset(hw->peak_tflops, 0, sizeof hw->peak_tflops);

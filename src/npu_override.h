@@ -69,6 +69,7 @@ npu_ov_domain npu_ov_domain_of(const npu_ov *o);
 bool npu_ov_is_whole(const npu_ov *o); /* `hw`, `model`, `engine`: a whole description */
 bool npu_ov_is_integer(const npu_ov *o); /* int/long fields: axis values are rounded */
 bool npu_ov_is_numeric(const npu_ov *o); /* a number column (else a string column) */
+bool npu_ov_is_bool(const npu_ov *o);    /* true or false (a number column of 0 and 1) */
 bool npu_ov_takes_number(const npu_ov *o); /* numbers are valid values (ranges allowed) */
 const char *npu_ov_path(const npu_ov *o); /* canonical path (sram by index) */
 

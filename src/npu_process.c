@@ -171,3 +171,22 @@ int npu_process_of_hw(const char *node, npu_process *out) {
     }
     return npu_process_load(node, out);
 }
+
+cJSON *npu_process_to_json(const npu_process *p) {
+    cJSON *j = cJSON_CreateObject();
+    if (!j) return NULL;
+    cJSON_AddStringToObject(j, "name", p->name);
+    if (p->aliases[0]) cJSON_AddStringToObject(j, "aliases", p->aliases);
+    cJSON_AddStringToObject(j, "foundry", p->foundry);
+    if (p->year > 0) cJSON_AddNumberToObject(j, "year", p->year);
+    cJSON_AddNumberToObject(j, "logic_mtr_mm2", p->logic_mtr_mm2);
+    cJSON_AddNumberToObject(j, "sram_bitcell_um2", p->sram_bitcell_um2);
+    cJSON_AddNumberToObject(j, "wafer_usd", p->wafer_usd);
+    cJSON_AddNumberToObject(j, "d0_per_cm2", p->d0_per_cm2);
+    cJSON_AddNumberToObject(j, "reticle_mm2", p->reticle_mm2);
+    cJSON_AddNumberToObject(j, "mask_nre_usd", p->mask_nre_usd);
+    cJSON_AddNumberToObject(j, "energy_rel", p->energy_rel);
+    if (p->confidence[0]) cJSON_AddStringToObject(j, "confidence", p->confidence);
+    cJSON_AddStringToObject(j, "source", p->source);
+    return j;
+}

@@ -7,6 +7,8 @@
 #ifndef NPU_PROCESS_H
 #define NPU_PROCESS_H
 
+#include <cjson/cJSON.h>
+
 typedef struct npu_process {
     char name[32];          /* e.g. "tsmc-n5" */
     char aliases[96];       /* space-separated other names (e.g. "tsmc-4n tsmc-n4p") */
@@ -35,5 +37,8 @@ const npu_process *npu_process_lookup(const char *name);
 int npu_process_load(const char *name_or_path, npu_process *out);
 /* The process of a chip description: its process.node, or -1 + npu_err. */
 int npu_process_of_hw(const char *node, npu_process *out);
+/* The fields above as npu_process_load reads them (`npusim show process`: edit
+ * it, then cost --process FILE). NULL when out of memory. */
+cJSON *npu_process_to_json(const npu_process *p);
 
 #endif

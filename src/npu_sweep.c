@@ -300,6 +300,15 @@ static int read_axis(npu_sweep *s, const cJSON *item, bool sampled) {
             npu_err("%s[%d]: %s", where, k, m);
             return -1;
         }
+        /* a value of the wrong type is an error of the spec, not a failing design point */
+        if (npu_ov_is_numeric(&a->tmpl) && a->ovs[k].is_str) {
+            bool quoted = !vals && cJSON_IsString(cJSON_GetArrayItem(item, k));
+            npu_err("%s[%d]: %s%.40s%s is not %s%s", where, k, quoted ? "the string \"" : "'", a->ovs[k].str,
+                    quoted ? "\"" : "'", npu_ov_is_bool(&a->tmpl) ? "true or false" : "a number",
+                    quoted ? " (write it unquoted)" : "");
+            free(vals);
+            return -1;
+        }
         a->num[k] = a->ovs[k].is_str ? NAN : a->ovs[k].num;
     }
     free(vals);
@@ -535,6 +544,11 @@ static int read_objectives(npu_sweep *s, const cJSON *o) {
         }
         int m = metric_find(it->string, where);
         if (m < 0) return -1;
+        for (int j = 0; j < s->n_obj; j++)
+            if (s->obj_metric[j] == m) {
+                npu_err("%s.%s: the objective is given twice", where, it->string);
+                return -1;
+            }
         if (!cJSON_IsString(it) || (strcmp(it->valuestring, "min") && strcmp(it->valuestring, "max"))) {
             npu_err("%s.%s: \"min\" or \"max\"", where, it->string);
             return -1;
@@ -580,6 +594,10 @@ static int read_constraints(npu_sweep *s, const cJSON *o) {
             return -1;
         if (isnan(c->min) && isnan(c->max)) {
             npu_err("%s: give \"min\" and/or \"max\"", w);
+            return -1;
+        }
+        if (c->min > c->max) { /* no point could meet it */
+            npu_err("%s: \"min\" (%g) is above \"max\" (%g)", w, c->min, c->max);
             return -1;
         }
     }
@@ -1269,6 +1287,14 @@ static void eval_serve(const npu_sweep *s, npu_sweep_ctx *c, const npu_wl *w, np
         return;
     }
     r->m[NPU_SM_REJECTED] = (double)x.rejected; /* a property of the traffic as much as of the design: a column */
+    if (x.requests == 0) { /* nothing measured: no latency of 0 ms, no feasible point */
+        char why[300];
+        snprintf(why, sizeof why, "no request completed (%ld rejected%s%s)", x.rejected, x.rejected ? ": " : "",
+                 x.rejected ? x.reject_reason : "");
+        set_reason(r->reason, sizeof r->reason, why);
+        npu_serve_result_free(&x);
+        return;
+    }
     r->m[NPU_SM_CHIPS] = x.chips;
     r->m[NPU_SM_LATENCY_MS] = x.e2e.mean * 1e3;
     r->m[NPU_SM_TTFT_MS] = x.ttft.mean * 1e3;

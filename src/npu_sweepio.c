@@ -305,19 +305,26 @@ const unsigned char *npu_sweep_out_done(const npu_sweep_out *o, long *n_done) {
     return o->n_done ? o->done : NULL;
 }
 
+/* Room for `cap` rows of what the Pareto front needs: k objective values, the
+ * workload, the candidate flag and the id (into *ids). What grew is kept either
+ * way (freed with the output); -1 when something did not. */
+static int grow_kept(npu_sweep_out *o, long cap, int k, int64_t **ids) {
+    double *v = realloc(o->vals, (size_t)cap * k * sizeof *v);
+    if (v) o->vals = v;
+    int *g = realloc(o->group, (size_t)cap * sizeof *g);
+    if (g) o->group = g;
+    unsigned char *ok = realloc(o->ok, (size_t)cap);
+    if (ok) o->ok = ok;
+    int64_t *id = realloc(*ids, (size_t)cap * sizeof *id);
+    if (id) *ids = id;
+    return v && g && ok && id ? 0 : -1;
+}
+
 static int keep_objectives(npu_sweep_out *o, const npu_sweep_row *r) {
     int k = npu_sweep_nobjectives(o->s);
     if (o->n == o->cap) {
         long cap = o->cap ? o->cap * 2 : 4096;
-        double *v = realloc(o->vals, (size_t)cap * k * sizeof *v);
-        if (v) o->vals = v;
-        int *g = realloc(o->group, (size_t)cap * sizeof *g);
-        if (g) o->group = g;
-        unsigned char *ok = realloc(o->ok, (size_t)cap);
-        if (ok) o->ok = ok;
-        int64_t *id = realloc(o->ids, (size_t)cap * sizeof *id);
-        if (id) o->ids = id;
-        if (!v || !g || !ok || !id) return npu_err("out of memory keeping %ld rows' objectives", o->n), -1;
+        if (grow_kept(o, cap, k, &o->ids)) return npu_err("out of memory keeping %ld rows' objectives", o->n), -1;
         o->cap = cap;
     }
     o->ids[o->n] = r->id;
@@ -443,15 +450,7 @@ static int finish_sqlite(npu_sweep_out *o) {
     while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
         if (cnt == cap) {
             cap = cap ? cap * 2 : 4096;
-            int64_t *a = realloc(ids, (size_t)cap * sizeof *a);
-            double *v = realloc(o->vals, (size_t)cap * k * sizeof *v);
-            if (v) o->vals = v;
-            int *g = realloc(o->group, (size_t)cap * sizeof *g);
-            if (g) o->group = g;
-            unsigned char *ok = realloc(o->ok, (size_t)cap);
-            if (ok) o->ok = ok;
-            if (a) ids = a;
-            if (!a || !v || !g || !ok) {
+            if (grow_kept(o, cap, k, &ids)) {
                 rc = (npu_err("out of memory"), -1);
                 break;
             }

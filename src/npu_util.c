@@ -157,11 +157,14 @@ int npu_dtype_parse(const char *s, npu_dtype *out) {
     return -1;
 }
 
-/* Levenshtein distance, case-insensitive; names are short so O(n*m) is fine. */
+/* Edit distance (optimal string alignment: insertions, deletions, substitutions
+ * and transpositions of two adjacent characters, each 1), case-insensitive; a
+ * swapped pair ("stakcs", "hots") is one slip, not two. Names are short, so
+ * O(n*m) is fine. */
 static size_t edit_distance(const char *a, const char *b) {
     size_t la = strlen(a), lb = strlen(b);
     if (la > 63 || lb > 63) return 99;
-    size_t prev[64], cur[64];
+    size_t prev2[64] = {0}, prev[64], cur[64];
     for (size_t j = 0; j <= lb; j++) prev[j] = j;
     for (size_t i = 1; i <= la; i++) {
         cur[0] = i;
@@ -169,23 +172,42 @@ static size_t edit_distance(const char *a, const char *b) {
             int ca = a[i - 1] | 0x20, cb = b[j - 1] | 0x20;
             size_t sub = prev[j - 1] + (ca != cb);
             size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
-            cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+            size_t d = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+            if (i > 1 && j > 1 && ca == (b[j - 2] | 0x20) && (a[i - 2] | 0x20) == cb && ca != cb &&
+                prev2[j - 2] + 1 < d)
+                d = prev2[j - 2] + 1;
+            cur[j] = d;
         }
+        memcpy(prev2, prev, (lb + 1) * sizeof *prev);
         memcpy(prev, cur, (lb + 1) * sizeof *prev);
     }
     return prev[lb];
 }
 
+/* s's characters appear in c in order (q4km in q4_k_m), case-insensitive */
+static bool is_subsequence(const char *s, const char *c) {
+    for (; *s && *c; c++)
+        if ((*s | 0x20) == (*c | 0x20)) s++;
+    return !*s;
+}
+
+/* Within a third of the query's length (plus one) of edits: a slip or two in a
+ * name, not another word ("nosuch" is not "cost"). Ties go to the name that holds
+ * the query's characters in order. */
 const char *npu_closest(const char *s, const char *const *cands, size_t n) {
+    if (!s[0]) return NULL; /* nothing typed is close to nothing */
     const char *best = NULL;
-    size_t best_d = (size_t)-1;
+    size_t best_d = (size_t)-1, best_key = (size_t)-1;
     for (size_t i = 0; i < n; i++) {
         size_t d = edit_distance(s, cands[i]);
-        /* a name that contains the query (or the reverse) counts as close */
-        if (strstr(cands[i], s) || strstr(s, cands[i])) d = d < 2 ? d : 2;
-        if (d < best_d) best_d = d, best = cands[i];
+        /* a name that contains the query (or the reverse) counts as close, when the
+         * shorter of the two is a word (3 or more characters), not a letter or two */
+        size_t ls = strlen(s), lc = strlen(cands[i]);
+        if ((ls <= lc ? ls : lc) >= 3 && (strstr(cands[i], s) || strstr(s, cands[i]))) d = d < 2 ? d : 2;
+        size_t key = 2 * d + !is_subsequence(s, cands[i]);
+        if (key < best_key) best_key = key, best_d = d, best = cands[i];
     }
-    size_t limit = strlen(s) / 2 + 1;
+    size_t limit = strlen(s) / 3 + 1;
     return best_d <= limit ? best : NULL;
 }
 

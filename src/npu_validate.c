@@ -268,6 +268,8 @@ int npu_validate_load_text(npu_vset *s, const char *src, const char *path) {
         s->files[fi].rows++;
     }
     free(text);
+    if (s->files[fi].rows == 0) /* a header alone measures nothing: "MAPE 0.00%" would pass any --max-mape */
+        return npu_err("%s: no measurement rows below the header", path), -1;
     return 0;
 }
 

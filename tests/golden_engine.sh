@@ -17,7 +17,8 @@ for a in trtllm=trtllm-1.0 vllm=vllm-0.10 sglang=sglang-0.4 lmdeploy=lmdeploy-0.
          mlperf=mlperf-5.0 nim=nim-2.0 optimum-habana=optimum-habana-1.18; do
     expect_grep "list engines: alias $a" " $a" "$T/out"
 done
-expect_grep "list engines: default" "^default: trtllm" "$T/out"
+# the default the commands use is auto (--engine auto), not one profile
+expect_grep "list engines: default" "^default: auto, the chip's usual engine (trtllm on NVIDIA" "$T/out"
 expect_grep "list engines: vLLM 0.2 re-reads K/V per query head" "^vllm-0.2 .*per_query_head" "$T/out"
 
 # --- show engine: resolved through the base chain, every field with its source ---

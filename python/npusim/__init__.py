@@ -20,6 +20,7 @@ format="table" or "csv" returns the command line's text instead of a dict.
 Errors raise npusim.Error with the library's one-line message.
 """
 import json as _json
+import math as _math
 
 from . import _capi
 
@@ -53,6 +54,37 @@ def _raise(status, result=None):
     raise Error(_capi.lib.npusim_errmsg(_capi.ctx()).decode("utf-8", "replace"), status, result)
 
 
+def _c(text, what):
+    """text as the C string the library reads; a NUL inside would cut it short
+    there (and "llama3-8b\\0x" would run as llama3-8b), so it is an error here."""
+    if "\0" in text:
+        raise Error("%s: a NUL character in %r" % (what, text[:60]))
+    return text.encode()
+
+
+def _check_value(v, where, path=""):
+    """Every number of a request finite (JSON has no NaN or Infinity: the library
+    would only see malformed JSON), every string without NUL. where: what it is
+    ("request"); path: the field inside it ("model.layers")."""
+    name = "%s: field '%s'" % (where, path) if path else where
+    if isinstance(v, float) and not _math.isfinite(v):
+        raise Error("%s: %r is not a finite number" % (name, v))
+    if isinstance(v, str):
+        _c(v, name)
+    elif isinstance(v, dict):
+        for k, x in v.items():
+            _check_value(x, where, "%s.%s" % (path, k) if path else str(k))
+    elif isinstance(v, (list, tuple)):
+        for i, x in enumerate(v):
+            _check_value(x, where, "%s[%d]" % (path, i))
+
+
+def _dumps(obj, what):
+    """The JSON text of a request, spec or description, checked as above."""
+    _check_value(obj, what)
+    return _json.dumps(obj)
+
+
 # ---- handles ----
 
 def _value_text(v):
@@ -77,10 +109,10 @@ class _Handle:
             st = self._fn("copy")(_capi.ctx(), spec._p, _capi.ctypes.byref(out))
         else:
             if isinstance(spec, dict):
-                spec = _json.dumps(spec)
+                spec = _dumps(spec, self._kind)
             if not isinstance(spec, str):
                 raise TypeError("npusim.%s: a name, a path, a dict or JSON text, not %s" % (self._kind, type(spec).__name__))
-            st = self._fn("load")(_capi.ctx(), spec.encode(), _capi.ctypes.byref(out))
+            st = self._fn("load")(_capi.ctx(), _c(spec, self._kind), _capi.ctypes.byref(out))
         if st:
             _raise(st)
         self._p = out.value
@@ -92,7 +124,9 @@ class _Handle:
     def set(self, path, value):
         """Edit one field by its path in the description's schema
         ("memory.stacks", "sram[1].mb"); validated as a file is; returns self."""
-        st = self._fn("set")(_capi.ctx(), self._p, str(path).encode(), _value_text(value).encode())
+        _check_value(value, "set %s" % path)
+        st = self._fn("set")(_capi.ctx(), self._p, _c(str(path), "set: path"),
+                             _c(_value_text(value), "set %s" % path))
         if st:
             _raise(st)
         return self
@@ -201,7 +235,7 @@ def _invoke(fn, kinds, opts):
     req = _request(opts, handles)
     out = _capi.ctypes.c_void_p()
     args = [_capi.ctx()] + [handles[k]._p if handles[k] is not None else None for k in kinds]
-    st = fn(*args, _json.dumps(req).encode(), _capi.ctypes.byref(out))
+    st = fn(*args, _c(_dumps(req, "request"), "request"), _capi.ctypes.byref(out))
     return _finish(st, out, req.get("format"))
 
 
@@ -237,7 +271,8 @@ def call(command, **opts):
     arguments as args=[...]."""
     req = _request(opts, {})
     out = _capi.ctypes.c_void_p()
-    st = _capi.lib.npusim_call(_capi.ctx(), command.encode(), _json.dumps(req).encode(), _capi.ctypes.byref(out))
+    st = _capi.lib.npusim_call(_capi.ctx(), _c(command, "command"), _c(_dumps(req, command), command),
+                               _capi.ctypes.byref(out))
     return _finish(st, out, req.get("format") or ("table" if command == "list" else None))
 
 
@@ -258,12 +293,19 @@ def sweep(spec):
     workload: a pandas DataFrame when pandas is importable, else a list of
     dicts."""
     if isinstance(spec, dict):
-        text = _json.dumps(spec)
+        text = _dumps(spec, "sweep spec")
     elif isinstance(spec, str) and not spec.lstrip().startswith("{"):
-        with open(spec, encoding="utf-8") as f:
-            text = f.read()
-    else:
+        try:  # as the command line says it: the file, then why
+            with open(spec, encoding="utf-8") as f:
+                text = f.read()
+        except (OSError, UnicodeDecodeError) as e:
+            why = "is a directory, not a file" if isinstance(e, IsADirectoryError) else \
+                "cannot open: " + e.strerror if isinstance(e, OSError) and e.strerror else "cannot read: " + str(e)
+            raise Error("%s: %s" % (spec, why)) from None
+    elif isinstance(spec, str):
         text = spec
+    else:
+        raise TypeError("npusim.sweep: a dict, JSON text or a path, not %s" % type(spec).__name__)
     out = _capi.ctypes.c_void_p()
-    st = _capi.lib.npusim_sweep(_capi.ctx(), text.encode(), _capi.ctypes.byref(out))
+    st = _capi.lib.npusim_sweep(_capi.ctx(), _c(text, "sweep spec"), _capi.ctypes.byref(out))
     return _frame(_finish(st, out, None))

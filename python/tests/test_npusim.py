@@ -199,6 +199,31 @@ def test_errors_of_fields_and_handles():
     assert e.value.code == 2 and "is above --max-mape" in str(e.value) and '"mape_pct"' in e.value.result
 
 
+def test_values_json_and_c_strings_cannot_carry():
+    # JSON has no NaN or Infinity and a C string ends at NUL: before, a NaN batch was
+    # "malformed JSON at line 1, column 11" and "llama3-8b\0x" ran as llama3-8b
+    base = dict(model="llama3-8b", hw="h100-sxm", phase="decode", ctx=1024)
+    with pytest.raises(npusim.Error, match=r"request: field 'batch': nan is not a finite number"):
+        npusim.run(batch=float("nan"), **base)
+    with pytest.raises(npusim.Error, match=r"field 'model.layers': inf is not a finite number"):
+        npusim.run(model={"name": "x", "layers": float("inf")}, hw="h100-sxm", phase="decode", batch=1, ctx=8)
+    with pytest.raises(npusim.Error, match="field 'model': a NUL character"):
+        npusim.run(**dict(base, model="llama3-8b\0x", batch=8))
+    with pytest.raises(npusim.Error, match="hw: a NUL character"):
+        npusim.hw("h100-sxm\0")
+    with pytest.raises(npusim.Error, match="set memory.stacks: nan is not a finite number"):
+        npusim.hw("h100-sxm").set("memory.stacks", float("nan"))
+    # a spec file that is not there: npusim.Error with the command line's words, not OSError
+    with pytest.raises(npusim.Error, match="/nonexistent/s.json: cannot open: No such file or directory"):
+        npusim.sweep("/nonexistent/s.json")
+    # an engine edit's message names the path as given (it showed the profile's "host.step_us.value")
+    with pytest.raises(npusim.Error, match=r"^engine set host\.step_us=-1: host\.step_us: -1 is outside"):
+        npusim.engine("trtllm").set("host.step_us", -1)
+    # the library refuses a \u0000 escape too (C callers, JSON text given directly)
+    with pytest.raises(npusim.Error, match=r"a NUL character \(\\u0000\) in a string"):
+        npusim.hw('{"name": "x\\u0000"}')
+
+
 def test_sweep(tmp_path):
     # the rows of `npusim sweep` (issue 13) as a DataFrame, the numbers the CLI stores
     spec = {"base": {"hw": "rngd", "model": "llama3-8b", "dtype": "fp8"},
