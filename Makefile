@@ -44,6 +44,16 @@ $(BUILD)/gen/version.h: VERSION FORCE
 	printf '#define NPUSIM_VERSION "%s"\n#define NPUSIM_GIT "%s"\n' "$$(cat VERSION)" "$$g" >$@.tmp; \
 	if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
 
+# The compiler and flags the objects were built with, rewritten only when they change:
+# every object depends on it, so `make` after `make asan` (or the other way) rebuilds
+# instead of linking sanitizer objects without the sanitizer runtime.
+$(BUILD)/gen/flags: FORCE
+	@mkdir -p $(@D)
+	@printf '%s\n' "$(CC) $(CFLAGS) $(LIBFLAGS) $(WARN) $(LDLIBS)" >$@.tmp; \
+	if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+
+HDRS := $(wildcard src/*.h cli/*.h include/*.h) $(BUILD)/gen/flags
+
 $(BUILD)/embed: tools/embed.c
 	@mkdir -p $(@D)
 	$(CC) -O1 -o $@ $<
@@ -53,7 +63,7 @@ $(BUILD)/gen/presets_gen.c: $(BUILD)/embed $(PRESETS)
 	$(BUILD)/embed $@ presets/memory.json -- $(sort $(wildcard presets/hw/*.json)) -- $(sort $(wildcard presets/model/*.json)) \
 		-- $(sort $(wildcard presets/engine/*.json))
 
-$(BUILD)/obj/presets_gen.o: $(BUILD)/gen/presets_gen.c src/npu_preset.h
+$(BUILD)/obj/presets_gen.o: $(BUILD)/gen/presets_gen.c src/npu_preset.h $(BUILD)/gen/flags
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LIBFLAGS) $(WARN) $(INC) -c -o $@ $<
 
@@ -71,22 +81,22 @@ $(BUILD)/gen/html_gen.c: $(BUILD)/embed_web $(HTML_SHIM) $(HTML_ASSETS) $(wildca
 	@mkdir -p $(@D)
 	$(BUILD)/embed_web $@ $(VEGA_DIR) $(HTML_SHIM) -- $(HTML_ASSETS)
 
-$(BUILD)/obj/html_gen.o: $(BUILD)/gen/html_gen.c src/npu_html_assets.h
+$(BUILD)/obj/html_gen.o: $(BUILD)/gen/html_gen.c src/npu_html_assets.h $(BUILD)/gen/flags
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LIBFLAGS) $(WARN) $(INC) -c -o $@ $<
 
-$(BUILD)/obj/%.o: src/%.c $(wildcard src/*.h cli/*.h include/*.h)
+$(BUILD)/obj/%.o: src/%.c $(HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LIBFLAGS) $(WARN) $(INC) -c -o $@ $<
 
-$(BUILD)/obj/cli_%.o: cli/%.c $(wildcard src/*.h cli/*.h include/*.h) $(BUILD)/gen/version.h
+$(BUILD)/obj/cli_%.o: cli/%.c $(HDRS) $(BUILD)/gen/version.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LIBFLAGS) $(WARN) $(INC) -c -o $@ $<
 
 # sweep (issue 13): OpenMP threads in the evaluator only (an explicit rule wins
 # over the pattern); its pragmas sit under _OPENMP, so builds without -fopenmp
 # (the clang fuzz build) run it on one thread and link without the runtime
-$(BUILD)/obj/npu_sweep.o: src/npu_sweep.c $(wildcard src/*.h cli/*.h include/*.h)
+$(BUILD)/obj/npu_sweep.o: src/npu_sweep.c $(HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LIBFLAGS) $(WARN) -fopenmp $(INC) -c -o $@ $<
 
