@@ -17,6 +17,7 @@ const char *const npu_engine_policy_names[NPU_POLICY_COUNT] = {
 const char *const npu_engine_admission_names[NPU_ADMIT_COUNT] = {"reserve_full", "on_demand"};
 const char *const npu_engine_preempt_names[NPU_PREEMPT_COUNT] = {"none", "recompute", "swap", "pause"};
 const char *const npu_engine_kv_basis_names[NPU_KV_BASIS_COUNT] = {"free_after_load", "total", "static_total"};
+const char *const npu_engine_kv_window_names[NPU_KV_WINDOW_COUNT] = {"per_layer", "uniform_only", "full"};
 const char *const npu_engine_gqa_names[NPU_GQA_COUNT] = {"grouped", "per_query_head"};
 const char *const npu_engine_graphs_names[NPU_GRAPHS_COUNT] = {"none", "decode", "piecewise", "full"};
 const char *const npu_engine_overlap_names[NPU_OVERLAP_COUNT] = {"none", "async_output", "one_step_ahead"};
@@ -52,6 +53,7 @@ static const field fields[] = {
     {"decode_attention", "kernel", F_INFO},
     {"kv_cache", "block_tokens", F_INT, OFF(sched.block_tokens), 1, 65536, .unit = "tokens"},
     {"kv_cache", "sliding_window", F_ENUMBOOL, OFF(window_ignored), NAMES(window_names)},
+    {"kv_cache", "window_memory", F_ENUM, OFF(kv_window), NAMES(npu_engine_kv_window_names)},
     {"memory", "kv_fraction", F_NUM, OFF(sched.kv_fraction), 0, 1, true, .unit = "fraction"},
     {"memory", "kv_fraction_basis", F_ENUM, OFF(sched.kv_basis), NAMES(npu_engine_kv_basis_names)},
     {"memory", "reserve_gb", F_NUM, OFF(reserve_GB), 0, 10000, .unit = "GB per chip"},
@@ -582,6 +584,13 @@ const npu_engine *npu_engine_ideal(void) {
 npu_model npu_engine_model(const npu_engine *e, const npu_model *m) {
     npu_model r = *m;
     if (e->window_ignored) r.sliding_window = 0;
+    return r;
+}
+
+npu_model npu_engine_kv_model(const npu_engine *e, const npu_model *m) {
+    npu_model r = npu_engine_model(e, m);
+    if (e->kv_window == NPU_KV_WINDOW_FULL || (e->kv_window == NPU_KV_WINDOW_UNIFORM_ONLY && npu_model_kv_window(&r) == 0))
+        r.sliding_window = 0;
     return r;
 }
 

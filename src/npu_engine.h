@@ -80,6 +80,14 @@ extern const char *const npu_engine_preempt_names[NPU_PREEMPT_COUNT];
 typedef enum { NPU_KV_BASIS_FREE_AFTER_LOAD = 0, NPU_KV_BASIS_TOTAL, NPU_KV_BASIS_STATIC_TOTAL,
                NPU_KV_BASIS_COUNT } npu_engine_kv_basis;
 extern const char *const npu_engine_kv_basis_names[NPU_KV_BASIS_COUNT];
+/* The KV memory of a sliding-window model's local layers (kv_cache.window_memory):
+ * per_layer = each layer group its own (local layers hold the window: vLLM >= 0.10
+ * hybrid manager, TensorRT-LLM per-window pools, llama.cpp SWA cache); uniform_only
+ * = the window caps the cache only when every layer has it (Mistral), a mixed
+ * model's local layers hold the whole context; full = every layer the whole context. */
+typedef enum { NPU_KV_WINDOW_PER_LAYER = 0, NPU_KV_WINDOW_UNIFORM_ONLY, NPU_KV_WINDOW_FULL,
+               NPU_KV_WINDOW_COUNT } npu_engine_kv_window;
+extern const char *const npu_engine_kv_window_names[NPU_KV_WINDOW_COUNT];
 
 typedef struct npu_engine_sched {
     npu_engine_policy policy;
@@ -137,6 +145,7 @@ typedef struct npu_engine {
     unsigned gqa_fallback;   /* NPU_GQA_FALLBACK_* */
     double gqa_l2_hit;       /* share of per-head K/V re-reads served by L2, [0, 1] */
     bool window_ignored;     /* keeps the full KV cache and attends all of it (no sliding window) */
+    npu_engine_kv_window kv_window; /* KV memory of the local layers when the window is honored */
     double sample_B_per_vocab; /* bytes moved per sequence per vocabulary entry by logits processing
                                 * and sampling (fp32 logits written and read), 0 = none */
     bool fused_ar_norm;      /* tp all-reduce fused with residual add and the next norm */
@@ -212,6 +221,11 @@ npu_graph_impl npu_engine_graph_impl(const npu_engine *e, const npu_model *m);
 /* The model as the engine runs it: without its sliding window when the engine
  * ignores it. */
 npu_model npu_engine_model(const npu_engine *e, const npu_model *m);
+/* The model as the engine's KV allocator holds it: npu_engine_model, and without
+ * the window too when the engine's KV blocks ignore it (kv_window full, or
+ * uniform_only and not every layer windowed). Memory plans and the serving
+ * cache size KV with it (npu_plan_stage_kv_bytes, npu_kvcache_init_window). */
+npu_model npu_engine_kv_model(const npu_engine *e, const npu_model *m);
 /* Comm overlap the engine achieves on `hw`. */
 double npu_engine_comm_overlap(const npu_engine *e, const npu_hw *hw);
 

@@ -14,29 +14,57 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* Sliding-window models (npu_kvcache_init_window): the cache counts layer-blocks,
+ * one block of one layer. A sequence holding b blocks of context (ceil(tokens /
+ * block_tokens)) is charged global x b + local x min(b, window_blocks): its
+ * global layers keep the whole context, its local layers only the blocks the
+ * window spans (ceil(window / block_tokens) + 1: the window's first token need
+ * not start a block), as engines that free blocks outside the window hold them
+ * (vLLM's hybrid KV-cache manager, TensorRT-LLM's per-window pools, llama.cpp's
+ * SWA cache). Without a window (npu_kvcache_init) global = 1, local = 0: a
+ * block is one block of every layer, as before. */
 typedef struct npu_kvcache {
-    long total_blocks, free_blocks;
+    long total_blocks, free_blocks; /* layer-blocks x (global + local) / (global + local): see above */
     int block_tokens;     /* tokens per block */
+    int global, local;    /* weight of a block of context in global and in local layers (1, 0: no window) */
+    long window_blocks;   /* blocks a local layer holds at most */
     long prefix_tokens;   /* longest shared prefix pinned */
     long peak_used;       /* most blocks in use at once (sampled at every allocation) */
     long preemptions;     /* sequences released by npu_kvcache_preempt */
     long violations;      /* allocations beyond the capacity (an invariant: stays 0) */
 } npu_kvcache;
 
+/* A cache of `total_blocks` blocks of every layer. */
 void npu_kvcache_init(npu_kvcache *kv, long total_blocks, int block_tokens);
+/* ... of a model with `global` full-attention and `local` sliding-window layers
+ * (window `window` tokens; local = 0 or window <= 0: as npu_kvcache_init):
+ * total_blocks x (global + local) layer-blocks. */
+void npu_kvcache_init_window(npu_kvcache *kv, long total_blocks, int block_tokens, int global, int local,
+                             long window);
+/* Blocks of every layer the cache holds (total_blocks of npu_kvcache_init). */
+long npu_kvcache_full_blocks(const npu_kvcache *kv);
 
 /* ---- the hot path (every step of every replica): inline ---- */
 
 static inline long npu_kvcache_ceil_div_(long a, long b) { return a <= 0 ? 0 : a / b + (a % b != 0); }
 
-/* Blocks a sequence needs for `tokens` tokens of its own, beyond its shared `prefix`. */
+/* Blocks `tokens` tokens of context are charged: every layer's blocks, local
+ * layers capped at the window's. */
+static inline long npu_kvcache_charge(const npu_kvcache *kv, long tokens) {
+    long b = npu_kvcache_ceil_div_(tokens, kv->block_tokens);
+    if (!kv->local) return b;
+    return kv->global * b + kv->local * (b < kv->window_blocks ? b : kv->window_blocks);
+}
+/* Blocks a sequence needs for `tokens` tokens of its own, beyond its shared
+ * `prefix` (local layers: the window's blocks at most of its own, the prefix's
+ * pinned ones besides). */
 static inline long npu_kvcache_blocks_for(const npu_kvcache *kv, long tokens, long prefix) {
-    return npu_kvcache_ceil_div_(tokens - prefix, kv->block_tokens);
+    return npu_kvcache_charge(kv, tokens - prefix);
 }
 /* Blocks that pinning a shared prefix of `prefix` tokens adds (0 when a longer one is pinned). */
 static inline long npu_kvcache_prefix_blocks(const npu_kvcache *kv, long prefix) {
     if (prefix <= kv->prefix_tokens) return 0;
-    return npu_kvcache_ceil_div_(prefix, kv->block_tokens) - npu_kvcache_ceil_div_(kv->prefix_tokens, kv->block_tokens);
+    return npu_kvcache_charge(kv, prefix) - npu_kvcache_charge(kv, kv->prefix_tokens);
 }
 /* Admission: whether a sequence that will hold `tokens` tokens (its prefix from
  * the shared cache) can enter now, its prefix pinned too. */

@@ -58,7 +58,6 @@ void npu_serve_use_engine(npu_serve_cfg *c, const npu_engine *e) {
 
 /* ---------------------------------------------------------------- helpers */
 
-static long ceil_div(long a, long b) { return a <= 0 ? 0 : (a + b - 1) / b; }
 
 double npu_serve_kv_transfer_s(const npu_hw *src, const npu_hw *dst, double bytes) {
     double gbps = src->link_gbps < dst->link_gbps ? src->link_gbps : dst->link_gbps;
@@ -207,7 +206,9 @@ typedef struct sim {
     long pool_used[2], pool_total[2]; /* KV blocks, by pool */
     npu_timeline tl;
     long rr_next[2];
-    double kv_B_per_tok;
+    double kv_B_per_tok;       /* KV bytes per token of context, every layer (the decode pool's model) */
+    int kv_layers, kv_local;   /* its layers, and of them those the engine's KV keeps to the window */
+    long kv_window;            /* that window, tokens */
     long next_progress;
     npu_stats_counts cnt;
     char reject_reason[160];
@@ -298,9 +299,16 @@ static void kv_release(sim *s, replica *r, sreq *q) {
 static bool kv_admits(const replica *r, const sreq *q, long tokens) {
     return npu_kvcache_admits(&r->kv, tokens, q->prefix);
 }
+/* Tokens of every layer a sequence of `ctx` tokens holds (a disagg transfer
+ * ships them): its local layers stop at the window (npu_model_kv_tokens). */
+static double kv_ship_tokens(const sim *s, long ctx) {
+    if (!s->kv_local) return (double)ctx;
+    double capped = ctx > s->kv_window ? (double)s->kv_window : (double)ctx;
+    return ((double)(s->kv_layers - s->kv_local) * ctx + (double)s->kv_local * capped) / s->kv_layers;
+}
 /* Blocks a sequence of `tokens` tokens needs (its own and its prefix's). */
 static long kv_need(const replica *r, const sreq *q, long tokens) {
-    return npu_kvcache_blocks_for(&r->kv, tokens, q->prefix) + ceil_div(q->prefix, r->kv.block_tokens);
+    return npu_kvcache_blocks_for(&r->kv, tokens, q->prefix) + npu_kvcache_charge(&r->kv, q->prefix);
 }
 
 /* ---------------------------------------------------------------- queues */
@@ -439,7 +447,8 @@ static void arrive(sim *s, int32_t id) {
         have = r->kv.total_blocks, need = kv_need(r, q, (long)q->input);
     if (need > have) {
         char why[160];
-        snprintf(why, sizeof why, "a request needs %ld KV blocks, a replica holds %ld", need, have);
+        snprintf(why, sizeof why, "a request needs %ld KV %s, a replica holds %ld", need,
+                 r->kv.local ? "layer-blocks" : "blocks", have);
         reject(s, q, NPU_REQ_REJECTED_KV, why);
         return;
     }
@@ -781,7 +790,7 @@ static void inflight_end(sim *s, replica *r) {
                         kv_release(s, r, q), out(s, r, q, OUT_FIN, 0), stays = false;
                     } else if (r->prefill_only) { /* disagg: ship the KV cache to a decode replica */
                         double t0 = s->now > r->link_free_s ? s->now : r->link_free_s;
-                        double bytes = (double)q->ctx * s->kv_B_per_tok;
+                        double bytes = kv_ship_tokens(s, q->ctx) * s->kv_B_per_tok;
                         r->link_free_s = t0 + npu_serve_kv_transfer_s(r->pool->hw, c->pool.hw, bytes);
                         q->phase = PH_XFER;
                         ev_push(s, r->link_free_s, EV_XFER, id);
@@ -920,7 +929,7 @@ static void summarize_pool(const sim *s, int p, double duration_s, npu_serve_poo
             npu_strlcpy(o->hw, pool->hw->name, sizeof o->hw);
             npu_strlcpy(o->model, pool->model->name, sizeof o->model);
             o->plan = npu_plan_norm(pool->step.plan);
-            o->kv_tokens_per_replica = r->kv.total_blocks * r->kv.block_tokens;
+            o->kv_tokens_per_replica = npu_kvcache_full_blocks(&r->kv) * r->kv.block_tokens;
         }
         o->replicas++;
         o->chips += r->use.chips;
@@ -1113,20 +1122,33 @@ static int pool_kv_tokens(const npu_serve_cfg *c, const npu_pool *p, long budget
     return 0;
 }
 
+/* A replica's cache charges each layer group by the engine's KV rule: the model
+ * as its KV allocator holds it (npu_engine_kv_model) has local layers only when
+ * the engine keeps them to the window; the capacity (npu_plan_kv_capacity, tokens
+ * of every layer) is the same bytes either way. */
+static void pool_kv_window(const sim *s, const npu_pool *p, int *layers, int *local, long *window) {
+    npu_model km = npu_engine_kv_model(&s->c->engine, p->model);
+    npu_layer_counts lc = npu_model_layer_counts(&km, 0, km.layers);
+    *layers = km.layers, *local = lc.dense_local + lc.moe_local, *window = km.sliding_window;
+}
+
 static int add_pool(sim *s, const npu_pool *p, int pool_ix, npu_steptab *tab) {
     long tokens;
     if (pool_kv_tokens(s->c, p, s->ops->budget(s->c), &tokens)) return -1;
     long blocks = tokens / s->c->block_size;
+    int layers, local;
+    long window;
+    pool_kv_window(s, p, &layers, &local, &window);
     for (int i = 0; i < p->replicas; i++) {
         replica *r = &s->rep[s->n_rep++];
         memset(r, 0, sizeof *r);
         r->tab = tab, r->pool = p, r->pool_ix = pool_ix, r->prefill_only = pool_ix == NPU_POOL_PREFILL;
         r->run = npu_xmalloc(s->c->max_seqs * sizeof *r->run);
         r->pend = s->c->delivery_lag ? npu_xmalloc(s->c->max_seqs * sizeof *r->pend) : NULL;
-        npu_kvcache_init(&r->kv, blocks, s->c->block_size);
+        npu_kvcache_init_window(&r->kv, blocks, s->c->block_size, layers - local, local, window);
         r->use.chips = pool_chips(p), r->use.prefill_pool = r->prefill_only;
         r->use.idle_w = npu_power_idle_w(p->hw);
-        s->pool_total[pool_ix] += blocks;
+        s->pool_total[pool_ix] += r->kv.total_blocks;
     }
     return 0;
 }
@@ -1162,6 +1184,7 @@ static int simulate(const npu_serve_cfg *c, const tabs *tb, npu_serve_result *r)
     s->n_pf = s->n_rep;
     if (add_pool(s, &c->pool, NPU_POOL_DECODE, tb->t[NPU_POOL_DECODE])) goto out;
     s->kv_B_per_tok = npu_model_kv_bytes_per_token(c->pool.model, npu_dtype_bytes(c->pool.step.kvdt));
+    pool_kv_window(s, &c->pool, &s->kv_layers, &s->kv_local, &s->kv_window);
     /* first arrivals */
     double t_first = 0;
     if (c->wl.arrival == NPU_ARRIVE_CLOSED) {

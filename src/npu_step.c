@@ -407,7 +407,8 @@ static int offline_batch(const npu_model *m, const npu_hw *hw, const npu_run_cfg
     npu_mem_need q = npu_run_mem_need(c);
     double reserve = (double)q.kv_tokens; /* tokens each request holds */
     if (e->sched.admission == NPU_ADMIT_ON_DEMAND) reserve = c->input + c->output / 2.0;
-    reserve = npu_model_kv_tokens(m, reserve); /* local layers stop at the sliding window */
+    npu_model km = npu_engine_kv_model(e, m); /* the window as the engine's KV blocks hold it */
+    reserve = npu_model_kv_tokens(&km, reserve); /* local layers stop at the sliding window */
     long adp = npu_plan_attn_dp(pl);
     /* largest b (sequences per attention group) with b requests in the capacity
      * left beside the activations of b sequences' step */
@@ -441,7 +442,8 @@ static int run_offline(const npu_model *m, const npu_hw *hw, const npu_run_cfg *
     npu_mem_need need = npu_run_mem_need(&cc);
     if (e->sched.admission == NPU_ADMIT_ON_DEMAND) /* on average a request holds its prompt and half its output */
         need.kv_tokens = c->input + (c->output + 1) / 2;
-    if (npu_mem_plan_make(m, hw, pl, &need, &r->mem) || engine_memory(e, m, hw, pl, &r->mem)) return -1;
+    npu_model km = npu_engine_kv_model(e, m); /* the window as the engine's KV blocks hold it */
+    if (npu_mem_plan_make(&km, hw, pl, &need, &r->mem) || engine_memory(e, m, hw, pl, &r->mem)) return -1;
     r->batch = cc.batch;
     r->chips = npu_plan_replica_chips(pl);
     int mb = cc.batch < pl.pp ? cc.batch : pl.pp;
@@ -501,7 +503,8 @@ static int run_steps(const npu_model *m, const npu_hw *hw, const npu_run_cfg *c,
     r->batch = c->batch;
     npu_plan pl = npu_plan_norm(c->plan);
     npu_mem_need need = npu_run_mem_need(c);
-    if (npu_mem_plan_make(m, hw, pl, &need, &r->mem) || engine_memory(e, m, hw, pl, &r->mem)) return -1;
+    npu_model km = npu_engine_kv_model(e, m); /* the window as the engine's KV blocks hold it */
+    if (npu_mem_plan_make(&km, hw, pl, &need, &r->mem) || engine_memory(e, m, hw, pl, &r->mem)) return -1;
     r->chips = npu_plan_replica_chips(pl);
     int mb = c->batch < pl.pp ? c->batch : pl.pp;
     r->micro_batches = mb;
