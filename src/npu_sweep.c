@@ -1192,7 +1192,9 @@ static void eval_run(const npu_sweep *s, npu_sweep_ctx *c, const npu_wl *w, npu_
         if (one.batch <= 0) one.batch = 1;
         npu_mem_need need = npu_run_mem_need(&one);
         npu_mem_plan mp;
-        r->m[NPU_SM_FITS] = npu_mem_plan_make(&c->model, &c->hw, plan, &need, &mp) == 0;
+        /* KV as the engine's allocator holds a windowed model (npu_step does the same) */
+        npu_model km = rc.engine ? npu_engine_kv_model(rc.engine, &c->model) : c->model;
+        r->m[NPU_SM_FITS] = npu_mem_plan_make(&km, &c->hw, plan, &need, &mp) == 0;
         r->m[NPU_SM_MEM_GB] = mp.total_B / 1e9;
         return;
     }
