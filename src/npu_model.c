@@ -80,6 +80,7 @@ int npu_model_check(const npu_model *m, const char *origin) {
         {"moe.dense_layers", m->moe.dense_layers, 0, m->layers},
         {"mla.q_lora_rank", m->mla.q_lora_rank, 0, NPU_MODEL_MAX_LORA},
         {"mla.kv_lora_rank", m->mla.kv_lora_rank, 0, NPU_MODEL_MAX_LORA},
+        {"mtp_layers", m->mtp_layers, 0, NPU_MODEL_MAX_MTP},
     };
     for (size_t i = 0; i < NPU_ARRAY_LEN(f); i++)
         if (check_field(origin, f[i].name, f[i].v, f[i].lo, f[i].hi)) return -1;
@@ -237,7 +238,7 @@ static int from_npusim(const cJSON *r, const char *origin, npu_model *m) {
         "activation", "gated_mlp", "position", "tied_embeddings", "attn_bias", "attn_out_bias", "mlp_bias",
         "lm_head_bias", "norm_params", "norm_position", "parallel_block", "parallel_norms", "qk_norm",
         "rotary_fraction", "attn_softcap", "final_softcap", "logit_scale", "sliding_window", "global_every",
-        "global_layers", "moe", "mla", "params", "source", NULL};
+        "global_layers", "moe", "mla", "mtp_layers", "params", "source", NULL};
     char norm[16] = "rmsnorm", act[16] = "silu", pos[16] = "rope", normp[16] = "", normpos[16] = "pre",
          qkn[16] = "none";
     int par_norms = 1;
@@ -277,6 +278,7 @@ static int from_npusim(const cJSON *r, const char *origin, npu_model *m) {
         npu_json_int_range(r, "sliding_window", &m->sliding_window, false, 0, NPU_MODEL_MAX_SEQ, origin) ||
         npu_json_int_range(r, "global_every", &m->global_every, false, 0, NPU_MODEL_MAX_LAYERS, origin) ||
         read_layer_list(r, "global_layers", m->global_mask, origin) ||
+        npu_json_int_range(r, "mtp_layers", &m->mtp_layers, false, 0, NPU_MODEL_MAX_MTP, origin) ||
         npu_json_str(r, "source", m->source, sizeof m->source, false, origin))
         return -1;
     m->parallel_norm_each = par_norms == 2;
@@ -753,7 +755,9 @@ static int from_hf_llama(const cJSON *r, const char *origin, npu_model *m, hf_fa
     /* multi-head latent attention (DeepSeek-V2/V3); q_lora_rank null = queries
      * projected directly (DeepSeek-V2-Lite) */
     int kv_lora = 0;
-    if (hf_int(r, "kv_lora_rank", &kv_lora, 0, 0, NPU_MODEL_MAX_LORA, origin)) return -1;
+    if (hf_int(r, "kv_lora_rank", &kv_lora, 0, 0, NPU_MODEL_MAX_LORA, origin) ||
+        hf_int(r, "num_nextn_predict_layers", &m->mtp_layers, 0, 0, NPU_MODEL_MAX_MTP, origin))
+        return -1;
     if (kv_lora > 0) {
         m->mla.kv_lora_rank = kv_lora;
         if (hf_int(r, "q_lora_rank", &m->mla.q_lora_rank, 0, 0, NPU_MODEL_MAX_LORA, origin) ||
@@ -1108,6 +1112,7 @@ cJSON *npu_model_to_json(const npu_model *m) {
     cJSON_AddNumberToObject(r, "sliding_window", m->sliding_window);
     cJSON_AddNumberToObject(r, "global_every", m->global_every);
     add_layer_list(r, "global_layers", m->global_mask);
+    if (m->mtp_layers) cJSON_AddNumberToObject(r, "mtp_layers", m->mtp_layers);
     if (m->moe.experts > 0) {
         const npu_moe *e = &m->moe;
         cJSON *o = cJSON_AddObjectToObject(r, "moe");

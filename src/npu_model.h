@@ -24,6 +24,7 @@ typedef enum { NPU_NORMPOS_PRE = 0, NPU_NORMPOS_POST, NPU_NORMPOS_SANDWICH } npu
 typedef enum { NPU_QKNORM_NONE = 0, NPU_QKNORM_HEAD_SHARED, NPU_QKNORM_HEAD, NPU_QKNORM_WIDTH } npu_qk_norm;
 
 #define NPU_MODEL_MAX_LAYERS 4096 /* [126: Llama-3.1-405B]; see the bounds below */
+#define NPU_MODEL_MAX_MTP 16      /* [1: DeepSeek-V3] multi-token-prediction modules */
 
 typedef struct npu_moe {
     int experts;        /* routed experts per MoE layer; 0 = dense model */
@@ -94,6 +95,10 @@ typedef struct npu_model {
     unsigned char global_mask[NPU_MODEL_MAX_LAYERS / 8];
     npu_moe moe;
     npu_mla mla;
+    /* multi-token-prediction modules shipped with the model (HF num_nextn_predict_layers:
+     * DeepSeek-V3/R1 1); not counted in the parameters. `--spec mtp:N` uses its drafts,
+     * and a model without one needs its acceptance stated (npu_spec_check_model). */
+    int mtp_layers;
     char source[1024];
 } npu_model;
 

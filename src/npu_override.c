@@ -158,6 +158,7 @@ static const npu_ov_field table[] = {
     MDF("vocab", "", "vocab", T_INT, vocab, 1, NPU_MODEL_MAX_VOCAB, 0, "vocabulary"),
     MDF("max_seq", "", "max_seq", T_INT, max_seq, 1, NPU_MODEL_MAX_SEQ, 0, "context window"),
     MDF("sliding_window", "", "sliding_window", T_INT, sliding_window, 0, NPU_MODEL_MAX_SEQ, 0, "sliding window (0 = full attention)"),
+    MDF("mtp_layers", "", "mtp_layers", T_INT, mtp_layers, 0, NPU_MODEL_MAX_MTP, 0, "multi-token-prediction modules"),
     MDF("gated_mlp", "", "gated_mlp", T_BOOL, gated_mlp, 0, 0, 0, "gate*up MLP"),
     MDF("tied_embeddings", "", "tied_embeddings", T_BOOL, tied_embeddings, 0, 0, 0, "lm_head shares the embedding"),
     MDF("attn_bias", "", "attn_bias", T_BOOL, attn_bias, 0, 0, 0, "bias on q/k/v"),

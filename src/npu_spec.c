@@ -77,7 +77,7 @@ int npu_spec_parse(const char *text, npu_spec *out) {
     }
     if (out->kind == NPU_SPEC_MTP) {
         for (int i = 0; i < out->n; i++) out->rate[i] = MTP_RATE;
-        out->rate_set = true;
+        out->rate_set = out->rate_mtp_default = true;
     }
     return 0;
 }
@@ -113,7 +113,7 @@ int npu_spec_accept(npu_spec *s, const char *text) {
             return -1;
         }
         for (int i = 0; i < s->n; i++) s->rate[i] = v;
-        s->rate_set = true;
+        s->rate_set = true, s->rate_mtp_default = false;
         return 0;
     }
     if (!strchr(text, ',')) {
@@ -124,7 +124,7 @@ int npu_spec_accept(npu_spec *s, const char *text) {
         }
         double a = rate_for_mean(v, s->n);
         for (int i = 0; i < s->n; i++) s->rate[i] = a;
-        s->rate_set = true;
+        s->rate_set = true, s->rate_mtp_default = false;
         return 0;
     }
     const char *p = text;
@@ -144,7 +144,7 @@ int npu_spec_accept(npu_spec *s, const char *text) {
         return -1;
     }
     memcpy(s->rate, r, k * sizeof *r);
-    s->rate_set = true;
+    s->rate_set = true, s->rate_mtp_default = false;
     return 0;
 }
 
@@ -210,6 +210,12 @@ int npu_spec_tabs_create(const npu_spec *s, const npu_model *target, const npu_h
                          npu_spec_tabs **out) {
     *out = NULL;
     if (npu_spec_check(s)) return -1;
+    if (s->kind == NPU_SPEC_MTP && s->rate_mtp_default && target->mtp_layers == 0) {
+        npu_err("--spec mtp: %s has no multi-token-prediction module (mtp_layers 0; DeepSeek's acceptance is "
+                "for its own); --spec-accept states the acceptance of the heads you assume",
+                target->name);
+        return -1;
+    }
     npu_spec_tabs *t = npu_xcalloc(1, sizeof *t);
     if (!t) return npu_err("out of memory for speculative decoding"), -1;
     t->spec = *s, t->m = target, t->hw = *hw, t->base = *base;

@@ -55,6 +55,8 @@ typedef struct npu_spec {
     int n;                     /* draft tokens per step, 1..NPU_SPEC_MAX */
     double rate[NPU_SPEC_MAX]; /* P(draft i accepted | the drafts before it accepted) */
     bool rate_set;             /* an acceptance was given (npu_spec_accept) */
+    bool rate_mtp_default;     /* mtp's rate is DeepSeek's (no --spec-accept): only for a model with an
+                                * MTP module (npu_model.mtp_layers > 0), npu_spec_tabs_create checks */
     npu_model draft;           /* draft: the draft model */
 } npu_spec;
 

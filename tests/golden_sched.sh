@@ -64,6 +64,18 @@ check "mtp at batch 1: faster per user" "$b > 1.3 * $a"
 check "run json names the spec" "$(json_num2 "$T/out" tokens_per_step) == 1.8"
 expect_ok "run e2e spec" $R --phase e2e --batch 1 --input 500 --output 200 --spec draft:llama3.2-1b:4 --spec-accept rate:0.7
 expect_ok "run offline spec" $R --phase offline --input 500 --output 200 --spec eagle:2 --spec-accept 0.9,0.7
+# mtp without --spec-accept takes DeepSeek's measured acceptance: only for a model that ships an
+# MTP module (mtp_layers, HF num_nextn_predict_layers)
+D="$NPUSIM run --model deepseek-v3 --hw h200-sxm --tp 8 --dtype fp8 --json"
+expect_ok "mtp on deepseek-v3, its own acceptance" $D --phase decode --batch 1 --ctx 1000 --spec mtp:1
+check "deepseek-v3 mtp:1 yields 1.87 tokens per step" "$(json_num2 "$T/out" tokens_per_step) == 1.87"
+expect_ok "show model deepseek-v3" $NPUSIM show model deepseek-v3
+check "deepseek-v3 states its MTP module" "$(json_num "$T/out" mtp_layers) == 1"
+expect_err "mtp on a model without an MTP module" "no multi-token-prediction module" $R --phase decode --batch 1 --ctx 10 --spec mtp:2
+expect_err "mtp_layers bounded" "mtp_layers" $R --phase decode --batch 1 --ctx 10 --set model.mtp_layers=99
+printf '{"architectures":["DeepseekV3ForCausalLM"],"num_hidden_layers":4,"hidden_size":512,"num_attention_heads":8,"num_key_value_heads":8,"intermediate_size":1024,"vocab_size":1000,"kv_lora_rank":64,"q_lora_rank":0,"qk_nope_head_dim":32,"qk_rope_head_dim":16,"v_head_dim":32,"num_nextn_predict_layers":1}\n' >"$T/ds.json"
+expect_ok "HF num_nextn_predict_layers" $NPUSIM run --model "$T/ds.json" --hw h100-sxm --phase decode --batch 1 --ctx 10 --spec mtp:1 --json
+check "HF MTP module: DeepSeek's acceptance" "$(json_num2 "$T/out" tokens_per_step) == 1.87"
 
 # --- bad input: one line, exit 2 ---
 expect_err "unknown drafter" "did you mean 'mtp'" $R --phase decode --batch 1 --ctx 10 --spec mpt:2 --spec-accept 1
