@@ -23,6 +23,7 @@ const char *const npu_engine_graphs_names[NPU_GRAPHS_COUNT] = {"none", "decode",
 const char *const npu_engine_overlap_names[NPU_OVERLAP_COUNT] = {"none", "async_output", "one_step_ahead"};
 static const char *const window_names[] = {"honored", "ignored"};
 static const char *const moe_kernel_names[] = {"fused_grouped", "per_expert"};
+static const char *const moe_dispatch_names[] = {"alltoall", "allgather"};
 static const char *const fallback_names[] = {"sliding_window", "alibi"};
 static const char *const max_seqs_rule_names[] = {"fixed", "trtllm_bench"};
 static const char *const tag_names[] = {"[V]", "[P]", "[E]", "[D]", "[R]"};
@@ -86,6 +87,7 @@ static const field fields[] = {
     {"comm", "bandwidth_eff", F_NUM, OFF(comm_bw_eff), 0, 1, true, .unit = "share of the collective model's bandwidth"},
     {"comm", "fused_allreduce_norm", F_BOOL, OFF(fused_ar_norm)},
     {"moe", "kernel", F_ENUMBOOL, OFF(moe_per_expert), NAMES(moe_kernel_names)},
+    {"moe", "dispatch", F_ENUMBOOL, OFF(moe_gather), NAMES(moe_dispatch_names)},
     {"speculative", "methods", F_INFO},
     {"speculative", "default", F_INFO},
     {"benchmark", "tool", F_INFO},
@@ -606,6 +608,7 @@ npu_graph_impl npu_engine_graph_impl(const npu_engine *e, const npu_model *m) {
     im.sample_B_per_vocab = e->sample_B_per_vocab;
     im.fused_ar_norm = e->fused_ar_norm;
     im.moe_per_expert = e->moe_per_expert;
+    im.moe_gather = e->moe_gather;
     return im;
 }
 

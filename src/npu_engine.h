@@ -150,6 +150,7 @@ typedef struct npu_engine {
                                 * and sampling (fp32 logits written and read), 0 = none */
     bool fused_ar_norm;      /* tp all-reduce fused with residual add and the next norm */
     bool moe_per_expert;     /* one launch per expert instead of a grouped GEMM */
+    bool moe_gather;         /* attention-DP + EP: all-gather the tokens, reduce-scatter the outputs (not all-to-all) */
     /* launches */
     npu_engine_graphs graphs;
     int graph_max_batch;     /* largest captured batch (sequences, decode; tokens, piecewise/full) */

@@ -471,7 +471,19 @@ static void add_moe(builder *b, const npu_model *m, const npu_step_cfg *c, doubl
     if (groups < 1) groups = 1;
     int slice = G / p->ep; /* chips splitting each expert's FFN */
     int ffn = (e->expert_ffn + slice - 1) / slice;
-    if (p->ep > p->tp) {
+    if (p->ep > p->tp && c->impl.moe_gather) {
+        /* the engine's attention-DP path without an all-to-all (TensorRT-LLM's CUTLASS and
+         * TRT-LLM-gen MoE outside MNNVL/DeepEP: fused_moe_cutlass.py [V]): every expert chip
+         * all-gathers all the stage's tokens in the GEMM input type with their top-k expert ids
+         * (int32) and weights (fp32), runs its experts on the rows routed to them and
+         * reduce-scatters a 16-bit partial output of every token. Sizes as npu_comm counts them:
+         * the gathered output and the reduce-scatter's input per chip. With top-k >= G this
+         * moves about what all-to-all does; with top-1 (Llama 4) G times as much. */
+        add_comm(b, "moe_dispatch", NPU_COLL_ALLGATHER, p->ep,
+                 T_step * (m->hidden * npu_dtype_bytes(c->adt) + e->top_k * 8.0));
+        add_mlp(b, m, c, local_picks / groups, ffn, groups, "expert_up", "expert_down");
+        add_comm(b, "moe_combine", NPU_COLL_REDUCESCATTER, p->ep, T_step * m->hidden * ACT_BYTES);
+    } else if (p->ep > p->tp) {
         /* tokens travel to their experts' chips and back (dispatch in the GEMM input
          * type, combine in 16 bits); each rank sends its 1/G share of the stage's tokens */
         double send = T_step / G * e->top_k * m->hidden;

@@ -79,6 +79,8 @@ typedef struct npu_graph_impl {
     double sample_B_per_vocab; /* logits processing + sampling: bytes per sequence per vocabulary entry */
     bool fused_ar_norm;  /* a tp all-reduce fused with the residual add and the next norm */
     bool moe_per_expert; /* expert GEMMs launched one per expert */
+    bool moe_gather;     /* attention-DP + EP: every expert chip gets all the stage's tokens by all-gather and
+                          * returns its partial outputs by reduce-scatter, instead of all-to-all */
     long rows_pad;       /* dense kernels run at least this many token rows per chip (captured-graph padding) */
 } npu_graph_impl;
 

@@ -217,6 +217,63 @@ static void test_ep_alltoall(void **st) {
         if (g.k[i].kind == NPU_KK_ATTN) assert_int_equal(g.k[i].batch, 8);
 }
 
+/* Attention-DP + EP the way TensorRT-LLM 1.0's CUTLASS MoE runs it on one node
+ * (fused_moe_cutlass.py [V]; engine field moe.dispatch "allgather"): every expert
+ * chip all-gathers all the stage's tokens (GEMM-input dtype + top-k int32 ids and
+ * fp32 weights) and reduce-scatters a 16-bit partial output of every token. By hand
+ * for llama4-maverick (hidden 5120, top-1, 24 MoE layers of 48), batch 64 over 8
+ * chips, FP8 activations: all-gather 64 x (5120 x 1 + 1 x 8) = 328192 B, reduce-
+ * scatter 64 x 5120 x 2 = 655360 B; the all-to-all it replaces sends 64/8 x 1 x 5120
+ * = 40960 B (dispatch) and 81920 B (combine) per chip. Fails on a graph that ignores
+ * the engine's dispatch (all-to-all for every engine, as before 2026-11-30). */
+static void test_ep_allgather_dispatch(void **st) {
+    (void)st;
+    npu_model m;
+    npu_hw hw;
+    npu_engine e;
+    assert_int_equal(npu_model_load("llama4-maverick", &m), 0);
+    assert_int_equal(npu_hw_load("h100-sxm", &hw), 0);
+    assert_int_equal(npu_engine_load("trtllm-1.0", &e), 0);
+    npu_step_cfg c = step(NPU_PHASE_DECODE, 64, 1, 1000, (npu_plan){.ep = 8});
+    c.wdt = NPU_FP8, c.adt = NPU_FP8, c.kvdt = NPU_FP8;
+    npu_step_cfg ref = c;                     /* all-zero impl: the reference graph */
+    c.impl = npu_engine_graph_impl(&e, &m);
+    assert_true(c.impl.moe_gather);
+    int moe_layers = m.layers / 2; /* every 2nd layer */
+    npu_graph g, gr;
+    assert_int_equal(npu_graph_build(&m, &c, &g), 0);
+    assert_int_equal(npu_graph_build(&m, &ref, &gr), 0);
+    int ag = 0, rs = 0, a2a = 0;
+    double t_gather = 0, t_a2a = 0;
+    for (int i = 0; i < g.n; i++) {
+        const npu_kernel *k = &g.k[i];
+        if (k->kind != NPU_KK_COMM) continue;
+        if (k->coll == NPU_COLL_ALLGATHER && strcmp(k->name, "moe_dispatch") == 0) {
+            ag += k->count;
+            assert_true(close_rel(k->comm_bytes, 64.0 * (5120 + 8), 1e-12));
+            assert_int_equal(k->chips, 8);
+        } else if (k->coll == NPU_COLL_REDUCESCATTER && strcmp(k->name, "moe_combine") == 0) {
+            rs += k->count;
+            assert_true(close_rel(k->comm_bytes, 64.0 * 5120 * 2, 1e-12));
+        } else if (k->coll == NPU_COLL_ALLTOALL) {
+            a2a += k->count;
+        }
+        if (strncmp(k->name, "moe_", 4) == 0) t_gather += npu_comm_op(&hw, k->coll, 8, k->comm_bytes).time_s * k->count;
+    }
+    assert_int_equal(ag, moe_layers);
+    assert_int_equal(rs, moe_layers);
+    assert_int_equal(a2a, 0);
+    for (int i = 0; i < gr.n; i++) {
+        const npu_kernel *k = &gr.k[i];
+        if (k->kind != NPU_KK_COMM || strncmp(k->name, "moe_", 4)) continue;
+        assert_int_equal(k->coll, NPU_COLL_ALLTOALL);
+        assert_true(close_rel(k->comm_bytes, 64.0 / 8 * 5120 * (strcmp(k->name, "moe_dispatch") ? 2 : 1), 1e-12));
+        t_a2a += npu_comm_op(&hw, k->coll, 8, k->comm_bytes).time_s * k->count;
+    }
+    /* top-1 over 8 chips: the gather moves ~8x the bytes; it costs more than all-to-all */
+    assert_true(t_gather > t_a2a);
+}
+
 /* Skewed routing: fewer distinct experts are hit (in decode that can even make
  * the memory-bound expert GEMMs faster), and the busiest chip gets more tokens,
  * so in a compute-bound prefill where every expert is hit its time never drops. */
@@ -822,7 +879,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tp_conserves_work), cmocka_unit_test(test_vocab_parallel_weights),  cmocka_unit_test(test_tp_replicates_kv_heads),
         cmocka_unit_test(test_pp_conserves_work),  cmocka_unit_test(test_ep_conserves_expert_work),
-        cmocka_unit_test(test_ep_alltoall),        cmocka_unit_test(test_moe_skew),
+        cmocka_unit_test(test_ep_alltoall),        cmocka_unit_test(test_ep_allgather_dispatch),        cmocka_unit_test(test_moe_skew),
         cmocka_unit_test(test_mla_accounting),     cmocka_unit_test(test_plan_errors),
         cmocka_unit_test(test_pipeline_time),      cmocka_unit_test(test_planner),
         cmocka_unit_test(test_steptab_under_plans),
