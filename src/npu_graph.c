@@ -482,6 +482,9 @@ static void add_moe(builder *b, const npu_model *m, const npu_step_cfg *c, doubl
         add_comm(b, "moe_dispatch", NPU_COLL_ALLGATHER, p->ep,
                  T_step * (m->hidden * npu_dtype_bytes(c->adt) + e->top_k * 8.0));
         add_mlp(b, m, c, local_picks / groups, ffn, groups, "expert_up", "expert_down");
+        /* the MoE kernel's permute scans every gathered row and its finalize writes a 16-bit
+         * output row for every token of the stage (zero where none of its experts is local) */
+        add_mem(b, "moe_finalize", NPU_KK_MEMORY, T_step * m->hidden * (npu_dtype_bytes(c->adt) + ACT_BYTES), 0, 1);
         add_comm(b, "moe_combine", NPU_COLL_REDUCESCATTER, p->ep, T_step * m->hidden * ACT_BYTES);
     } else if (p->ep > p->tp) {
         /* tokens travel to their experts' chips and back (dispatch in the GEMM input

@@ -262,6 +262,14 @@ static void test_ep_allgather_dispatch(void **st) {
     }
     assert_int_equal(ag, moe_layers);
     assert_int_equal(rs, moe_layers);
+    /* the MoE kernel scans every gathered FP8 row and writes a 16-bit row per token: 64 x 5120 x 3 B */
+    int fin = 0;
+    for (int i = 0; i < g.n; i++)
+        if (strcmp(g.k[i].name, "moe_finalize") == 0) {
+            fin += g.k[i].count;
+            assert_true(close_rel(g.k[i].bytes, 64.0 * 5120 * 3, 1e-12));
+        }
+    assert_int_equal(fin, moe_layers);
     assert_int_equal(a2a, 0);
     for (int i = 0; i < gr.n; i++) {
         const npu_kernel *k = &gr.k[i];
