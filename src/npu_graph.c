@@ -321,11 +321,38 @@ typedef struct routing {
     double busy_share; /* share of the picks on the busiest expert group */
 } routing;
 
-static routing route(int experts, double picks, double skew, int parts) {
+/* Phi^-1(q), 0 < q < 1, by Newton's method on erfc from a logistic start (|error| < 1e-9
+ * after the fixed iterations for the q of npu_graph_moe_busiest) */
+static double inv_normal(double q) {
+    double x = log(q / (1.0 - q)) / 1.702;
+    for (int i = 0; i < 8; i++) {
+        double f = 0.5 * erfc(-x / sqrt(2.0)) - q;
+        x -= f / (exp(-0.5 * x * x) / sqrt(2.0 * M_PI));
+    }
+    return x;
+}
+
+double npu_graph_moe_busiest(int experts, int top_k, double tokens, int parts) {
+    double picks = tokens * top_k;
+    if (parts <= 1 || experts <= 1 || !(tokens > 0)) return picks > 0 ? picks : 0;
+    double G = parts, E = experts, k = top_k < experts ? top_k : experts;
+    double mean = picks / G;
+    double var = tokens * k * (1.0 / G) * (1.0 - 1.0 / G) * (E - k) / (E - 1.0);
+    double e_max = inv_normal((G - 0.375) / (G + 0.25));
+    double busy = mean + sqrt(var) * sqrt(G / (G - 1.0)) * e_max;
+    double hi = tokens * fmin(k, E / G), lo = ceil(mean - 1e-9);
+    if (busy > hi) busy = hi;
+    if (busy < lo) busy = lo;
+    return busy;
+}
+
+static routing route(int experts, int top_k, double tokens, double skew, int parts) {
     routing r;
+    double picks = tokens * top_k;
     if (skew <= 0) {
         r.hit = experts * (1.0 - pow(1.0 - 1.0 / experts, picks));
-        r.busy_share = 1.0 / parts;
+        /* the busiest chip sets the pace: its expected share of the picks (npu_graph_moe_busiest) */
+        r.busy_share = picks > 0 ? npu_graph_moe_busiest(experts, top_k, tokens, parts) / picks : 1.0 / parts;
         return r;
     }
     double norm = 0;
@@ -464,7 +491,7 @@ static void add_moe(builder *b, const npu_model *m, const npu_step_cfg *c, doubl
             T * e->experts * 4.0, eager ? 4 : 1);
     int G = npu_plan_expert_chips(*p); /* chips of the stage sharing the experts */
     double picks = T_step * e->top_k;        /* routed (token, expert) pairs of the stage */
-    routing r = route(e->experts, picks, c->moe_skew, p->ep);
+    routing r = route(e->experts, e->top_k, T_step, c->moe_skew, p->ep);
     double local_picks = picks * r.busy_share;
     double local_hit = r.hit / p->ep;
     int groups = (int)ceil(local_hit - 1e-9);

@@ -118,6 +118,16 @@ typedef struct npu_graph {
  * -1 + npu_err on an impossible configuration. */
 int npu_graph_build(const npu_model *m, const npu_step_cfg *cfg, npu_graph *g);
 
+/* Uniform top-k routing of `tokens` tokens, each to k distinct experts of `experts`,
+ * the experts split evenly over `parts` chips: the expected load (routed token-expert
+ * pairs) of the busiest chip. A chip's load sums a hypergeometric count per token
+ * (mean k/parts, variance k (1/parts)(1 - 1/parts)(experts - k)/(experts - 1)); the
+ * busiest of `parts` exchangeable loads with a fixed total is taken as mean +
+ * sd sqrt(parts/(parts - 1)) e_parts (Gaussian; e_n, the expected maximum of n
+ * standard normals, by Blom's Phi^-1((n - 0.375)/(n + 0.25))), within [ceil(mean),
+ * tokens min(k, experts/parts)]. 1 part: tokens x k. */
+double npu_graph_moe_busiest(int experts, int top_k, double tokens, int parts);
+
 /* Totals over the step (count-weighted). */
 double npu_graph_flops(const npu_graph *g);
 double npu_graph_bytes(const npu_graph *g);

@@ -174,8 +174,9 @@ static void test_pp_conserves_work(void **st) {
 }
 
 /* Expert parallelism inside the TP group (mixtral-8x7b, tp 8, ep 8): each chip
- * runs 1 of 8 experts at full width, so the experts' work is split 8 ways. With
- * a big prefill every expert is hit. */
+ * runs 1 of 8 experts at full width, so the experts' work is split 8 ways, the
+ * busiest chip a little more than 1/8 (routing is random). With a big prefill
+ * every expert is hit. */
 static void test_ep_conserves_expert_work(void **st) {
     (void)st;
     npu_model m;
@@ -193,7 +194,11 @@ static void test_ep_conserves_expert_work(void **st) {
     /* routed FLOPs = 2 x tokens x top_k x (3 x hidden x expert_ffn) per MoE layer */
     double want = 2.0 * 4096 * 2 * 3.0 * m.hidden * m.moe.expert_ffn * m.layers;
     assert_true(close_rel(e1, want, 1e-6));
-    assert_true(close_rel(e8 * 8, want, 1e-6));
+    /* the graph is the busiest chip: its expert (one of 8) gets 8192 x 1/8 = 1024 picks on
+     * average, sd sqrt(4096 x 2 x 1/8 x 7/8 x 6/7) = 29.6 by hand; the expected maximum of
+     * 8 such loads lies between the mean and mean + 3 sd */
+    assert_true(e8 * 8 > want * (1 + 1e-9));
+    assert_true(e8 * 8 <= want * (1 + 3 * 29.6 / 1024));
 }
 
 /* EP beyond TP (deepseek-v3, tp 1, ep 8): attention runs data-parallel, tokens
@@ -280,6 +285,90 @@ static void test_ep_allgather_dispatch(void **st) {
     }
     /* top-1 over 8 chips: the gather moves ~8x the bytes; it costs more than all-to-all */
     assert_true(t_gather > t_a2a);
+}
+
+/* Exact E[max chip load] of top-k uniform routing by brute force: every token picks
+ * one of the C(E, k) expert sets with equal probability; enumerate all sets^T outcomes. */
+static double busiest_brute(int E, int k, int T, int G) {
+    int sets[64][8], ns = 0, per = E / G;
+    for (unsigned mask = 0; mask < (1u << E); mask++) {
+        if (__builtin_popcount(mask) != k) continue;
+        for (int g = 0; g < G; g++) sets[ns][g] = 0;
+        for (int x = 0; x < E; x++)
+            if (mask >> x & 1) sets[ns][x / per]++;
+        ns++;
+    }
+    long total = 1;
+    for (int t = 0; t < T; t++) total *= ns;
+    double sum = 0;
+    for (long o = 0; o < total; o++) {
+        int load[8] = {0};
+        long r = o;
+        for (int t = 0; t < T; t++, r /= ns)
+            for (int g = 0; g < G; g++) load[g] += sets[r % ns][g];
+        int mx = 0;
+        for (int g = 0; g < G; g++) mx = load[g] > mx ? load[g] : mx;
+        sum += mx;
+    }
+    return sum / total;
+}
+
+/* Exact E[max] of a multinomial (n balls, G equal bins): P(max < m) = n!/G^n [x^n]
+ * (sum_{c<m} x^c/c!)^G, by polynomial powers. */
+static double busiest_multinomial(int n, int G) {
+    double e = 0;
+    for (int m = 1; m <= n; m++) {
+        double base[257] = {0}, acc[257] = {0};
+        double f = 1;
+        for (int c = 0; c < m && c <= n; c++, f *= c) base[c] = 1.0 / f;
+        acc[0] = 1;
+        for (int g = 0; g < G; g++) {
+            double nx[257] = {0};
+            for (int i = 0; i <= n; i++)
+                for (int j = 0; i + j <= n; j++) nx[i + j] += acc[i] * base[j];
+            memcpy(acc, nx, sizeof acc);
+        }
+        double lp = lgamma(n + 1.0) - n * log((double)G); /* n!/G^n */
+        double p_below = acc[n] * exp(lp);
+        e += 1.0 - p_below; /* E[max] = sum_{m>=1} P(max >= m) */
+    }
+    return e;
+}
+
+/* The busiest expert chip under uniform top-k routing (npu_graph_moe_busiest), against
+ * exact expectations computed here: brute-force enumeration (top-1 of 8 experts on 4
+ * chips, 6 tokens: 8^6 outcomes; top-2 of 8 on 4 chips, 4 tokens: 28^4) and the
+ * multinomial's generating function (top-1 of 8 on 8 chips, 64 tokens). Then the
+ * graph: the expert GEMMs of qwen3-30b-a3b (128 experts, top-8) at ep 8, decode batch
+ * 64 (512 picks, mean 64 per chip, sd 7.27 by hand) run the busiest chip's rows, not
+ * the mean: rows x groups >= mean + 0.8 sd. Fails on the old graph (busy share 1/ep). */
+static void test_moe_busiest_chip(void **st) {
+    (void)st;
+    double b1 = busiest_brute(8, 1, 6, 4), b2 = busiest_brute(8, 2, 4, 4), b3 = busiest_multinomial(64, 8);
+    assert_true(b1 > 2.4 && b1 < 3.0); /* mean 1.5 */
+    assert_true(close_rel(npu_graph_moe_busiest(8, 1, 6, 4), b1, 0.08));
+    assert_true(close_rel(npu_graph_moe_busiest(8, 2, 4, 4), b2, 0.10));
+    assert_true(close_rel(npu_graph_moe_busiest(8, 1, 64, 8), b3, 0.03));
+    /* every expert picked by every token: no fluctuation; one chip: all picks */
+    assert_true(close_rel(npu_graph_moe_busiest(8, 8, 10, 4), 20.0, 1e-12));
+    assert_true(close_rel(npu_graph_moe_busiest(128, 8, 10, 1), 80.0, 1e-12));
+    /* one token, top-1: the chip holding its expert carries it */
+    assert_true(close_rel(npu_graph_moe_busiest(128, 1, 1, 8), 1.0, 1e-12));
+
+    npu_model m;
+    assert_int_equal(npu_model_load("qwen3-30b-a3b", &m), 0);
+    assert_int_equal(m.moe.experts, 128);
+    assert_int_equal(m.moe.top_k, 8);
+    npu_step_cfg c = step(NPU_PHASE_DECODE, 64, 1, 512, (npu_plan){.ep = 8});
+    npu_graph g;
+    assert_int_equal(npu_graph_build(&m, &c, &g), 0);
+    int seen = 0;
+    for (int i = 0; i < g.n; i++)
+        if (strcmp(g.k[i].name, "expert_up") == 0) {
+            seen = 1;
+            assert_true((double)g.k[i].m * g.k[i].groups >= 64 + 0.8 * 7.27);
+        }
+    assert_true(seen);
 }
 
 /* Skewed routing: fewer distinct experts are hit (in decode that can even make
@@ -887,7 +976,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tp_conserves_work), cmocka_unit_test(test_vocab_parallel_weights),  cmocka_unit_test(test_tp_replicates_kv_heads),
         cmocka_unit_test(test_pp_conserves_work),  cmocka_unit_test(test_ep_conserves_expert_work),
-        cmocka_unit_test(test_ep_alltoall),        cmocka_unit_test(test_ep_allgather_dispatch),        cmocka_unit_test(test_moe_skew),
+        cmocka_unit_test(test_ep_alltoall),        cmocka_unit_test(test_ep_allgather_dispatch),        cmocka_unit_test(test_moe_busiest_chip),        cmocka_unit_test(test_moe_skew),
         cmocka_unit_test(test_mla_accounting),     cmocka_unit_test(test_plan_errors),
         cmocka_unit_test(test_pipeline_time),      cmocka_unit_test(test_planner),
         cmocka_unit_test(test_steptab_under_plans),
