@@ -464,7 +464,10 @@ static void add_attention(builder *b, const npu_model *m, const npu_step_cfg *c,
         add_comm(b, "cp_exchange", NPU_COLL_ALLGATHER, b->cp,
                  decode ? (double)batch * H * hd * 4.0 * b->cp : kv_new * ACT_BYTES * b->cp);
     if (eager) add_mem(b, "attn_transpose", NPU_KK_MEMORY, 2.0 * T * H * hd * ACT_BYTES, 0, 1);
-    add_act_quant(b, c, (double)rows, (double)H * hd, "o_act_quant");
+    /* a fused attention kernel writes its output in the GEMM's block format (TensorRT-LLM's
+     * attention op with nvfp4 output, out_scale_sf = o_proj's input scale [V code]); eager
+     * attention writes 16-bit values that o_proj's Linear quantizes */
+    if (eager) add_act_quant(b, c, (double)rows, (double)H * hd, "o_act_quant");
     add(b, npu_kernel_gemm("o_proj", rows, m->hidden, (long)H * hd, c->wdt, c->adt));
 }
 
