@@ -363,6 +363,9 @@ npu_kcost npu_cost_kernel(const npu_hw *hw, const npu_kernel *k, npu_cost_ctx ct
                         .link_bytes = cc.sent_B};
         return c;
     }
+    /* an activation quantization for block scales this chip's matrix engines do not apply: its
+     * GEMMs take the 16-bit activations instead (npu_hw_gemm_path), so there is no such kernel */
+    if (k->act_quant && !npu_hw_runs_block(hw, k->adt)) return (npu_kcost){.bound = NPU_BOUND_MEMORY};
     switch (k->kind) {
     case NPU_KK_GEMM: c = cost_gemm(hw, k); break;
     case NPU_KK_ATTN: c = cost_attention(hw, k); break;

@@ -222,6 +222,21 @@ static void add_norm_plain(builder *b, const npu_model *m, const npu_step_cfg *c
         add_mem(b, name, NPU_KK_NORM, 2.0 * ACT_BYTES * e, 6.0 * e, 1);
 }
 
+/* Activation quantization before a W4A4 GEMM (activations in a block-scaled format: nvfp4,
+ * mxfp4) whose producer writes 16-bit values: one kernel reads the rows x width bf16 input
+ * and writes its elements and block scales (npu_dtype_bytes of the format, scales included),
+ * the amax of every block computed on the way (TensorRT-LLM: torch.ops.trtllm.fp4_quantize in
+ * the NVFP4 Linear's apply, per-16 e4m3 scales and the fp32 per-tensor scale [V code]).
+ * `groups` independent inputs (experts) are one launch. Costs nothing on a chip whose GEMMs
+ * take 16-bit activations for the format (npu_cost_kernel: W4A16 on H100). */
+static void add_act_quant(builder *b, const npu_step_cfg *c, double rows, double width, const char *name) {
+    if (!npu_dtype_fmt(c->adt)->block_mma || !(rows * width > 0)) return;
+    double e = rows * width;
+    npu_kernel *k = add(b, npu_kernel_memory(name, NPU_KK_ELEM, e * (ACT_BYTES + npu_dtype_bytes(c->adt)),
+                                             e * npu_dtype_quant_ops(c->adt)));
+    if (k) k->act_quant = true, k->adt = c->adt;
+}
+
 /* Attention soft-capping (Gemma 2): cap x tanh(score / cap) on every score, a
  * division, a tanh and a multiply per (query, key) pair and head of attention
  * kernel `at`. Fused kernels apply it to the scores on chip: no DRAM traffic,
@@ -309,6 +324,7 @@ static void add_mlp(builder *b, const npu_model *m, const npu_step_cfg *c, doubl
         /* one fused activation kernel: read gate+up (or up), write the product */
         add_mem(b, "mlp_act", NPU_KK_ELEM, (mats + 1.0) * act_e * ACT_BYTES, 9.0 * act_e, 1);
     }
+    add_act_quant(b, c, (double)rows * groups, ffn, "down_act_quant");
     add(b, down);
 }
 
@@ -475,6 +491,10 @@ static void add_attention(builder *b, const npu_model *m, const npu_step_cfg *c,
         add_comm(b, "cp_exchange", NPU_COLL_ALLGATHER, b->cp,
                  decode ? (double)batch * H * hd * 4.0 * b->cp : kv_new * ACT_BYTES * b->cp);
     if (eager) add_mem(b, "attn_transpose", NPU_KK_MEMORY, 2.0 * T * H * hd * ACT_BYTES, 0, 1);
+    /* a fused attention kernel writes its output in the GEMM's block format (TensorRT-LLM's
+     * attention op with nvfp4 output, out_scale_sf = o_proj's input scale [V code]); eager
+     * attention writes 16-bit values that o_proj's Linear quantizes */
+    if (eager) add_act_quant(b, c, (double)rows, (double)H * hd, "o_act_quant");
     add(b, npu_kernel_gemm("o_proj", rows, m->hidden, (long)H * hd, c->wdt, c->adt));
 }
 
@@ -547,13 +567,19 @@ static void add_layer(builder *b, const npu_model *m, const npu_step_cfg *c, boo
     /* pre-norms (post-norms for OLMo 2: the same work), and Gemma 2/3's
      * sandwich adds a post-norm after each sub-layer */
     bool sandwich = m->norm_position == NPU_NORMPOS_SANDWICH;
+    /* W4A4: the norms' outputs are quantized for the GEMMs after them, by the fused
+     * all-reduce + residual + norm kernel (TensorRT-LLM RESIDUAL_RMS_NORM_QUANT_NVFP4 [V]),
+     * else by a kernel of their own */
     if (!fused_norm) add_norm(b, m, c, T, "attn_norm");
+    if (!fused_norm) add_act_quant(b, c, T, m->hidden, "qkv_act_quant");
     add_attention(b, m, c, T, batch);
     add_comm(b, "attn_allreduce", NPU_COLL_ALLREDUCE, p->tp, ar_bytes);
     if (sandwich) add_norm_plain(b, m, c, T * m->hidden, 1, "attn_post_norm");
     if (eager) add_mem(b, "residual_add", NPU_KK_ELEM, 3.0 * T * m->hidden * ACT_BYTES, T * m->hidden, 1);
-    if ((!m->parallel_block && !fused_norm) || (m->parallel_block && m->parallel_norm_each))
+    if ((!m->parallel_block && !fused_norm) || (m->parallel_block && m->parallel_norm_each)) {
         add_norm(b, m, c, T, "mlp_norm");
+        add_act_quant(b, c, T, m->hidden, "up_act_quant"); /* a parallel block's MLP shares qkv's */
+    }
     if (moe_layer) {
         add_moe(b, m, c, T, b->cp > 1 && c->phase == NPU_PHASE_PREFILL ? T_step / b->cp : T_step);
         if (p->ep <= p->tp) add_comm(b, "moe_allreduce", NPU_COLL_ALLREDUCE, p->tp, ar_bytes);

@@ -39,6 +39,11 @@ typedef struct npu_kernel {
     long m, n, k;
     int groups;
     npu_dtype wdt, adt; /* weight and input-activation datatypes */
+    /* an activation quantization (NPU_KK_ELEM): writes its input in the block-scaled format
+     * `adt` (W4A4: fp4 elements + a scale per block) for the GEMM after it; it runs only on a
+     * chip whose matrix engines apply adt's scales (npu_hw_runs_block), else it costs nothing:
+     * that chip's GEMMs take the 16-bit activations (npu_cost_kernel) */
+    bool act_quant;
     /* attention; head_dim is the query/key width, v_dim the value width (0 = head_dim);
      * latent > 0: MLA absorbed form, one shared cached latent of `latent` values per token */
     int batch, heads, kv_heads, head_dim, v_dim, latent;

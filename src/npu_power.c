@@ -39,6 +39,8 @@ static void kernel_energy(const npu_hw *hw, const npu_kernel *k, const npu_kcost
                           double *other_j) {
     const npu_energy *e = &hw->energy;
     double pj = 0;
+    *compute_j = *other_j = 0;
+    if (k->act_quant && !npu_hw_runs_block(hw, k->adt)) return; /* not run on this chip (npu_cost_kernel) */
     if (k->kind == NPU_KK_GEMM || k->kind == NPU_KK_ATTN) {
         npu_dtype cdt = k->kind == NPU_KK_GEMM ? npu_hw_gemm_dtype(hw, k->wdt, k->adt) : npu_hw_attn_dtype(hw);
         double tm = c->tile_m > 0 ? c->tile_m : 128, tn = c->tile_n > 0 ? c->tile_n : 128;

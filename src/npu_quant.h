@@ -88,6 +88,15 @@ static inline bool npu_dtype_blocked(npu_dtype t) { return npu_dtype_fmt(t)->blo
  * scale, plus each block's scale decode spread over its weights (recipes: the mix). */
 static inline double npu_dtype_dequant_ops(npu_dtype t) { return npu_dtype_fmt(t)->dq; }
 
+/* Vector ops per element to quantize 16-bit activations into block-scaled t (W4A4): |x| and
+ * the block's running max (2), the scaled value (1), convert-and-pack (1); per block the
+ * scale: amax / element max x the per-tensor scale, rounded to the scale type, and its
+ * reciprocal (4) [E]. 0 for a format whose scales no matrix instruction applies. */
+static inline double npu_dtype_quant_ops(npu_dtype t) {
+    const npu_fmt *f = npu_dtype_fmt(t);
+    return f->block_mma ? 4.0 + 4.0 / f->block : 0;
+}
+
 /* A datatype that may be left to the weight format's recipe: `set` false (the zero
  * of a struct) = the recipe's choice (npu_fmt.head / .emb of the weights' format). */
 typedef struct npu_dtype_opt {

@@ -336,6 +336,121 @@ static void test_dequant_shares_the_alus(void **st) {
     assert_true(t4 < 1.02 * tb);
 }
 
+/* ---- W4A4: activation quantization ---- */
+
+static const npu_kernel *kfind(const npu_graph *g, const char *name) {
+    for (int i = 0; i < g->n; i++)
+        if (strcmp(g->k[i].name, name) == 0) return &g->k[i];
+    return NULL;
+}
+
+/* W4A4 (nvfp4 activations) quantizes every GEMM input its producer writes in 16 bits: one
+ * kernel reads the bf16 rows (2 bytes an element) and writes 16 e2m1 elements (8 bytes) and an
+ * e4m3 scale (1 byte) per block of 16 (TensorRT-LLM's fp4_quantize in the NVFP4 Linear). By hand
+ * for Llama-3.1-70B (hidden 8192, ffn 28672) decoding 512 sequences on one chip: qkv's and
+ * mlp_up's inputs 512 x 8192, mlp_down's 512 x 28672; the fused attention writes o_proj's input
+ * already quantized; a tp all-reduce fused with the norm (RESIDUAL_RMS_NORM_QUANT_NVFP4)
+ * quantizes qkv's and mlp_up's. bf16 and fp8 (per-tensor scale) runs have no such kernel. */
+static void test_act_quant_kernels(void **st) {
+    (void)st;
+    npu_model m;
+    assert_int_equal(npu_model_load("llama3.1-70b", &m), 0);
+    const double B = 512, per_elem = 2.0 + (16 * 0.5 + 1.0) / 16; /* bf16 in; e2m1 + e4m3 per 16 out */
+    npu_step_cfg c = {.phase = NPU_PHASE_DECODE, .batch = 512, .seq = 1, .ctx = 1000, .wdt = NPU_NVFP4,
+                      .adt = NPU_NVFP4, .kvdt = NPU_FP8};
+    npu_graph g;
+    assert_int_equal(npu_graph_build(&m, &c, &g), 0);
+    const npu_kernel *q = kfind(&g, "qkv_act_quant"), *u = kfind(&g, "up_act_quant"), *d = kfind(&g, "down_act_quant");
+    assert_non_null(q);
+    assert_non_null(u);
+    assert_non_null(d);
+    assert_true(q->act_quant && q->adt == NPU_NVFP4 && q->count == 80);
+    assert_true(close_rel(q->bytes, B * 8192 * 2.5625, 1e-12));
+    assert_true(close_rel(per_elem, 2.5625, 1e-12));
+    assert_true(close_rel(u->bytes, B * 8192 * per_elem, 1e-12));
+    assert_true(close_rel(d->bytes, B * 28672 * per_elem, 1e-12));
+    assert_null(kfind(&g, "o_act_quant")); /* fused attention writes fp4 */
+    c.stack = NPU_STACK_EAGER;
+    assert_int_equal(npu_graph_build(&m, &c, &g), 0);
+    assert_non_null(kfind(&g, "o_act_quant"));
+    assert_true(close_rel(kfind(&g, "o_act_quant")->bytes, B * 64 * 128 * per_elem, 1e-12));
+    /* tp 2 with the fused all-reduce + norm: only mlp_down's input (half the ffn) is quantized alone */
+    c.stack = NPU_STACK_FUSED, c.plan = (npu_plan){.tp = 2}, c.impl.fused_ar_norm = true;
+    assert_int_equal(npu_graph_build(&m, &c, &g), 0);
+    assert_null(kfind(&g, "qkv_act_quant"));
+    assert_null(kfind(&g, "up_act_quant"));
+    assert_true(close_rel(kfind(&g, "down_act_quant")->bytes, B * 14336 * per_elem, 1e-12));
+    npu_dtype other[] = {NPU_BF16, NPU_FP8};
+    for (size_t i = 0; i < NPU_ARRAY_LEN(other); i++) {
+        npu_step_cfg o = {.phase = NPU_PHASE_DECODE, .batch = 8, .seq = 1, .ctx = 10, .wdt = other[i], .adt = other[i],
+                          .kvdt = NPU_BF16};
+        assert_int_equal(npu_graph_build(&m, &o, &g), 0);
+        for (int k = 0; k < g.n; k++) assert_false(g.k[k].act_quant);
+    }
+}
+
+/* The quantization runs where the GEMMs take the block format (B200: nvfp4 on its fp4 engines),
+ * as a memory-bound pass no faster than its bytes at the DRAM bandwidth; on the H100 the same
+ * nvfp4 checkpoint runs W4A16 (the activations stay bf16) and the kernel costs nothing. */
+static void test_act_quant_cost(void **st) {
+    (void)st;
+    npu_model m;
+    npu_hw b200, h100;
+    assert_int_equal(npu_model_load("llama3.1-70b", &m), 0);
+    assert_int_equal(npu_hw_load("b200", &b200), 0);
+    assert_int_equal(npu_hw_load("h100-sxm", &h100), 0);
+    npu_step_cfg c = {.phase = NPU_PHASE_DECODE, .batch = 512, .seq = 1, .ctx = 1000, .wdt = NPU_NVFP4,
+                      .adt = NPU_NVFP4, .kvdt = NPU_FP8};
+    npu_graph g;
+    assert_int_equal(npu_graph_build(&m, &c, &g), 0);
+    const npu_kernel *d = kfind(&g, "down_act_quant");
+    assert_non_null(d);
+    npu_kcost cb = npu_cost_kernel(&b200, d, NPU_IN_STEP), ch = npu_cost_kernel(&h100, d, NPU_IN_STEP);
+    double floor_s = 512.0 * 28672 * 2.5625 / b200.mem_bw_Bps;
+    printf("  B200 down_act_quant 512 x 28672: %.2f us (bytes at the DRAM peak %.2f us)\n", cb.time_s * 1e6,
+           floor_s * 1e6);
+    assert_true(cb.time_s >= floor_s);
+    assert_true(cb.time_s < 4.0 * floor_s + 20e-6); /* a streaming pass, not a GEMM */
+    assert_int_equal(cb.bound, NPU_BOUND_MEMORY);
+    assert_true(ch.time_s == 0 && ch.overhead_s == 0);
+    /* the energy follows: nothing on the H100 */
+    npu_kcost e = ch;
+    npu_power_kernel(&h100, d, &e);
+    assert_true(e.energy_j == 0);
+    e = cb;
+    npu_power_kernel(&b200, d, &e);
+    assert_true(e.energy_j > 0);
+}
+
+/* Plausibility: no nvfp4 or mxfp4 GEMM, of any shape, runs above the chip's dense fp4 peak
+ * (the datasheet's sparse figure is twice it: B200 9 of 18 PF, GB200 10 of 20), standalone or
+ * in a step, on every chip that runs the block formats natively. */
+static void test_fp4_gemm_under_dense_peak(void **st) {
+    (void)st;
+    const char *chips[] = {"b200", "gb200", "gb300"};
+    const double dense_pf[] = {9.0, 10.0, 15.0}; /* [V/P] hw_specs.md A1: dense FP4, PFLOP/s */
+    const long Ms[] = {1, 4, 16, 64, 128, 256, 512, 1000, 2048, 4096, 8192, 16384, 65536};
+    const long NKs[][2] = {{10240, 8192}, {8192, 8192}, {57344, 8192}, {8192, 28672}, {128256, 8192}, {4096, 4096},
+                           {256, 7168}, {2048, 2048}};
+    npu_dtype fmts[] = {NPU_NVFP4, NPU_MXFP4};
+    for (size_t h = 0; h < NPU_ARRAY_LEN(chips); h++) {
+        npu_hw hw;
+        assert_int_equal(npu_hw_load(chips[h], &hw), 0);
+        assert_true(hw.peak_flops[NPU_FP4] <= dense_pf[h] * 1e15 * 1.001);
+        for (size_t f = 0; f < NPU_ARRAY_LEN(fmts); f++)
+            for (size_t i = 0; i < NPU_ARRAY_LEN(Ms); i++)
+                for (size_t j = 0; j < NPU_ARRAY_LEN(NKs); j++) {
+                    npu_kernel k = npu_kernel_gemm("g", Ms[i], NKs[j][0], NKs[j][1], fmts[f], fmts[f]);
+                    assert_int_equal(npu_hw_gemm_path(&hw, fmts[f], fmts[f]).cdt, NPU_FP4);
+                    double t1 = npu_cost_kernel(&hw, &k, NPU_STANDALONE).time_s;
+                    double t2 = npu_cost_kernel(&hw, &k, NPU_IN_STEP).time_s;
+                    if (!(k.flops / t1 <= dense_pf[h] * 1e15 && k.flops / t2 <= dense_pf[h] * 1e15))
+                        fail_msg("%s %s %ldx%ldx%ld: %.3g FLOP/s above the dense fp4 peak", chips[h],
+                                 npu_dtype_names[fmts[f]], Ms[i], NKs[j][0], NKs[j][1], k.flops / fmin(t1, t2));
+                }
+    }
+}
+
 /* ---- names ---- */
 
 static void test_parse_formats(void **st) {
@@ -491,6 +606,8 @@ int main(void) {
         cmocka_unit_test(test_model_weight_bytes),    cmocka_unit_test(test_head_and_embedding_dtypes),
         cmocka_unit_test(test_int4_head_on_dx_m1),    cmocka_unit_test(test_dequant_by_hand),
         cmocka_unit_test(test_native_paths),          cmocka_unit_test(test_native_fp4_gemm_speed), cmocka_unit_test(test_dequant_shares_the_alus),
+        cmocka_unit_test(test_act_quant_kernels), cmocka_unit_test(test_act_quant_cost),
+        cmocka_unit_test(test_fp4_gemm_under_dense_peak),
         cmocka_unit_test(test_parse_formats),         cmocka_unit_test(test_fp4_formats_field),
         cmocka_unit_test(test_quantcmp),              cmocka_unit_test(test_api_fields),
     };
