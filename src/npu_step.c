@@ -381,18 +381,43 @@ static int engine_memory(const npu_engine *e, const npu_model *m, const npu_hw *
     return -1;
 }
 
-/* The trtllm-bench engine build's max batch (tensorrt_llm/bench/build/tuning.py
- * [V]): requests of input+output tokens in 0.95 of the memory the weights leave,
- * capped at 4096 / pp, rounded up: to 32 (at least 64) below 256, to 128 below
- * 1024, to 256 above. */
-static long bench_max_batch(const npu_model *m, const npu_hw *hw, npu_plan pl, const npu_run_cfg *c, double tokens) {
+/* The trtllm-bench engine build (tensorrt_llm/bench/build/tuning.py [V]):
+ * requests of input+output tokens in 0.95 of the memory the weights leave,
+ * capped at 4096, per pipeline stage (its raw_bs, before rounding). */
+static double bench_raw_batch(const npu_model *m, const npu_hw *hw, npu_plan pl, const npu_run_cfg *c, double tokens) {
     double w = npu_plan_weight_bytes(m, pl, c->wdt), kvt = npu_plan_kv_bytes_per_token(m, pl, c->kvdt);
     double raw = 0.95 * (hw->mem_bytes - w) / (kvt * tokens) * npu_plan_attn_dp(pl);
     if (raw > NPU_OFFLINE_MAX_BATCH) raw = NPU_OFFLINE_MAX_BATCH;
-    raw /= pl.pp;
+    return raw / pl.pp;
+}
+
+/* Its max batch: raw_bs rounded up: to 32 (at least 64) below 256, to 128
+ * below 1024, to 256 above; all stages. */
+static long bench_max_batch(const npu_model *m, const npu_hw *hw, npu_plan pl, const npu_run_cfg *c, double tokens) {
+    double raw = bench_raw_batch(m, hw, pl, c, tokens);
     long b = raw < 256 ? 32 * (long)ceil(raw / 32) : raw < 1024 ? 128 * (long)ceil(raw / 128) : 256 * (long)ceil(raw / 256);
     if (b < 64) b = 64;
     return b * pl.pp;
+}
+
+/* Its max_num_tokens, the token budget of one step (of a micro-batch): raw_bs x
+ * (1 + input/output), at most 32768, rounded up: to 256 (at least 2048) below
+ * 4096, to 512 below 8192, to 1024 above. trtllm-bench runs with chunked
+ * context on (bench/dataclasses/configuration.py: chunking True [V]), so a
+ * prompt longer than what the budget leaves beside the decodes is chunked. */
+static long bench_max_tokens(const npu_model *m, const npu_hw *hw, npu_plan pl, const npu_run_cfg *c) {
+    double raw = bench_raw_batch(m, hw, pl, c, (double)(c->input + c->output)) * (1 + (double)c->input / c->output);
+    if (raw > 32768) raw = 32768;
+    if (raw < 4096) return raw <= 2048 ? 2048 : 256 * (long)ceil(raw / 256);
+    return raw < 8192 ? 512 * (long)ceil(raw / 512) : 1024 * (long)ceil(raw / 1024);
+}
+
+/* The offline step's token budget (tokens of one micro-batch per step, per
+ * attention group), 0 when prompts are prefilled whole whatever their length. */
+static long offline_token_budget(const npu_model *m, const npu_hw *hw, npu_plan pl, const npu_run_cfg *c,
+                                 const npu_engine *e) {
+    if (e->ideal || !e->bench_batch) return 0;
+    return bench_max_tokens(m, hw, pl, c);
 }
 
 /* In-flight requests of the offline steady state: the largest batch whose KV
@@ -433,7 +458,21 @@ static int offline_batch(const npu_model *m, const npu_hw *hw, const npu_run_cfg
 /* Offline steady state: each step decodes `batch` sequences at the mean context
  * input + output/2 and prefills batch/output prompts on average; the fractional
  * prompt count is interpolated between the steps with 0 and ceil(batch/output),
- * each under the engine's step rule. */
+ * each under the engine's step rule.
+ * Attention-DP groups (npu_plan_attn_dp) admit independently, each when its own
+ * requests finish (TensorRT-LLM does not balance them by default [R]): with
+ * fewer prompts per step than groups, a group has one in a share f of the
+ * steps; a step is mixed when any group has one (1 - (1 - f)^G of the steps)
+ * and waits for it; it carries the expected number of prompts given one.
+ * With a token budget (offline_token_budget) a step carries at most that many
+ * tokens per group: its decodes, then prompt work in the room left. A prompt
+ * longer than the room is chunked (TensorRT-LLM's chunked context): a group's
+ * mixed step carries one chunk of `room` tokens at the mean cached prefix
+ * (input - room)/2 (so that the chunks' attention adds up to the prompt's),
+ * a prompt takes ceil(input/room) such steps, and f is the group's prompt
+ * tokens per step over room. Where the prompt tokens a step needs exceed what
+ * the budget admits (npusim's batch above the build's estimate), prompts stay
+ * whole, as without a budget. */
 static int run_offline(const npu_model *m, const npu_hw *hw, const npu_run_cfg *c, const npu_engine *e,
                        npu_run_result *r) {
     npu_plan pl = npu_plan_norm(c->plan);
@@ -451,6 +490,24 @@ static int run_offline(const npu_model *m, const npu_hw *hw, const npu_run_cfg *
     int mbatch = (int)(((long)cc.batch + mb - 1) / mb);
     double per_step = (double)mbatch / c->output; /* prompts admitted per step, per micro-batch */
     int k = (int)ceil(per_step - 1e-12);
+    long xlen = c->input, xpre = 0; /* the mixed step: k sequences prefilling xlen tokens after xpre cached */
+    long budget = offline_token_budget(m, hw, pl, c, e), nchunks = 1;
+    double frac = per_step / k; /* share of steps that are mixed */
+    long adp = npu_plan_attn_dp(pl);
+    double f = per_step / adp; /* share of steps in which a group admits a prompt (when <= 1) */
+    if (budget > 0) {
+        long room = budget - (mbatch + adp - 1) / adp; /* prompt tokens a group's step still takes */
+        double pneed = per_step * c->input;            /* prompt tokens per step, all groups */
+        if (room > 0 && room < c->input && pneed <= (double)adp * room) {
+            xlen = room, xpre = (c->input - room) / 2, nchunks = (c->input + room - 1) / room;
+            f = pneed / ((double)adp * room);
+        }
+    }
+    if (f <= 1 && (adp > 1 || xlen < c->input)) {
+        frac = 1 - pow(1 - f, (double)adp);
+        k = (int)ceil(adp * f / frac - 1e-9);
+        if (k > adp) k = (int)adp;
+    }
     long ctx = c->input + c->output / 2;
     npu_step_cfg s = {.phase = NPU_PHASE_DECODE, .batch = mbatch, .seq = 1, .ctx = ctx, .stack = c->stack,
                       .wdt = c->wdt, .adt = c->adt, .kvdt = c->kvdt, .hdt = c->hdt, .edt = c->edt, .plan = pl,
@@ -463,18 +520,17 @@ static int run_offline(const npu_model *m, const npu_hw *hw, const npu_run_cfg *
     int rc = -1;
     memset(&X, 0, sizeof X);
     if (stages_eval(m, hw, &s, &r->dgraph, &r->dstep, &r->clock_frac, &D)) goto out;
-    s.mix_seqs = k, s.mix_len = c->input, s.mix_ctx = 0, s.impl.rows_pad = 0;
-    graphed_x = !e->ideal && npu_engine_graphed(e, false, mbatch + k, mbatch + (long)k * c->input);
+    s.mix_seqs = k, s.mix_len = xlen, s.mix_ctx = xpre, s.impl.rows_pad = 0;
+    graphed_x = !e->ideal && npu_engine_graphed(e, false, mbatch + k, mbatch + (long)k * xlen);
     if (stages_eval(m, hw, &s, &r->graph, &r->step, &r->clock_frac, &X)) goto out;
-    double tokens = (double)mbatch + k * (double)c->input;
+    double tokens = (double)mbatch + k * (double)xlen;
     if (pl.pp > 1) r->p2p_s = npu_comm_op(hw, NPU_COLL_SENDRECV, 2, tokens * m->hidden * 2.0).time_s;
     span dec = stages_span(false, pl.pp, mb, &D, r->p2p_s), mix = stages_span(false, pl.pp, mb, &X, r->p2p_s);
     npu_engine_step_out od = engine_span(e, hw, pl, &D, mb, graphed_d, dec, host_launches(e, &D, graphed_d, mb), cc.batch, 0);
     npu_engine_step_out ox = engine_span(e, hw, pl, &X, mb, graphed_x, mix, host_launches(e, &X, graphed_x, mb), cc.batch + k, k);
-    double frac = per_step / k;
     double t_step = od.step_s + (ox.step_s - od.step_s) * frac;
     r->tpot_s = t_step;
-    r->ttft_s = ox.step_s + ox.deliver_s;
+    r->ttft_s = (double)nchunks * ox.step_s + ox.deliver_s; /* a chunked prompt: one mixed step per chunk */
     r->latency_s = r->ttft_s + (c->output - 1) * t_step; /* one request, once admitted */
     r->tokens_per_s = cc.batch / t_step;
     r->host_s = od.host_s;

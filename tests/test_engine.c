@@ -409,6 +409,40 @@ static void test_bench_batch_rule(void **st) {
     free(r);
 }
 
+/* trtllm-bench's max_num_tokens (tuning.py: raw_bs x (1 + ISL/OSL), at least
+ * 2048, rounded up) is the step's token budget, and trtllm-bench runs chunked
+ * context: llama3.1-70b fp8 on 8 x H100, 20000/2000 builds with a budget far
+ * below the prompt, so the offline steady state prefills each prompt in chunks
+ * of what the budget leaves beside the decodes, one mixed step per chunk (its
+ * first token after all of them). 2048/128 fits whole prompts: one step. */
+static void test_bench_chunked_prompts(void **st) {
+    (void)st;
+    npu_engine t;
+    assert_int_equal(npu_engine_load("trtllm-0.13", &t), 0);
+    npu_plan p = {.tp = 8};
+    double W = npu_plan_weight_bytes(&M70, p, NPU_FP8), tok = npu_plan_kv_bytes_per_token(&M70, p, NPU_FP8);
+    double raw = 0.95 * (H100.mem_bytes - W) / (tok * 22000) * (1 + 20000.0 / 2000);
+    long budget = raw <= 2048 ? 2048 : raw < 4096 ? 256 * (long)ceil(raw / 256) : 512 * (long)ceil(raw / 512);
+    assert_true(budget < 8192); /* the test's premise: a budget well below the prompt */
+    npu_run_cfg c = {.phase = NPU_RUN_OFFLINE, .input = 20000, .output = 2000, .wdt = NPU_FP8, .adt = NPU_FP8,
+                     .kvdt = NPU_FP8, .plan = p, .engine = &t};
+    npu_run_result *r = malloc(sizeof *r);
+    assert_int_equal(npu_run(&M70, &H100, &c, r), 0);
+    long room = budget - r->batch, chunks = (20000 + room - 1) / room;
+    assert_true(room > 0 && chunks >= 3);
+    /* the mixed step carries one chunk (room tokens) beside the decodes: its
+     * matmul FLOPs are those of batch + room tokens, not of a 20000-token prompt */
+    double P = 2.0 * npu_model_params(&M70, true) / 8; /* FLOP per token per chip, weights only */
+    assert_true(r->step.flops < 2.0 * P * (double)budget);
+    assert_true(r->step.flops > P * (double)(r->batch + room));
+    assert_true(r->ttft_s >= chunks * r->step.time_s); /* one mixed step per chunk */
+    /* 2048/128: whole prompts fit the budget, the first token after one step */
+    c.input = 2048, c.output = 128;
+    assert_int_equal(npu_run(&M70, &H100, &c, r), 0);
+    assert_true(r->ttft_s < 2 * r->step.time_s + 0.05);
+    free(r);
+}
+
 /* ---------------------------------------------------------------- one engine model everywhere */
 
 /* One request through serve equals `run --phase e2e --batch 1` under every
@@ -494,6 +528,7 @@ int main(void) {
         cmocka_unit_test(test_graph_padding),
         cmocka_unit_test(test_kv_capacity_basis),
         cmocka_unit_test(test_bench_batch_rule),
+        cmocka_unit_test(test_bench_chunked_prompts),
         cmocka_unit_test(test_serve_equals_run_every_engine),
         cmocka_unit_test(test_engine_in_every_phase),
     };
