@@ -443,6 +443,24 @@ static void test_bench_chunked_prompts(void **st) {
     free(r);
 }
 
+/* Attention-DP groups admit independently: Mixtral on 8 chips (tp 1, ep 8: 8
+ * groups), 400 requests of 5000/2000 under the ideal engine (no budget, whole
+ * prompts): 0.2 prompts per step, a group admits in f = 0.025 of the steps and
+ * a step is mixed in 1 - (1 - f)^8 of them, carrying ceil(8 f / that) = 2
+ * prompts; not 0.2 of the steps with one prompt (groups taking turns). */
+static void test_attn_dp_independent_admission(void **st) {
+    (void)st;
+    npu_run_cfg c = {.phase = NPU_RUN_OFFLINE, .batch = 400, .input = 5000, .output = 2000, .wdt = NPU_FP8,
+                     .adt = NPU_FP8, .kvdt = NPU_FP8, .plan = {.tp = 1, .ep = 8}};
+    npu_run_result *r = malloc(sizeof *r);
+    assert_int_equal(npu_run(&MIXTRAL, &H100, &c, r), 0);
+    double f = 0.2 / 8, mixed = 1 - pow(1 - f, 8);
+    double D = r->dstep.time_s, X = r->step.time_s;
+    assert_true(X > 2 * D); /* a 5000-token prompt on one group dominates the mixed step */
+    assert_true(fabs(400 / r->tokens_per_s - (D + (X - D) * mixed)) < 1e-9 * X);
+    free(r);
+}
+
 /* ---------------------------------------------------------------- one engine model everywhere */
 
 /* One request through serve equals `run --phase e2e --batch 1` under every
@@ -529,6 +547,7 @@ int main(void) {
         cmocka_unit_test(test_kv_capacity_basis),
         cmocka_unit_test(test_bench_batch_rule),
         cmocka_unit_test(test_bench_chunked_prompts),
+        cmocka_unit_test(test_attn_dp_independent_admission),
         cmocka_unit_test(test_serve_equals_run_every_engine),
         cmocka_unit_test(test_engine_in_every_phase),
     };

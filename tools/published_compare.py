@@ -163,7 +163,11 @@ def predict(npusim, r, overrides):
         dt = DT[r["dtype"]]
         # trtllm-bench builds the engine for max_seq_len = ISL + OSL of the dataset, whatever the model's
         # trained window (tensorrt_llm/bench/build/build.py: max_seq_len = metadata.max_sequence_length) [V]:
-        # the GPT-J and Llama-2 rows beyond 2048 / 4096 tokens ran with extrapolated positions
+        # the GPT-J and Llama-2 rows beyond 2048 / 4096 tokens ran with extrapolated positions.
+        # max_batch_size and max_num_tokens: the data states none per row ("chosen by trtllm-bench
+        # heuristics"), so the profiles' max_seqs_rule trtllm_bench applies tuning.py's rule inside
+        # npusim (batch cap, and max_num_tokens as the step's token budget with chunked context on:
+        # docs/accuracy-engines.md section 2, "Offline token budget")
         j, err = run(npusim, ["run", "--model", model, "--hw", HW[r["gpu"]], "--phase", "offline", "--input",
                               str(r["isl"]), "--output", str(r["osl"]), "--dtype", dt, "--kv-dtype", KV[dt], "--tp",
                               str(r["tp"]), "--pp", str(r["pp"]), "--ep", str(r["ep"]), "--engine", eng,
