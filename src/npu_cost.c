@@ -121,9 +121,6 @@ static double load_cycles(const npu_hw *hw, double b) {
  * (serial, an upper bound on the time; docs/accuracy-architectures.md "On-chip residency"). */
 static double resident_B(const npu_hw *hw, const npu_kernel *k, double *Bps) {
     *Bps = 0;
-    /* the common case first, without the call: no scratchpad room beside the activations and
-     * no cache that could hold the weights (every GPU decoding a model larger than its L2) */
-    if (!(k->res_pool_B > 0) || (hw->pin_bytes <= k->res_ws_B && hw->cache_bytes < k->res_pool_B)) return 0;
     npu_resident r = npu_plan_resident_share(hw, k->res_pool_B, k->res_ws_B, k->res_step_B);
     if (!(r.share > 0)) return 0;
     double w = (double)k->n * k->k * (k->groups > 0 ? k->groups : 1) * npu_dtype_bytes(k->wdt) * r.share;
